@@ -1,0 +1,3 @@
+from infossl.cli.main import main
+
+main()

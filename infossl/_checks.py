@@ -1,0 +1,175 @@
+"""Input validation shared by every layer of infossl.
+
+Every check raises ``TypeError`` (wrong type) or ``ValueError`` (wrong value) with a message that
+names the offending argument and says what was wrong. Nothing here returns NaN silently.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+SeedLike = int | np.random.Generator | None
+
+
+def as_samples(
+    x: Any,
+    name: str = "x",
+    *,
+    min_n: int = 1,
+    dtype: type = np.float64,
+    allow_1d: bool = True,
+) -> np.ndarray:
+    """Return ``x`` as a finite 2-D array of shape ``(n, d)``.
+
+    A 1-D input of length n becomes ``(n, 1)``. Raises ``TypeError`` for non-numeric data and
+    ``ValueError`` for empty, 0-D or >2-D arrays, NaN/inf entries, or fewer than ``min_n`` rows.
+    """
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array-like of numbers: {err}") from None
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers (bool, int or float), got dtype {arr.dtype}"
+        )
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must be 1-D (n,) or 2-D (n, d), got a scalar")
+    if arr.ndim == 1:
+        if not allow_1d:
+            raise ValueError(f"{name} must be 2-D (n, d), got shape {arr.shape}")
+        arr = arr.reshape(-1, 1)
+    elif arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 1-D (n,) or 2-D (n, d), got {arr.ndim}-D shape {arr.shape}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = int((~np.isfinite(arr)).sum())
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s)")
+    if arr.shape[0] < min_n:
+        raise ValueError(f"{name} has {arr.shape[0]} samples; this method needs at least {min_n}")
+    return arr
+
+
+def as_labels(x: Any, name: str = "x", *, min_n: int = 1) -> np.ndarray:
+    """Return a discrete variable as integer codes ``0..m-1`` of shape ``(n,)``.
+
+    Accepts a 1-D array of any hashable numeric values, or a 2-D ``(n, d)`` array whose rows are
+    treated as joint symbols. Floats are allowed (each distinct value is one symbol) but must be
+    finite.
+    """
+    arr = as_samples(x, name, min_n=min_n, dtype=np.float64)
+    if arr.shape[1] == 1:
+        _, codes = np.unique(arr[:, 0], return_inverse=True)
+    else:
+        _, codes = np.unique(arr, axis=0, return_inverse=True)
+    return codes.reshape(-1).astype(np.int64)
+
+
+def check_same_length(**arrays: np.ndarray) -> int:
+    """Check all arrays have the same number of rows; return that number."""
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        desc = ", ".join(f"{k} has {v}" for k, v in lengths.items())
+        raise ValueError(f"inputs must have the same number of samples: {desc}")
+    return next(iter(lengths.values()))
+
+
+def check_int(
+    value: Any, name: str, *, low: int | None = None, high: int | None = None
+) -> int:
+    """Check ``value`` is an integer (not bool) within ``[low, high]``; return it as int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def check_float(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Check ``value`` is a finite real number within the given (open or closed) limits."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
+    """Check ``value`` is one of ``choices``; the error lists the valid ones."""
+    choices = list(choices)
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def check_ci_level(level: Any, name: str = "ci") -> float:
+    """Check a confidence level lies strictly inside (0, 1)."""
+    return check_float(level, name, low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+def check_seed(seed: SeedLike, name: str = "seed") -> np.random.Generator:
+    """Turn an int, a ``numpy.random.Generator`` or None into a Generator."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(
+            f"{name} must be a non-negative int, a numpy Generator or None, got {seed!r}"
+        )
+    return np.random.default_rng(int(seed))
+
+
+def check_not_constant(x: np.ndarray, name: str = "x") -> None:
+    """Raise ``ValueError`` if any column of a 2-D array is constant."""
+    const = np.flatnonzero(np.ptp(x, axis=0) == 0)
+    if const.size:
+        raise ValueError(
+            f"{name} has constant column(s) {const.tolist()}; this method needs variation in every "
+            "dimension (drop them or add noise)"
+        )
+
+
+def check_k(k: Any, n: int | None = None, name: str = "k") -> int:
+    """Check a neighbour count: a positive int, and ``k < n`` when ``n`` is given."""
+    k = check_int(k, name, low=1)
+    if n is not None and k >= n:
+        raise ValueError(f"{name}={k} needs more samples: got n={n}, need n > {name}")
+    return k
+
+
+def dims_of(*arrays: np.ndarray) -> tuple[int, ...]:
+    """Column counts of 2-D arrays."""
+    return tuple(int(a.shape[1]) for a in arrays)
+
+
+def check_sequence_of_int(values: Sequence[Any], name: str, *, low: int = 1) -> list[int]:
+    """Check a non-empty sequence of integers, each ``>= low``."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+        raise TypeError(f"{name} must be a non-empty sequence of integers, got {values!r}")
+    return [check_int(v, f"{name}[{i}]", low=low) for i, v in enumerate(values)]

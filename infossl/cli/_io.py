@@ -1,0 +1,145 @@
+"""Reading sample files and printing estimates for the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from infossl.estimate import Estimate
+
+
+def parse_columns(spec: str | None, name: str) -> list[int] | None:
+    """Parse '0,2,5' or '0:3' (half-open range) into column indices; None keeps all columns."""
+    if spec is None:
+        return None
+    cols: list[int] = []
+    try:
+        for part in spec.split(","):
+            part = part.strip()
+            if ":" in part:
+                lo, hi = part.split(":")
+                cols.extend(range(int(lo), int(hi)))
+            else:
+                cols.append(int(part))
+    except ValueError:
+        raise ValueError(f"{name} must look like '0,1' or '0:3', got {spec!r}") from None
+    if not cols or min(cols) < 0:
+        raise ValueError(f"{name} must name non-negative column indices, got {spec!r}")
+    return cols
+
+
+def parse_params(items: Sequence[str]) -> dict[str, Any]:
+    """Parse ['k=3', 'metric=max', 'jitter=false'] into typed values (int, float, bool, str)."""
+    params: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"--param must be key=value, got {item!r}")
+        key, raw = item.split("=", 1)
+        params[key.strip()] = _parse_value(raw.strip())
+    return params
+
+
+def _parse_value(raw: str) -> Any:
+    low = raw.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low == "none":
+        return None
+    for cast in (int, float):
+        try:
+            return cast(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def load_array(
+    path: Path, *, key: str | None = None, columns: list[int] | None = None
+) -> np.ndarray:
+    """Load samples from .npy, .npz (array ``key`` or the first) or .csv/.txt (header skipped).
+
+    Raises ``ValueError`` naming the path for a missing, empty or unreadable file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        arr = np.load(path, allow_pickle=False)
+    elif suffix == ".npz":
+        with np.load(path, allow_pickle=False) as data:
+            if not data.files:
+                raise ValueError(f"{path} holds no arrays")
+            if key is not None and key not in data.files:
+                raise ValueError(f"{path} has no array {key!r}; it has {data.files}")
+            arr = data[key if key is not None else data.files[0]]
+    elif suffix in (".csv", ".txt", ".tsv"):
+        delimiter = "\t" if suffix == ".tsv" else ("," if suffix == ".csv" else None)
+        arr = _load_text(path, delimiter)
+    else:
+        raise ValueError(f"{path}: unsupported file type {suffix!r} (use .npy, .npz or .csv)")
+    arr = np.asarray(arr)
+    if arr.size == 0:
+        raise ValueError(f"{path} is empty")
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if columns is not None:
+        if max(columns) >= arr.shape[1]:
+            raise ValueError(f"{path} has {arr.shape[1]} columns; asked for column {max(columns)}")
+        arr = arr[:, columns]
+    return arr
+
+
+def _load_text(path: Path, delimiter: str | None) -> np.ndarray:
+    with path.open() as fh:
+        first = fh.readline()
+    fields = first.strip().split(delimiter) if first.strip() else []
+    skip = 0
+    try:
+        [float(f) for f in fields]
+    except ValueError:
+        skip = 1  # a header row
+    try:
+        return np.loadtxt(path, delimiter=delimiter, skiprows=skip, ndmin=2)
+    except ValueError as err:
+        raise ValueError(f"{path}: could not read numbers ({err})") from None
+
+
+def print_estimates(estimates: Sequence[Estimate], truth: Sequence[float | None] | None = None,
+                    title: str | None = None) -> None:
+    """Print estimates as a rich table (one row each), with the truth when given."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    cols = ["quantity", "method", "kind", "value", "unit", "stderr", "CI", "ceiling", "n", "dims"]
+    if truth is not None:
+        cols.insert(3, "truth")
+    for col in cols:
+        table.add_column(col, justify="right" if col in ("value", "truth", "stderr") else "left")
+    for i, e in enumerate(estimates):
+        ci = "" if e.ci is None else f"[{e.ci[0]:.4g}, {e.ci[1]:.4g}]"
+        row = [
+            e.quantity, e.method, e.kind, f"{e.value:.4g}", e.unit,
+            "" if e.stderr is None else f"{e.stderr:.2g}", ci,
+            _ceiling_text(e),
+            str(e.n), "×".join(map(str, e.dims)),
+        ]
+        if truth is not None:
+            t = truth[i]
+            row.insert(3, "" if t is None else f"{t:.4g}")
+        table.add_row(*row)
+    console = Console(width=160)
+    console.print(table)
+    for e in estimates:
+        for note in e.notes:
+            console.print(f"[dim]note ({e.method}): {note}[/dim]")
+
+
+def _ceiling_text(e: Estimate) -> str:
+    if e.ceiling is None:
+        return ""
+    return f"{e.ceiling:.4g}" + (" (saturated)" if e.saturated else "")

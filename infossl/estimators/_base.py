@@ -1,0 +1,222 @@
+"""Estimator base classes and the method registry.
+
+Estimators follow scikit-learn conventions: every hyper-parameter is an ``__init__`` argument stored
+under the same attribute name and validated there; ``estimate(...)`` does the work and returns an
+:class:`~infossl.estimate.Estimate` in nats. The registry maps ``(quantity, name)`` to a class so
+that ``infossl.estimate_mi(x, y, method="ksg1", k=3)`` can find it; modules that need torch are
+registered lazily (imported on first use) so that numpy-only use never imports torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from infossl.estimate import Estimate
+
+QUANTITIES: tuple[str, ...] = ("mi", "entropy", "cmi")
+ACCEPTS: tuple[str, ...] = ("continuous", "discrete", "discrete-continuous", "mixed", "any")
+_QUANTITY_SYMBOL = {"mi": "I(X;Y)", "entropy": "H(X)", "cmi": "I(X;Y|Z)"}
+
+
+class BaseEstimator:
+    """Common machinery: parameter introspection, repr, and building the `Estimate`.
+
+    Class attributes every concrete estimator sets:
+        name: registry name (e.g. ``"ksg1"``).
+        quantity: ``"mi"``, ``"entropy"`` or ``"cmi"``.
+        kind: ``"point"``, ``"lower"``, ``"upper"`` or ``"proxy"``.
+        accepts: which data it takes: ``"continuous"``, ``"discrete"``, ``"discrete-continuous"``
+            (X discrete, Y continuous), ``"mixed"`` (any mix, including atoms) or ``"any"``.
+        resampling: how a confidence interval is drawn: ``"bootstrap"`` (rows with replacement)
+            or ``"subsample"`` (without replacement; needed by kNN methods, which duplicates break).
+        summary: one line for the registry listing.
+    """
+
+    name: ClassVar[str] = ""
+    quantity: ClassVar[str] = "mi"
+    kind: ClassVar[str] = "point"
+    accepts: ClassVar[str] = "continuous"
+    resampling: ClassVar[str] = "bootstrap"
+    summary: ClassVar[str] = ""
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+
+    @classmethod
+    def param_defaults(cls) -> dict[str, Any]:
+        sig = inspect.signature(cls.__init__)
+        return {
+            p.name: p.default
+            for p in sig.parameters.values()
+            if p.name != "self" and p.default is not inspect.Parameter.empty
+        }
+
+    def get_params(self) -> dict[str, Any]:
+        """The hyper-parameters of this estimator, as passed to ``__init__``."""
+        return {name: getattr(self, name) for name in self.param_names()}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    def _make(
+        self,
+        value: float,
+        n: int,
+        dims: tuple[int, ...],
+        *,
+        ceiling: float | None = None,
+        stderr: float | None = None,
+        notes: tuple[str, ...] = (),
+        quantity: str | None = None,
+        kind: str | None = None,
+        extra_params: dict[str, Any] | None = None,
+    ) -> Estimate:
+        """Build the `Estimate` (nats) with this estimator's name, kind and parameters."""
+        value = float(value)
+        if not np.isfinite(value):
+            raise FloatingPointError(
+                f"{self.name} produced a non-finite value ({value}); check the input for ties, "
+                "constant columns or too few samples"
+            )
+        params = self.get_params()
+        if extra_params:
+            params.update(extra_params)
+        return Estimate(
+            value=value,
+            unit="nats",
+            kind=kind or self.kind,
+            method=self.name,
+            n=n,
+            dims=dims,
+            ceiling=ceiling,
+            stderr=stderr,
+            params=params,
+            quantity=quantity or _QUANTITY_SYMBOL[self.quantity],
+            notes=notes,
+        )
+
+
+class MIEstimator(BaseEstimator):
+    """Estimates I(X;Y) from paired samples ``x`` (n, d_x) and ``y`` (n, d_y)."""
+
+    quantity: ClassVar[str] = "mi"
+
+    def estimate(self, x: Any, y: Any) -> Estimate:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class EntropyEstimator(BaseEstimator):
+    """Estimates H(X) (differential or discrete) from samples ``x`` (n, d)."""
+
+    quantity: ClassVar[str] = "entropy"
+
+    def estimate(self, x: Any) -> Estimate:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class CMIEstimator(BaseEstimator):
+    """Estimates I(X;Y|Z) from samples ``x``, ``y``, ``z`` with the same number of rows."""
+
+    quantity: ClassVar[str] = "cmi"
+
+    def estimate(self, x: Any, y: Any, z: Any) -> Estimate:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------------- registry
+_REGISTRY: dict[tuple[str, str], type[BaseEstimator]] = {}
+#: Methods whose module imports torch: ``(quantity, name) -> module``, imported on first use.
+_LAZY: dict[tuple[str, str], str] = {}
+
+
+def register(cls: type[BaseEstimator]) -> type[BaseEstimator]:
+    """Class decorator adding an estimator to the registry under ``(cls.quantity, cls.name)``."""
+    if cls.quantity not in QUANTITIES:
+        raise ValueError(f"{cls.__name__}.quantity must be one of {QUANTITIES}")
+    if cls.accepts not in ACCEPTS:
+        raise ValueError(f"{cls.__name__}.accepts must be one of {ACCEPTS}")
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no registry name")
+    key = (cls.quantity, cls.name)
+    if key in _REGISTRY and _REGISTRY[key] is not cls:
+        raise ValueError(f"duplicate estimator registration for {key}")
+    _REGISTRY[key] = cls
+    return cls
+
+
+def register_lazy(quantity: str, name: str, module: str) -> None:
+    """Declare that ``module`` registers ``(quantity, name)`` when imported."""
+    _LAZY[(quantity, name)] = module
+
+
+def method_names(quantity: str) -> list[str]:
+    """All registered method names for a quantity (including lazily imported ones)."""
+    names = {n for q, n in _REGISTRY if q == quantity} | {n for q, n in _LAZY if q == quantity}
+    return sorted(names)
+
+
+def get_estimator_class(quantity: str, name: str) -> type[BaseEstimator]:
+    """Look up an estimator class; the error lists every valid name for the quantity."""
+    if quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {list(QUANTITIES)}, got {quantity!r}")
+    key = (quantity, name)
+    if key not in _REGISTRY and key in _LAZY:
+        importlib.import_module(_LAZY[key])
+    if key not in _REGISTRY:
+        raise ValueError(
+            f"unknown {quantity} method {name!r}; "
+            f"valid methods: {', '.join(method_names(quantity))}"
+        )
+    return _REGISTRY[key]
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """One registry row: what a method estimates, its kind, the data it accepts, its parameters."""
+
+    name: str
+    quantity: str
+    kind: str
+    accepts: str
+    summary: str
+    params: dict[str, Any]
+    needs_torch: bool
+
+
+def list_methods(quantity: str | None = None, *, include_torch: bool = True) -> list[MethodInfo]:
+    """Describe every registered method (optionally of one quantity).
+
+    With ``include_torch=True`` the lazily registered (torch) modules are imported first.
+    """
+    if include_torch:
+        for module in sorted(set(_LAZY.values())):
+            importlib.import_module(module)
+    lazy_modules = set(_LAZY.values())
+    rows = []
+    for (q, name), cls in sorted(_REGISTRY.items()):
+        if quantity is not None and q != quantity:
+            continue
+        rows.append(
+            MethodInfo(
+                name=name,
+                quantity=q,
+                kind=cls.kind,
+                accepts=cls.accepts,
+                summary=cls.summary,
+                params=cls.param_defaults(),
+                needs_torch=cls.__module__ in lazy_modules,
+            )
+        )
+    return rows
