@@ -26,6 +26,7 @@ app.add_typer(bench, name="bench")
 #: Modules of infossl.cli that add commands (one per command group).
 COMMAND_MODULES: list[str] = [
     "infossl.cli.estimate_cmd",
+    "infossl.cli.bench_cmd",
 ]
 
 

@@ -1,0 +1,47 @@
+"""``infossl bench estimators``: estimators on tasks with known MI."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    bench.command("estimators")(estimators)
+
+
+def estimators(
+    suite: str | None = typer.Option("beyond-normal", help="Task suite (`infossl tasks list`)."),
+    tasks: str | None = typer.Option(None, help="Comma-separated task ids (within the suite)."),
+    methods: str = typer.Option("ksg1,ksg2,gaussian", help="Comma-separated, e.g. ksg1:k=5."),
+    n: str = typer.Option("1000,5000", "--n", help="Comma-separated sample sizes."),
+    seeds: int = typer.Option(5, help="Seeds per cell."),
+    jobs: int = typer.Option(2, help="Worker processes."),
+    timeout: float = typer.Option(600.0, help="Seconds per cell before it is recorded a timeout."),
+    out: Path = typer.Option(Path("bench-estimators"), help="Output folder (resumable)."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="Hide the progress bar."),
+) -> None:
+    """Run every estimator on every task at each n and seed; resumable; writes tables and plots."""
+    from infossl.bench import run_estimator_benchmark
+
+    try:
+        ns = [int(v) for v in n.split(",")]
+    except ValueError:
+        typer.echo(f"error: --n must be comma-separated integers, got {n!r}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        result = run_estimator_benchmark(
+            [m for m in methods.split(",") if m],
+            suite=None if suite in (None, "", "none") else suite,
+            task_ids=None if tasks is None else [t for t in tasks.split(",") if t],
+            ns=ns, seeds=seeds, jobs=jobs, timeout=timeout, out=out,
+            show_progress=not no_progress,
+            command="infossl " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        )
+    except (ValueError, TypeError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"ran {result.ran} new cells; wrote {out}/summary.md, table.csv, heatmap.png")

@@ -1,0 +1,36 @@
+"""Nonparametric estimators of entropy, mutual information and conditional MI (numpy/scipy).
+
+Each estimator is a class in scikit-learn style (parameters validated in ``__init__``,
+``estimate(...)`` does the work) registered under a method name used by
+:func:`infossl.estimate_mi`, :func:`infossl.estimate_entropy` and :func:`infossl.estimate_cmi`.
+Importing this package registers every numpy estimator; the torch-based neural estimators are
+registered lazily.
+"""
+
+from infossl.estimators._base import (
+    BaseEstimator,
+    CMIEstimator,
+    EntropyEstimator,
+    MethodInfo,
+    MIEstimator,
+    get_estimator_class,
+    list_methods,
+    method_names,
+    register,
+    register_lazy,
+)
+
+__all__ = [
+    "BaseEstimator",
+    "CMIEstimator",
+    "EntropyEstimator",
+    "MIEstimator",
+    "MethodInfo",
+    "get_estimator_class",
+    "list_methods",
+    "method_names",
+    "register",
+    "register_lazy",
+]
+
+# Estimator modules register themselves on import (one line each, below).
