@@ -34,3 +34,10 @@ __all__ = [
 ]
 
 # Estimator modules register themselves on import (one line each, below).
+from infossl.estimators import binning  # noqa: F401, I001
+from infossl.estimators import gaussian  # noqa: F401
+from infossl.estimators import kernel  # noqa: F401
+from infossl.estimators import sliced  # noqa: F401
+for _name in ("neural", "infonce", "nwj", "dv", "mine", "tuba", "js", "smile", "interpolated",
+              "club", "l1out", "doe"):
+    register_lazy("mi", _name, "infossl.estimators.neural")
