@@ -39,10 +39,10 @@ def estimate(
     """Estimate I(X;Y) (or H(X) with --entropy, or I(X;Y|Z) with --z) from sample files."""
     import infossl
 
-    params: dict[str, Any] = parse_params(param)
-    if k is not None:
-        params["k"] = k
     try:
+        params: dict[str, Any] = parse_params(param)
+        if k is not None:
+            params["k"] = k
         xs = load_array(x, key=key, columns=parse_columns(x_cols, "--x-cols"))
         common = dict(method=method, unit=unit, ci=ci, n_resamples=n_resamples, seed=seed)
         if entropy:

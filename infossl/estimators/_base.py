@@ -200,6 +200,8 @@ def list_methods(quantity: str | None = None, *, include_torch: bool = True) -> 
 
     With ``include_torch=True`` the lazily registered (torch) modules are imported first.
     """
+    if quantity is not None and quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {list(QUANTITIES)}, got {quantity!r}")
     if include_torch:
         for module in sorted(set(_LAZY.values())):
             importlib.import_module(module)

@@ -1,0 +1,36 @@
+"""``infossl demo``: the library's story on built-in data, in a few minutes on 2 CPU cores."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def demo(
+    n: int = typer.Option(5000, help="Samples per estimator task."),
+    seed: int = typer.Option(0, help="Seed of the samples."),
+) -> None:
+    """Estimate MI on tasks with known truth and print truth vs estimate."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from infossl.demo import estimator_showcase
+
+    console = Console(width=160)
+    console.rule("1. Estimators against known mutual information")
+    table = Table(title=f"truth vs estimate, n = {n} samples (nats)")
+    for col in ("task", "truth", "method", "estimate", "error", "kind", "seconds"):
+        table.add_column(col, justify="left" if col in ("task", "method", "kind") else "right")
+    for row in estimator_showcase(n=n, seed=seed):
+        e = row.estimate
+        table.add_row(row.task, f"{row.truth:.3f}", e.method, f"{e.value:.3f}",
+                      f"{e.value - row.truth:+.3f}", e.kind, f"{row.seconds:.2f}")
+    console.print(table)
+    console.print(
+        "[dim]ksg1/ksg2: kNN (Kraskov et al.), accurate in low dimension, biased low in high "
+        "dimension; gaussian: exact for Gaussian data, a linear-dependence measure otherwise; "
+        "sliced: average MI of random 1-D projections (a different quantity, ≤ I).[/dim]"
+    )

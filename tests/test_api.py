@@ -1,0 +1,133 @@
+"""The functional API: dispatch, method="auto", units, confidence intervals, errors."""
+
+import math
+
+import numpy as np
+import pytest
+
+import infossl
+from infossl.api import choose_method
+from infossl.estimators import method_names
+
+
+def gaussian_pair(n, rho, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n)
+    y = rho * x + math.sqrt(1 - rho**2) * rng.standard_normal(n)
+    return x, y
+
+
+def test_dispatch_and_units():
+    x, y = gaussian_pair(5000, 0.8)
+    truth = -0.5 * math.log(1 - 0.64)
+    nats = infossl.estimate_mi(x, y, method="gaussian")
+    bits = infossl.estimate_mi(x, y, method="gaussian", unit="bits")
+    assert nats.unit == "nats" and bits.unit == "bits"
+    assert bits.value == pytest.approx(nats.value / math.log(2), rel=1e-12)
+    assert nats.value == pytest.approx(truth, abs=0.03)  # n = 5000: SE ≈ 0.01 nats
+    assert nats.method == "gaussian" and nats.n == 5000 and nats.dims == (1, 1)
+
+
+def test_torch_and_list_inputs_agree():
+    torch = pytest.importorskip("torch")
+    x, y = gaussian_pair(500, 0.5)
+    a = infossl.estimate_mi(x, y, method="gaussian").value
+    b = infossl.estimate_mi(torch.tensor(x), torch.tensor(y), method="gaussian").value
+    c = infossl.estimate_mi(x.tolist(), y.tolist(), method="gaussian").value
+    assert a == pytest.approx(b, rel=1e-12) and a == pytest.approx(c, rel=1e-12)
+
+
+def test_auto_rule():
+    rng = np.random.default_rng(0)
+    cont = rng.standard_normal((200, 2))
+    disc = rng.integers(0, 3, size=200)
+    tied = np.round(rng.standard_normal((200, 1)), 0)  # heavy rounding: many atoms
+    assert choose_method("mi", cont, cont)[0] == "ksg1"
+    assert choose_method("mi", disc.reshape(-1, 1), disc.reshape(-1, 1))[0] == "plugin"
+    assert choose_method("mi", disc.reshape(-1, 1), cont)[0] == "ross"
+    assert choose_method("mi", tied, cont)[0] == "mixed-ksg"
+    assert choose_method("entropy", cont)[0] == "kl"
+    assert choose_method("entropy", disc.reshape(-1, 1))[0] == "plugin"
+    assert choose_method("cmi", cont, cont, cont)[0] == "frenzel-pompe"
+    # every name the rule can pick is registered
+    for q, name in [("mi", "ksg1"), ("mi", "plugin"), ("mi", "ross"), ("mi", "mixed-ksg"),
+                    ("entropy", "kl"), ("entropy", "plugin"), ("cmi", "plugin"),
+                    ("cmi", "frenzel-pompe")]:
+        assert name in method_names(q), (q, name)
+
+
+def test_auto_on_discrete_is_exact_plugin():
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 4, size=4000)
+    y = (x + (rng.random(4000) < 0.1)) % 4  # y = x, flipped to x+1 with probability 0.1
+    est = infossl.estimate_mi(x, y)
+    assert est.method == "plugin"
+    assert any("auto" in note for note in est.notes)
+    # plug-in MI equals the MI of the empirical joint pmf, computed here independently
+    joint = np.zeros((4, 4))
+    np.add.at(joint, (x, y), 1)
+    p = joint / joint.sum()
+    px, py = p.sum(1, keepdims=True), p.sum(0, keepdims=True)
+    nz = p > 0
+    exact = float((p[nz] * np.log(p[nz] / (px @ py)[nz])).sum())
+    assert est.value == pytest.approx(exact, abs=1e-10)
+
+
+def test_confidence_interval_is_seeded_and_covers():
+    x, y = gaussian_pair(2000, 0.6, seed=3)
+    a = infossl.estimate_mi(x, y, method="gaussian", ci=0.95, n_resamples=50, seed=7)
+    b = infossl.estimate_mi(x, y, method="gaussian", ci=0.95, n_resamples=50, seed=7)
+    assert a.ci == b.ci and a.ci_level == 0.95
+    lo, hi = a.ci
+    assert lo < a.value < hi
+    # the asymptotic SE of the Gaussian MI estimate is ρ/√n (delta method)
+    assert a.stderr == pytest.approx(0.6 / math.sqrt(2000), rel=0.35)
+    assert a.params["ci_scheme"] == "bootstrap"
+    bits = infossl.estimate_mi(x, y, method="gaussian", ci=0.95, n_resamples=50, seed=7,
+                               unit="bits")
+    assert bits.ci[0] == pytest.approx(lo / math.log(2))
+
+
+def test_entropy_and_cmi_dispatch():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3000, 2))
+    h = infossl.estimate_entropy(x, method="gaussian")
+    assert h.value == pytest.approx(math.log(2 * math.pi * math.e), abs=0.05)
+    assert h.quantity == "H(X)"
+    z = rng.standard_normal((3000, 1))
+    xx = z + 0.5 * rng.standard_normal((3000, 1))
+    yy = z + 0.5 * rng.standard_normal((3000, 1))
+    cmi = infossl.estimate_cmi(xx, yy, z, method="gaussian")
+    assert cmi.value == pytest.approx(0.0, abs=0.01)  # X ⊥ Y | Z
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        ({"method": "nope"}, ValueError, "valid methods: .*gaussian"),
+        ({"unit": "hartley"}, ValueError, "unit"),
+        ({"ci": 1.5}, ValueError, "ci"),
+        ({"ci": 0.0}, ValueError, "ci"),
+        ({"method": 3}, TypeError, "method"),
+        ({"n_resamples": 2, "ci": 0.9}, ValueError, "n_resamples"),
+    ],
+)
+def test_bad_arguments(kwargs, err, match):
+    x, y = gaussian_pair(100, 0.5)
+    kwargs.setdefault("method", "gaussian")
+    with pytest.raises(err, match=match):
+        infossl.estimate_mi(x, y, **kwargs)
+
+
+def test_bad_data():
+    x, y = gaussian_pair(100, 0.5)
+    with pytest.raises(ValueError, match="x has 100, y has 99"):
+        infossl.estimate_mi(x, y[:99], method="gaussian")
+    with pytest.raises(ValueError, match="y contains 1 NaN"):
+        infossl.estimate_mi(x, np.where(np.arange(100) == 5, np.nan, y), method="gaussian")
+    with pytest.raises(ValueError, match="3-D"):
+        infossl.estimate_mi(np.zeros((4, 2, 2)), y[:4], method="gaussian")
+    with pytest.raises(TypeError, match="real numbers"):
+        infossl.estimate_mi(np.array(["a"] * 100), y, method="gaussian")
+    with pytest.raises(ValueError, match="empty"):
+        infossl.estimate_mi([], [], method="gaussian")
