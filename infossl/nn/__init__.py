@@ -1,0 +1,82 @@
+"""Neural-network building blocks: backbones, projector/predictor heads, EMA targets,
+autograd-aware distributed gathering and stochastic Gaussian encoders."""
+
+from infossl.nn.backbones import (
+    MLP,
+    CifarResNet,
+    SmallConvNet,
+    build_backbone,
+    resnet8,
+    resnet18,
+    resnet20,
+)
+from infossl.nn.distributed import (
+    all_reduce_mean,
+    all_reduce_sum,
+    gather,
+    gather_no_grad,
+    is_distributed,
+    rank,
+    row_offset,
+    world_size,
+)
+from infossl.nn.ema import EMA, cosine_momentum, ema_update_, frozen_copy
+from infossl.nn.heads import (
+    DINOHead,
+    MLPHead,
+    Prototypes,
+    barlow_projector,
+    byol_predictor,
+    byol_projector,
+    moco_projector,
+    simclr_projector,
+    simsiam_predictor,
+    simsiam_projector,
+    vicreg_projector,
+)
+from infossl.nn.stochastic import (
+    DiagonalGaussian,
+    GaussianEncoderHead,
+    gaussian_kl,
+    make_generator,
+    standard_normal_kl,
+)
+
+# Each infossl.nn module lists its public names here.
+__all__ = [
+    "EMA",
+    "MLP",
+    "CifarResNet",
+    "DINOHead",
+    "DiagonalGaussian",
+    "GaussianEncoderHead",
+    "MLPHead",
+    "Prototypes",
+    "SmallConvNet",
+    "all_reduce_mean",
+    "all_reduce_sum",
+    "barlow_projector",
+    "build_backbone",
+    "byol_predictor",
+    "byol_projector",
+    "cosine_momentum",
+    "ema_update_",
+    "frozen_copy",
+    "gather",
+    "gather_no_grad",
+    "gaussian_kl",
+    "is_distributed",
+    "make_generator",
+    "moco_projector",
+    "rank",
+    "resnet8",
+    "resnet18",
+    "resnet20",
+    "row_offset",
+    "simclr_projector",
+    "simsiam_predictor",
+    "simsiam_projector",
+    "standard_normal_kl",
+    "vicreg_projector",
+    "world_size",
+]
