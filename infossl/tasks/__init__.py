@@ -47,6 +47,8 @@ from infossl.tasks.gaussian import (
     sparse_normal,
 )
 from infossl.tasks.geometric import Spiral, SwissRoll, so_generator
+from infossl.tasks.invertible_mlp import InvertibleMLP
+from infossl.tasks.joint_gaussian import JointGaussian
 from infossl.tasks.mixtures import (
     GaussianMixtureTask,
     concentric_gaussians,
@@ -55,6 +57,14 @@ from infossl.tasks.mixtures import (
     with_inliers,
     x_mixture,
 )
+from infossl.tasks.multiview import (
+    LinearEncoder,
+    LinearGaussianMultiView,
+    MultiViewSample,
+    NonlinearMultiView,
+    ViewPairTask,
+)
+from infossl.tasks.multiview_shapes import ShapesMultiView, render_shapes
 from infossl.tasks.staircase import Staircase
 from infossl.tasks.student import (
     StudentTask,
@@ -100,10 +110,17 @@ __all__ = [
     "GaussianToMixture",
     "HalfCube",
     "InjectiveDiscreteTask",
+    "InvertibleMLP",
+    "JointGaussian",
     "Linear",
+    "LinearEncoder",
+    "LinearGaussianMultiView",
+    "MultiViewSample",
+    "NonlinearMultiView",
     "NormalCDF",
     "Power",
     "QuantizedUniformTask",
+    "ShapesMultiView",
     "Spiral",
     "Staircase",
     "StudentTask",
@@ -112,6 +129,7 @@ __all__ = [
     "Task",
     "Transform",
     "TransformedTask",
+    "ViewPairTask",
     "Wiggly",
     "additive_uniform_mi",
     "additivity_inputs",
@@ -137,6 +155,7 @@ __all__ = [
     "monte_carlo_mi",
     "pairs_normal",
     "pmf_mutual_information",
+    "render_shapes",
     "self_consistency",
     "so_generator",
     "sparse_normal",
