@@ -96,6 +96,8 @@ def _run(
     if method == "auto":
         method, reason = choose_method(quantity, *arrays)
     cls = get_estimator_class(quantity, method)
+    if "seed" in cls.param_names():
+        params = {"seed": seed, **params}  # the estimator's own randomness follows `seed` too
     estimator = cls(**params)
     result = estimator.estimate(*arrays)
     if reason is not None:
@@ -156,7 +158,8 @@ def estimate_mi(
         unit: ``"nats"`` or ``"bits"``.
         ci: a confidence level in (0, 1) to add a resampling interval (seeded by ``seed``).
         n_resamples: replicates for the interval.
-        seed: seed of the resampling.
+        seed: seed of the resampling, and of the estimator's own randomness (jitter, network
+            initialisation, projections) when it takes a ``seed`` parameter.
         **params: the method's hyper-parameters (e.g. ``k=3``).
 
     Returns:

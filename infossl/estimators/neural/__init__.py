@@ -1,0 +1,53 @@
+"""Neural MI estimators: critics, a training loop, and one registered estimator per bound.
+
+Importing this package (it needs torch) registers ``"neural"`` and ``"infonce"``, ``"nwj"``,
+``"dv"``, ``"mine"``, ``"tuba"``, ``"js"``, ``"smile"``, ``"interpolated"``, ``"club"``,
+``"l1out"``, ``"doe"`` for :func:`infossl.estimate_mi`; :mod:`infossl.estimators` declares them
+lazily so that numpy-only use never imports torch.
+"""
+
+from infossl.estimators.neural.critics import (
+    BilinearCritic,
+    ConcatCritic,
+    GaussianConditional,
+    GaussianMixture,
+    SeparableCritic,
+    make_critic,
+)
+from infossl.estimators.neural.estimator import (
+    CLUBEstimator,
+    DoEEstimator,
+    DVEstimator,
+    InfoNCEEstimator,
+    InterpolatedEstimator,
+    JSEstimator,
+    L1OutEstimator,
+    MINEEstimator,
+    NeuralMIEstimator,
+    NWJEstimator,
+    SMILEEstimator,
+    TUBAEstimator,
+)
+from infossl.estimators.neural.heads import BOUNDS
+
+__all__ = [
+    "BOUNDS",
+    "BilinearCritic",
+    "CLUBEstimator",
+    "ConcatCritic",
+    "DVEstimator",
+    "DoEEstimator",
+    "GaussianConditional",
+    "GaussianMixture",
+    "InfoNCEEstimator",
+    "InterpolatedEstimator",
+    "JSEstimator",
+    "L1OutEstimator",
+    "MINEEstimator",
+    "NWJEstimator",
+    "NeuralMIEstimator",
+    "SMILEEstimator",
+    "SeparableCritic",
+    "TUBAEstimator",
+    "make_critic",
+]

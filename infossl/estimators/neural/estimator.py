@@ -1,0 +1,369 @@
+"""Neural (variational) MI estimators: a bound, a network, a training split and a held-out split.
+
+``NeuralMIEstimator(bound="infonce", critic="separable", steps=..., batch_size=..., lr=...,
+seed=...)`` standardises the data with training-split statistics, trains the network on the
+training split, then reports the mean bound value over disjoint held-out batches of
+``eval_batch_size`` samples, with its standard error over those batches. The reported number is
+the final (or early-stopped on a separate validation split) model's value: no best-of-checkpoints
+selection on the reported data (bmi reports the best test value, which is optimistic for
+high-variance bounds).
+
+Each bound is also registered under its own name (``"infonce"``, ``"nwj"``, ``"dv"``, ``"mine"``,
+``"tuba"``, ``"js"``, ``"smile"``, ``"interpolated"``, ``"club"``, ``"l1out"``, ``"doe"``) with only
+the parameters that bound uses. Deterministic on CPU for a given seed; cost ``O(steps * K^2)`` for
+the concat critic and ``O(steps * K)`` network passes for the others.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from infossl._checks import (
+    as_samples,
+    check_choice,
+    check_float,
+    check_int,
+    check_not_constant,
+    check_same_length,
+    check_seed,
+    check_sequence_of_int,
+)
+from infossl.estimate import Estimate
+from infossl.estimators._base import MIEstimator, register
+from infossl.estimators.neural.critics import (
+    CRITICS,
+    GaussianConditional,
+    GaussianMixture,
+    make_critic,
+)
+from infossl.estimators.neural.fit import evaluate, progress_enabled, train
+from infossl.estimators.neural.heads import (
+    BOUNDS,
+    ConditionalBound,
+    CriticBound,
+    DifferenceOfEntropies,
+)
+
+#: Fraction of the training split held back for early stopping (when it is on).
+VALIDATION_FRACTION = 0.1
+
+
+def _check_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return value
+
+
+@register
+class NeuralMIEstimator(MIEstimator):
+    """Variational MI estimate from a trained critic or density model (held-out evaluation).
+
+    Args:
+        bound: one of ``infonce, nwj, dv, mine, tuba, js, smile, interpolated`` (lower bounds or,
+            for ``smile``, a biased estimate; need a critic), ``club, l1out`` (upper bounds with a
+            Gaussian ``q(y|x)``) or ``doe`` (difference of entropies).
+        critic: ``"separable"``, ``"concat"`` or ``"bilinear"`` (critic bounds only).
+        steps: optimiser steps (Adam).
+        batch_size: ``K``, samples per training batch.
+        lr: Adam learning rate.
+        hidden: hidden-layer widths of every MLP.
+        embed_dim: embedding size of the separable critic.
+        cosine: unit-normalise the separable critic's embeddings (cosine similarity).
+        temperature: divides the separable critic's scores.
+        tau: SMILE clipping threshold (None: no clipping).
+        alpha: I_alpha interpolation weight in ``[0, 1]``.
+        momentum: MINE moving-average weight of the history, in ``[0, 1)``.
+        n_components: Gaussian-mixture components of DoE's marginal model ``q(y)``.
+        train_fraction: share of the samples used for training; the rest is evaluated.
+        eval_batch_size: ``K`` of the evaluation batches (default ``batch_size``); InfoNCE's
+            ceiling is ``ln(eval_batch_size)``.
+        early_stopping: hold back 10% of the training split, check its loss 20 times over the run
+            and stop after ``patience`` checks without improvement (restoring the best check).
+        patience: see ``early_stopping``.
+        standardize: z-score x and y with training-split statistics (MI is invariant to it).
+        device: torch device, e.g. ``"cpu"`` or ``"cuda"``.
+        progress: show a progress bar (None: only when stderr is a terminal).
+        seed: int or numpy Generator; fixes the split, the initialisation and the batches.
+
+    The held-out split must hold at least one evaluation batch; the standard error needs two.
+    """
+
+    name = "neural"
+    kind = "lower"
+    accepts = "continuous"
+    resampling = "subsample"
+    summary = "neural estimator with a chosen bound and critic (held-out evaluation)"
+
+    def __init__(
+        self,
+        bound: str = "infonce",
+        critic: str = "separable",
+        *,
+        steps: int = 2000,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        hidden: Sequence[int] = (128, 128),
+        embed_dim: int = 32,
+        cosine: bool = False,
+        temperature: float = 1.0,
+        tau: float | None = 5.0,
+        alpha: float = 0.01,
+        momentum: float = 0.9,
+        n_components: int = 1,
+        train_fraction: float = 0.5,
+        eval_batch_size: int | None = None,
+        early_stopping: bool = False,
+        patience: int = 3,
+        standardize: bool = True,
+        device: str = "cpu",
+        progress: bool | None = None,
+        seed: int | np.random.Generator = 0,
+    ) -> None:
+        self.bound = check_choice(bound, "bound", BOUNDS)
+        self.critic = check_choice(critic, "critic", CRITICS)
+        self.steps = check_int(steps, "steps", low=1)
+        self.batch_size = check_int(batch_size, "batch_size", low=2)
+        self.lr = check_float(lr, "lr", low=0.0, low_open=True)
+        self.hidden = tuple(check_sequence_of_int(list(hidden), "hidden", low=1))
+        self.embed_dim = check_int(embed_dim, "embed_dim", low=1)
+        self.cosine = _check_bool(cosine, "cosine")
+        self.temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
+        self.tau = None if tau is None else check_float(tau, "tau", low=0.0, low_open=True)
+        self.alpha = check_float(alpha, "alpha", low=0.0, high=1.0)
+        self.momentum = check_float(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        self.n_components = check_int(n_components, "n_components", low=1)
+        self.train_fraction = check_float(
+            train_fraction, "train_fraction", low=0.0, high=1.0, low_open=True, high_open=True
+        )
+        if eval_batch_size is not None:
+            eval_batch_size = check_int(eval_batch_size, "eval_batch_size", low=2)
+        self.eval_batch_size = eval_batch_size
+        self.early_stopping = _check_bool(early_stopping, "early_stopping")
+        self.patience = check_int(patience, "patience", low=1)
+        self.standardize = _check_bool(standardize, "standardize")
+        self.device = _check_device(device)
+        if progress is not None:
+            _check_bool(progress, "progress")
+        self.progress = progress
+        check_seed(seed)
+        self.seed = seed
+
+    # ------------------------------------------------------------------ model construction
+    def _build_model(self, dim_x: int, dim_y: int, y_train: torch.Tensor) -> nn.Module:
+        family = BOUNDS[self.bound].family
+        if family == "critic":
+            critic = make_critic(
+                self.critic,
+                dim_x,
+                dim_y,
+                hidden=self.hidden,
+                embed_dim=self.embed_dim,
+                cosine=self.cosine,
+                temperature=self.temperature,
+            )
+            return CriticBound(
+                critic, self.bound, tau=self.tau, alpha=self.alpha, momentum=self.momentum
+            )
+        conditional = GaussianConditional(dim_x, dim_y, self.hidden)
+        if family == "conditional":
+            return ConditionalBound(conditional, self.bound)
+        if self.n_components == 1:
+            init_means = y_train.mean(dim=0, keepdim=True)
+        else:
+            init_means = y_train[torch.randperm(len(y_train))[: self.n_components]]
+        return DifferenceOfEntropies(GaussianMixture(init_means), conditional)
+
+    # ------------------------------------------------------------------ estimation
+    def estimate(self, x: Any, y: Any) -> Estimate:
+        """Train on a random ``train_fraction`` of the pairs; evaluate on the rest."""
+        x = as_samples(x, "x")
+        y = as_samples(y, "y")
+        n = check_same_length(x=x, y=y)
+        check_not_constant(x, "x")
+        check_not_constant(y, "y")
+        eval_k = self.eval_batch_size or self.batch_size
+        n_train = round(self.train_fraction * n)
+        n_val = round(VALIDATION_FRACTION * n_train) if self.early_stopping else 0
+        n_fit, n_test = n_train - n_val, n - n_train
+        if n_fit < self.batch_size or n_test < eval_k or (self.early_stopping and n_val < 2):
+            raise ValueError(
+                f"{n} samples are too few for batch_size={self.batch_size} and eval batches of "
+                f"{eval_k}: training uses {n_fit}, evaluation {n_test} (train_fraction="
+                f"{self.train_fraction}); need at least {self.batch_size} and {eval_k}"
+            )
+        rng = check_seed(self.seed)
+        order = rng.permutation(n)
+        torch_seed = int(rng.integers(2**62))
+        fit_idx, val_idx, test_idx = np.split(order, [n_fit, n_train])
+        if self.standardize:
+            x, y = _standardize(x, fit_idx), _standardize(y, fit_idx)
+        device = torch.device(self.device)
+
+        def tensor(a: np.ndarray, idx: np.ndarray) -> torch.Tensor:
+            return torch.as_tensor(a[idx], dtype=torch.float32, device=device)
+
+        x_fit, y_fit = tensor(x, fit_idx), tensor(y, fit_idx)
+        generator = torch.Generator().manual_seed(torch_seed)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(torch_seed)
+            model = self._build_model(x.shape[1], y.shape[1], y_fit).to(device)
+        validation = (tensor(x, val_idx), tensor(y, val_idx)) if self.early_stopping else None
+        result = train(
+            model,
+            x_fit,
+            y_fit,
+            steps=self.steps,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            generator=generator,
+            validation=validation,
+            patience=self.patience,
+            eval_every=max(self.steps // 20, 1),
+            progress=progress_enabled(self.progress),
+            description=f"{self.name} ({self.bound})",
+        )
+        values = evaluate(model, tensor(x, test_idx), tensor(y, test_idx), eval_k).numpy()
+        value = float(values.mean())
+        stderr = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else None
+        ceiling = model.ceiling(eval_k)
+        notes = self._notes(value, ceiling, eval_k, len(values), result.stopped_early)
+        return self._make(
+            value,
+            n,
+            (x.shape[1], y.shape[1]),
+            ceiling=ceiling,
+            stderr=stderr,
+            notes=notes,
+            kind=BOUNDS[self.bound].kind,
+            extra_params={
+                "bound": self.bound,
+                "eval_batch_size": eval_k,
+                "eval_batches": len(values),
+                "n_train": n_fit,
+                "steps_run": result.steps_run,
+            },
+        )
+
+    def _notes(
+        self, value: float, ceiling: float | None, eval_k: int, batches: int, stopped: bool
+    ) -> tuple[str, ...]:
+        notes = [f"evaluated on {batches} held-out batch(es) of {eval_k} samples"]
+        if ceiling is not None and value >= 0.9 * ceiling:
+            notes.append(
+                f"{self.bound} cannot exceed {ceiling:.3g} nats with batches of {eval_k}: the true "
+                "MI may be larger (raise eval_batch_size or use another bound)"
+            )
+        if self.bound == "smile":
+            notes.append("SMILE with finite tau trades bias for variance: not a guaranteed bound")
+        if self.bound in ("club", "l1out"):
+            notes.append("an upper bound only if the Gaussian q(y|x) matches p(y|x) closely")
+        if self.bound == "doe":
+            notes.append("difference of two cross-entropies: neither a lower nor an upper bound")
+        if stopped:
+            notes.append("training stopped early on the validation split")
+        return tuple(notes)
+
+
+def _check_device(device: Any) -> str:
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a string such as 'cpu' or 'cuda', got {device!r}")
+    try:
+        kind = torch.device(device).type
+    except RuntimeError as err:
+        raise ValueError(f"device {device!r} is not a torch device: {err}") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available")
+    return device
+
+
+def _standardize(a: np.ndarray, fit_idx: np.ndarray) -> np.ndarray:
+    mean = a[fit_idx].mean(axis=0)
+    std = a[fit_idx].std(axis=0)
+    return (a - mean) / np.where(std > 0, std, 1.0)
+
+
+# ---------------------------------------------------------------------- one class per bound
+_COMMON = (
+    "steps",
+    "batch_size",
+    "lr",
+    "hidden",
+    "train_fraction",
+    "eval_batch_size",
+    "early_stopping",
+    "patience",
+    "standardize",
+    "device",
+    "progress",
+    "seed",
+)
+_CRITIC = ("critic", "embed_dim", "cosine", "temperature")
+_SPECIFIC = {
+    "smile": ("tau",),
+    "interpolated": ("alpha",),
+    "mine": ("momentum",),
+    "doe": ("n_components",),
+}
+
+
+def _fixed_bound_estimator(bound: str, class_name: str) -> type[NeuralMIEstimator]:
+    """A registered subclass of :class:`NeuralMIEstimator` named ``bound`` with that bound fixed.
+
+    Its ``__init__`` accepts (keyword-only) just the parameters this bound uses, and its signature
+    says so, so ``get_params`` and the registry listing show only those.
+    """
+    info = BOUNDS[bound]
+    keep = _COMMON + (_CRITIC if info.family == "critic" else ()) + _SPECIFIC.get(bound, ())
+    base = inspect.signature(NeuralMIEstimator.__init__)
+    parameters = [base.parameters["self"]] + [
+        base.parameters[name].replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for name in base.parameters
+        if name in keep
+    ]
+
+    def __init__(self: NeuralMIEstimator, **params: Any) -> None:
+        unknown = sorted(set(params) - set(keep))
+        if unknown:
+            raise TypeError(
+                f"method {bound!r} got unexpected parameter(s) {unknown}; valid: {sorted(keep)}"
+            )
+        NeuralMIEstimator.__init__(self, bound=bound, **params)
+
+    __init__.__signature__ = base.replace(parameters=parameters)  # type: ignore[attr-defined]
+    doc = (
+        f"{info.summary}.\n\nA :class:`NeuralMIEstimator` with ``bound={bound!r}``; parameters: "
+        f"{', '.join(keep)} (see :class:`NeuralMIEstimator`)."
+    )
+    cls = type(
+        class_name,
+        (NeuralMIEstimator,),
+        {
+            "__init__": __init__,
+            "__doc__": doc,
+            "__module__": __name__,
+            "name": bound,
+            "kind": info.kind,
+            "summary": info.summary,
+        },
+    )
+    return register(cls)
+
+
+InfoNCEEstimator = _fixed_bound_estimator("infonce", "InfoNCEEstimator")
+NWJEstimator = _fixed_bound_estimator("nwj", "NWJEstimator")
+DVEstimator = _fixed_bound_estimator("dv", "DVEstimator")
+MINEEstimator = _fixed_bound_estimator("mine", "MINEEstimator")
+TUBAEstimator = _fixed_bound_estimator("tuba", "TUBAEstimator")
+JSEstimator = _fixed_bound_estimator("js", "JSEstimator")
+SMILEEstimator = _fixed_bound_estimator("smile", "SMILEEstimator")
+InterpolatedEstimator = _fixed_bound_estimator("interpolated", "InterpolatedEstimator")
+CLUBEstimator = _fixed_bound_estimator("club", "CLUBEstimator")
+L1OutEstimator = _fixed_bound_estimator("l1out", "L1OutEstimator")
+DoEEstimator = _fixed_bound_estimator("doe", "DoEEstimator")
