@@ -27,6 +27,13 @@ app.add_typer(bench, name="bench")
 COMMAND_MODULES: list[str] = [
     "infossl.cli.estimate_cmd",
     "infossl.cli.bench_cmd",
+    "infossl.cli.demo_cmd",
+    "infossl.cli.tasks_cmd",
+    "infossl.cli.infoplane_cmd",
+    "infossl.cli.staircase_cmd",
+    "infossl.cli.train_cmd",
+    "infossl.cli.report_cmd",
+    "infossl.cli.experiment_cmd",
 ]
 
 

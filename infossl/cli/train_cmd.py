@@ -1,0 +1,200 @@
+"""``infossl train`` and ``infossl eval linear|knn``: SSL training and offline evaluation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+eval_app = typer.Typer(help="Offline evaluation of a trained encoder from its checkpoint.",
+                       no_args_is_help=True)
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    app.command("train", context_settings={"allow_extra_args": False})(train)
+    app.add_typer(eval_app, name="eval")
+    eval_app.command("linear")(eval_linear)
+    eval_app.command("knn")(eval_knn)
+
+
+def _fail(err: BaseException, code: int = 2) -> None:
+    typer.echo(f"error: {err}", err=True)
+    raise typer.Exit(code) from None
+
+
+def _base_tree(config: Path | None, resume: bool, out: str | None) -> dict[str, Any]:
+    import yaml
+
+    path = config
+    if path is None and resume and out is not None and (Path(out) / "config.yaml").is_file():
+        path = Path(out) / "config.yaml"
+    if path is None:
+        return {}
+    if not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+    tree = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(tree, dict):
+        raise ValueError(f"{path} must hold a mapping of config sections")
+    return tree
+
+
+def train(
+    overrides: list[str] = typer.Argument(
+        None, help="Config overrides key=value with dotted keys, e.g. optim.lr=0.1 "
+        "train.precision=fp32 objective.temperature=0.2."),
+    method: str | None = typer.Option(None, help="SSL method: simclr, moco, byol, simsiam, "
+                                      "barlow_twins, vicreg, dino, swav, w_mse, mib, ceb, ..."),
+    data: str | None = typer.Option(None, help="Dataset name (digits) or path."),
+    epochs: int | None = typer.Option(None, help="Number of epochs."),
+    batch_size: int | None = typer.Option(None, help="Global batch size."),
+    config: Path | None = typer.Option(None, help="YAML run config (overridden by the options "
+                                       "and key=value pairs)."),
+    out: str | None = typer.Option(None, help="Run folder (default runs/<method>-<data>)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its "
+                                "last checkpoint (its config.yaml is the default config)."),
+) -> None:
+    """Train a self-supervised encoder; logs every information term of the loss."""
+    from infossl.train.config import ConfigError, apply_overrides, parse_overrides, validate_config
+
+    try:
+        tree = _base_tree(config, resume, out)
+        pairs = []
+        for key, value in (("method", method), ("data.name", data), ("train.epochs", epochs),
+                           ("train.batch_size", batch_size), ("out", out)):
+            if value is not None:
+                pairs.append((key, value))
+        pairs += parse_overrides(overrides or [])
+        tree = apply_overrides(tree, pairs)
+        if "out" not in tree:
+            m = tree.get("method", "simclr")
+            d = Path(str(tree.get("data", {}).get("name", "digits"))).stem or "data"
+            tree["out"] = f"runs/{m}-{d}"
+        cfg = validate_config(tree)
+    except (ConfigError, ValueError, TypeError, FileNotFoundError) as err:
+        _fail(err)
+    from infossl.train.trainer import NonFiniteLossError
+    from infossl.train.trainer import train as run_training
+
+    try:
+        from infossl.analysis.diagnostics import callbacks_from_config
+
+        result = run_training(cfg, resume=resume, epoch_callbacks=callbacks_from_config(cfg))
+    except NonFiniteLossError as err:
+        _fail(err, 3)
+    except (ValueError, TypeError, FileNotFoundError, FileExistsError) as err:
+        _fail(err)
+    if result.rank == 0:
+        _print_summary(result)
+
+
+def _print_summary(result: Any) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from infossl.train.logger import read_jsonl
+
+    s = result.summary
+    console = Console()
+    table = Table(title=f"{s['method']} on {s['data']} ({s['stopped']})")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    rows = [("epochs", f"{s['epochs_completed']:.2f}"), ("steps", str(s["steps"])),
+            ("wall time", f"{s['wall_seconds']:.1f} s"), ("img/s", f"{s['img_per_s']:.0f}"),
+            ("precision", f"{s['precision']['dtype']}"
+             f"{' + channels_last' if s['precision']['channels_last'] else ''}")]
+    for key, name in (("knn_acc", "kNN accuracy (k=200, τ=0.1)"),
+                      ("probe_val_acc", "online linear probe accuracy"),
+                      ("linear_acc", "offline linear probe accuracy")):
+        if key in s:
+            rows.append((name, f"{s[key]:.4f}"))
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    records = read_jsonl(Path(result.out) / "metrics.jsonl")
+    header = next((r for r in records if r.get("kind") == "terms"), None)
+    last = next((r for r in reversed(records) if r.get("kind") == "train"), None)
+    if header and last:
+        terms = Table(title=f"information terms at step {last['step']}")
+        for col in ("term", "quantity", "measured as", "value", "weight"):
+            terms.add_column(col, justify="right" if col in ("value", "weight") else "left")
+        for name, d in header["terms"].items():
+            terms.add_row(name, escape(d["quantity"]), escape(f"{d['kind']} [{d['bound']}]"),
+                          f"{last['terms'][name]:.4f}", f"{last['weights'][name]:g}")
+        console.print(terms)
+    console.print(f"run folder: {result.out}  (metrics.jsonl, tb/, checkpoints/last.pt)")
+
+
+def _floats(text: str, name: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{name} must be comma-separated numbers, got {text!r}") from None
+    if not values:
+        raise ValueError(f"{name} must not be empty")
+    return values
+
+
+_CHECKPOINT = typer.Option(..., help="A checkpoint written by infossl train (last.pt).")
+_DATA = typer.Option(None, help="Training source for the probe (default: the run's).")
+_SPLIT = typer.Option(None, help="Split of --data.")
+_VAL = typer.Option(None, help="Validation source (default: the run's).")
+_VAL_SPLIT = typer.Option(None, help="Split of --val.")
+_ENCODER = typer.Option("trained", help="trained, random (same architecture, random "
+                        "initialisation) or pixels (the normalised input).")
+_DEVICE = typer.Option("cpu", help="Device for feature extraction.")
+
+
+def _print_eval(result: dict[str, Any]) -> None:
+    import json
+
+    typer.echo(json.dumps(result, indent=2))
+
+
+def eval_linear(
+    checkpoint: Path = _CHECKPOINT,
+    c: str = typer.Option("1.0", "--C", help="Inverse L2 strength; several (0.1,1,10) pick one "
+                          "on a held-out 20 % of the training features."),
+    encoder: str = _ENCODER,
+    data: str | None = _DATA,
+    split: str | None = _SPLIT,
+    val: str | None = _VAL,
+    val_split: str | None = _VAL_SPLIT,
+    device: str = _DEVICE,
+    seed: int = typer.Option(0, help="Seed (random encoder, validation split)."),
+) -> None:
+    """Linear-probe accuracy of the encoder's frozen features on the validation set."""
+    from infossl.train.evaluate import evaluate_linear
+
+    try:
+        grid = _floats(c, "--C")
+        result = evaluate_linear(checkpoint, C=grid if len(grid) > 1 else grid[0],
+                                 encoder=encoder, seed=seed, data=data, split=split, val=val,
+                                 val_split=val_split, device=device)
+    except (ValueError, TypeError, FileNotFoundError) as err:
+        _fail(err)
+    _print_eval(result)
+
+
+def eval_knn(
+    checkpoint: Path = _CHECKPOINT,
+    k: int = typer.Option(200, help="Neighbours."),
+    tau: float = typer.Option(0.1, help="Temperature of the vote weights exp(s/τ)."),
+    encoder: str = _ENCODER,
+    data: str | None = _DATA,
+    split: str | None = _SPLIT,
+    val: str | None = _VAL,
+    val_split: str | None = _VAL_SPLIT,
+    device: str = _DEVICE,
+    seed: int = typer.Option(0, help="Seed of the random encoder."),
+) -> None:
+    """Weighted cosine kNN accuracy (bank: un-augmented training features)."""
+    from infossl.train.evaluate import evaluate_knn
+
+    try:
+        result = evaluate_knn(checkpoint, k=k, tau=tau, encoder=encoder, seed=seed, data=data,
+                              split=split, val=val, val_split=val_split, device=device)
+    except (ValueError, TypeError, FileNotFoundError) as err:
+        _fail(err)
+    _print_eval(result)

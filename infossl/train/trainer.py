@@ -1,0 +1,631 @@
+"""The training loop of ``infossl train``: any two-view method, resumable, distributed.
+
+One optimiser step:
+
+1. the batch's uint8 images go to the device and are augmented there into two views, with a
+   generator seeded from ``(seed, epoch, batch, rank)`` — so the views of a step never depend
+   on what ran before, and a resumed run draws exactly the same views;
+2. backbone and heads run under autocast (see :mod:`infossl.train.precision`), the objective
+   in float32; the online linear probe trains on detached features of view 1;
+3. the loss, every information term and the probe loss are checked: a NaN or infinity stops
+   the run *before* the parameters change, naming the step and the term
+   (:class:`NonFiniteLossError`); the last checkpoint on disk stays the last good one;
+4. backward, optimiser step, per-step learning rate, EMA / prototype updates.
+
+Checkpoints (``<out>/checkpoints/last.pt``, atomic) hold model, optimiser, schedule, gradient
+scaler, global RNG states, the resolved precision and the position in the epoch; ``resume``
+continues bit-for-bit (same weights, same logged metrics) as if never interrupted. Inside a
+process group (``torchrun``) gradients are averaged by DistributedDataParallel, BatchNorm
+statistics cover all processes (:mod:`infossl.train.sync_bn`), losses gather the global
+batch, each process reads its shard of a per-epoch permutation (the same seed on every
+process), and only rank 0 writes logs and checkpoints.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from infossl.data import BatchLoader
+from infossl.framework import LossOutput
+from infossl.nn.distributed import all_reduce_sum
+from infossl.train.build import build_optimization, build_parts
+from infossl.train.checkpoint import (
+    capture_rng_state,
+    load_checkpoint,
+    remove_stale_temporaries,
+    restore_rng_state,
+    save_checkpoint,
+    write_json_atomic,
+)
+from infossl.train.config import RunConfig, config_differences, validate_config
+from infossl.train.data_setup import RunData, load_run_data, make_eval_transform, make_views
+from infossl.train.dist_env import setup_distributed
+from infossl.train.features import encode_dataset
+from infossl.train.logger import RunLogger
+from infossl.train.methods import SSLMethod, default_augment
+from infossl.train.precision import Precision
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "RESUMABLE_KEYS",
+    "EpochInfo",
+    "NonFiniteLossError",
+    "StepInfo",
+    "TrainResult",
+    "derive_seed",
+    "train",
+]
+
+CHECKPOINT_FORMAT = 1
+#: Config keys that may change between a run and its resumption (they do not change results).
+RESUMABLE_KEYS = ("out", "train.max_steps", "train.time_limit", "train.threads",
+                  "train.compile", "log.progress", "log.tensorboard", "checkpoint",
+                  "eval.final_linear", "diagnostics")
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss or one of its terms became NaN or infinite; the run stopped before updating."""
+
+    def __init__(self, message: str, *, step: int, term: str, checkpoint: Path | None) -> None:
+        super().__init__(message)
+        self.step = step
+        self.term = term
+        self.checkpoint = checkpoint
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """What a callback sees after each optimiser step (``step`` counts completed steps)."""
+
+    step: int
+    epoch: int
+    batch: int
+    output: LossOutput
+    method: SSLMethod
+
+
+@dataclass(frozen=True)
+class EpochInfo:
+    """What an epoch callback sees: ``event="start"`` once before the first step of a run (also
+    of a resumed one; ``epoch``/``step`` are then the checkpoint's) and ``"end"`` after each
+    completed epoch, after its evaluation record and before its checkpoint. ``trainer`` gives
+    read access to the model, data, views, device and run folder; callbacks must not change
+    training state or global random state."""
+
+    event: str
+    epoch: int
+    step: int
+    trainer: Trainer
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    steps: int
+    epochs_completed: float
+    stopped: str
+    checkpoint: Path | None
+    summary: dict[str, Any] = field(default_factory=dict)
+    rank: int = 0
+
+
+def derive_seed(*parts: int) -> int:
+    """A 63-bit seed from integers (NumPy ``SeedSequence``; independent streams per tuple)."""
+    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1, np.uint64)[0]
+               % (2**63))
+
+
+def _progress_enabled(setting: Any) -> bool:
+    import sys
+
+    return sys.stderr.isatty() if setting == "auto" else bool(setting)
+
+
+class _Progress:
+    """A rich progress bar on stderr (no-op when disabled)."""
+
+    def __init__(self, enabled: bool, total: int, completed: int) -> None:
+        self.bar = None
+        if not enabled:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TimeRemainingColumn(),
+                            console=Console(stderr=True))
+        self.bar.start()
+        self.task = self.bar.add_task("training", total=total, completed=completed)
+
+    def update(self, completed: int, text: str | None = None) -> None:
+        if self.bar is not None:
+            kwargs = {"description": text} if text is not None else {}
+            self.bar.update(self.task, completed=completed, **kwargs)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+class Trainer:
+    """One run (see the module docstring). Use :func:`train`."""
+
+    def __init__(self, cfg: RunConfig, *, resume: bool = False,
+                 callbacks: Sequence[Callable[[StepInfo], None]] = (),
+                 epoch_callbacks: Sequence[Callable[[EpochInfo], None]] = ()) -> None:
+        self.callbacks = list(callbacks)
+        self.epoch_callbacks = list(epoch_callbacks)
+        self.env, self.device = setup_distributed(cfg.train.device)
+        try:
+            self._setup(cfg, resume)
+        except BaseException:
+            self.env.close()
+            raise
+
+    def _setup(self, cfg: RunConfig, resume: bool) -> None:
+        if cfg.train.threads is not None:
+            torch.set_num_threads(cfg.train.threads)
+        self.out = Path(cfg.out)
+        self.ckpt_dir = self.out / "checkpoints"
+        self.ckpt_path = self.ckpt_dir / "last.pt"
+        state = self._resume_state(cfg) if resume else None
+        if state is not None:
+            cfg = self._merge_resume_config(state, cfg)
+        elif self.ckpt_path.exists():
+            raise FileExistsError(f"{self.ckpt_path} already exists: pass --resume to continue "
+                                  "that run, or choose another out folder")
+        self.cfg = cfg
+        self._check_batch()
+        self.data: RunData = load_run_data(cfg.data, default_augment(cfg.method))
+        self.views = make_views(self.data, dict(cfg.data.augment_options))
+        self.eval_transform = make_eval_transform(self.data)
+        self.loader = self._make_loader()
+        self.steps_per_epoch = len(self.loader)
+        self.total_steps = cfg.train.epochs * self.steps_per_epoch
+        precision = (Precision(**state["precision"]) if state is not None else None)
+        self.method, self.spec, self.precision = build_parts(
+            cfg, self.data, self.device, total_steps=self.total_steps,
+            world_size=self.env.world_size, seed=cfg.train.seed, precision=precision)
+        self.opt = build_optimization(cfg, self.method, self.steps_per_epoch)
+        self.scaler = torch.amp.GradScaler(self.device.type,
+                                           enabled=self.precision.needs_grad_scaler)
+        self.model: torch.nn.Module = self.method
+        if self.env.distributed:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.model = torch.nn.parallel.DistributedDataParallel(
+                self.method, device_ids=ids, broadcast_buffers=False)
+        self.step = 0
+        self.epoch = 0
+        self.batch = 0
+        self.epoch_stats = {"probe_correct": 0.0, "probe_total": 0.0}
+        self.train_seconds = 0.0
+        self.train_images = 0
+        self.last_checkpoint: tuple[Path, int] | None = None
+        if state is not None:
+            self._restore(state)
+        if self.env.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(self.ckpt_dir)
+            (self.out / "config.yaml").write_text(cfg.to_yaml())
+        self.logger = RunLogger(self.out, enabled=self.env.is_main,
+                                tensorboard=cfg.log.tensorboard,
+                                resume_step=self.step if state is not None else None)
+
+    # ----------------------------------------------------------------------- set-up
+    def _resume_state(self, cfg: RunConfig) -> dict[str, Any]:
+        if not self.ckpt_path.is_file():
+            raise FileNotFoundError(f"nothing to resume: {self.ckpt_path} does not exist")
+        state = load_checkpoint(self.ckpt_path)
+        if state.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"{self.ckpt_path}: unsupported checkpoint format "
+                             f"{state.get('format')!r}")
+        return state
+
+    def _merge_resume_config(self, state: dict[str, Any], cfg: RunConfig) -> RunConfig:
+        saved = validate_config(state["config"])
+        diffs = config_differences(saved, cfg, ignore=RESUMABLE_KEYS)
+        if diffs:
+            raise ValueError(f"cannot resume {self.ckpt_path}: the config differs from the "
+                             f"checkpoint's in {', '.join(diffs)}")
+        merged = saved.to_dict()
+        new = cfg.to_dict()
+        for key in RESUMABLE_KEYS:
+            section, _, name = key.partition(".")
+            if name:
+                merged[section][name] = new[section][name]
+            else:
+                merged[section] = new[section]
+        return validate_config(merged)
+
+    def _check_batch(self) -> None:
+        b, w = self.cfg.train.batch_size, self.env.world_size
+        if b % w:
+            raise ValueError(f"train.batch_size={b} must be divisible by the number of "
+                             f"processes ({w})")
+
+    def _make_loader(self) -> BatchLoader:
+        c, e = self.cfg.train, self.env
+        try:
+            if c.augment_scope == "global":
+                return BatchLoader(self.data.train, c.batch_size, seed=c.seed)
+            return BatchLoader(self.data.train, c.batch_size // e.world_size, seed=c.seed,
+                               rank=e.rank, world_size=e.world_size)
+        except ValueError as err:
+            raise ValueError(f"train.batch_size: {err}") from None
+
+    # ----------------------------------------------------------------------- state
+    def _state(self) -> dict[str, Any]:
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "config": self.cfg.to_dict(),
+            "precision": self.precision.to_dict(),
+            "backbone": {"name": self.spec.name, "options": self.spec.options,
+                         "input_shape": list(self.spec.input_shape),
+                         "feat_dim": self.method.feat_dim},
+            "data": {"mean": list(self.data.mean), "std": list(self.data.std),
+                     "augment": self.data.augment},
+            "model": self.method.state_dict(),
+            "optimizer": self.opt.optimizer.state_dict(),
+            "scheduler": self.opt.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "rng": capture_rng_state(),
+            "progress": {"step": self.step, "epoch": self.epoch, "batch": self.batch,
+                         "epoch_stats": dict(self.epoch_stats),
+                         "train_seconds": self.train_seconds,
+                         "train_images": self.train_images},
+        }
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self.method.load_state_dict(state["model"])
+        self.opt.optimizer.load_state_dict(state["optimizer"])
+        self.opt.scheduler.load_state_dict(state["scheduler"])
+        if state["scaler"]:
+            self.scaler.load_state_dict(state["scaler"])
+        restore_rng_state(state["rng"])
+        p = state["progress"]
+        self.step, self.epoch, self.batch = int(p["step"]), int(p["epoch"]), int(p["batch"])
+        self.epoch_stats = {k: float(v) for k, v in p["epoch_stats"].items()}
+        self.train_seconds = float(p["train_seconds"])
+        self.train_images = int(p["train_images"])
+        self.last_checkpoint = (self.ckpt_path, self.step)
+
+    def save(self, *, epoch_copy: bool = False) -> None:
+        """Write ``last.pt`` (rank 0 only; the others wait)."""
+        if self.env.is_main:
+            state = self._state()
+            save_checkpoint(self.ckpt_path, state)
+            if epoch_copy:
+                save_checkpoint(self.ckpt_dir / f"epoch_{self.epoch:04d}.pt", state)
+            write_json_atomic(self.ckpt_dir / "last.json",
+                              {"step": self.step, "epoch": self.epoch, "batch": self.batch,
+                               "path": str(self.ckpt_path)})
+        self.last_checkpoint = (self.ckpt_path, self.step)
+        self.env.barrier()
+
+    # ----------------------------------------------------------------------- one step
+    def _batch(self, order: torch.Tensor, b: int) -> tuple[list[torch.Tensor], torch.Tensor, int]:
+        bs = self.loader.batch_size
+        sel = order[b * bs : (b + 1) * bs]
+        ds = self.data.train
+        images = ds.inputs.index_select(0, sel).to(self.device, non_blocking=True)
+        labels = ds.labels.index_select(0, sel).to(self.device, non_blocking=True)
+        global_scope = self.cfg.train.augment_scope == "global"
+        seed = derive_seed(self.cfg.train.seed, self.epoch, b,
+                           0 if global_scope else self.env.rank)
+        views = self.views(images, seed)
+        if global_scope and self.env.distributed:
+            n = bs // self.env.world_size
+            rows = slice(self.env.rank * n, (self.env.rank + 1) * n)
+            views, labels = [v[rows] for v in views], labels[rows]
+        return views, labels, seed
+
+    def _check_outputs(self, out: dict[str, Any]) -> None:
+        tensors = self.method.embeddings(out)
+        finite = torch.stack([torch.isfinite(t).all() for t in tensors]).all().float()
+        if self.env.distributed:
+            finite = all_reduce_sum(finite) / self.env.world_size
+        if float(finite) < 1.0:
+            keys = [k for k in out if k not in ("features", "probe_logits")]
+            self._non_finite(f"the method's outputs ({', '.join(keys)}) are not finite before "
+                             "the loss (the encoder diverged)", "outputs")
+
+    def _non_finite(self, what: str, term: str) -> None:
+        where = f"step {self.step + 1} (epoch {self.epoch + 1}, batch {self.batch + 1})"
+        if self.last_checkpoint is not None:
+            path, step = self.last_checkpoint
+            kept = f"the last good checkpoint is {path} (step {step})"
+        else:
+            kept = "no checkpoint had been written yet"
+        raise NonFiniteLossError(f"non-finite loss at {where}: {what}; training stopped, {kept}",
+                                 step=self.step + 1, term=term,
+                                 checkpoint=None if self.last_checkpoint is None
+                                 else self.last_checkpoint[0])
+
+    def _reduced_values(self, loss_out: LossOutput, probe: dict[str, torch.Tensor]
+                        ) -> dict[str, float]:
+        names = (["loss"] + [f"terms/{n}" for n in loss_out.terms]
+                 + [f"diagnostics/{n}" for n in loss_out.diagnostics] + list(probe))
+        values = torch.stack(
+            [loss_out.loss.detach().float()]
+            + [tv.value.float().to(self.device) for tv in loss_out.terms.values()]
+            + [tv.value.float().to(self.device) for tv in loss_out.diagnostics.values()]
+            + [v.detach().float() for v in probe.values()])
+        if self.env.distributed:
+            values = all_reduce_sum(values) / self.env.world_size
+        return dict(zip(names, values.tolist(), strict=True))
+
+    def _guard(self, values: dict[str, float], loss_out: LossOutput) -> None:
+        bad = [k for k, v in values.items() if not math.isfinite(v)
+               and not k.startswith("diagnostics/")]
+        if not bad:
+            return
+        for key in bad:
+            if key.startswith("terms/"):
+                name = key.split("/", 1)[1]
+                tv = loss_out.terms[name]
+                self._non_finite(f"term {name!r} = {values[key]} ({tv.term.label}, weight "
+                                 f"{tv.weight:g})", name)
+        if "probe_loss" in bad:
+            self._non_finite(f"the online probe's cross-entropy = {values['probe_loss']}",
+                             "probe_loss")
+        self._non_finite(f"loss = {values['loss']} while every term is finite", "loss")
+
+    def _train_step(self, order: torch.Tensor, b: int) -> tuple[LossOutput, dict[str, float]]:
+        views, labels, seed = self._batch(order, b)
+        self.method.set_step(self.step)
+        with self.precision.autocast(self.device):
+            out = self.model(views, seed=seed)
+        self._check_outputs(out)
+        with torch.autocast(self.device.type, enabled=False):
+            loss_out = self.method.compute_loss(out)
+            total = loss_out.loss
+            probe: dict[str, torch.Tensor] = {}
+            if "probe_logits" in out:
+                logits = out["probe_logits"].float()
+                probe["probe_loss"] = F.cross_entropy(logits, labels)
+                probe["probe_acc"] = (logits.argmax(1) == labels).float().mean()
+                total = total + probe["probe_loss"]
+        values = self._reduced_values(loss_out, probe)
+        self._guard(values, loss_out)
+        opt = self.opt.optimizer
+        opt.zero_grad(set_to_none=True)
+        self.scaler.scale(total).backward()
+        self.method.before_optimizer_step(self.epoch)
+        if self.cfg.optim.grad_clip is not None:
+            self.scaler.unscale_(opt)
+            torch.nn.utils.clip_grad_norm_(
+                [p for g in opt.param_groups for p in g["params"]], self.cfg.optim.grad_clip)
+        self.scaler.step(opt)
+        self.scaler.update()
+        self.opt.scheduler.step()
+        self.method.after_optimizer_step()
+        if "probe_acc" in values:
+            n = labels.shape[0] * self.env.world_size
+            self.epoch_stats["probe_correct"] += values["probe_acc"] * n
+            self.epoch_stats["probe_total"] += n
+        return loss_out, values
+
+    def _record(self, values: dict[str, float], loss_out: LossOutput, lr: float,
+                rate: float, elapsed: float) -> dict[str, Any]:
+        rec: dict[str, Any] = {"kind": "train", "step": self.step, "epoch": self.epoch + 1,
+                               "loss": values["loss"], "lr": lr,
+                               "terms": {n: values[f"terms/{n}"] for n in loss_out.terms},
+                               "weights": {n: tv.weight for n, tv in loss_out.terms.items()}}
+        if loss_out.diagnostics:
+            rec["diagnostics"] = {n: values[f"diagnostics/{n}"] for n in loss_out.diagnostics}
+        if "probe_loss" in values:
+            rec["probe"] = {"loss": values["probe_loss"], "acc": values["probe_acc"]}
+        rec["time"] = {"img_per_s": rate, "elapsed": elapsed}
+        return rec
+
+    # ----------------------------------------------------------------------- evaluation
+    def _encode(self, inputs: torch.Tensor) -> torch.Tensor:
+        return encode_dataset(self.method.backbone, inputs, self.eval_transform,
+                              device=self.device,
+                              autocast=lambda: self.precision.autocast(self.device))
+
+    def _epoch_eval(self, final: bool = False) -> dict[str, Any]:
+        """kNN monitor (un-augmented training features as the bank) and the online probe's
+        accuracy on the validation set."""
+        val = self.data.val
+        e = self.cfg.eval
+        rec: dict[str, Any] = {}
+        if self.epoch_stats["probe_total"] > 0:
+            rec["probe_train_acc"] = (self.epoch_stats["probe_correct"]
+                                      / self.epoch_stats["probe_total"])
+        knn_due = e.knn_every_epochs and (self.epoch % e.knn_every_epochs == 0 or final)
+        if val is None or not val.has_labels or not (knn_due or self.method.probe is not None):
+            return rec
+        val_feats = self._encode(val.inputs)
+        if self.method.probe is not None:
+            with torch.no_grad():
+                w = self.method.probe.weight.detach().float().cpu()
+                bias = self.method.probe.bias.detach().float().cpu()
+                pred = (val_feats @ w.T + bias).argmax(1)
+            rec["probe_val_acc"] = float((pred == val.labels).float().mean())
+        if knn_due and self.data.train.has_labels:
+            from infossl.metrics.probes import knn_accuracy
+
+            train_feats = self._encode(self.data.train.inputs)
+            if self.env.is_main:
+                rec["knn_acc"] = knn_accuracy(train_feats, self.data.train.labels, val_feats,
+                                              val.labels, k=e.knn_k, tau=e.knn_tau)
+            self._cache_feats = (train_feats, val_feats)
+        return rec
+
+    def _final_linear(self) -> dict[str, Any]:
+        val = self.data.val
+        if not (self.cfg.eval.final_linear and val is not None and val.has_labels
+                and self.data.train.has_labels):
+            return {}
+        cached = getattr(self, "_cache_feats", None)
+        if cached is None:
+            cached = (self._encode(self.data.train.inputs), self._encode(val.inputs))
+        if not self.env.is_main:
+            return {}
+        from infossl.metrics.probes import linear_probe
+
+        res = linear_probe(cached[0], self.data.train.labels, cached[1], val.labels)
+        return {"linear_acc": res.accuracy, "linear_train_acc": res.train_accuracy}
+
+    # ----------------------------------------------------------------------- the loop
+    def run(self) -> TrainResult:
+        cfg = self.cfg
+        progress = _Progress(self.env.is_main and _progress_enabled(cfg.log.progress),
+                             self.total_steps, self.step)
+        t_run = time.perf_counter()
+        stopped = "completed"
+        self._cache_feats = None
+        self._epoch_event("start")
+        try:
+            while self.epoch < cfg.train.epochs:
+                order = self.loader.indices(self.epoch)
+                self.method.train()
+                t_log, n_log = time.perf_counter(), 0
+                while self.batch < self.steps_per_epoch:
+                    t0 = time.perf_counter()
+                    loss_out, values = self._train_step(order, self.batch)
+                    self.step += 1
+                    self.batch += 1
+                    if self.step == 1:
+                        self.logger.write_header(loss_out)
+                    n_log += cfg.train.batch_size
+                    self.train_images += cfg.train.batch_size
+                    stop = self._stop_reason(t_run)
+                    if (self.step % cfg.log.every_steps == 0 or self.step == 1
+                            or self.batch == self.steps_per_epoch or stop):
+                        now = time.perf_counter()
+                        rate = n_log / max(now - t_log, 1e-9)
+                        lr = self.opt.optimizer.param_groups[0]["lr"]
+                        self.logger.log(self._record(values, loss_out, lr, rate,
+                                                     now - t_run))
+                        progress.update(self.step, self._progress_text(values, loss_out, rate))
+                        t_log, n_log = now, 0
+                    else:
+                        progress.update(self.step)
+                    every = cfg.checkpoint.every_steps
+                    if (every and self.step % every == 0 and not stop
+                            and not self._epoch_end_save_due()):
+                        self.save()
+                    self.train_seconds += time.perf_counter() - t0
+                    for cb in self.callbacks:
+                        cb(StepInfo(self.step, self.epoch, self.batch, loss_out, self.method))
+                    if stop:
+                        stopped = stop
+                        break
+                if stopped != "completed":
+                    self.save()
+                    break
+                self._end_epoch()
+        finally:
+            progress.close()
+        return self._finish(stopped, time.perf_counter() - t_run)
+
+    def _stop_reason(self, t_run: float) -> str:
+        c = self.cfg.train
+        if c.max_steps is not None and self.step >= c.max_steps:
+            return "max_steps"
+        if c.time_limit is not None:
+            elapsed = torch.tensor([time.perf_counter() - t_run])
+            if self.env.distributed:  # all processes must agree to stop together
+                elapsed = all_reduce_sum(elapsed) / self.env.world_size
+            if float(elapsed) >= c.time_limit:
+                return "time_limit"
+        return ""
+
+    def _epoch_end_save_due(self) -> bool:
+        """Whether the epoch just finished (or finishing now) ends with a checkpoint."""
+        if self.batch < self.steps_per_epoch:
+            return False
+        done = self.epoch + 1
+        every = self.cfg.checkpoint.every_epochs
+        return done == self.cfg.train.epochs or bool(every and done % every == 0)
+
+    def _end_epoch(self) -> None:
+        save = self._epoch_end_save_due()
+        self.epoch += 1
+        self.batch = 0
+        rec = self._epoch_eval(final=self.epoch == self.cfg.train.epochs)
+        rec.update({"kind": "eval", "step": self.step, "epoch": self.epoch})
+        self.logger.log(rec)
+        self.logger.flush()
+        self.epoch_stats = {"probe_correct": 0.0, "probe_total": 0.0}
+        self._epoch_event("end")
+        if save:
+            self.save(epoch_copy=self.cfg.checkpoint.keep_epochs)
+
+    def _epoch_event(self, event: str) -> None:
+        for cb in self.epoch_callbacks:
+            cb(EpochInfo(event, self.epoch, self.step, self))
+
+    def _progress_text(self, values: dict[str, float], loss_out: LossOutput, rate: float) -> str:
+        terms = list(loss_out.terms)[:2]
+        parts = [f"ep {self.epoch + 1}/{self.cfg.train.epochs}", f"loss {values['loss']:.4f}"]
+        parts += [f"{n} {values[f'terms/{n}']:.3f}" for n in terms]
+        parts.append(f"{rate:.0f} img/s")
+        return "  ".join(parts)
+
+    def _finish(self, stopped: str, wall: float) -> TrainResult:
+        summary: dict[str, Any] = {}
+        if stopped == "completed":
+            final = self._final_linear()
+            summary.update(final)
+            last_eval = [r for r in _read_eval(self.out) if r.get("kind") == "eval"]
+            if last_eval:
+                summary.update({k: v for k, v in last_eval[-1].items()
+                                if k not in ("kind", "step", "epoch")})
+            if final:
+                self.logger.log({"kind": "final", "step": self.step, "epoch": self.epoch,
+                                 **final})
+        summary.update({
+            "method": self.cfg.method, "data": self.cfg.data.name, "stopped": stopped,
+            "steps": self.step, "epochs_completed": self.step / self.steps_per_epoch,
+            "wall_seconds": wall, "train_seconds": self.train_seconds,
+            "img_per_s": self.train_images / max(self.train_seconds, 1e-9),
+            "precision": self.precision.to_dict(), "backbone": self.spec.name,
+            "world_size": self.env.world_size,
+        })
+        if self.env.is_main:
+            write_json_atomic(self.out / "summary.json", summary)
+        self.logger.close()
+        return TrainResult(self.out, self.step, self.step / self.steps_per_epoch, stopped,
+                           self.last_checkpoint[0] if self.last_checkpoint else None, summary,
+                           rank=self.env.rank)
+
+    def close(self) -> None:
+        self.logger.close()
+        self.env.close()
+
+
+def _read_eval(out: Path) -> list[dict[str, Any]]:
+    from infossl.train.logger import read_jsonl
+
+    return read_jsonl(out / "metrics.jsonl")
+
+
+def train(cfg: RunConfig, *, resume: bool = False,
+          callbacks: Sequence[Callable[[StepInfo], None]] = (),
+          epoch_callbacks: Sequence[Callable[[EpochInfo], None]] = ()) -> TrainResult:
+    """Run (or resume) the training described by ``cfg``; see the module docstring."""
+    trainer = Trainer(cfg, resume=resume, callbacks=callbacks, epoch_callbacks=epoch_callbacks)
+    try:
+        return trainer.run()
+    finally:
+        trainer.close()
+
