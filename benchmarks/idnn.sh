@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# IDNN information-plane reproduction (results in benchmarks/idnn.md, figures in benchmarks/idnn/).
+# Usage: bash benchmarks/idnn.sh   (from the repository root; about 1 h of CPU on 2 cores)
+# One intra-op thread: the network is tiny, and on a busy machine torch's thread pool is far slower.
+set -euo pipefail
+export OMP_NUM_THREADS=1
+run() { python -m infossl infoplane idnn "$@"; }
+# Binning (IDNN 30 edges on [-1, 1] for tanh; Saxe's 100 bins over each layer's range for ReLU):
+# original IDNNs settings (8000 epochs, 400 log points), 10 seeds instead of the paper's 50.
+run --activation tanh --full --seeds 10 --out benchmarks/idnn/tanh-binning &
+run --activation relu --full --seeds 10 --out benchmarks/idnn/relu-binning &
+wait
+# Kolchinsky–Tracey bounds (Saxe et al.'s "KDE" estimator), sigma^2 = 0.1, 1024 patterns, 3 seeds.
+run --activation tanh --estimator kt --epochs 8000 --log-points 40 --seeds 3 \
+    --out benchmarks/idnn/tanh-kt &
+run --activation relu --estimator kt --epochs 8000 --log-points 40 --seeds 3 \
+    --out benchmarks/idnn/relu-kt &
+wait

@@ -1,0 +1,1 @@
+"""Analyses built on the estimators and metrics: information planes, the IDNN reproduction."""

@@ -1,0 +1,116 @@
+"""Figures of an information-plane experiment (matplotlib, headless: no pyplot state).
+
+* :func:`plot_information_plane`: I(X;T) against I(T;Y) in bits, one trajectory per layer
+  (thin line, labelled with the layer's name at its last epoch), markers coloured by epoch
+  (``gnuplot`` colormap on a log scale, as in Shwartz-Ziv & Tishby 2017 and Saxe et al. 2018),
+  faint lines joining the layers of one epoch, dashed lines at H(X) and at H(Y) = I(X;Y).
+* :func:`plot_layer_curves`: I(X;T), I(T;Y) and accuracy against epoch (symmetric-log axis so
+  epoch 0 shows), seed mean ± one standard deviation.
+
+Values are averaged over seeds. Both return a :class:`matplotlib.figure.Figure`; save it with
+``fig.savefig(path, dpi=...)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib import colors
+from matplotlib.cm import ScalarMappable
+from matplotlib.figure import Figure
+
+from infossl.analysis.idnn import InformationPlane
+
+__all__ = ["plot_information_plane", "plot_layer_curves"]
+
+_LAYER_COLOURS = ("tab:red", "tab:blue", "tab:green", "tab:olive", "tab:pink", "tab:orange",
+                  "tab:purple", "tab:brown", "tab:cyan", "tab:gray")
+
+
+def _layer_colour(index: int) -> str:
+    return _LAYER_COLOURS[index % len(_LAYER_COLOURS)]
+
+
+def _kind_label(plane: InformationPlane) -> str:
+    if plane.estimator == "kt":
+        sigma2 = plane.estimator_params.get("noise_variance")
+        return f"Kolchinsky–Tracey upper bound, σ² = {sigma2:g}"
+    params = plane.estimator_params
+    if params.get("strategy") == "idnn":
+        return f"binning, {params['bins']} edges on [−1, 1]"
+    return f"binning, {params['bins']} bins over each layer's range"
+
+
+def plot_information_plane(
+    plane: InformationPlane, *, cmap: str = "gnuplot", figsize: tuple[float, float] = (7.5, 5.5)
+) -> Figure:
+    """The information plane of ``plane`` (seed means), coloured by epoch.
+
+    The colour bar spans the first to the last logged epoch on a log scale; epoch 0 (the
+    initialisation) takes the colour of epoch 1.
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    x = plane.i_xt.mean(axis=0)  # (E, L)
+    y = plane.i_ty.mean(axis=0)
+    epochs = plane.epochs
+    norm = colors.LogNorm(vmin=max(1, int(epochs.min())), vmax=max(2, int(epochs.max())))
+    colour_epochs = np.maximum(epochs, 1)
+    for e in range(len(epochs)):
+        ax.plot(x[e], y[e], color="0.5", alpha=0.1, linewidth=0.6, zorder=1)
+    for li, name in enumerate(plane.layers):
+        ax.plot(x[:, li], y[:, li], color="0.25", linewidth=0.7, zorder=2)
+        ax.scatter(x[:, li], y[:, li], c=colour_epochs, cmap=cmap, norm=norm, s=12,
+                   edgecolors="none", zorder=3)
+        ax.annotate(name, (x[-1, li], y[-1, li]), xytext=(0, 6), textcoords="offset points",
+                    ha="center", fontsize=8, zorder=4)
+    ax.axvline(plane.h_x, color="k", linestyle="--", linewidth=0.8)
+    ax.axhline(plane.h_y, color="k", linestyle="--", linewidth=0.8)
+    ax.set_xlim(0, plane.h_x * 1.04)
+    ax.set_ylim(0, plane.h_y * 1.06)
+    ax.set_xlabel("I(X;T) (bits)")
+    ax.set_ylabel("I(T;Y) (bits)")
+    cfg = plane.config
+    ax.set_title(
+        f"IDNN 12-{'-'.join(map(str, cfg.hidden))}-2, {cfg.activation}, "
+        f"{len(cfg.seeds)} seed(s): {_kind_label(plane)}",
+        fontsize=9,
+    )
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax)
+    bar.set_label("Epoch")
+    return fig
+
+
+def _band(ax: Any, epochs: np.ndarray, values: np.ndarray, colour: str, label: str) -> None:
+    mean, std = values.mean(axis=0), values.std(axis=0)
+    ax.plot(epochs, mean, color=colour, label=label, linewidth=1.2)
+    if values.shape[0] > 1:
+        ax.fill_between(epochs, mean - std, mean + std, color=colour, alpha=0.2, linewidth=0)
+
+
+def plot_layer_curves(
+    plane: InformationPlane, *, figsize: tuple[float, float] = (13.0, 4.0)
+) -> Figure:
+    """I(X;T), I(T;Y) (bits) and train/test accuracy against epoch; seed mean ± 1 std."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(1, 3)
+    epochs = plane.epochs
+    for li, name in enumerate(plane.layers):
+        _band(axes[0], epochs, plane.i_xt[:, :, li], _layer_colour(li), name)
+        _band(axes[1], epochs, plane.i_ty[:, :, li], _layer_colour(li), name)
+    axes[0].axhline(plane.h_x, color="k", linestyle="--", linewidth=0.8, label="H(X)")
+    axes[1].axhline(plane.h_y, color="k", linestyle="--", linewidth=0.8, label="H(Y)")
+    _band(axes[2], epochs, plane.train_accuracy, "tab:blue", "train")
+    _band(axes[2], epochs, plane.test_accuracy, "tab:red", "test")
+    labels = ("I(X;T) (bits)", "I(T;Y) (bits)", "accuracy")
+    for ax, label in zip(axes, labels, strict=True):
+        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_xlim(0, max(1, int(epochs.max())))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7, ncol=2)
+    axes[2].legend(fontsize=8)
+    fig.suptitle(f"{plane.config.activation}: {_kind_label(plane)}", fontsize=10)
+    return fig

@@ -1,0 +1,150 @@
+"""``infossl infoplane idnn``: the information-plane experiment of Shwartz-Ziv & Tishby (2017)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import typer
+
+#: The quick default: a few minutes on 2 CPU cores.
+QUICK = {"epochs": 2000, "seeds": 3, "log_points": 80}
+#: The original IDNNs settings (8,000 epochs, 400 log-spaced points) with the paper's 50 seeds.
+FULL = {"epochs": 8000, "seeds": 50, "log_points": 400}
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    infoplane = typer.Typer(
+        help="Information-plane experiments (I(X;T) vs I(T;Y) per layer during training).",
+        no_args_is_help=True,
+    )
+    infoplane.command("idnn")(idnn)
+    infoplane.command("plot")(plot)
+    app.add_typer(infoplane, name="infoplane")
+
+
+def idnn(
+    activation: str = typer.Option("tanh", help="Hidden nonlinearity: tanh or relu."),
+    epochs: int | None = typer.Option(
+        None, help=f"Training epochs (default {QUICK['epochs']}; --full: {FULL['epochs']})."
+    ),
+    seeds: int | None = typer.Option(
+        None, help=f"Networks, seeds 0..S-1 (default {QUICK['seeds']}; --full: {FULL['seeds']})."
+    ),
+    estimator: str = typer.Option(
+        "binning", help="binning (IDNN bins for tanh, Saxe's adaptive bins for relu), or kt/kde "
+        "(Kolchinsky–Tracey bounds)."
+    ),
+    out: Path = typer.Option(Path("infoplane-idnn"), help="Output folder."),
+    full: bool = typer.Option(
+        False, "--full", help="Original settings: 8000 epochs, 400 log points, 50 seeds."
+    ),
+    log_points: int | None = typer.Option(
+        None, help=f"Log-spaced logging epochs (default {QUICK['log_points']}; --full: "
+        f"{FULL['log_points']})."
+    ),
+    batch_size: int = typer.Option(512, help="Minibatch size (IDNNs 512)."),
+    full_batch: bool = typer.Option(False, "--full-batch", help="Full-batch training."),
+    learning_rate: float = typer.Option(4e-4, help="Adam learning rate."),
+    bins: int | None = typer.Option(None, help="Bins (default 30 tanh, 100 relu)."),
+    noise_variance: float = typer.Option(0.1, help="σ² of the kt/kde estimator."),
+    max_samples: int | None = typer.Option(
+        None, help="Measure on a random subset of the 4096 patterns (default: all for binning, "
+        "1024 for kt/kde)."
+    ),
+) -> None:
+    """Train 12-10-7-5-4-3-2 networks on the 12-bit task and draw their information plane.
+
+    Writes infoplane.png, layers.png, infoplane.csv (one row per seed, epoch and layer) and
+    infoplane.json (settings, estimator parameters, all values in bits) to --out. The network is
+    tiny: run with OMP_NUM_THREADS=1 (over 10 times faster on a busy 2-core machine).
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from infossl.analysis.idnn import IDNNConfig, information_plane, train_idnn
+    from infossl.analysis.infoplane_plots import plot_information_plane, plot_layer_curves
+
+    preset = FULL if full else QUICK
+    n_seeds = preset["seeds"] if seeds is None else seeds
+    if estimator in ("kt", "kde") and max_samples is None:
+        max_samples = 1024
+    try:
+        if n_seeds < 1:
+            raise ValueError(f"--seeds must be >= 1, got {n_seeds}")
+        config = IDNNConfig(
+            activation=activation,
+            epochs=preset["epochs"] if epochs is None else epochs,
+            seeds=tuple(range(n_seeds)),
+            learning_rate=learning_rate,
+            batch_size=None if full_batch else batch_size,
+            log_points=preset["log_points"] if log_points is None else log_points,
+        )
+        options = {"bins": bins, "noise_variance": noise_variance, "max_samples": max_samples}
+        console = Console()
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("training", total=config.epochs)
+            training = train_idnn(config, progress=lambda e, _: bar.update(task, completed=e))
+            task2 = bar.add_task("information", total=len(training.epochs))
+            started = time.perf_counter()
+            plane = information_plane(
+                training, estimator, progress=lambda e, _: bar.update(task2, completed=e),
+                **options,
+            )
+    except (ValueError, TypeError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    plane.seconds = {"training": training.seconds, "information": time.perf_counter() - started}
+    out.mkdir(parents=True, exist_ok=True)
+    plot_information_plane(plane).savefig(out / "infoplane.png", dpi=150)
+    plot_layer_curves(plane).savefig(out / "layers.png", dpi=120)
+    rows = plane.rows()
+    with (out / "infoplane.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    (out / "infoplane.json").write_text(json.dumps(plane.to_dict(), indent=1))
+
+    table = Table(title=f"IDNN {activation}, {estimator}, {n_seeds} seed(s), "
+                        f"{config.epochs} epochs (seed means, bits)")
+    for column in ("layer", "I(X;T) epoch 0", "max I(X;T)", "I(X;T) last", "compression",
+                   "I(T;Y) last"):
+        table.add_column(column, justify="right")
+    mean_xt, mean_ty = plane.i_xt.mean(axis=0), plane.i_ty.mean(axis=0)
+    drop = plane.compression()
+    for li, name in enumerate(plane.layers):
+        table.add_row(name, f"{mean_xt[0, li]:.3f}", f"{mean_xt[:, li].max():.3f}",
+                      f"{mean_xt[-1, li]:.3f}", f"{drop[li]:.3f}", f"{mean_ty[-1, li]:.3f}")
+    console.print(table)
+    console.print(
+        f"train accuracy {plane.train_accuracy[:, -1].mean():.3f}, test accuracy "
+        f"{plane.test_accuracy[:, -1].mean():.3f}; H(Y) = {plane.h_y:.4f} bits; "
+        f"training {training.seconds:.0f} s, information {plane.seconds['information']:.0f} s. "
+        f"Files in {out}/"
+    )
+
+
+def plot(
+    results: Path = typer.Argument(..., help="An infoplane.json written by `infoplane idnn`."),
+    out: Path | None = typer.Option(None, help="Output folder (default: the file's folder)."),
+) -> None:
+    """Redraw infoplane.png and layers.png from a saved infoplane.json."""
+    from infossl.analysis.idnn import InformationPlane
+    from infossl.analysis.infoplane_plots import plot_information_plane, plot_layer_curves
+
+    try:
+        plane = InformationPlane.from_dict(json.loads(results.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        typer.echo(f"error: cannot read {results}: {err}", err=True)
+        raise typer.Exit(2) from None
+    folder = results.parent if out is None else out
+    folder.mkdir(parents=True, exist_ok=True)
+    plot_information_plane(plane).savefig(folder / "infoplane.png", dpi=150)
+    plot_layer_curves(plane).savefig(folder / "layers.png", dpi=120)
+    typer.echo(f"wrote {folder / 'infoplane.png'} and {folder / 'layers.png'}")
+
+
+__all__ = ["idnn", "plot", "register"]
