@@ -1,0 +1,171 @@
+"""``infossl experiment compress``: to compress or not to compress, on the multi-view testbed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+#: Defaults of the standard run (vector views, MLP encoders): a few minutes on 2 CPU cores.
+DEFAULT = {"steps": 600, "seeds": 3, "betas": "0.001,0.01,0.1,1", "batch_size": 128, "n_eval": 2000,
+           "probe_labels": 1000, "train_size": None}
+#: ``--quick``: seconds, for tests and a first look.
+QUICK = {"steps": 30, "seeds": 2, "betas": "0.01,1", "batch_size": 64, "n_eval": 400,
+         "probe_labels": 200, "train_size": None}
+#: ``--images``: 16×16 renders, a shared convnet, a fixed training set (longer).
+IMAGES = {"steps": 800, "seeds": 2, "betas": "0.001,0.1,1", "batch_size": 128, "n_eval": 2000,
+          "probe_labels": 1000, "train_size": 8192}
+DEFAULT_OBJECTIVES = "simclr,vicreg,mib,ceb,dont_compress"
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    experiment = typer.Typer(
+        help="Experiments on the multi-view testbed with known information.",
+        no_args_is_help=True,
+    )
+    experiment.command("compress")(compress)
+    app.add_typer(experiment, name="experiment")
+
+
+def _split(text: str, name: str) -> list[str]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise ValueError(f"{name} must be a comma-separated list, got {text!r}")
+    return parts
+
+
+def _floats(text: str, name: str) -> list[float]:
+    values = []
+    for part in _split(text, name):
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise ValueError(f"{name} must hold numbers, got {part!r}") from None
+    return values
+
+
+def compress(
+    objectives: str = typer.Option(
+        DEFAULT_OBJECTIVES, help="Comma-separated objectives: simclr, infonce, vicreg, "
+        "barlow_twins, mib, ceb, dont_compress (Eq. 9: SSL + reconstruction)."),
+    regimes: str = typer.Option("holds,violated", help="MultiView assumption regimes."),
+    seeds: int | None = typer.Option(
+        None, help=f"Seeds 0..S-1 (default {DEFAULT['seeds']}; --quick {QUICK['seeds']})."),
+    betas: str | None = typer.Option(
+        None, help=f"β sweep of mib and ceb (default {DEFAULT['betas']})."),
+    steps: int | None = typer.Option(
+        None, help=f"Adam steps per run (default {DEFAULT['steps']}; --quick {QUICK['steps']}; "
+        f"--images {IMAGES['steps']})."),
+    out: Path = typer.Option(Path("compress-experiment"), help="Output folder."),
+    images: bool = typer.Option(False, "--images", help="16×16 shape renders with a small "
+                                "convnet shared by the views (longer)."),
+    quick: bool = typer.Option(False, "--quick", help="A few seconds: tiny settings."),
+    encoder: str = typer.Option("mlp", help="Vector encoders: mlp (kNN measurement) or linear "
+                                "(closed-form measurement on linear views)."),
+    views: str = typer.Option("auto", help="Vector views: auto, linear or nonlinear."),
+    eps_info: float = typer.Option(0.5, help="ε_info of the violated regime (nats)."),
+    dim_z: int = typer.Option(4, help="Representation width."),
+    batch_size: int | None = typer.Option(None, help="Mini-batch size (default 128)."),
+    learning_rate: float = typer.Option(3e-3, help="Adam learning rate."),
+    n_eval: int | None = typer.Option(None, help="Held-out rows for measurement and probe."),
+    train_size: int | None = typer.Option(
+        None, help="Fixed training set size (default: a fresh batch every step; images 8192)."),
+    rec_weight: float = typer.Option(1.0, help="λ of the reconstruction terms of Eq. 9."),
+    task_seed: int = typer.Option(0, help="Seed of the testbed's mixing matrices."),
+    threads: int = typer.Option(1, help="torch CPU threads (tiny networks: 1 is fastest; "
+                                "0 leaves torch's default)."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+) -> None:
+    """Train SSL and IB objectives in both regimes of the MultiView assumption and measure
+    what their representations keep: I(Z1;S), I(Z1;U1), I(Z1;Y), probe accuracy.
+
+    Writes results.csv, summary.csv, results.json, plane.png, accuracy.png and ib_curve.png
+    to --out.
+    """
+    import torch
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from infossl.analysis.compress_experiment import CompressConfig, run_compress_experiment
+    from infossl.analysis.compress_output import write_results
+
+    preset = QUICK if quick else (IMAGES if images else DEFAULT)
+    console = Console()
+    if not console.is_terminal:  # files and pipes: wide enough for the summary table
+        console = Console(width=120)
+    try:
+        if threads < 0:
+            raise ValueError(f"--threads must be >= 0, got {threads}")
+        n_seeds = preset["seeds"] if seeds is None else seeds
+        if n_seeds < 1:
+            raise ValueError(f"--seeds must be >= 1, got {n_seeds}")
+        config = CompressConfig(
+            objectives=tuple(_split(objectives, "--objectives")),
+            regimes=tuple(_split(regimes, "--regimes")),
+            seeds=tuple(range(n_seeds)),
+            betas=tuple(_floats(preset["betas"] if betas is None else betas, "--betas")),
+            steps=preset["steps"] if steps is None else steps,
+            batch_size=preset["batch_size"] if batch_size is None else batch_size,
+            learning_rate=learning_rate,
+            encoder=encoder,
+            views=views,
+            images=images,
+            dim_z=dim_z,
+            eps_info=eps_info,
+            task_seed=task_seed,
+            train_size=preset["train_size"] if train_size is None else train_size,
+            n_eval=preset["n_eval"] if n_eval is None else n_eval,
+            probe_labels=preset["probe_labels"],
+            rec_weight=rec_weight,
+        )
+    except (ValueError, TypeError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    if threads:
+        torch.set_num_threads(threads)
+    started = time.perf_counter()
+    try:
+        with Progress(console=console, transient=True, disable=no_progress) as bar:
+            total = len(config.runs()) * len(config.regimes)
+            task = bar.add_task("training and measuring", total=total)
+            result = run_compress_experiment(
+                config, progress=lambda done, total, row: bar.update(task, completed=done))
+    except (ValueError, TypeError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    paths = write_results(result, out)
+    _print_summary(console, result, Table)
+    console.print(f"{len(result.rows)} runs in {time.perf_counter() - started:.0f} s; "
+                  f"files in {out}/: {', '.join(p.name for p in paths.values())}")
+
+
+def _print_summary(console, result, table_cls) -> None:
+    from infossl.analysis.compress_experiment import label_of
+
+    method = result.summary[0]["method"] if result.summary else ""
+    table = table_cls(title=f"seed mean±std, nats ({method}); probe: linear-probe accuracy on "
+                            "the code, probe(μ): on the encoder mean")
+    for column in ("regime", "objective", "I(Z1;S)", "I(Z1;U1)", "I(Z1;Y)", "probe",
+                   "probe(μ)"):
+        table.add_column(column, justify="right", no_wrap=True)
+
+    def cell(row, col, digits=2):
+        return f"{row[col + '_mean']:.{digits}f}±{row[col + '_std']:.{digits}f}"
+
+    for row in result.summary:
+        table.add_row(row["regime"], label_of(row["objective"], row["beta"]),
+                      cell(row, "i_z1_s"), cell(row, "i_z1_u1"), cell(row, "i_z1_y"),
+                      cell(row, "probe_accuracy"), cell(row, "probe_accuracy_of_mean"))
+    console.print(table)
+    for regime, ref in result.references.items():
+        parts = [f"eps_info = {ref['eps_info']:.3f} nats"]
+        if "bayes_accuracy_x1" in ref:
+            parts += [f"Bayes accuracy from X1 {ref['bayes_accuracy_x1']:.3f}",
+                      f"from S {ref['bayes_accuracy_s']:.3f}",
+                      f"I(Y;X1) = {ref['I(Y;X1)']:.3f} nats"]
+        console.print(f"{regime}: " + ", ".join(parts))
+
+
+__all__ = ["compress", "register"]
