@@ -15,7 +15,7 @@ from infossl.estimate import Estimate
 SHOWCASE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("1v1-normal-0.75", ("ksg1", "ksg2", "gaussian", "binned")),
     ("half_cube-1v1-normal-0.75", ("ksg1", "gaussian")),
-    ("multinormal-sparse-5-5-2-2.0", ("ksg1", "gaussian", "sliced")),
+    ("multinormal-sparse-5-5-2-2.0", ("ksg1", "ksg2", "gaussian")),
     ("multinormal-dense-25-25-0.5", ("ksg1", "gaussian")),
     ("discrete-bsc-0.1", ("auto",)),
 )

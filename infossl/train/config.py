@@ -174,6 +174,9 @@ class DiagnosticsConfig(_Section):
                                "diagnostic")
     representation: Literal["projector", "backbone"] = "projector"
     at_start: bool = Field(True, description="also at epoch 0 (the initialisation)")
+    max_overhead: float | None = Field(0.1, gt=0.0, description="defer a due pass while the "
+                                       "diagnostics would exceed this fraction of the training "
+                                       "time (None: strictly every_epochs)")
 
 
 class RunConfig(_Section):

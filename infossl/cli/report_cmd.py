@@ -1,0 +1,28 @@
+"""``infossl report RUN_DIR``: one self-contained HTML page for a training run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    app.command("report")(report)
+
+
+def report(
+    run_dir: Path = typer.Argument(..., help="A run folder written by infossl train."),
+    out: Path | None = typer.Option(None, help="Output file (default RUN_DIR/report.html)."),
+    unit: str = typer.Option("nats", help="Unit of information values: nats or bits."),
+) -> None:
+    """Write the run's report: loss terms as information quantities, information planes,
+    diagnostics with their ceilings, eigenspectrum and RankMe, probe accuracy."""
+    from infossl.report import build_report
+
+    try:
+        path = build_report(run_dir, out, unit=unit)
+    except (FileNotFoundError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"report: {path}")

@@ -1,0 +1,203 @@
+"""``build_report(run_dir)``: one self-contained HTML page for a training run.
+
+Sections: run summary and final metrics; loss terms over training, each labelled by the
+information quantity it bounds; the SSL information planes (Ĥ(Z) vs Ĥ(Z1|Z2), Î(Z;Y) vs
+Î(X;Z)); every diagnostics quantity over epochs with its estimator ceiling dashed; the
+eigenspectrum, RankMe and alignment/uniformity over epochs; downstream accuracy; the last
+diagnostics as a table; a reading guide. Figures are PNGs embedded as base64 ``data:`` URIs and
+the CSS is inline, so the file opens anywhere without network access.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from infossl.estimate import check_unit
+from infossl.report import figures
+from infossl.report.html import figure_html, page, table_html
+from infossl.report.run import RunRecords, load_run
+
+__all__ = ["REPORT_FILE", "SECTIONS", "build_report", "render_report"]
+
+REPORT_FILE = "report.html"
+#: (anchor, heading) of every section, in page order.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("summary", "Run and final metrics"),
+    ("loss", "Loss terms as information quantities"),
+    ("plane", "SSL information planes"),
+    ("information", "Information diagnostics over training"),
+    ("spectrum", "Eigenspectrum, RankMe, alignment and uniformity"),
+    ("accuracy", "Probe accuracy"),
+    ("estimates", "Last diagnostics, with kinds and ceilings"),
+    ("guide", "How to read this report"),
+)
+
+_MISSING_DIAGNOSTICS = ("<p class=\"warn\">No diagnostics were recorded for this run: train "
+                        "with <code>diagnostics.enabled=true</code> (see docs/diagnostics.md)."
+                        "</p>")
+
+
+def _fmt_seconds(s: Any) -> str:
+    return "" if s is None else f"{float(s):.1f} s"
+
+
+def _summary_section(run: RunRecords) -> str:
+    cfg, s = run.config, run.summary
+    train = cfg.get("train", {})
+    model = cfg.get("model", {})
+    rows = [("method", cfg.get("method", s.get("method"))),
+            ("data", (cfg.get("data") or {}).get("name", s.get("data"))),
+            ("backbone", s.get("backbone", model.get("backbone"))),
+            ("epochs (completed / planned)", f"{s.get('epochs_completed', '?')} / "
+                                             f"{train.get('epochs', '?')}"),
+            ("batch size", train.get("batch_size")), ("steps", s.get("steps")),
+            ("stopped", s.get("stopped")), ("training time", _fmt_seconds(s.get("train_seconds"))),
+            ("precision", (s.get("precision") or {}).get("dtype"))]
+    out = table_html(["setting", "value"], rows)
+    final = []
+    names = {"linear_acc": "offline linear probe accuracy (validation)",
+             "knn_acc": "kNN accuracy (validation, last epoch)",
+             "probe_val_acc": "online linear probe accuracy (validation, last epoch)"}
+    for key, label in names.items():
+        value = run.final.get(key, s.get(key))
+        if value is not None:
+            final.append((label, float(value), ""))
+    last = run.diagnostics[-1] if run.diagnostics else None
+    if last is not None:
+        m = last.get("metrics", {})
+        for key, label in (("rankme", "RankMe"), ("effective_rank", "effective rank"),
+                           ("uniformity", "uniformity"), ("probe_accuracy",
+                                                          "diagnostics probe accuracy")):
+            if key in m:
+                final.append((label, float(m[key]), f"epoch {last['epoch']}"))
+        for key, label in (("I(Z1;Z2):infonce", "Î(Z1;Z2), InfoNCE"),
+                           ("H(Z):gaussian-ridge", "Ĥ(Z), Gaussian"),
+                           ("I(Z;Y):probe", "Î(Z;Y), probe")):
+            est = last.get("estimates", {}).get(key)
+            if est is not None:
+                ceil = "" if est.get("ceiling") is None else f", ceiling {est['ceiling']:.3g}"
+                final.append((label, float(est["value"]),
+                              f"{est['unit']}, {est['kind']}{ceil}, epoch {last['epoch']}"))
+    if final:
+        out += table_html(["final metric", "value", "note"], final)
+    return out
+
+
+def _terms_table(run: RunRecords) -> str:
+    if run.header is None:
+        return ""
+    rows = []
+    last = run.train[-1] if run.train else {}
+    for name, d in run.header.get("terms", {}).items():
+        rows.append((name, d["quantity"], d["kind"], d["bound"], d.get("notation", ""),
+                     last.get("weights", {}).get(name), last.get("terms", {}).get(name)))
+    return table_html(["term", "quantity", "kind", "bound", "notation", "weight",
+                       "last value"], rows)
+
+
+def _estimates_section(run: RunRecords, unit: str) -> str:
+    if not run.diagnostics:
+        return _MISSING_DIAGNOSTICS
+    last = run.diagnostics[-1]
+    f = 1.0 if unit == "nats" else 1.0 / math.log(2.0)
+    rows = []
+    for key, est in last.get("estimates", {}).items():
+        ceiling = None if est.get("ceiling") is None else est["ceiling"] * f
+        rows.append((key, est["value"] * f, unit, est["kind"], ceiling,
+                     "yes" if est.get("saturated") else "", est["method"], est["n"],
+                     "; ".join(est.get("notes", []))))
+    out = (f"<p>Epoch {last['epoch']}, step {last['step']}, n = {last.get('n')} samples, "
+           f"embedding: {html.escape(str(last.get('representation')))} "
+           f"(d = {last.get('dim')}), scale divisor s = {last.get('scale', 1.0):.4g}.</p>")
+    out += table_html(["quantity", "value", "unit", "kind", "ceiling", "saturated", "method",
+                       "n", "notes"], rows)
+    if last.get("errors"):
+        out += table_html(["quantity not computed", "reason"], list(last["errors"].items()))
+    overheads = [r["time"]["overhead"] for r in run.diagnostics
+                 if r.get("time", {}).get("overhead") is not None]
+    if overheads:
+        mean = sum(overheads) / len(overheads)
+        out += (f"<p class=\"sub\">Diagnostics cost: {mean:.1%} of the training time between "
+                f"two diagnostics on average (wall clock).</p>")
+    return out
+
+
+_GUIDE = """
+<ul>
+<li><b>Kinds.</b> <i>lower</i>: a lower bound on the quantity (InfoNCE, the probe bound,
+KSG on projections by data processing); <i>upper</i>: an upper bound (the Gaussian log-det
+entropy); <i>point</i>: an estimate that may err either way (kNN); <i>proxy</i>: a monotone
+surrogate with an information reading but no guaranteed relation (matrix-based Rényi entropy,
+Gaussian-channel conditional entropy, Î(X;Z)).</li>
+<li><b>Ceilings</b> (dashed lines): the largest value a method can report here. InfoNCE cannot
+exceed ln K (K = batch size), a plug-in or matrix estimate ln n, a label bound H(Y), a rank
+min(n, d). A value at its ceiling says more about the estimator than about the
+representation.</li>
+<li><b>Entropies</b> are of the embedding divided by s, s² = tr Σ̂(Z1)/d, so an isotropic
+Gaussian gives (d/2) ln(2πe) at any scale; collapsed directions pull Ĥ(Z) down by
+½ ln(2πe δ) each (δ = ridge).</li>
+<li><b>Information planes.</b> Left: a contrastive objective pushes Ĥ(Z) up (uniformity) and
+Ĥ(Z1|Z2) down (alignment); the diagonal distance Ĥ(Z) − Ĥ(Z1|Z2) is a Gaussian reading of
+I(Z1;Z2). Right: Î(Z;Y) rising towards H(Y) while Î(X;Z) falls would be compression of
+task-irrelevant input information; a deterministic encoder has no finite I(X;Z) without a noise
+model, here the augmentation orbit read as Gaussian noise.</li>
+<li>All diagnostics use the same fixed batch of training images, the same two augmented views
+and a disjoint held-out batch for the probe, every time.</li>
+</ul>
+"""
+
+
+def render_report(run: RunRecords, unit: str = "nats") -> str:
+    """The HTML text of the report of ``run`` (values in ``unit``)."""
+    unit = check_unit(unit)
+    has_diag = bool(run.diagnostics)
+    parts: dict[str, str] = {"summary": _summary_section(run)}
+    fig = figures.loss_terms_figure(run, unit)
+    parts["loss"] = (_terms_table(run) + (figure_html(
+        fig, "Each term of the loss against the step, titled by the information quantity it "
+        "bounds; dashed: the InfoNCE ceiling ln K where the loss adds it as a constant.",
+        "loss terms") if fig is not None else "<p>No training rows.</p>"))
+    panels = (
+        ("plane", figures.information_plane_figure(run, unit),
+         "Left: Ĥ(Z1|Z2) vs Ĥ(Z); right: Î(X;Z) vs Î(Z;Y), ceiling H(Y) dashed; colour: epoch."),
+        ("information", figures.information_curves_figure(run, unit),
+         "Every diagnostic against epoch; dashed lines: estimator ceilings."),
+        ("spectrum", figures.spectrum_figure(run),
+         "Left: covariance eigenvalues of the L2-normalised embeddings (one curve per "
+         "diagnostics epoch). Middle: RankMe and effective rank, dashed the largest possible "
+         "rank. Right: alignment and uniformity."),
+    )
+    for key, fig, caption in panels:
+        if fig is None:
+            parts[key] = _MISSING_DIAGNOSTICS if not has_diag else "<p>Nothing to draw.</p>"
+        else:
+            parts[key] = figure_html(fig, caption, key)
+    fig = figures.probe_accuracy_figure(run)
+    caption = "kNN monitor, online probe and diagnostics probe accuracy per epoch" + (
+        "; final offline linear probe dash-dotted." if "linear_acc" in run.final else ".")
+    parts["accuracy"] = ("<p>No accuracy records (the data have no labels).</p>" if fig is None
+                         else figure_html(fig, caption, "accuracy"))
+    parts["estimates"] = _estimates_section(run, unit)
+    parts["guide"] = _GUIDE
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    subtitle = f"run folder {run.path} · information in {unit} · written {stamp}"
+    return page(f"infossl report: {run.name}", subtitle,
+                [(a, h, parts[a]) for a, h in SECTIONS])
+
+
+def build_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
+                 *, unit: str = "nats") -> Path:
+    """Write the report of ``run_dir`` to ``out`` (default ``run_dir/report.html``); return it."""
+    run = load_run(run_dir)
+    text = render_report(run, unit)
+    path = Path(out) if out is not None else run.path / REPORT_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
