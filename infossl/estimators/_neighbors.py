@@ -1,0 +1,868 @@
+"""Exact k-nearest-neighbour search and radius counting for the kNN estimators.
+
+The data come as one or more *spaces* (variables) ``S_s`` of shape ``(n, d_s)``. Each space has
+its own norm (``"chebyshev"``: max-norm, or ``"euclidean"``), and the distance in a product of
+spaces is the maximum of the per-space distances (Kraskov et al. 2004). One call finds, for every
+point ``i``:
+
+* ``radius[i]``: the distance to its k-th nearest neighbour (self excluded) in the joint space of
+  all spaces, optionally restricted to points with the same ``label`` (Ross 2014);
+* ``counts[i, g]``: the number of points ``j != i`` (all labels) within a radius of ``i`` in the
+  product of the spaces of group ``g``. The radius is either the joint k-th distance
+  (``radius="joint"``, KSG algorithm 1, Frenzel-Pompe, Ross, Gao) or, per group, the largest
+  group distance among the k neighbours (``radius="extent"``, KSG algorithm 2; points tied with
+  the k-th neighbour are included, so the result does not depend on how ties are ordered).
+  Counting is strict (``d < r``) or not (``d <= r``).
+
+Every result is exact; two back-ends give the same numbers:
+
+* ``tree``: ``scipy.spatial.cKDTree`` for the k-NN distances (``p = inf``, or ``p = 2`` for a
+  single Euclidean space); radius counts by binary search in the sorted values for 1-D groups
+  (O(n log n)) and by scikit-learn's ``KDTree.query_radius(count_only=True)`` otherwise. Fast in
+  low dimension; near O(n log n), degrading towards O(n^2) as the dimension grows.
+* ``brute``: rows in blocks of ``b``, spread over ``workers`` threads. The per-space distances to
+  all n points are *screened* cheaply -- max-norm on int16-quantised coordinates (a coordinate
+  loop; twice the SIMD width of float32), Euclidean with one float32 matrix product -- and every
+  decision that the screening error bound cannot settle (the k nearest candidates, points near a
+  counting radius) is *certified* in float64. Rows that still cannot be settled (heavy ties) are
+  recomputed wholly in float64. Time O(n^2 d), memory O(b n + n d) per thread.
+
+Ties. Max-norm distances ``max_c |fl(x_c - y_c)|`` are computed identically by every back-end,
+so comparisons are exact. Euclidean distances depend on the summation order at the last bit, so
+two Euclidean distances within a relative ``EUCLIDEAN_TIE_RTOL`` of a radius are treated as lying
+on it: strict counts use ``d < r (1 - rtol)``, non-strict ``d <= r (1 + rtol)``.
+
+Auto choice: the tree when the norms allow it and the joint dimension is at most
+``TREE_MAX_DIM``, brute force otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+METRICS: tuple[str, ...] = ("chebyshev", "euclidean")
+ALGORITHMS: tuple[str, ...] = ("auto", "tree", "brute")
+RADIUS_MODES: tuple[str, ...] = ("joint", "extent")
+
+#: Largest joint dimension for which ``algorithm="auto"`` uses the KD-tree (measured crossover
+#: on 2 cores: near 8 at n = 10,000, higher for larger n; see benchmarks/knn_speed.md).
+TREE_MAX_DIM = 8
+#: Relative width of the tie band around a Euclidean radius (see module docstring).
+EUCLIDEAN_TIE_RTOL = 1e-12
+
+_F32_EPS = 2.0**-24  # unit round-off of float32
+_INT16_HALF = 16383.0  # quantised max-norm coordinates lie in [-16383, 16383]
+_MAX_BAND_PAIRS_PER_ROW = 64  # beyond this (heavy ties) a block is settled wholly in float64
+_CANDIDATE_MARGIN = 3  # extra float32 candidates beyond k, certified in float64
+_CHUNK = 32  # columns per chunk in the two-stage top-k
+_LOOP_MAX_DIM = 32  # Euclidean spaces up to this dimension use the coordinate loop
+_COUNT_LEAF_SIZE = 16  # leaf size of the counting KD-tree
+_BLOCK_ELEMENTS = 1 << 19  # rows per block ~ this / n (int16 blocks of 1 MiB)
+_EXACT_ELEMENTS = 1 << 21  # float64 elements per block in the exact (fallback) path
+
+
+@dataclass(frozen=True)
+class NeighbourCounts:
+    """Result of :func:`knn_counts`.
+
+    Attributes:
+        radius: ``(n,)`` distance of each point to its k-th nearest neighbour in the joint space.
+        counts: ``(n, n_groups)`` points ``j != i`` within the counting radius in each group.
+        algorithm: the back-end used, ``"tree"`` or ``"brute"``.
+    """
+
+    radius: np.ndarray
+    counts: np.ndarray
+    algorithm: str
+
+
+def knn_counts(
+    spaces: Sequence[np.ndarray],
+    k: int | np.ndarray,
+    groups: Sequence[Sequence[int]] = (),
+    *,
+    metric: str = "chebyshev",
+    strict: bool = True,
+    radius: str = "joint",
+    labels: np.ndarray | None = None,
+    algorithm: str = "auto",
+    workers: int = -1,
+    block_rows: int | None = None,
+) -> NeighbourCounts:
+    """k-th neighbour distances in the joint space and neighbour counts in sub-spaces.
+
+    Args:
+        spaces: float64 arrays ``(n, d_s)``, one per variable.
+        k: neighbour order, an int or one int per point (``1 <= k_i <`` available neighbours).
+        groups: tuples of space indices; a count is returned for each.
+        metric: the norm inside each space, ``"chebyshev"`` or ``"euclidean"``.
+        strict: count ``d < r`` (True) or ``d <= r`` (False).
+        radius: ``"joint"`` (the k-th joint distance) or ``"extent"`` (per group, the largest
+            group distance among the k neighbours).
+        labels: optional integer codes ``(n,)``; neighbours are then searched among points of
+            the same label only (counts still run over all points).
+        algorithm: ``"auto"``, ``"tree"`` or ``"brute"``.
+        workers: threads for the KD-tree queries and the brute-force blocks (-1: all cores).
+        block_rows: rows per block of the brute-force path (default: about 2^19 / n).
+
+    Complexity: tree near O(n log n) in low dimension; brute O(n^2 d) time, O(b n + n d) memory.
+    """
+    spaces = [np.ascontiguousarray(s, dtype=np.float64) for s in spaces]
+    n = len(spaces[0])
+    groups = [tuple(int(s) for s in g) for g in groups]
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+    if radius not in RADIUS_MODES:
+        raise ValueError(f"radius must be one of {list(RADIUS_MODES)}, got {radius!r}")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {algorithm!r}")
+    if metric == "euclidean" and all(s.shape[1] == 1 for s in spaces):
+        metric = "chebyshev"  # identical norms in 1-D; enables the tree and exact comparisons
+    k_rows = np.broadcast_to(np.asarray(k, dtype=np.int64), (n,)).copy()
+    if labels is not None:
+        labels = np.asarray(labels, dtype=np.int64)
+    _check_k_rows(k_rows, labels, n)
+    chosen = choose_algorithm([s.shape[1] for s in spaces], groups, metric, algorithm)
+    if chosen == "tree":
+        eps, counts = _tree_knn_counts(
+            spaces, k_rows, groups, metric, strict, radius, labels, workers
+        )
+    else:
+        eps, counts = _brute_knn_counts(
+            spaces, k_rows, groups, metric, strict, radius, labels, block_rows, workers
+        )
+    return NeighbourCounts(radius=eps, counts=counts, algorithm=chosen)
+
+
+def count_within(
+    points: np.ndarray,
+    radii: np.ndarray,
+    *,
+    metric: str = "chebyshev",
+    strict: bool = True,
+    algorithm: str = "auto",
+    workers: int = -1,
+) -> np.ndarray:
+    """For each point i, the number of points ``j != i`` with ``d(i, j) < radii[i]`` (or ``<=``).
+
+    Exact; 1-D data use binary search in the sorted values (O(n log n)), low dimension a
+    KD-tree, high dimension blocked brute force (O(n^2 d) time, O(b n) memory).
+    """
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    radii = np.asarray(radii, dtype=np.float64)
+    if metric == "euclidean" and points.shape[1] == 1:
+        metric = "chebyshev"  # identical norms in 1-D
+    chosen = choose_algorithm([points.shape[1]], [(0,)], metric, algorithm)
+    if chosen == "tree":
+        return _tree_count([points], radii, metric, strict, workers)
+    return _brute_count([points], radii, metric, strict, workers)
+
+
+def choose_algorithm(
+    dims: Sequence[int], groups: Sequence[Sequence[int]], metric: str, algorithm: str
+) -> str:
+    """Resolve ``"auto"``; reject ``"tree"`` where a KD-tree cannot represent the norm.
+
+    A KD-tree handles a Minkowski norm on the concatenated coordinates: the max-norm of any
+    product of spaces, or the Euclidean norm of a single space.
+    """
+    tree_ok = metric == "chebyshev" or (
+        len(dims) == 1 and all(len(g) == 1 for g in groups)
+    )
+    if algorithm == "tree":
+        if not tree_ok:
+            raise ValueError(
+                "algorithm='tree' needs metric='chebyshev' when there is more than one variable "
+                "(the maximum of Euclidean norms is not a Minkowski norm); use 'brute' or 'auto'"
+            )
+        return "tree"
+    if algorithm == "brute":
+        return "brute"
+    return "tree" if tree_ok and sum(dims) <= TREE_MAX_DIM else "brute"
+
+
+# --------------------------------------------------------------------------------- helpers
+def _check_k_rows(k_rows: np.ndarray, labels: np.ndarray | None, n: int) -> None:
+    if k_rows.min() < 1:
+        raise ValueError(f"k must be >= 1, got {int(k_rows.min())}")
+    if labels is None:
+        available = np.full(n, n - 1)
+    else:
+        _, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+        available = sizes[inverse.reshape(-1)] - 1
+    bad = k_rows > available
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"k={int(k_rows[i])} needs more samples: point {i} has only {int(available[i])} "
+            "candidate neighbours (need n > k)"
+        )
+
+
+def _comparison_radius(r: np.ndarray, metric: str, strict: bool) -> np.ndarray:
+    """The radius actually compared against: exact for max-norm, tie band for Euclidean."""
+    if metric == "euclidean":
+        return r * (1.0 - EUCLIDEAN_TIE_RTOL) if strict else r * (1.0 + EUCLIDEAN_TIE_RTOL)
+    return r
+
+
+def _inside(d: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
+    return d < r if strict else d <= r
+
+
+def _exact_dist(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
+    """float64 distances between broadcast rows ``a[..., d]`` and ``b[..., d]``."""
+    diff = np.abs(a - b)
+    if metric == "chebyshev":
+        return diff.max(axis=-1)
+    return np.sqrt(np.einsum("...i,...i->...", diff, diff))
+
+
+def _drop_self(dist: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Remove each row's own index from a (k+1)-NN result (the last column if self is absent)."""
+    is_self = idx == rows[:, None]
+    no_self = ~is_self.any(axis=1)
+    is_self[no_self, -1] = True
+    keep = ~is_self
+    m = idx.shape[1] - 1
+    return dist[keep].reshape(-1, m), idx[keep].reshape(-1, m)
+
+
+def _extent_radius(
+    spaces: Sequence[np.ndarray],
+    group: Sequence[int],
+    rows: np.ndarray,
+    members: np.ndarray,
+    valid: np.ndarray,
+    metric: str,
+) -> np.ndarray:
+    """Largest group distance from each row to its ``valid`` ``members`` (KSG-2 extents).
+
+    The members are the points within the joint k-th neighbour distance: the k nearest, plus
+    any point tied with the k-th (so that the extent does not depend on how ties are ordered).
+    """
+    dist = np.zeros(members.shape)
+    for s in group:
+        x = spaces[s]
+        np.maximum(dist, _exact_dist(x[rows][:, None, :], x[members], metric), out=dist)
+    return np.where(valid, dist, 0.0).max(axis=1)
+
+
+# ------------------------------------------------------------------------------ tree path
+def _tree_knn_counts(
+    spaces: list[np.ndarray],
+    k_rows: np.ndarray,
+    groups: list[tuple[int, ...]],
+    metric: str,
+    strict: bool,
+    radius: str,
+    labels: np.ndarray | None,
+    workers: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    n = len(spaces[0])
+    joint = spaces[0] if len(spaces) == 1 else np.hstack(spaces)
+    p = np.inf if metric == "chebyshev" else 2.0
+    extent = radius == "extent"
+    eps = np.empty(n)
+    width = int(k_rows.max()) + extent
+    members_all = np.zeros((n, width), dtype=np.int64)
+    dist_all = np.full((n, width), np.inf)
+    tied = np.zeros(n, dtype=bool)
+    parts = [np.arange(n)] if labels is None else _label_parts(labels)
+    for members in parts:
+        m = len(members)
+        # one more neighbour than needed for the extents, to see ties with the k-th
+        q = min(int(k_rows[members].max()) + 1 + extent, m)
+        pts = joint[members]
+        dist, idx = cKDTree(pts).query(pts, k=q, p=p, workers=workers)
+        dist, idx = _drop_self(dist.reshape(m, -1), idx.reshape(m, -1), np.arange(m))
+        local_k = k_rows[members]
+        eps[members] = dist[np.arange(m), local_k - 1]
+        if extent:
+            members_all[members, : q - 1] = members[idx]
+            dist_all[members, : q - 1] = dist
+            has_next = local_k < q - 1
+            nxt = dist[np.arange(m), np.minimum(local_k, q - 2)]
+            tied[members] = has_next & (nxt <= eps[members])
+    counts = np.zeros((n, len(groups)), dtype=np.int64)
+    rows = np.arange(n)
+    if extent:
+        within = dist_all <= eps[:, None]
+        extents = np.stack(
+            [_extent_radius(spaces, g, rows, members_all, within, metric) for g in groups], axis=1
+        )
+        if tied.any():  # more points may tie with the k-th: take them all, exactly
+            extents[tied] = _exact_extents(np.flatnonzero(tied), spaces, groups, eps, labels,
+                                           metric)
+    for g, group in enumerate(groups):
+        r = extents[:, g] if extent else eps
+        counts[:, g] = _tree_count([spaces[s] for s in group], r, metric, strict, workers)
+    return eps, counts
+
+
+def _label_parts(labels: np.ndarray) -> list[np.ndarray]:
+    order = np.argsort(labels, kind="stable")
+    _, starts = np.unique(labels[order], return_index=True)
+    return np.split(order, starts[1:])
+
+
+def _tree_count(
+    group_spaces: list[np.ndarray], r: np.ndarray, metric: str, strict: bool, workers: int
+) -> np.ndarray:
+    """Radius counts in one group: binary search in 1-D, a KD-tree with node counts otherwise.
+
+    scikit-learn's ``KDTree.query_radius(count_only=True)`` adds whole nodes that lie inside the
+    ball without visiting their points, which is several times faster here than enumerating
+    them (``cKDTree.query_ball_point``) when counts are in the hundreds.
+    """
+    from sklearn.neighbors import KDTree
+
+    pts = group_spaces[0] if len(group_spaces) == 1 else np.hstack(group_spaces)
+    r = _comparison_radius(np.asarray(r, dtype=np.float64), metric, strict)
+    if pts.shape[1] == 1:
+        return _count_sorted_1d(pts[:, 0], r, strict)
+    query_r = np.nextafter(r, -np.inf) if strict else r.copy()
+    empty = query_r < 0  # strict count with radius 0: nobody is closer than 0
+    query_r[empty] = 0.0
+    tree = KDTree(pts, leaf_size=_COUNT_LEAF_SIZE, metric=metric)
+    counts = tree.query_radius(pts, query_r, count_only=True).astype(np.int64) - 1
+    counts[empty] = 0
+    return counts
+
+
+def _count_sorted_1d(values: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
+    """Exact ``#{j != i : |fl(v_j - v_i)| < r_i}`` (or ``<=``) by binary search, O(n log n).
+
+    ``fl(v - v_i)`` is monotone in ``v``, so the points below the upper limit form a prefix of
+    the sorted values; the search starts at ``v_i + r_i`` and is corrected where rounding put it
+    one distinct value off. Queries run in sorted order of ``v_i`` (cache friendly).
+    """
+    order = np.argsort(values, kind="stable")
+    srt = values[order]
+    rs = r[order]
+    n = len(srt)
+
+    def upper(v: np.ndarray) -> np.ndarray:  # the condition "v_j - v_i inside"
+        return _inside(v - srt, rs, strict)
+
+    def lower_out(v: np.ndarray) -> np.ndarray:  # "v_i - v_j outside" (v_j far below v_i)
+        return ~_inside(srt - v, rs, strict)
+
+    n_upper = _monotone_prefix(srt, np.searchsorted(srt, srt + rs, side="left"), upper, n)
+    n_below = _monotone_prefix(srt, np.searchsorted(srt, srt - rs, side="right"), lower_out, n)
+    counts = np.empty(n, dtype=np.int64)
+    counts[order] = n_upper - n_below - 1
+    if strict:
+        counts[r <= 0] = 0
+    return counts
+
+
+def _monotone_prefix(srt: np.ndarray, pos: np.ndarray, cond: Any, n: int) -> np.ndarray:
+    """Length of the prefix of ``srt`` where ``cond`` holds (cond is true then false), per row.
+
+    ``pos`` is a guess; it is moved by whole runs of equal values until it is exact.
+    """
+    pos = pos.astype(np.int64)
+    while True:
+        # rows whose last included value fails the condition step back over that value;
+        # rows whose first excluded value passes it step forward over that value
+        prev = np.clip(pos - 1, 0, n - 1)
+        step_back = (pos > 0) & ~cond(srt[prev])
+        nxt = np.clip(pos, 0, n - 1)
+        step_fwd = (pos < n) & cond(srt[nxt]) & ~step_back
+        if not (step_back.any() or step_fwd.any()):
+            return pos
+        pos[step_back] = np.searchsorted(srt, srt[prev[step_back]], side="left")
+        pos[step_fwd] = np.searchsorted(srt, srt[nxt[step_fwd]], side="right")
+
+
+# ----------------------------------------------------------------------------- brute path
+class _Screens:
+    """Low-precision copies of the spaces for fast block distances, with an error bound.
+
+    A screened value ``D`` (on the scale of :meth:`screen_value`) differs from the float64 value
+    ``v`` by at most ``err_abs + err_rel * v`` (per space; a group uses the largest).
+
+    * Max-norm: all spaces are centred and quantised to int16 with one common step ``1/scale``
+      (values within +-16383, so differences fit int16), laid out ``(d, n_pad)`` for a
+      coordinate loop: ``err_abs = 2`` steps, ``err_rel = 0``.
+    * Euclidean, ``d <= 32``: squared distances summed coordinate by coordinate in float32 from
+      centred coordinates (``|c| <= M``); each term is off by at most ``20 u M^2`` and the sum of
+      d non-negative terms by a relative ``d u`` (u = 2^-24), doubled for safety.
+    * Euclidean, ``d > 32``: one float32 matrix product ``|a|^2 + |b|^2 - 2 a.b`` with the
+      absolute bound ``(4 d + 24) u max|a|^2``, doubled; these blocks run in one thread (the
+      BLAS library threads the product itself).
+
+    ``sentinel`` (larger than any real screened value) marks self pairs, padding columns and
+    excluded labels.
+    """
+
+    def __init__(self, spaces: Sequence[np.ndarray], metric: str, n_pad: int) -> None:
+        self.metric = metric
+        n = len(spaces[0])
+        centred = []
+        for x in spaces:
+            c = np.zeros((n_pad, x.shape[1]))
+            c[:n] = x - x.mean(axis=0)
+            centred.append(c)
+        self.use_matmul = [metric == "euclidean" and c.shape[1] > _LOOP_MAX_DIM for c in centred]
+        if metric == "chebyshev":
+            top = max(float(np.abs(c).max()) for c in centred)
+            self.scale = _INT16_HALF / top if top > 0 else 1.0
+            self.err_abs = [2.0] * len(spaces)
+            self.err_rel = [0.0] * len(spaces)
+            self.dtype = np.int16
+            self.sentinel = np.iinfo(np.int16).max
+            self.data = [
+                np.ascontiguousarray(np.rint(c.T * self.scale).astype(np.int16)) for c in centred
+            ]
+            return
+        self.scale = 1.0
+        self.dtype = np.float32
+        self.sentinel = np.float32(np.inf)
+        self.data, self.sq, self.err_abs, self.err_rel = [], [], [], []
+        for c, matmul in zip(centred, self.use_matmul, strict=True):
+            d = c.shape[1]
+            if matmul:
+                data = np.ascontiguousarray(c, dtype=np.float32)
+                self.sq.append(np.einsum("ij,ij->i", data, data))
+                self.err_abs.append(2.0 * (4.0 * d + 24.0) * _F32_EPS * _max_sq_norm(c))
+                self.err_rel.append(0.0)
+            else:
+                data = np.ascontiguousarray(c.T, dtype=np.float32)
+                self.sq.append(None)
+                self.err_abs.append(2.0 * 20.0 * d * _F32_EPS * float(np.abs(c).max()) ** 2)
+                self.err_rel.append(2.0 * d * _F32_EPS)
+            self.data.append(data)
+
+    def screen_value(self, r: np.ndarray) -> np.ndarray:
+        """Map float64 distances to the screening scale (int16 steps, or squared)."""
+        return r * r if self.metric == "euclidean" else r * self.scale
+
+    def error(self, spaces: Sequence[int]) -> tuple[float, float]:
+        """``(err_abs, err_rel)`` valid for the maximum over the given spaces."""
+        return max(self.err_abs[s] for s in spaces), max(self.err_rel[s] for s in spaces)
+
+    def certain_beyond(self, worst: np.ndarray, r: np.ndarray, spaces: Sequence[int]) -> np.ndarray:
+        """True where a screened value ``>= worst`` is certainly farther than ``r``."""
+        a, b = self.error(spaces)  # true >= (D - a) / (1 + b) for a screened D
+        return worst.astype(np.float64) > self.screen_value(r) * (1.0 + b) + a
+
+    def thresholds(self, r: np.ndarray, spaces: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row ``(lo, hi)``: screened values ``< lo`` are inside ``r``, ``> hi`` outside."""
+        a, b = self.error(spaces)  # (D - a) / (1 + b) <= true <= (D + a) / (1 - b)
+        v = self.screen_value(r)
+        lo_v, hi_v = v * (1.0 - b) - a, v * (1.0 + b) + a
+        if self.metric == "euclidean":
+            return _f32_below(lo_v)[:, None], _f32_above(hi_v)[:, None]
+        top = float(self.sentinel)
+        lo = np.clip(np.ceil(lo_v), -top, top).astype(np.int16)
+        hi = np.clip(np.floor(hi_v), -top, top).astype(np.int16)
+        return lo[:, None], hi[:, None]
+
+    def block(self, s: int, start: int, stop: int, out: np.ndarray, tmp: np.ndarray) -> None:
+        """Screened distances in space ``s`` from rows ``start:stop`` to all columns (``out``)."""
+        data = self.data[s]
+        if self.use_matmul[s]:
+            sq = self.sq[s]
+            np.matmul(data[start:stop], data.T, out=out)
+            out *= -2.0
+            out += sq[None, :]
+            out += sq[start:stop, None]
+            np.maximum(out, 0.0, out=out)
+            return
+        q = data[:, start:stop, None]
+        np.subtract(q[0], data[0][None, :], out=out)
+        if self.metric == "chebyshev":
+            np.abs(out, out=out)
+            for c in range(1, data.shape[0]):
+                np.subtract(q[c], data[c][None, :], out=tmp)
+                np.abs(tmp, out=tmp)
+                np.maximum(out, tmp, out=out)
+        else:
+            np.multiply(out, out, out=out)
+            for c in range(1, data.shape[0]):
+                np.subtract(q[c], data[c][None, :], out=tmp)
+                np.multiply(tmp, tmp, out=tmp)
+                np.add(out, tmp, out=out)
+
+
+def _max_sq_norm(c: np.ndarray) -> float:
+    return float(np.einsum("ij,ij->i", c, c).max())
+
+
+def _f32_below(v: np.ndarray) -> np.ndarray:
+    """The largest float32 <= v (element-wise)."""
+    f = v.astype(np.float32)
+    up = f.astype(np.float64) > v
+    f[up] = np.nextafter(f[up], np.float32(-np.inf))
+    return f
+
+
+def _f32_above(v: np.ndarray) -> np.ndarray:
+    """The smallest float32 >= v (element-wise)."""
+    f = v.astype(np.float32)
+    down = f.astype(np.float64) < v
+    f[down] = np.nextafter(f[down], np.float32(np.inf))
+    return f
+
+
+def _row_counts(mask: np.ndarray) -> np.ndarray:
+    """Number of True values per row of a C-contiguous bool array whose width is a multiple of 8."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(mask.view(np.uint64)).sum(axis=1, dtype=np.int64)
+    return np.count_nonzero(mask, axis=1).astype(np.int64)  # pragma: no cover - numpy < 2
+
+
+def _resolve_workers(workers: int) -> int:
+    if workers < 1:
+        return max(1, os.cpu_count() or 1)
+    return int(workers)
+
+
+def _block_rows(n_pad: int, block_rows: int | None) -> int:
+    if block_rows is not None:
+        return max(1, int(block_rows))
+    return int(np.clip(_BLOCK_ELEMENTS // max(n_pad, 1), 16, 512))
+
+
+class _Buffers:
+    """Scratch arrays of one worker thread of the brute-force path."""
+
+    def __init__(self, n_spaces: int, b_max: int, n_pad: int, dtype: Any) -> None:
+        self.dists = [np.empty((b_max, n_pad), dtype=dtype) for _ in range(n_spaces)]
+        self.joint = np.empty((b_max, n_pad), dtype=dtype)
+        self.group = np.empty((b_max, n_pad), dtype=dtype)
+        self.tmp = np.empty((b_max, n_pad), dtype=dtype)
+        self.below = np.empty((b_max, n_pad), dtype=bool)
+        self.band = np.empty((b_max, n_pad), dtype=bool)
+
+
+def _run_blocks(n: int, b_max: int, workers: int, work: Any) -> list[np.ndarray]:
+    """Run ``work(list_of_block_starts)`` over ``workers`` threads; concatenate what they return.
+
+    Blocks are dealt round-robin; each thread writes disjoint rows of the shared outputs.
+    """
+    starts = list(range(0, n, b_max))
+    n_threads = min(_resolve_workers(workers), len(starts))
+    if n_threads == 1:
+        return work(starts)
+    with ThreadPoolExecutor(n_threads) as pool:
+        parts = pool.map(work, [starts[t::n_threads] for t in range(n_threads)])
+        return [r for part in parts for r in part]
+
+
+def _screen_band(
+    dg: np.ndarray, lo: np.ndarray, hi: np.ndarray, buf: _Buffers, n: int, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split a screened distance block against per-row thresholds.
+
+    Returns, per row, the count of points certainly inside, and the (row, column) pairs in the
+    band ``[lo, hi]`` where the screen cannot decide (self and padding removed).
+    """
+    b, width = dg.shape
+    below = np.less(dg, lo, out=buf.below[:b])
+    band = np.less_equal(dg, hi, out=buf.band[:b])
+    np.logical_xor(band, below, out=band)
+    pairs = np.flatnonzero(band)
+    pr, pc = pairs // width, pairs % width
+    keep = (pc < n) & (pc != rows[pr])
+    return _row_counts(below), pr[keep], pc[keep]
+
+
+def _count_band(
+    group_spaces: Sequence[np.ndarray],
+    rows: np.ndarray,
+    pr: np.ndarray,
+    pc: np.ndarray,
+    r_cmp: np.ndarray,
+    metric: str,
+    strict: bool,
+    b: int,
+) -> np.ndarray:
+    """Per-row number of band pairs that are inside the radius in exact float64."""
+    dist = np.zeros(len(pr))
+    for x in group_spaces:
+        np.maximum(dist, _exact_dist(x[rows[pr]], x[pc], metric), out=dist)
+    return np.bincount(pr[_inside(dist, r_cmp[pr], strict)], minlength=b)
+
+
+def _smallest(joint: np.ndarray, m: int) -> np.ndarray:
+    """Columns of the ``m`` smallest values of each row (any order).
+
+    ``joint`` is ``(b, n_pad)`` with ``n_pad`` a multiple of ``_CHUNK``. The columns are split
+    into ``n_pad / _CHUNK`` strided chunks; the m smallest values all lie in the m chunks with
+    the smallest minima, so the selection runs on ``m * _CHUNK`` values per row only.
+    """
+    b, n_pad = joint.shape
+    width = n_pad // _CHUNK
+    if width <= 2 * m:
+        return np.argpartition(joint, m - 1, axis=1)[:, :m]
+    minima = joint.reshape(b, _CHUNK, width).min(axis=1)
+    chunks = np.argpartition(minima, m - 1, axis=1)[:, :m]
+    cols = (chunks[:, :, None] + width * np.arange(_CHUNK)).reshape(b, -1)
+    vals = np.take_along_axis(joint, cols, axis=1)
+    return np.take_along_axis(cols, np.argpartition(vals, m - 1, axis=1)[:, :m], axis=1)
+
+
+@dataclass
+class _BruteTask:
+    """What the brute-force workers share (read-only) and write (disjoint rows)."""
+
+    spaces: list[np.ndarray]
+    screens: _Screens
+    k_rows: np.ndarray
+    groups: list[tuple[int, ...]]
+    metric: str
+    strict: bool
+    radius: str
+    labels: np.ndarray | None
+    m: int
+    eps: np.ndarray
+    counts: np.ndarray
+
+
+def _brute_knn_counts(
+    spaces: list[np.ndarray],
+    k_rows: np.ndarray,
+    groups: list[tuple[int, ...]],
+    metric: str,
+    strict: bool,
+    radius: str,
+    labels: np.ndarray | None,
+    block_rows: int | None,
+    workers: int = -1,
+) -> tuple[np.ndarray, np.ndarray]:
+    n = len(spaces[0])
+    n_pad = -(-n // _CHUNK) * _CHUNK
+    b_max = _block_rows(n_pad, block_rows)
+    task = _BruteTask(
+        spaces=spaces,
+        screens=_Screens(spaces, metric, n_pad),
+        k_rows=k_rows,
+        groups=groups,
+        metric=metric,
+        strict=strict,
+        radius=radius,
+        labels=labels,
+        m=min(int(k_rows.max()) + _CANDIDATE_MARGIN, n - 1),
+        eps=np.empty(n),
+        counts=np.zeros((n, len(groups)), dtype=np.int64),
+    )
+
+    def work(my_starts: list[int]) -> list[np.ndarray]:
+        buf = _Buffers(len(spaces), b_max, n_pad, task.screens.dtype)
+        redo = (_brute_block(task, s, min(s + b_max, n), buf) for s in my_starts)
+        return [r for r in redo if len(r)]
+
+    redo = _run_blocks(n, b_max, 1 if any(task.screens.use_matmul) else workers, work)
+    if redo:
+        rows = np.concatenate(redo)
+        task.eps[rows], task.counts[rows] = _exact_rows(
+            rows, spaces, k_rows, groups, metric, strict, radius, labels
+        )
+    return task.eps, task.counts
+
+
+def _brute_block(task: _BruteTask, start: int, stop: int, buf: _Buffers) -> np.ndarray:
+    """Process rows ``start:stop``; return the rows that need the exact fallback."""
+    spaces, screens, n = task.spaces, task.screens, len(task.spaces[0])
+    b = stop - start
+    rows = np.arange(start, stop)
+    ar = np.arange(b)
+    sentinel = screens.sentinel
+    dists = []
+    for s in range(len(spaces)):
+        d = buf.dists[s][:b]
+        screens.block(s, start, stop, d, buf.tmp[:b])
+        d[ar, rows] = sentinel
+        d[:, n:] = sentinel
+        dists.append(d)
+    joint = dists[0]
+    if len(dists) > 1 or task.labels is not None:
+        joint = buf.joint[:b]
+        if len(dists) == 1:
+            np.copyto(joint, dists[0])
+        else:
+            np.maximum(dists[0], dists[1], out=joint)
+        for d in dists[2:]:
+            np.maximum(joint, d, out=joint)
+        if task.labels is not None:
+            joint[:, :n][task.labels[None, :] != task.labels[rows][:, None]] = sentinel
+    cand = _smallest(joint, task.m)
+    worst = np.take_along_axis(joint, cand, axis=1).max(axis=1)
+    all_in = worst == sentinel  # every admissible point is a candidate
+    cand = np.minimum(cand, n - 1)
+    # the candidates' exact float64 distances decide the k nearest
+    exact = [_exact_dist(x[rows][:, None, :], x[cand], task.metric) for x in spaces]
+    ex_joint = exact[0]
+    for e in exact[1:]:
+        ex_joint = np.maximum(ex_joint, e)
+    excluded = cand == rows[:, None]
+    if task.labels is not None:
+        excluded |= task.labels[cand] != task.labels[rows][:, None]
+    ex_joint[excluded] = np.inf
+    order = np.argsort(ex_joint, axis=1, kind="stable")
+    kr = task.k_rows[rows]
+    eps_b = ex_joint[ar, order[ar, kr - 1]]
+    task.eps[rows] = eps_b
+    # certified when no point outside the candidates can be as close as eps
+    ok = all_in | screens.certain_beyond(worst, eps_b, range(len(spaces)))
+    within = ex_joint <= eps_b[:, None]
+    for g, group in enumerate(task.groups):
+        if task.radius == "joint":
+            r = eps_b
+        else:
+            r = _extent_radius(spaces, group, rows, cand, within, task.metric)
+        r_cmp = _comparison_radius(r, task.metric, task.strict)
+        dg = dists[group[0]]
+        if len(group) > 1:
+            dg = buf.group[:b]
+            np.maximum(dists[group[0]], dists[group[1]], out=dg)
+            for s in group[2:]:
+                np.maximum(dg, dists[s], out=dg)
+        lo, hi = screens.thresholds(r_cmp, group)
+        c_lo, pr, pc = _screen_band(dg, lo, hi, buf, n, rows)
+        if len(pr) > _MAX_BAND_PAIRS_PER_ROW * b + 1024:  # heavy ties: settle exactly
+            return rows
+        task.counts[rows, g] = c_lo + _count_band(
+            [spaces[s] for s in group], rows, pr, pc, r_cmp, task.metric, task.strict, b
+        )
+    return rows[~ok]
+
+
+def _exact_rows(
+    rows: np.ndarray,
+    spaces: Sequence[np.ndarray],
+    k_rows: np.ndarray,
+    groups: Sequence[tuple[int, ...]],
+    metric: str,
+    strict: bool,
+    radius: str,
+    labels: np.ndarray | None,
+    *,
+    radii: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Everything for the given rows in float64 against all points (the exact fallback).
+
+    With ``radii`` given, counts use those radii and no neighbour search is needed.
+    """
+    n = len(spaces[0])
+    d_total = sum(s.shape[1] for s in spaces)
+    step = max(1, _EXACT_ELEMENTS // (n * d_total))
+    eps = np.zeros(len(rows))
+    counts = np.zeros((len(rows), len(groups)), dtype=np.int64)
+    kmax = int(k_rows.max())
+    for lo in range(0, len(rows), step):
+        sel = rows[lo : lo + step]
+        b = len(sel)
+        ar = np.arange(b)
+        dists = [_exact_dist(x[sel][:, None, :], x[None, :, :], metric) for x in spaces]
+        for d in dists:
+            d[ar, sel] = np.inf
+        if radii is None:
+            joint = dists[0].copy()
+            for d in dists[1:]:
+                np.maximum(joint, d, out=joint)
+            if labels is not None:
+                joint[labels[None, :] != labels[sel][:, None]] = np.inf
+            nearest = np.sort(np.partition(joint, kmax - 1, axis=1)[:, :kmax], axis=1)
+            eps_b = nearest[ar, k_rows[sel] - 1]
+            eps[lo : lo + b] = eps_b
+            within = joint <= eps_b[:, None]
+        for g, group in enumerate(groups):
+            dg = dists[group[0]]
+            for s in group[1:]:
+                dg = np.maximum(dg, dists[s])
+            if radii is not None:
+                r = radii[sel]
+            elif radius == "joint":
+                r = eps_b
+            else:
+                r = np.where(within, dg, 0.0).max(axis=1)
+            r_cmp = _comparison_radius(r, metric, strict)
+            counts[lo : lo + b, g] = _inside(dg, r_cmp[:, None], strict).sum(axis=1)
+    return eps, counts
+
+
+def _exact_extents(
+    rows: np.ndarray,
+    spaces: Sequence[np.ndarray],
+    groups: Sequence[tuple[int, ...]],
+    eps: np.ndarray,
+    labels: np.ndarray | None,
+    metric: str,
+) -> np.ndarray:
+    """KSG-2 extents of the given rows over every point within the joint radius (float64)."""
+    n = len(spaces[0])
+    step = max(1, _EXACT_ELEMENTS // (n * sum(s.shape[1] for s in spaces)))
+    out = np.zeros((len(rows), len(groups)))
+    for lo in range(0, len(rows), step):
+        sel = rows[lo : lo + step]
+        dists = [_exact_dist(x[sel][:, None, :], x[None, :, :], metric) for x in spaces]
+        joint = dists[0]
+        for d in dists[1:]:
+            joint = np.maximum(joint, d)
+        within = joint <= eps[sel][:, None]
+        within[np.arange(len(sel)), sel] = False
+        if labels is not None:
+            within &= labels[None, :] == labels[sel][:, None]
+        for g, group in enumerate(groups):
+            dg = dists[group[0]]
+            for s in group[1:]:
+                dg = np.maximum(dg, dists[s])
+            out[lo : lo + len(sel), g] = np.where(within, dg, 0.0).max(axis=1)
+    return out
+
+
+def _brute_count(
+    group_spaces: list[np.ndarray], radii: np.ndarray, metric: str, strict: bool, workers: int
+) -> np.ndarray:
+    """Blocked exact radius counts without a neighbour search (screen, then float64 band)."""
+    n = len(group_spaces[0])
+    n_pad = -(-n // _CHUNK) * _CHUNK
+    b_max = _block_rows(n_pad, None)
+    screens = _Screens(group_spaces, metric, n_pad)
+    r_cmp_all = _comparison_radius(radii, metric, strict)
+    counts = np.zeros(n, dtype=np.int64)
+
+    def work(my_starts: list[int]) -> list[np.ndarray]:
+        buf = _Buffers(len(group_spaces), b_max, n_pad, screens.dtype)
+        redo = []
+        for start in my_starts:
+            stop = min(start + b_max, n)
+            b = stop - start
+            rows = np.arange(start, stop)
+            dg = buf.dists[0][:b]
+            screens.block(0, start, stop, dg, buf.tmp[:b])
+            for s in range(1, len(group_spaces)):
+                screens.block(s, start, stop, buf.dists[s][:b], buf.tmp[:b])
+                np.maximum(dg, buf.dists[s][:b], out=dg)
+            dg[np.arange(b), rows] = screens.sentinel
+            dg[:, n:] = screens.sentinel
+            r_cmp = r_cmp_all[rows]
+            lo, hi = screens.thresholds(r_cmp, range(len(group_spaces)))
+            c_lo, pr, pc = _screen_band(dg, lo, hi, buf, n, rows)
+            if len(pr) > _MAX_BAND_PAIRS_PER_ROW * b + 1024:
+                redo.append(rows)
+                continue
+            counts[rows] = c_lo + _count_band(
+                group_spaces, rows, pr, pc, r_cmp, metric, strict, b
+            )
+        return redo
+
+    redo = _run_blocks(n, b_max, 1 if any(screens.use_matmul) else workers, work)
+    if redo:
+        rows = np.concatenate(redo)
+        counts[rows] = _exact_rows(
+            rows, group_spaces, np.ones(n, dtype=np.int64),
+            [tuple(range(len(group_spaces)))], metric, strict, "joint", None, radii=radii,
+        )[1][:, 0]
+    return counts
