@@ -175,8 +175,11 @@ def run_cells(
                     record(cell, row)
                 elif not proc.is_alive():
                     proc.join()
-                    record(cell, {"status": "error", "seconds": elapsed,
-                                  "error": f"worker exited with code {proc.exitcode}"})
+                    if conn.poll():  # the result arrived between the two checks
+                        record(cell, conn.recv())
+                    else:
+                        record(cell, {"status": "error", "seconds": elapsed,
+                                      "error": f"worker exited with code {proc.exitcode}"})
                 elif elapsed > timeout:
                     proc.terminate()
                     proc.join()
