@@ -160,8 +160,22 @@ def _cca_from_correlation(corr: np.ndarray, dx: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ estimators
+class _GaussianParams:
+    """The hyper-parameters shared by the Gaussian entropy, MI and CMI estimators."""
+
+    def __init__(
+        self,
+        shrinkage: float | str = 0.0,
+        bias_correction: bool = False,
+        assume_gaussian: bool = True,
+    ) -> None:
+        self.shrinkage = _check_shrinkage(shrinkage)
+        self.bias_correction = _check_bias_correction(bias_correction, self.shrinkage)
+        self.assume_gaussian = _check_bool(assume_gaussian, "assume_gaussian")
+
+
 @register
-class GaussianEntropy(EntropyEstimator):
+class GaussianEntropy(_GaussianParams, EntropyEstimator):
     """Gaussian (log-determinant) entropy: H = ½ ln det(2πe Σ̂).
 
     Formula: H = ½ [d ln(2πe) + ln det Σ̂] with Σ̂ the unbiased sample covariance
@@ -181,16 +195,6 @@ class GaussianEntropy(EntropyEstimator):
     kind: ClassVar[str] = "point"
     accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "½ ln det(2πe Σ): exact for Gaussian data, an upper bound otherwise"
-
-    def __init__(
-        self,
-        shrinkage: float | str = 0.0,
-        bias_correction: bool = False,
-        assume_gaussian: bool = True,
-    ) -> None:
-        self.shrinkage = _check_shrinkage(shrinkage)
-        self.bias_correction = _check_bias_correction(bias_correction, self.shrinkage)
-        self.assume_gaussian = _check_bool(assume_gaussian, "assume_gaussian")
 
     def estimate(self, x: Any) -> Estimate:
         x = as_samples(x, "x", min_n=2)
@@ -212,7 +216,7 @@ class GaussianEntropy(EntropyEstimator):
 
 
 @register
-class GaussianMI(MIEstimator):
+class GaussianMI(_GaussianParams, MIEstimator):
     """Gaussian MI from log-determinants: I = ½ [ln det Σ_x + ln det Σ_y − ln det Σ].
 
     Equivalently I = −½ Σᵢ ln(1 − ρᵢ²) over the canonical correlations ρᵢ, which are reported in
@@ -233,16 +237,6 @@ class GaussianMI(MIEstimator):
     kind: ClassVar[str] = "point"
     accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "½ log-det ratio / canonical correlations: exact for Gaussian data"
-
-    def __init__(
-        self,
-        shrinkage: float | str = 0.0,
-        bias_correction: bool = False,
-        assume_gaussian: bool = True,
-    ) -> None:
-        self.shrinkage = _check_shrinkage(shrinkage)
-        self.bias_correction = _check_bias_correction(bias_correction, self.shrinkage)
-        self.assume_gaussian = _check_bool(assume_gaussian, "assume_gaussian")
 
     def estimate(self, x: Any, y: Any) -> Estimate:
         x = as_samples(x, "x", min_n=2)
@@ -280,7 +274,7 @@ class GaussianMI(MIEstimator):
 
 
 @register
-class GaussianCMI(CMIEstimator):
+class GaussianCMI(_GaussianParams, CMIEstimator):
     """Gaussian conditional MI: I(X;Y|Z) = ½ [ld Σ_xz + ld Σ_yz − ld Σ_z − ld Σ_xyz], ld = ln det.
 
     Exact for jointly Gaussian (X, Y, Z), where it equals the MI of the linear-regression residuals
@@ -296,16 +290,6 @@ class GaussianCMI(CMIEstimator):
     kind: ClassVar[str] = "point"
     accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "Gaussian (partial-correlation) conditional MI"
-
-    def __init__(
-        self,
-        shrinkage: float | str = 0.0,
-        bias_correction: bool = False,
-        assume_gaussian: bool = True,
-    ) -> None:
-        self.shrinkage = _check_shrinkage(shrinkage)
-        self.bias_correction = _check_bias_correction(bias_correction, self.shrinkage)
-        self.assume_gaussian = _check_bool(assume_gaussian, "assume_gaussian")
 
     def estimate(self, x: Any, y: Any, z: Any) -> Estimate:
         x = as_samples(x, "x", min_n=2)
