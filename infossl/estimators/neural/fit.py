@@ -98,8 +98,9 @@ def train(
     """Minimise ``model.loss`` with Adam for ``steps`` mini-batches of ``batch_size``.
 
     With ``validation=(x_val, y_val)`` the mean validation loss is checked every ``eval_every``
-    steps; training stops after ``patience`` checks without improvement and the parameters of the
-    best check are restored (selection on validation data only). ``O(steps * batch cost)``.
+    steps; training stops after ``patience`` checks without improvement, and the parameters of the
+    best check are restored whether or not it stopped early (selection on validation data only).
+    ``O(steps * batch cost)``.
     """
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     batches = batch_indices(len(x), batch_size, generator)
@@ -131,7 +132,10 @@ def train(
                     if bad_checks >= patience:
                         stopped = True
                         break
-    if stopped and best_state is not None:
+    if validation is not None and not stopped and step % eval_every != 0:
+        # the last steps went unchecked: keep them only if they beat the best check
+        bad_checks = 0 if _validation_loss(model, *validation, batch_size) < best_loss else 1
+    if best_state is not None and bad_checks > 0:
         model.load_state_dict(best_state)
     model.eval()
     return TrainResult(steps_run=step, final_loss=float(loss.detach()), stopped_early=stopped)
