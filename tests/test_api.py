@@ -49,11 +49,28 @@ def test_auto_rule():
     assert choose_method("entropy", cont)[0] == "kl"
     assert choose_method("entropy", disc.reshape(-1, 1))[0] == "plugin"
     assert choose_method("cmi", cont, cont, cont)[0] == "frenzel-pompe"
+    wide, many = rng.standard_normal((200, 5)), rng.standard_normal((5000, 5))
+    assert choose_method("mi", wide, wide)[0] == "ksg1"  # 10-D but only 200 rows
+    assert choose_method("mi", many[:, :4], many)[0] == "ksg1"  # 5000 rows but 9-D
+    assert choose_method("mi", many, many)[0] == "infonce"
     # every name the rule can pick is registered
-    for q, name in [("mi", "ksg1"), ("mi", "plugin"), ("mi", "ross"), ("mi", "mixed-ksg"),
-                    ("entropy", "kl"), ("entropy", "plugin"), ("cmi", "plugin"),
-                    ("cmi", "frenzel-pompe")]:
+    for q, name in [("mi", "ksg1"), ("mi", "infonce"), ("mi", "plugin"), ("mi", "ross"),
+                    ("mi", "mixed-ksg"), ("entropy", "kl"), ("entropy", "plugin"),
+                    ("cmi", "plugin"), ("cmi", "frenzel-pompe")]:
         assert name in method_names(q), (q, name)
+
+
+def test_auto_uses_infonce_in_high_dimension_with_enough_samples():
+    # 5 + 5 Gaussian pair, correlation 0.5 per coordinate: true MI = 5 * 0.144 = 0.719 nats
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5000, 5))
+    y = 0.5 * x + np.sqrt(0.75) * rng.standard_normal((5000, 5))
+    est = infossl.estimate_mi(x, y, progress=False)
+    assert est.method == "infonce" and est.kind == "lower"
+    assert any("auto" in note and "infonce" in note for note in est.notes)
+    assert est.value == pytest.approx(-2.5 * np.log(0.75), abs=0.12)
+    with pytest.raises(TypeError, match=r"auto.*infonce.*name the method"):
+        infossl.estimate_mi(x, y, k=5)
 
 
 def test_auto_on_discrete_is_exact_plugin():
