@@ -38,6 +38,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -68,7 +69,8 @@ def _common(a: argparse.Namespace) -> list[str]:
 
 
 def calibrate(method: str, a: argparse.Namespace, folder: Path, log: Path) -> float:
-    """Steady-state end-to-end img/s of ``method`` (log intervals after the first two)."""
+    """Steady-state end-to-end img/s of ``method``: the median rate of the 5-step log intervals
+    after the first two (robust to a transient load spike during the short calibration)."""
     out = folder / f"calibrate-{method}"
     if (out / "checkpoints").exists():
         import shutil
@@ -82,10 +84,9 @@ def calibrate(method: str, a: argparse.Namespace, folder: Path, log: Path) -> fl
         raise RuntimeError(f"calibration of {method} failed; see {log}")
     recs = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     recs = [r for r in recs if r["kind"] == "train"]
-    pairs = list(itertools.pairwise(recs[1:]))
-    images = sum(b["step"] - p["step"] for p, b in pairs) * a.batch
-    seconds = sum((b["step"] - p["step"]) * a.batch / b["time"]["img_per_s"] for p, b in pairs)
-    return images / seconds
+    rates = [(b["step"] - p["step"]) * a.batch / (b["time"]["elapsed"] - p["time"]["elapsed"])
+             for p, b in itertools.pairwise(recs[1:])]
+    return statistics.median(rates)
 
 
 def train_method(method: str, epochs: int, a: argparse.Namespace, folder: Path,
@@ -120,7 +121,7 @@ def main() -> None:
     p.add_argument("--methods", default=",".join(METHODS))
     p.add_argument("--minutes", type=float, default=60.0, help="budget per method")
     p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--calibration-steps", type=int, default=25)
+    p.add_argument("--calibration-steps", type=int, default=40)
     p.add_argument("--knn-every", type=int, default=5)
     p.add_argument("--limit", type=int, default=None, help="use only N training images")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads per run")
