@@ -11,13 +11,18 @@ prints a markdown comparison at each n:
 * per method: tasks within ×1.5 of the truth, tasks where it is closer than the best kNN, the
   median absolute error, and the mean seconds per cell.
 
-Usage: ``python benchmarks/estimators_neural_vs_knn.py > /tmp/compare.md``
+With ``--rank-gauss`` it compares instead, on the tasks of
+``benchmarks/estimators/beyond-normal-neural-rankgauss/results.csv``, each neural estimator
+with and without ``rank_gauss=true`` against the best kNN.
+
+Usage: ``python benchmarks/estimators_neural_vs_knn.py [--rank-gauss] > /tmp/compare.md``
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -53,7 +58,38 @@ def within(value: float, truth: float) -> bool:
     return truth / FACTOR <= value <= FACTOR * truth if truth > 0 else abs(value) <= 0.05
 
 
+def rank_gauss_table() -> None:
+    """Per task at n = 5000: best kNN, then each neural method without / with rank_gauss."""
+    cells = load(HERE / "beyond-normal" / "results.csv")
+    cells.update(load(HERE / "beyond-normal-neural" / "results.csv"))
+    ranked = load(HERE / "beyond-normal-neural-rankgauss" / "results.csv")
+    tasks = sorted({t for _, t, _ in ranked})
+    n = max(n for _, _, n in ranked)
+    print(f"### n = {n}: without → with `rank_gauss=true` (median over seeds, nats)\n")
+    print("| task | true | best kNN | " + " | ".join(NEURAL) + " |")
+    print("|---" * (len(NEURAL) + 3) + "|")
+    good: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for t in tasks:
+        truth = cells[(KNN[0], t, n)]["true"]
+        best_knn = min((centre(cells[(m, t, n)]) for m in KNN), key=lambda v: abs(v - truth))
+        good["best kNN"][0] += within(best_knn, truth)
+        row = [t, f"{truth:.3f}", f"{best_knn:.3f}"]
+        for m in NEURAL:
+            before = centre(cells[(m, t, n)])
+            after = centre(ranked[(f"{m}:rank_gauss=true", t, n)])
+            good[m][0] += within(before, truth)
+            good[m][1] += within(after, truth)
+            row.append(f"{before:.3g} → {after:.3g}")
+        print("| " + " | ".join(row) + " |")
+    print(f"\nWithin ×1.5 of the truth on these {len(tasks)} tasks (without → with): "
+          + "; ".join(f"{m} {good[m][0]} → {good[m][1]}" for m in NEURAL)
+          + f"; best kNN {good['best kNN'][0]}.")
+
+
 def main() -> None:
+    if "--rank-gauss" in sys.argv[1:]:
+        rank_gauss_table()
+        return
     cells = load(HERE / "beyond-normal" / "results.csv")
     cells.update(load(HERE / "beyond-normal-neural" / "results.csv"))
     sizes = sorted({n for _, _, n in cells})
