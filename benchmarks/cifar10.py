@@ -105,6 +105,32 @@ def train_method(method: str, epochs: int, a: argparse.Namespace, folder: Path,
     return summary
 
 
+def baselines(checkpoint: Path, encoders: list[str], log: Path) -> list[tuple[str, dict]]:
+    """kNN and linear-probe accuracy of untrained references with the same protocol.
+
+    ``random``: the checkpoint's architecture at random initialisation (seed 0); ``pixels``: the
+    normalised input image (3,072 features). Each via ``infossl eval knn|linear``.
+    """
+    rows = []
+    for encoder in encoders:
+        result: dict = {"encoder": encoder}
+        for kind in ("knn", "linear"):
+            cmd = [sys.executable, "-m", "infossl", "eval", kind, "--checkpoint", str(checkpoint),
+                   "--encoder", encoder]
+            t0 = time.time()
+            proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                  capture_output=True, text=True)
+            with open(log, "a") as f:
+                f.write(f"\n$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+            if proc.returncode != 0:
+                raise RuntimeError(f"eval {kind} --encoder {encoder} failed; see {log}")
+            out = json.loads(proc.stdout[proc.stdout.index("{"):])
+            result[kind] = out
+            result[f"{kind}_seconds"] = time.time() - t0
+        rows.append((encoder, result))
+    return rows
+
+
 def _machine() -> str:
     try:
         text = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
@@ -127,6 +153,10 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads per run")
     p.add_argument("--folder", default=str(ROOT / "runs" / "cifar10"))
     p.add_argument("--results", default=str(ROOT / "benchmarks" / "cifar10.md"))
+    p.add_argument("--baselines", default=None, metavar="CHECKPOINT",
+                   help="instead of training: kNN and linear accuracy of a random-init encoder "
+                   "(CHECKPOINT's architecture) and of raw pixels, appended to the results")
+    p.add_argument("--baseline-encoders", default="random,pixels")
     p.add_argument("--quick", action="store_true",
                    help="pipeline check: 1,000 images, batch 128, 1 epoch, 8 calibration steps")
     a = p.parse_args()
@@ -139,6 +169,9 @@ def main() -> None:
     folder = Path(a.folder)
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "benchmark.log"
+    if a.baselines:
+        write_baselines(Path(a.baselines), a.baseline_encoders.split(","), log, a.results)
+        return
     n_train = a.limit or N_TRAIN
     rows = []
     for method in a.methods.split(","):
@@ -163,6 +196,23 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     with open(a.results, "a") as f:
+        f.write("\n" + text)
+
+
+def write_baselines(checkpoint: Path, encoders: list[str], log: Path, results: str) -> None:
+    rows = baselines(checkpoint, encoders, log)
+    lines = [f"## {datetime.date.today().isoformat()}: untrained references", "",
+             f"Machine: {_machine()}.", "",
+             "Command: `PYTHONPATH=. .venv/bin/python benchmarks/cifar10.py "
+             + " ".join(sys.argv[1:]) + "`", "",
+             "| encoder | kNN acc (val) | linear acc (val) | seconds (kNN + linear) |",
+             "|---|---|---|---|"]
+    for encoder, r in rows:
+        lines.append(f"| {encoder} | {r['knn']['accuracy']:.4f} | {r['linear']['accuracy']:.4f} "
+                     f"| {r['knn_seconds']:.0f} + {r['linear_seconds']:.0f} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    with open(results, "a") as f:
         f.write("\n" + text)
 
 
