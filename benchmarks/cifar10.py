@@ -52,12 +52,16 @@ METHODS = ("simclr", "vicreg", "byol", "barlow_twins")
 N_TRAIN = 50_000
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
 def _run(args: list[str], log: Path) -> int:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    """Run ``args`` from the repository root, streaming its output into ``log``."""
     with open(log, "a") as f:
         f.write(f"\n$ {' '.join(args)}\n")
         f.flush()
-        return subprocess.run(args, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT
+        return subprocess.run(args, cwd=ROOT, env=_env(), stdout=f, stderr=subprocess.STDOUT
                               ).returncode
 
 
@@ -118,8 +122,7 @@ def baselines(checkpoint: Path, encoders: list[str], log: Path) -> list[tuple[st
             cmd = [sys.executable, "-m", "infossl", "eval", kind, "--checkpoint", str(checkpoint),
                    "--encoder", encoder]
             t0 = time.time()
-            proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                  capture_output=True, text=True)
+            proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True)
             with open(log, "a") as f:
                 f.write(f"\n$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
             if proc.returncode != 0:

@@ -529,18 +529,9 @@ def _label_free_metrics(clean: np.ndarray, z1: np.ndarray, z2: np.ndarray) -> di
 # ----------------------------------------------------------------------------- trainer callback
 def read_diagnostics(run_dir: str | Path) -> list[dict[str, Any]]:
     """The rows of ``run_dir/diagnostics.jsonl`` (a truncated last line is ignored)."""
-    rows = []
-    path = Path(run_dir) / DIAGNOSTICS_FILE
-    if not path.is_file():
-        return rows
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            break
-    return rows
+    from infossl.train.logger import read_jsonl
+
+    return read_jsonl(Path(run_dir) / DIAGNOSTICS_FILE)
 
 
 def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -22,20 +22,6 @@ from infossl.analysis.diagnostics import read_diagnostics
 __all__ = ["RunRecords", "load_run"]
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    if not path.is_file():
-        return rows
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            break
-    return rows
-
-
 @dataclass
 class RunRecords:
     """Everything a report needs from one run folder."""
@@ -88,7 +74,9 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunRecords:
     config = {}
     if (path / "config.yaml").is_file():
         config = yaml.safe_load((path / "config.yaml").read_text()) or {}
-    records = _jsonl(metrics)
+    from infossl.train.logger import read_jsonl
+
+    records = read_jsonl(metrics)
     header = next((r for r in records if r.get("kind") == "terms"), None)
     final: dict[str, Any] = {}
     for r in records:
