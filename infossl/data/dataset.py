@@ -55,8 +55,22 @@ def _as_index(indices: Any, n: int) -> torch.Tensor:
     return idx
 
 
+class LabelledSamples:
+    """Label accessors shared by the datasets, read from their ``classes`` (empty: unlabelled)."""
+
+    classes: tuple[str, ...]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def has_labels(self) -> bool:
+        return bool(self.classes)
+
+
 @dataclass(frozen=True, eq=False)
-class ImageDataset:
+class ImageDataset(LabelledSamples):
     """Images as ``uint8 (N, C, H, W)`` with ``int64`` labels, class names and a name."""
 
     images: torch.Tensor
@@ -90,14 +104,6 @@ class ImageDataset:
     def image_size(self) -> tuple[int, int]:
         """``(H, W)``."""
         return int(self.images.shape[2]), int(self.images.shape[3])
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.classes)
-
-    @property
-    def has_labels(self) -> bool:
-        return bool(self.classes)
 
     def subset(self, indices: Any, name: str | None = None) -> ImageDataset:
         """The samples at ``indices`` (integer array or boolean mask) as a new dataset."""
@@ -137,7 +143,7 @@ class ImageDataset:
 
 
 @dataclass(frozen=True, eq=False)
-class VectorDataset:
+class VectorDataset(LabelledSamples):
     """Feature vectors as ``float32 (N, D)`` with ``int64`` labels (for MLP backbones)."""
 
     features: torch.Tensor
@@ -168,14 +174,6 @@ class VectorDataset:
     @property
     def dim(self) -> int:
         return int(self.features.shape[1])
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.classes)
-
-    @property
-    def has_labels(self) -> bool:
-        return bool(self.classes)
 
     def subset(self, indices: Any, name: str | None = None) -> VectorDataset:
         """The samples at ``indices`` (integer array or boolean mask) as a new dataset."""

@@ -27,13 +27,13 @@ import numpy as np
 import torch
 
 from infossl._checks import check_choice, check_int
-from infossl.data.dataset import _as_index, _check_labels
+from infossl.data.dataset import LabelledSamples, _as_index, _check_labels
 
 MULTIVIEW_SPLITS = ("train", "test")
 
 
 @dataclass(frozen=True, eq=False)
-class MultiViewDataset:
+class MultiViewDataset(LabelledSamples):
     """Views ``float32 (N, ...)`` (one tensor per view), ``int64`` labels, latents by name."""
 
     views: tuple[torch.Tensor, ...]
@@ -62,14 +62,6 @@ class MultiViewDataset:
 
     def __len__(self) -> int:
         return int(self.views[0].shape[0])
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.classes)
-
-    @property
-    def has_labels(self) -> bool:
-        return bool(self.classes)
 
     def subset(self, indices: Any, name: str | None = None) -> MultiViewDataset:
         """The samples at ``indices`` (integer array or boolean mask) as a new dataset."""
