@@ -9,6 +9,7 @@ it, the sample size, the largest value the method could have reported here (its 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -35,6 +36,31 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     check_unit(from_unit)
     check_unit(to_unit)
     return value * _NATS_PER_UNIT[from_unit] / _NATS_PER_UNIT[to_unit]
+
+
+#: ``<number> nats`` or ``<number> bits``, not inside a word and not the argument of ln/log
+#: (``ln 128 nats`` is a formula, not a figure).
+_FIGURE = re.compile(
+    r"(?<![\w.])(?<!ln )(?<!log )([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(\s+)(nats|bits)\b"
+)
+
+
+def convert_text(text: str, unit: str) -> str:
+    """Rewrite every figure ``<number> nats`` / ``<number> bits`` of ``text`` in ``unit``.
+
+    Notes that quote an information figure write it this way, so that converting an estimate
+    converts its notes too: ``"bias about 0.05 nats"`` becomes ``"bias about 0.0721 bits"``
+    (three significant digits).
+    """
+    check_unit(unit)
+
+    def repl(match: re.Match[str]) -> str:
+        number, space, from_unit = match.groups()
+        if from_unit == unit:
+            return match.group(0)
+        return f"{convert(float(number), from_unit, unit):.3g}{space}{unit}"
+
+    return _FIGURE.sub(repl, text)
 
 
 @dataclass(frozen=True)
@@ -105,7 +131,11 @@ class Estimate:
         )
 
     def to(self, unit: str) -> Estimate:
-        """The same estimate expressed in ``unit`` (value, ceiling, stderr and ci converted)."""
+        """The same estimate expressed in ``unit``.
+
+        Converts value, ceiling, stderr and ci, and every figure written ``<number> nats`` or
+        ``<number> bits`` inside the notes (see :func:`convert_text`).
+        """
         check_unit(unit)
         if unit == self.unit:
             return self
@@ -121,6 +151,7 @@ class Estimate:
             ceiling=conv(self.ceiling),
             stderr=conv(self.stderr),
             ci=ci,
+            notes=tuple(convert_text(note, unit) for note in self.notes),
         )
 
     def with_notes(self, *notes: str) -> Estimate:

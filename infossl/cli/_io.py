@@ -56,12 +56,25 @@ def _parse_value(raw: str) -> Any:
     return raw
 
 
+def npz_keys(path: Path) -> list[str]:
+    """The array names inside an .npz file (``ValueError`` for a missing or unreadable file)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return list(data.files)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: not a readable .npz file ({err})") from None
+
+
 def load_array(
     path: Path, *, key: str | None = None, columns: list[int] | None = None
 ) -> np.ndarray:
     """Load samples from .npy, .npz (array ``key`` or the first) or .csv/.txt (header skipped).
 
-    Raises ``ValueError`` naming the path for a missing, empty or unreadable file.
+    Raises ``ValueError`` naming the path for a missing, empty or unreadable file, and listing
+    the arrays present for a missing .npz key.
     """
     path = Path(path)
     if not path.is_file():
@@ -70,12 +83,15 @@ def load_array(
     if suffix == ".npy":
         arr = np.load(path, allow_pickle=False)
     elif suffix == ".npz":
+        files = npz_keys(path)
+        if not files:
+            raise ValueError(f"{path} holds no arrays")
+        if key is not None and key not in files:
+            raise ValueError(
+                f"{path} has no array {key!r}; arrays present: {', '.join(files)}"
+            )
         with np.load(path, allow_pickle=False) as data:
-            if not data.files:
-                raise ValueError(f"{path} holds no arrays")
-            if key is not None and key not in data.files:
-                raise ValueError(f"{path} has no array {key!r}; it has {data.files}")
-            arr = data[key if key is not None else data.files[0]]
+            arr = data[key if key is not None else files[0]]
     elif suffix in (".csv", ".txt", ".tsv"):
         delimiter = "\t" if suffix == ".tsv" else ("," if suffix == ".csv" else None)
         arr = _load_text(path, delimiter)
@@ -109,11 +125,18 @@ def _load_text(path: Path, delimiter: str | None) -> np.ndarray:
 
 
 def print_estimates(estimates: Sequence[Estimate], truth: Sequence[float | None] | None = None,
-                    title: str | None = None) -> None:
-    """Print estimates as a rich table (one row each), with the truth when given."""
+                    title: str | None = None, unit: str | None = None) -> None:
+    """Print estimates as a rich table (one row each), with the truth when given.
+
+    Every row and note is shown in one unit: ``unit``, or that of the first estimate (``truth``
+    must be given in it).
+    """
     from rich.console import Console
     from rich.table import Table
 
+    if estimates:
+        unit = unit or estimates[0].unit
+        estimates = [e.to(unit) for e in estimates]
     table = Table(title=title)
     cols = ["quantity", "method", "kind", "value", "unit", "stderr", "CI", "ceiling", "n", "dims"]
     if truth is not None:

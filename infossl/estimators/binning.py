@@ -50,6 +50,7 @@ from infossl.estimators._base import (
     EntropyEstimator,
     MIEstimator,
     register,
+    unchanged_or,
 )
 
 STRATEGIES: tuple[str, ...] = ("uniform", "quantile", "idnn")
@@ -224,7 +225,7 @@ class _BinningParams:
     def _init_binning(self, bins: Any, strategy: Any, value_range: Any, miller_madow: Any) -> None:
         self.strategy = check_choice(strategy, "strategy", STRATEGIES)
         self.bins = None if bins is None else _check_bins(bins, self.strategy)
-        self.value_range = _check_value_range(value_range)
+        self.value_range = unchanged_or(value_range, _check_value_range(value_range))
         self.miller_madow = _check_bool(miller_madow, "miller_madow")
 
     @property

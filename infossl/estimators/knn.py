@@ -196,8 +196,8 @@ class _KSGBase(MIEstimator):
         value, ceiling = ksg_from_counts(self._algorithm, self.k, n, counts)
         if value >= HIGH_MI_NOTE_FRACTION * ceiling:
             notes.append(
-                f"the estimate is large compared with its ceiling {ceiling:.3g} (set by n={n}, "
-                f"k={self.k}): KSG under-estimates high MI (it needs about exp(I) samples)"
+                f"the estimate is large compared with its ceiling {ceiling:.3g} nats (set by "
+                f"n={n}, k={self.k}): KSG under-estimates high MI (it needs about exp(I) samples)"
             )
         if value < 0:
             notes.append("negative estimate: consistent with independence (the true MI is >= 0)")

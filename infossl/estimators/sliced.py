@@ -102,7 +102,7 @@ class SlicedMI(MIEstimator):
         if estimator_params is not None and not isinstance(estimator_params, dict):
             raise TypeError(f"estimator_params must be a dict or None, got {estimator_params!r}")
         self.estimator = estimator
-        self.estimator_params = None if estimator_params is None else dict(estimator_params)
+        self.estimator_params = estimator_params
         self._inner_class = get_estimator_class("mi", estimator)
         self._inner_class(**(self.estimator_params or {}))  # validates the parameters now
         check_seed(seed)  # type check only; draws happen in estimate()

@@ -36,7 +36,7 @@ from infossl._checks import (
     check_sequence_of_int,
 )
 from infossl.estimate import Estimate
-from infossl.estimators._base import MIEstimator, register
+from infossl.estimators._base import MIEstimator, register, unchanged_or
 from infossl.estimators.neural.critics import (
     CRITICS,
     GaussianConditional,
@@ -140,7 +140,9 @@ class NeuralMIEstimator(MIEstimator):
         self.steps = check_int(steps, "steps", low=1)
         self.batch_size = check_int(batch_size, "batch_size", low=2)
         self.lr = check_float(lr, "lr", low=0.0, low_open=True)
-        self.hidden = tuple(check_sequence_of_int(list(hidden), "hidden", low=1))
+        self.hidden = unchanged_or(
+            hidden, tuple(check_sequence_of_int(list(hidden), "hidden", low=1))
+        )
         self.embed_dim = check_int(embed_dim, "embed_dim", low=1)
         self.cosine = _check_bool(cosine, "cosine")
         self.temperature = check_float(temperature, "temperature", low=0.0, low_open=True)

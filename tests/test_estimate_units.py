@@ -1,0 +1,47 @@
+"""Converting an `Estimate` converts the information figures quoted in its notes."""
+
+import math
+
+import numpy as np
+import pytest
+
+from infossl.analysis.diagnostics import gaussian_entropy_ridge
+from infossl.estimate import Estimate, convert_text
+
+
+def test_figures_in_notes_follow_the_unit():
+    notes = (
+        "finite-sample log-det bias about 0.05 nats low",
+        "cannot exceed 4.85 nats with batches of 128",
+        "ln 128 nats is a formula, kept",
+        "n=1000 samples, x2 nats, no figure",
+    )
+    est = Estimate(1.0, notes=notes)
+    bits = est.to("bits")
+    assert bits.notes[0] == f"finite-sample log-det bias about {0.05 / math.log(2):.3g} bits low"
+    assert bits.notes[0] == "finite-sample log-det bias about 0.0721 bits low"
+    assert bits.notes[1] == f"cannot exceed {4.85 / math.log(2):.3g} bits with batches of 128"
+    assert bits.notes[2:] == notes[2:]
+    assert bits.to("nats").notes[0] == notes[0]  # 0.0721 bits = 0.04998 nats -> "0.05"
+    assert est.to("nats") is est
+
+
+def test_convert_text_handles_signs_exponents_and_bits():
+    assert convert_text("-0.3 nats and 2e-3 nats", "bits") == (
+        f"{-0.3 / math.log(2):.3g} bits and {2e-3 / math.log(2):.3g} bits"
+    )
+    assert convert_text("1 bits", "nats") == f"{math.log(2):.3g} nats"
+    assert convert_text("0.5 bits", "bits") == "0.5 bits"
+    with pytest.raises(ValueError, match="unit must be one of"):
+        convert_text("1 nats", "hartleys")
+
+
+def test_a_real_note_is_converted():
+    rng = np.random.default_rng(0)
+    n, d = 400, 6
+    est = gaussian_entropy_ridge(rng.standard_normal((n, d)))
+    bias = d * d / (2 * n)  # the figure the note quotes, in nats
+    assert any(f"{bias:.3g} nats" in note for note in est.notes)
+    bits = est.to("bits")
+    assert any(f"{bias / math.log(2):.3g} bits" in note for note in bits.notes)
+    assert not any("nats" in note for note in bits.notes)
