@@ -4,7 +4,8 @@
 #   benchmarks/report_screenshot.sh RUN_DIR [OUT_PNG] [HEIGHT]
 #
 # Writes RUN_DIR/report.html (infossl report) and OUT_PNG (default RUN_DIR/report.png), a
-# 1280-pixel-wide screenshot HEIGHT pixels tall (default 9000). Needs Debian's `chromium`.
+# 1280-pixel-wide screenshot HEIGHT pixels tall (default 9000). Needs Debian's `chromium` (or
+# `chromium-headless-shell`).
 # Chromium runs with no network access features (no sync, no component updates, no QUIC) and a
 # throw-away profile.
 set -euo pipefail
@@ -13,7 +14,7 @@ OUT=${2:-$RUN_DIR/report.png}
 HEIGHT=${3:-9000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PY:-$ROOT/.venv/bin/python}
-BROWSER=$(command -v chromium || command -v chromium-browser || true)
+BROWSER=$(command -v chromium || command -v chromium-browser || command -v chromium-headless-shell || true)
 if [ -z "$BROWSER" ]; then
   echo "chromium not found (apt-get install chromium)" >&2
   exit 2

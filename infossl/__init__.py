@@ -16,8 +16,21 @@ from infossl.estimators import get_estimator_class, list_methods
 
 __version__ = "0.1.0"
 
+#: Names imported on first use (they need torch).
+_LAZY = {"InformationMonitor": "infossl.analysis.monitor"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'infossl' has no attribute {name!r}")
+
+
 __all__ = [
     "Estimate",
+    "InformationMonitor",
     "__version__",
     "choose_method",
     "estimate_cmi",

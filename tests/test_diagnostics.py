@@ -18,9 +18,7 @@ import torch
 
 from infossl.analysis.diagnostics import (
     QUANTITIES,
-    DiagnosticsCallback,
     augmentation_information,
-    callbacks_from_config,
     covariance_eigenvalues,
     gaussian_entropy_ridge,
     infonce_views,
@@ -28,9 +26,14 @@ from infossl.analysis.diagnostics import (
     label_entropy,
     probe_information,
     projected_ksg_mi,
-    read_diagnostics,
     scale_normalise,
     view_conditional_entropy,
+)
+from infossl.analysis.monitor import (
+    DiagnosticsCallback,
+    OverheadBudget,
+    callbacks_from_config,
+    read_diagnostics,
 )
 
 LOG_2PIE = math.log(2.0 * math.pi * math.e)
@@ -260,7 +263,7 @@ def _rows(out: Path) -> list[dict]:
 
 
 def test_callback_writes_rows_and_leaves_training_unchanged(tmp_path):
-    _run(tmp_path / "plain", [])
+    _run(tmp_path / "plain", ["diagnostics.enabled=false"])
     _run(tmp_path / "diag", DIAG)
     assert not (tmp_path / "plain" / "diagnostics.jsonl").exists()
     assert _records(tmp_path / "plain") == _records(tmp_path / "diag")
@@ -306,38 +309,22 @@ def test_resumed_run_rewrites_rows_after_the_checkpoint(tmp_path):
     assert _rows(tmp_path / "cut") == _rows(tmp_path / "full")
 
 
-class _StubTrainer:
-    """What the callback reads from a trainer, with a settable training clock."""
-
-    def __init__(self, out: Path, epochs: int) -> None:
-        self.out = out
-        self.train_seconds = 0.0
-        self.env = type("Env", (), {"is_main": True})()
-        self.cfg = type("Cfg", (), {"train": type("T", (), {"epochs": epochs})()})()
-
-
-def _schedule(tmp_path: Path, max_overhead: float | None, epochs: int = 20) -> list[int]:
-    from infossl.train.trainer import EpochInfo
-
-    trainer = _StubTrainer(tmp_path, epochs)
-    cb = DiagnosticsCallback(every_epochs=1, max_overhead=max_overhead)
-    calls: list[int] = []
-
-    def fake_run(tr, epoch, step):  # every pass costs 1 s
-        calls.append(epoch)
-        return 1.0
-
-    cb._run = fake_run
-    cb(EpochInfo("start", 0, 0, trainer))
+def _schedule(max_overhead: float | None, epochs: int = 20) -> list[int]:
+    """The epochs the trainer callback's rule measures when every pass costs 1 s and every
+    epoch trains for 2 s (the callback's logic: due every epoch, the last forced)."""
+    budget = OverheadBudget(max_overhead, reserve_final=True)
+    calls = [0]
+    budget.record(1.0, counted=False)  # epoch 0: the free first pass
     for epoch in range(1, epochs + 1):
-        trainer.train_seconds += 2.0  # each epoch trains for 2 s
-        cb(EpochInfo("end", epoch, epoch, trainer))
+        if epoch == epochs or budget.allows(2.0 * epoch):
+            calls.append(epoch)
+            budget.record(1.0)
     return calls
 
 
-def test_max_overhead_defers_passes_to_stay_within_budget(tmp_path):
+def test_max_overhead_defers_passes_to_stay_within_budget():
     # budget 10 % with the final pass reserved: the k-th pass after epoch 0 needs
     # (k + 1) s ≤ 0.1 · 2 s · epoch, i.e. epoch ≥ 5(k + 1); in all 3 s ≤ 0.1 · 40 s
-    assert _schedule(tmp_path, 0.1) == [0, 10, 15, 20]
-    assert _schedule(tmp_path, None) == list(range(21))
-    assert _schedule(tmp_path, 0.1, epochs=7) == [0, 7]  # the last epoch always runs
+    assert _schedule(0.1) == [0, 10, 15, 20]
+    assert _schedule(None) == list(range(21))
+    assert _schedule(0.1, epochs=7) == [0, 7]  # the last epoch always runs

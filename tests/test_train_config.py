@@ -80,3 +80,21 @@ def test_config_differences_ignores_prefixes():
     b = load_config(None, ["train.max_steps=5", "optim.lr=0.3", "log.every_steps=3"])
     assert config_differences(a, b) == ["log.every_steps", "optim.lr", "train.max_steps"]
     assert config_differences(a, b, ignore=("log", "train.max_steps")) == ["optim.lr"]
+
+
+def test_resolved_section_is_written_but_not_read_back(tmp_path):
+    from infossl.train.config import read_config_file
+
+    cfg = load_config(None, ["optim.name=lars", "train.epochs=7"])
+    path = tmp_path / "config.yaml"
+    path.write_text(cfg.to_yaml({"optim": {"lr": 0.3}, "precision": "bf16"}))
+    text = path.read_text()
+    assert "\nresolved:\n" in text and "lr: 0.3" in text and "precision: bf16" in text
+    assert "resolved" not in read_config_file(path)
+    assert load_config(path).to_dict() == cfg.to_dict()
+    path.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="mapping of config sections"):
+        load_config(path)
+    path.write_text("method: [simclr\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(path)

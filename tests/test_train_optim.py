@@ -101,3 +101,31 @@ def test_split_decay_and_groups():
     assert n_params == len(list(model.parameters())) + 2 + 2
     with pytest.raises(ValueError, match="optimizer must be one of"):
         build_optimizer("adam", [model], lr=0.1, weight_decay=0.0)
+
+
+def test_replan_keeps_the_warmup_and_recomputes_the_cosine():
+    p = nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=1.0)
+    sched = WarmupCosine(opt, total_steps=10, warmup_steps=2, final_ratio=0.0)
+    for _ in range(10):
+        sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-15)  # finished run
+    sched.replan(20)
+    # rates of a schedule planned for 20 steps from the start: cosine over steps 2..20
+    for k in range(10, 21):
+        assert opt.param_groups[0]["lr"] == pytest.approx(
+            0.5 * (1 + math.cos(math.pi * (k - 2) / 18)), abs=1e-12)
+        sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-15)
+    # the plan travels with the state: a fresh scheduler built for 10 steps and 0 warm-up
+    # steps gets the re-planned rates back
+    state = sched.state_dict()
+    assert state == {"last_step": 21, "total_steps": 20, "warmup_steps": 2}
+    other = WarmupCosine(opt, total_steps=10, warmup_steps=0)
+    other.load_state_dict({**state, "last_step": 12})
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.5 * (1 + math.cos(math.pi * 10 / 18)))
+    # a state without the plan (older checkpoints) leaves the scheduler's plan as it is
+    other.load_state_dict({"last_step": 5})
+    assert (other.total_steps, other.warmup_steps) == (20, 2)
+    with pytest.raises(ValueError, match="total_steps must be >= the steps already taken"):
+        sched.replan(15)

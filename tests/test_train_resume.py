@@ -189,3 +189,67 @@ def test_diverged_encoder_is_reported_before_the_loss(tmp_path):
     with pytest.raises(NonFiniteLossError, match=r"step 4 .*outputs \(z\) are not finite"):
         train(cfg, callbacks=[poison])
     assert load_checkpoint(out / "checkpoints" / "last.pt")["progress"]["step"] == 2
+
+
+EXTEND = [*TINY, "optim.name=lars", "checkpoint.every_steps=null"]
+
+
+def _lr_records(out: Path) -> dict[int, float]:
+    return {r["step"]: r["lr"] for r in read_jsonl(out / "metrics.jsonl") if r["kind"] == "train"}
+
+
+def test_resume_with_more_epochs_extends_a_finished_run(tmp_path, capsys):
+    import math
+
+    import yaml
+
+    # lars: default warm-up min(10, epochs/10) epochs = 1 step at 2 epochs, 2 steps at 4; the
+    # extension keeps the 1-step warm-up and recomputes the cosine over the 16 steps of 4 epochs
+    ref, run = tmp_path / "ref", tmp_path / "run"
+    for out in (ref, run):
+        assert train(load_config(None, [*EXTEND, "train.epochs=2", f"out={out}"])).steps == 8
+    extended = train(load_config(None, [*EXTEND, "train.epochs=4", f"out={ref}"]), resume=True)
+    assert extended.steps == 16 and extended.stopped == "completed"
+    err = capsys.readouterr().err
+    assert "train.epochs 2 -> 4 at step 8" in err and "end at step 16 (was 8" in err
+
+    peak = 0.3 * 64 / 256  # lars default rate for a batch of 64
+    lrs = _lr_records(ref)
+    assert lrs[8] == pytest.approx(0.0, abs=1e-12)  # the 2-epoch schedule had ended
+    for step in range(9, 17):  # the rate of the next step, logged after each step
+        expected = peak * 0.5 * (1 + math.cos(math.pi * (step - 1) / 15))
+        assert lrs[step] == pytest.approx(expected, rel=1e-9, abs=1e-12), step
+    changes = [r for r in read_jsonl(ref / "metrics.jsonl") if r["kind"] == "resume"]
+    assert len(changes) == 1
+    c = changes[0]
+    assert (c["step"], c["epoch"], c["epochs_from"], c["epochs_to"]) == (8, 2, 2, 4)
+    assert (c["total_steps_from"], c["total_steps_to"], c["warmup_steps"]) == (8, 16, 1)
+    assert c["lr_from"] == pytest.approx(0.0, abs=1e-12)
+    assert c["lr_to"] == pytest.approx(peak * 0.5 * (1 + math.cos(math.pi * 7 / 15)), rel=1e-9)
+    resolved = yaml.safe_load((ref / "config.yaml").read_text())["resolved"]
+    assert resolved["optim"]["total_steps"] == 16 and resolved["optim"]["warmup_steps"] == 1
+    assert resolved["epoch_changes"] == [{k: v for k, v in c.items() if k != "kind"}]
+    assert load_config(ref / "config.yaml").train.epochs == 4
+
+    # the extended run killed before its first checkpoint, then again after one, resumes
+    # exactly: same weights, same records (one resume record), same 1-step warm-up
+    cfg4 = load_config(None, [*EXTEND, "train.epochs=4", f"out={run}"])
+    with pytest.raises(_Kill):
+        train(cfg4, resume=True, callbacks=[_kill_after(10)])
+    with pytest.raises(_Kill):  # checkpoint at 12 (end of epoch 3)
+        train(cfg4, resume=True, callbacks=[_kill_after(14)])
+    assert load_checkpoint(run / "checkpoints" / "last.pt")["progress"]["step"] == 12
+    assert train(cfg4, resume=True).steps == 16
+    _assert_same_run(ref, run)
+
+
+def test_resume_with_fewer_epochs_than_done_is_refused(tmp_path):
+    out = tmp_path / "short"
+    train(load_config(None, [*EXTEND, "train.epochs=3", "train.max_steps=6", f"out={out}"]))
+    # step 6 = epoch 2, batch 2: epoch 2 has started, so 2 epochs is the least
+    with pytest.raises(ValueError, match=r"train\.epochs=1: the checkpoint \(step 6\) has "
+                       r"already started epoch 2; pass --epochs 2 or more"):
+        train(load_config(None, [*EXTEND, "train.epochs=1", f"out={out}"]), resume=True)
+    # shortening to the epoch in progress is allowed and ends there
+    res = train(load_config(None, [*EXTEND, "train.epochs=2", f"out={out}"]), resume=True)
+    assert res.steps == 8 and res.stopped == "completed"

@@ -1,4 +1,5 @@
-"""SSL information diagnostics on a fixed evaluation batch, and the trainer callback that logs them.
+"""SSL information diagnostics of one evaluation batch (the quantities; the monitor that records
+them during training is :mod:`infossl.analysis.monitor`).
 
 Variables (all computed on the same fixed batch of n training images, every time):
 
@@ -46,19 +47,16 @@ and Poole et al. (ICML 2019, InfoNCE); Kraskov et al. (2004); Ross (2014); Barbe
 
 from __future__ import annotations
 
-import json
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from infossl._checks import (
     as_samples,
-    check_choice,
     check_float,
     check_int,
     check_same_length,
@@ -67,26 +65,20 @@ from infossl._checks import (
 from infossl.estimate import Estimate
 
 __all__ = [
-    "DIAGNOSTICS_FILE",
-    "DiagnosticsCallback",
+    "QUANTITIES",
     "DiagnosticsResult",
     "augmentation_information",
-    "callbacks_from_config",
     "covariance_eigenvalues",
-    "draw_eval_batch",
-    "encode_eval_batch",
     "gaussian_entropy_ridge",
     "infonce_views",
     "information_diagnostics",
     "label_entropy",
     "probe_information",
     "projected_ksg_mi",
-    "read_diagnostics",
     "scale_normalise",
     "view_conditional_entropy",
 ]
 
-DIAGNOSTICS_FILE = "diagnostics.jsonl"
 #: Quantities computed by default (keys of :attr:`DiagnosticsResult.estimates`).
 QUANTITIES: tuple[str, ...] = (
     "H(Z):gaussian-ridge", "H(Z):kl", "H(Z):matrix-renyi", "H(Z1|Z2):view-gaussian",
@@ -524,234 +516,3 @@ def _label_free_metrics(clean: np.ndarray, z1: np.ndarray, z2: np.ndarray) -> di
     return {"rankme": rankme(clean), "effective_rank": effective_rank(clean),
             "uniformity": uniformity(clean), "alignment": alignment(z1, z2),
             "rank_ceiling": float(min(clean.shape))}
-
-
-# ----------------------------------------------------------------------------- trainer callback
-def read_diagnostics(run_dir: str | Path) -> list[dict[str, Any]]:
-    """The rows of ``run_dir/diagnostics.jsonl`` (a truncated last line is ignored)."""
-    from infossl.train.logger import read_jsonl
-
-    return read_jsonl(Path(run_dir) / DIAGNOSTICS_FILE)
-
-
-def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
-    tmp.replace(path)
-
-
-class DiagnosticsCallback:
-    """Trainer epoch callback: :func:`information_diagnostics` every ``every_epochs`` epochs.
-
-    Plugs into ``infossl.train.trainer.train(cfg, epoch_callbacks=[...])``: it is called with an
-    ``EpochInfo`` at the start of a run (``event="start"``: epoch 0, the initialisation, when
-    ``at_start``) and after each epoch (``event="end"``); it always runs after the last epoch.
-
-    Cost control: with ``max_overhead`` (default 0.1) a due pass is deferred to a later epoch
-    while it, plus the reserved final pass, would make the diagnostics after epoch 0 exceed
-    that fraction of the training-step time so far (the last pass's duration is the estimate);
-    the epoch-0 and last-epoch passes always run. ``max_overhead=None`` keeps the schedule
-    strictly every ``every_epochs`` epochs (reproducible row epochs; the cost is then that of
-    the run's data and model).
-
-    The evaluation batch is fixed: ``batch_size`` training images drawn once with ``seed``
-    (plus a disjoint held-out batch of the same size for the probe), two augmented views drawn
-    with the run's augmentation and a fixed seed, and the un-augmented images; the encoder runs
-    in eval mode without gradient and without touching any random state, so a run gives the
-    same training results with or without diagnostics. Rows go to ``diagnostics.jsonl`` in the
-    run folder (rank 0 only); on resume the rows after the checkpoint's step are dropped.
-
-    Each row: ``epoch``, ``step``, ``representation``, ``n``, ``dim``, ``estimates`` (quantity
-    key → :meth:`Estimate.to_dict`), ``metrics``, ``spectrum``, ``errors``, ``scale``, and
-    ``time`` (wall-clock: the diagnostics' seconds, the training seconds since the previous row
-    and their ratio ``overhead``; the only non-reproducible fields). A failure of one quantity
-    is recorded under ``errors`` and never stops training.
-    """
-
-    def __init__(self, every_epochs: int = 5, batch_size: int = 512, *, seed: int = 0,
-                 temperature: float = 0.1, representation: str = "projector",
-                 at_start: bool = True, quantities: Sequence[str] = QUANTITIES,
-                 pca_dims: int = 64, ridge: float = 1e-4, k: int = 3,
-                 n_projections: int = 8, max_overhead: float | None = 0.1) -> None:
-        self.every_epochs = check_int(every_epochs, "every_epochs", low=1)
-        self.batch_size = check_int(batch_size, "batch_size", low=8)
-        self.seed = check_int(seed, "seed", low=0)
-        self.temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
-        self.representation = check_choice(representation, "representation",
-                                           ("projector", "backbone"))
-        if not isinstance(at_start, bool):
-            raise TypeError(f"at_start must be a bool, got {at_start!r}")
-        self.at_start = at_start
-        unknown = [q for q in quantities if q not in QUANTITIES]
-        if unknown:
-            raise ValueError(f"quantities: unknown {unknown} (valid: {list(QUANTITIES)})")
-        self.quantities = tuple(quantities)
-        self.pca_dims = check_int(pca_dims, "pca_dims", low=1)
-        self.ridge = _check_ridge(ridge)
-        self.k = check_int(k, "k", low=1)
-        self.n_projections = check_int(n_projections, "n_projections", low=1)
-        if max_overhead is not None:
-            max_overhead = check_float(max_overhead, "max_overhead", low=0.0, low_open=True)
-        self.max_overhead = max_overhead
-        self._batch: dict[str, Any] | None = None
-        self._last_train_seconds = 0.0
-        self._train_seconds_at_open = 0.0
-        self._spent = 0.0
-        self._last_cost: float | None = None
-        self._deferred = False
-        self.path: Path | None = None
-
-    @classmethod
-    def from_config(cls, section: Any) -> DiagnosticsCallback:
-        """Build from a ``diagnostics`` config section (attributes of the same names)."""
-        names = ("every_epochs", "batch_size", "seed", "temperature", "representation",
-                 "at_start", "max_overhead")
-        return cls(**{n: getattr(section, n) for n in names if hasattr(section, n)})
-
-    # -------------------------------------------------------------------- trainer protocol
-    def __call__(self, info: Any) -> None:
-        trainer = info.trainer
-        if not trainer.env.is_main:
-            return
-        if info.event == "start":
-            self._open(trainer, info.step)
-            if info.step == 0 and self.at_start:
-                self._last_cost = self._run(trainer, info.epoch, info.step)
-            return
-        last = info.epoch == trainer.cfg.train.epochs
-        due = info.epoch % self.every_epochs == 0 or self._deferred
-        if last or (due and self._within_budget(trainer)):
-            seconds = self._run(trainer, info.epoch, info.step)
-            self._spent += seconds
-            self._last_cost = seconds
-            self._deferred = False
-        elif due:
-            self._deferred = True
-
-    def _within_budget(self, trainer: Any) -> bool:
-        """Whether one more pass, and the final one, keep the diagnostics after epoch 0 within
-        max_overhead × the training time so far (each pass costing the last one's time)."""
-        if self.max_overhead is None or self._last_cost is None:
-            return True
-        trained = float(trainer.train_seconds) - self._train_seconds_at_open
-        return self._spent + 2.0 * self._last_cost <= self.max_overhead * trained
-
-    def _open(self, trainer: Any, step: int) -> None:
-        self.path = Path(trainer.out) / DIAGNOSTICS_FILE
-        kept = [r for r in read_diagnostics(trainer.out) if int(r.get("step", 0)) <= step
-                and step > 0]
-        _write_rows(self.path, kept)
-        self._last_train_seconds = float(trainer.train_seconds)
-        self._train_seconds_at_open = float(trainer.train_seconds)
-
-    def _run(self, trainer: Any, epoch: int, step: int) -> float:
-        start = time.perf_counter()
-        batch = self._eval_batch(trainer)
-        emb = encode_eval_batch(trainer, batch, self.representation)
-        row: dict[str, Any] = {"epoch": epoch, "step": step,
-                               "representation": emb["representation"],
-                               "n": int(emb["z1"].shape[0]), "dim": int(emb["z1"].shape[1])}
-        parts: dict[str, float] = {}
-        try:
-            result = information_diagnostics(
-                emb["z1"], emb["z2"], emb["clean"], batch.get("labels"), emb.get("holdout"),
-                batch.get("holdout_labels"), quantities=self.quantities,
-                temperature=self.temperature, ridge=self.ridge, k=self.k,
-                n_projections=self.n_projections, pca_dims=self.pca_dims, seed=self.seed)
-            row.update(result.to_dict())
-            parts = result.seconds
-        except (ValueError, np.linalg.LinAlgError) as err:  # e.g. non-finite embeddings
-            row.update({"estimates": {}, "metrics": {}, "spectrum": [],
-                        "errors": {"all": str(err)}, "scale": None})
-        seconds = time.perf_counter() - start
-        train_seconds = float(trainer.train_seconds) - self._last_train_seconds
-        self._last_train_seconds = float(trainer.train_seconds)
-        row["time"] = {"seconds": seconds, "train_seconds": train_seconds,
-                       "overhead": seconds / train_seconds if train_seconds > 0 else None,
-                       "parts": parts}
-        if self.path is None:
-            self._open(trainer, step)
-        assert self.path is not None
-        with open(self.path, "a") as f:
-            f.write(json.dumps(row, sort_keys=True) + "\n")
-        return seconds
-
-    def _eval_batch(self, trainer: Any) -> dict[str, Any]:
-        if self._batch is None:
-            self._batch = draw_eval_batch(trainer.data.train, self.batch_size, self.seed)
-        return self._batch
-
-
-def draw_eval_batch(dataset: Any, batch_size: int, seed: int) -> dict[str, Any]:
-    """Fixed evaluation indices: ``batch_size`` rows and a disjoint held-out batch of the same size.
-
-    When the dataset has fewer than 2·batch_size rows both halves shrink to ⌊n/2⌋. The rows are
-    drawn once with ``seed`` (numpy), independent of the training's random state.
-    """
-    n = len(dataset)
-    size = min(batch_size, n // 2)
-    if size < 4:
-        raise ValueError(f"the training set has {n} samples; diagnostics need at least 8")
-    order = np.random.default_rng(seed).permutation(n)
-    fit, hold = np.sort(order[:size]), np.sort(order[size:2 * size])
-    out: dict[str, Any] = {"indices": fit, "holdout_indices": hold, "view_seed": seed}
-    if getattr(dataset, "has_labels", False):
-        labels = dataset.labels.numpy()
-        out["labels"] = labels[fit]
-        out["holdout_labels"] = labels[hold]
-    return out
-
-
-def encode_eval_batch(trainer: Any, batch: Mapping[str, Any], representation: str
-                      ) -> dict[str, Any]:
-    """Embeddings (numpy float64) of the fixed batch: two views, clean, clean held-out.
-
-    The views come from ``trainer.views(images, seed)`` (the run's augmentation, fixed seed),
-    the clean inputs from ``trainer.eval_transform``; the encoder (backbone, then the projector
-    when ``representation="projector"`` and the method has one) runs in eval mode under the
-    run's autocast, in chunks of 256, without gradient; training flags are restored.
-    """
-    import torch
-
-    method = trainer.method
-    modules = [method.backbone]
-    used = "backbone"
-    if representation == "projector" and getattr(method, "projector", None) is not None:
-        modules.append(method.projector)
-        used = "projector"
-    encoder = torch.nn.Sequential(*modules)
-    inputs = trainer.data.train.inputs
-    device = trainer.device
-
-    def encode(x: torch.Tensor) -> np.ndarray:
-        parts = []
-        for a in range(0, x.shape[0], 256):
-            with trainer.precision.autocast(device):
-                parts.append(encoder(x[a:a + 256]).float())
-        return torch.cat(parts).double().cpu().numpy()
-
-    flags = [m.training for m in modules]
-    encoder.eval()
-    try:
-        with torch.no_grad():
-            idx = torch.as_tensor(batch["indices"])
-            images = inputs.index_select(0, idx).to(device)
-            views = trainer.views(images, int(batch["view_seed"]))
-            out = {"z1": encode(views[0]), "z2": encode(views[1]),
-                   "clean": encode(trainer.eval_transform(images)), "representation": used}
-            hold = torch.as_tensor(batch["holdout_indices"])
-            if "holdout_labels" in batch:
-                held = inputs.index_select(0, hold).to(device)
-                out["holdout"] = encode(trainer.eval_transform(held))
-    finally:
-        for m, flag in zip(modules, flags, strict=True):
-            m.train(flag)
-    return out
-
-
-def callbacks_from_config(cfg: Any) -> list[DiagnosticsCallback]:
-    """``[DiagnosticsCallback]`` when ``cfg.diagnostics.enabled``, else ``[]`` (a RunConfig)."""
-    section = getattr(cfg, "diagnostics", None)
-    if section is None or not section.enabled:
-        return []
-    return [DiagnosticsCallback.from_config(section)]

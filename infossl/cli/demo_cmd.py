@@ -22,6 +22,7 @@ def demo(
 ) -> None:
     """Estimators against known MI, then SSL on digits with information diagnostics + report."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from infossl.demo import estimator_showcase
@@ -47,4 +48,9 @@ def demo(
 
     console.rule("2. SSL on digits: contrastive and non-contrastive, with diagnostics")
     story = run_training_story(out, minutes_budget=minutes, seed=seed)
-    console.print(story.format(), markup=False, highlight=False)
+    console.print(story.rich_table())
+    console.print("[dim]" + escape(" ".join(story.notes())) + "[/dim]")
+    for row in story.rows:
+        console.print(f"report: {row.report}", markup=False, highlight=False)
+    console.print(f"({story.seconds:.0f} s in all)", markup=False, highlight=False)
+    console.print(story.takeaway(), markup=False, highlight=False, soft_wrap=True)

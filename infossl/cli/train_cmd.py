@@ -24,19 +24,12 @@ def _fail(err: BaseException, code: int = 2) -> None:
 
 
 def _base_tree(config: Path | None, resume: bool, out: str | None) -> dict[str, Any]:
-    import yaml
+    from infossl.train.config import read_config_file
 
     path = config
     if path is None and resume and out is not None and (Path(out) / "config.yaml").is_file():
         path = Path(out) / "config.yaml"
-    if path is None:
-        return {}
-    if not path.is_file():
-        raise FileNotFoundError(f"config file not found: {path}")
-    tree = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(tree, dict):
-        raise ValueError(f"{path} must hold a mapping of config sections")
-    return tree
+    return {} if path is None else read_config_file(path)
 
 
 def train(
@@ -52,7 +45,8 @@ def train(
                                        "and key=value pairs)."),
     out: str | None = typer.Option(None, help="Run folder (default runs/<method>-<data>)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its "
-                                "last checkpoint (its config.yaml is the default config)."),
+                                "last checkpoint (its config.yaml is the default config); "
+                                "with more --epochs, extend a finished run."),
 ) -> None:
     """Train a self-supervised encoder; logs every information term of the loss."""
     from infossl.train.config import ConfigError, apply_overrides, parse_overrides, validate_config
@@ -77,7 +71,7 @@ def train(
     from infossl.train.trainer import train as run_training
 
     try:
-        from infossl.analysis.diagnostics import callbacks_from_config
+        from infossl.analysis.monitor import callbacks_from_config
 
         result = run_training(cfg, resume=resume, epoch_callbacks=callbacks_from_config(cfg))
     except NonFiniteLossError as err:
@@ -136,7 +130,10 @@ def _floats(text: str, name: str) -> list[float]:
     return values
 
 
-_CHECKPOINT = typer.Option(..., help="A checkpoint written by infossl train (last.pt).")
+_RUN = typer.Argument(None, metavar="RUN_DIR", show_default=False,
+                      help="A run folder of infossl train (its checkpoints/last.pt is used).")
+_CHECKPOINT = typer.Option(None, show_default=False, help="A checkpoint written by infossl "
+                           "train (last.pt), or a run folder.")
 _DATA = typer.Option(None, help="Training source for the probe (default: the run's).")
 _SPLIT = typer.Option(None, help="Split of --data.")
 _VAL = typer.Option(None, help="Validation source (default: the run's).")
@@ -146,6 +143,17 @@ _ENCODER = typer.Option("trained", help="trained, random (same architecture, ran
 _DEVICE = typer.Option("cpu", help="Device for feature extraction.")
 
 
+def _checkpoint_arg(run: Path | None, checkpoint: Path | None) -> Path:
+    """The checkpoint given as RUN_DIR or --checkpoint (exactly one of them)."""
+    from infossl.train.evaluate import resolve_checkpoint
+
+    if run is not None and checkpoint is not None:
+        raise ValueError("give the run either as RUN_DIR or as --checkpoint, not both")
+    if run is None and checkpoint is None:
+        raise ValueError("missing the run: pass RUN_DIR or --checkpoint PATH")
+    return resolve_checkpoint(run if run is not None else checkpoint)  # type: ignore[arg-type]
+
+
 def _print_eval(result: dict[str, Any]) -> None:
     import json
 
@@ -153,7 +161,8 @@ def _print_eval(result: dict[str, Any]) -> None:
 
 
 def eval_linear(
-    checkpoint: Path = _CHECKPOINT,
+    run: Path | None = _RUN,
+    checkpoint: Path | None = _CHECKPOINT,
     c: str = typer.Option("1.0", "--C", help="Inverse L2 strength; several (0.1,1,10) pick one "
                           "on a held-out 20 % of the training features."),
     encoder: str = _ENCODER,
@@ -169,7 +178,8 @@ def eval_linear(
 
     try:
         grid = _floats(c, "--C")
-        result = evaluate_linear(checkpoint, C=grid if len(grid) > 1 else grid[0],
+        path = _checkpoint_arg(run, checkpoint)
+        result = evaluate_linear(path, C=grid if len(grid) > 1 else grid[0],
                                  encoder=encoder, seed=seed, data=data, split=split, val=val,
                                  val_split=val_split, device=device)
     except (ValueError, TypeError, FileNotFoundError) as err:
@@ -178,7 +188,8 @@ def eval_linear(
 
 
 def eval_knn(
-    checkpoint: Path = _CHECKPOINT,
+    run: Path | None = _RUN,
+    checkpoint: Path | None = _CHECKPOINT,
     k: int = typer.Option(200, help="Neighbours."),
     tau: float = typer.Option(0.1, help="Temperature of the vote weights exp(s/τ)."),
     encoder: str = _ENCODER,
@@ -193,7 +204,8 @@ def eval_knn(
     from infossl.train.evaluate import evaluate_knn
 
     try:
-        result = evaluate_knn(checkpoint, k=k, tau=tau, encoder=encoder, seed=seed, data=data,
+        path = _checkpoint_arg(run, checkpoint)
+        result = evaluate_knn(path, k=k, tau=tau, encoder=encoder, seed=seed, data=data,
                               split=split, val=val, val_split=val_split, device=device)
     except (ValueError, TypeError, FileNotFoundError) as err:
         _fail(err)

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from infossl.estimate import check_unit
+from infossl.estimate import check_unit, convert_text
 from infossl.report import figures
 from infossl.report.html import figure_html, page, table_html
 from infossl.report.run import RunRecords, load_run
@@ -37,16 +37,26 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("guide", "How to read this report"),
 )
 
-_MISSING_DIAGNOSTICS = ("<p class=\"warn\">No diagnostics were recorded for this run: train "
-                        "with <code>diagnostics.enabled=true</code> (see docs/diagnostics.md)."
-                        "</p>")
+_MISSING_DIAGNOSTICS = ("<p class=\"warn\">No diagnostics were recorded for this run: "
+                        "<code>infossl train</code> records them unless "
+                        "<code>diagnostics.enabled=false</code>; in your own loop attach "
+                        "<code>infossl.InformationMonitor</code> (docs/diagnostics.md).</p>")
+_NO_LOSS_ROWS = ("<p class=\"warn\">No loss rows were logged for this run: "
+                 "<code>infossl train</code> logs them itself; in your own loop call "
+                 "<code>monitor.log_loss(loss)</code> every few steps.</p>")
+_NO_LABELS = ("<p class=\"warn\">No accuracy records: the run has no labels (give the "
+              "monitor <code>labels=</code>, or train on labelled data).</p>")
 
 
 def _fmt_seconds(s: Any) -> str:
     return "" if s is None else f"{float(s):.1f} s"
 
 
-def _summary_section(run: RunRecords) -> str:
+def _unit_factor(unit: str) -> float:
+    return 1.0 if unit == "nats" else 1.0 / math.log(2.0)
+
+
+def _summary_section(run: RunRecords, unit: str) -> str:
     cfg, s = run.config, run.summary
     train = cfg.get("train", {})
     model = cfg.get("model", {})
@@ -80,37 +90,45 @@ def _summary_section(run: RunRecords) -> str:
                            ("I(Z;Y):probe", "Î(Z;Y), probe")):
             est = last.get("estimates", {}).get(key)
             if est is not None:
-                ceil = "" if est.get("ceiling") is None else f", ceiling {est['ceiling']:.3g}"
-                final.append((label, float(est["value"]),
-                              f"{est['unit']}, {est['kind']}{ceil}, epoch {last['epoch']}"))
+                f = _unit_factor(unit)
+                ceil = ("" if est.get("ceiling") is None
+                        else f", ceiling {est['ceiling'] * f:.3g}")
+                final.append((label, float(est["value"]) * f,
+                              f"{unit}, {est['kind']}{ceil}, epoch {last['epoch']}"))
     if final:
         out += table_html(["final metric", "value", "note"], final)
     return out
 
 
-def _terms_table(run: RunRecords) -> str:
-    if run.header is None:
+def _terms_table(run: RunRecords, unit: str) -> str:
+    if run.header is None or not run.header.get("terms"):
         return ""
     rows = []
     last = run.train[-1] if run.train else {}
+    f = _unit_factor(unit)
     for name, d in run.header.get("terms", {}).items():
+        value = last.get("terms", {}).get(name)
+        proxy = d["kind"] == "proxy"
+        if value is not None and not proxy:
+            value = float(value) * f
         rows.append((name, d["quantity"], d["kind"], d["bound"], d.get("notation", ""),
-                     last.get("weights", {}).get(name), last.get("terms", {}).get(name)))
+                     last.get("weights", {}).get(name), value,
+                     "proxy units" if proxy else unit))
     return table_html(["term", "quantity", "kind", "bound", "notation", "weight",
-                       "last value"], rows)
+                       "last value", "unit"], rows)
 
 
 def _estimates_section(run: RunRecords, unit: str) -> str:
     if not run.diagnostics:
         return _MISSING_DIAGNOSTICS
     last = run.diagnostics[-1]
-    f = 1.0 if unit == "nats" else 1.0 / math.log(2.0)
+    f = _unit_factor(unit)
     rows = []
     for key, est in last.get("estimates", {}).items():
         ceiling = None if est.get("ceiling") is None else est["ceiling"] * f
+        notes = "; ".join(convert_text(str(n), unit) for n in est.get("notes", []))
         rows.append((key, est["value"] * f, unit, est["kind"], ceiling,
-                     "yes" if est.get("saturated") else "", est["method"], est["n"],
-                     "; ".join(est.get("notes", []))))
+                     "yes" if est.get("saturated") else "", est["method"], est["n"], notes))
     out = (f"<p>Epoch {last['epoch']}, step {last['step']}, n = {last.get('n')} samples, "
            f"embedding: {html.escape(str(last.get('representation')))} "
            f"(d = {last.get('dim')}), scale divisor s = {last.get('scale', 1.0):.4g}.</p>")
@@ -156,12 +174,12 @@ def render_report(run: RunRecords, unit: str = "nats") -> str:
     """The HTML text of the report of ``run`` (values in ``unit``)."""
     unit = check_unit(unit)
     has_diag = bool(run.diagnostics)
-    parts: dict[str, str] = {"summary": _summary_section(run)}
+    parts: dict[str, str] = {"summary": _summary_section(run, unit)}
     fig = figures.loss_terms_figure(run, unit)
-    parts["loss"] = (_terms_table(run) + (figure_html(
+    parts["loss"] = (_terms_table(run, unit) + (figure_html(
         fig, "Each term of the loss against the step, titled by the information quantity it "
         "bounds; dashed: the InfoNCE ceiling ln K where the loss adds it as a constant.",
-        "loss terms") if fig is not None else "<p>No training rows.</p>"))
+        "loss terms") if fig is not None else _NO_LOSS_ROWS))
     panels = (
         ("plane", figures.information_plane_figure(run, unit),
          "Left: Ĥ(Z1|Z2) vs Ĥ(Z); right: Î(X;Z) vs Î(Z;Y), ceiling H(Y) dashed; colour: epoch."),
@@ -172,16 +190,20 @@ def render_report(run: RunRecords, unit: str = "nats") -> str:
          "diagnostics epoch). Middle: RankMe and effective rank, dashed the largest possible "
          "rank. Right: alignment and uniformity."),
     )
+    why_empty = {"plane": "the diagnostics rows hold neither Ĥ(Z) with Ĥ(Z1|Z2) nor Î(X;Z) "
+                          "with Î(Z;Y) (see the quantities not computed below)",
+                 "information": "the diagnostics rows hold no estimates (see the errors below)",
+                 "spectrum": "the diagnostics rows hold no spectrum (see the errors below)"}
     for key, fig, caption in panels:
         if fig is None:
-            parts[key] = _MISSING_DIAGNOSTICS if not has_diag else "<p>Nothing to draw.</p>"
+            parts[key] = (_MISSING_DIAGNOSTICS if not has_diag else
+                          f"<p class=\"warn\">Nothing to draw: {why_empty[key]}.</p>")
         else:
             parts[key] = figure_html(fig, caption, key)
     fig = figures.probe_accuracy_figure(run)
     caption = "kNN monitor, online probe and diagnostics probe accuracy per epoch" + (
         "; final offline linear probe dash-dotted." if "linear_acc" in run.final else ".")
-    parts["accuracy"] = ("<p>No accuracy records (the data have no labels).</p>" if fig is None
-                         else figure_html(fig, caption, "accuracy"))
+    parts["accuracy"] = _NO_LABELS if fig is None else figure_html(fig, caption, "accuracy")
     parts["estimates"] = _estimates_section(run, unit)
     parts["guide"] = _GUIDE
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")

@@ -2,7 +2,7 @@
 
 Files read: ``config.yaml`` (the run configuration), ``metrics.jsonl`` (the ``terms`` header,
 ``train`` rows with every loss term, ``eval`` rows with kNN / online-probe accuracies, the
-``final`` linear probe), ``diagnostics.jsonl`` (:mod:`infossl.analysis.diagnostics`) and
+``final`` linear probe), ``diagnostics.jsonl`` (:mod:`infossl.analysis.monitor`) and
 ``summary.json``. Missing optional files give empty records; a folder without ``metrics.jsonl``
 is not a run folder (ValueError).
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from infossl.analysis.diagnostics import read_diagnostics
+from infossl.analysis.monitor import read_diagnostics
 
 __all__ = ["RunRecords", "load_run"]
 

@@ -9,7 +9,10 @@ unknown keys, so a misspelt key or an out-of-range value is reported by its dott
 Configs are read from YAML and patched with ``key=value`` overrides (dotted keys, values parsed
 as YAML, so ``optim.lr=0.1``, ``train.compile=true``, ``model.backbone_options={width: 16}``).
 ``None`` in a field means "the method's or optimiser's default", resolved when the run starts
-(see :mod:`infossl.train.methods` and :mod:`infossl.train.optim`).
+(see :mod:`infossl.train.methods` and :mod:`infossl.train.optim`). The ``config.yaml`` of a run
+folder holds the requested config followed by a ``resolved`` section (what those defaults and
+``auto`` values became: learning rate, precision, device, ...); that section is written for
+people and ignored when the file is read back as a config (:data:`RESOLVED_KEY`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 __all__ = [
+    "RESOLVED_KEY",
     "CheckpointConfig",
     "ConfigError",
     "DataConfig",
@@ -35,7 +39,12 @@ __all__ = [
     "apply_overrides",
     "load_config",
     "parse_overrides",
+    "read_config_file",
 ]
+
+#: Top-level key of the values the trainer resolved, written after the config in
+#: ``config.yaml``; dropped when a config file is read.
+RESOLVED_KEY = "resolved"
 
 
 class ConfigError(ValueError):
@@ -160,13 +169,14 @@ class EvalConfig(_Section):
 
 
 class DiagnosticsConfig(_Section):
-    """Information diagnostics on a fixed evaluation batch (``infossl.analysis.diagnostics``).
+    """Information diagnostics on a fixed evaluation batch (``infossl.analysis.monitor``).
 
-    Read by the ``infossl train`` command and ``infossl.analysis.diagnostics``, which add the
+    Read by the ``infossl train`` command and ``infossl.analysis.monitor``, which add the
     diagnostics callback to the trainer; rows go to ``diagnostics.jsonl`` in the run folder.
     """
 
-    enabled: bool = False
+    enabled: bool = Field(True, description="record the diagnostics (on by default; the "
+                          "max_overhead rule keeps them within 10 % of the training time)")
     every_epochs: int = Field(5, ge=1, description="run every N epochs (and after the last)")
     batch_size: int = Field(512, ge=8, description="evaluation batch (and held-out probe batch)")
     seed: int = Field(0, ge=0, description="draws the batch and its two views, once")
@@ -206,10 +216,17 @@ class RunConfig(_Section):
         """Plain JSON-compatible values (tuples become lists)."""
         return self.model_dump(mode="json")
 
-    def to_yaml(self) -> str:
+    def to_yaml(self, resolved: Mapping[str, Any] | None = None) -> str:
+        """The config as YAML; ``resolved`` adds a ``resolved:`` section after it (ignored by
+        :func:`load_config` and :func:`read_config_file`)."""
         import yaml
 
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        if resolved is not None:
+            text += ("# values the trainer resolved (defaults, auto) — not read back as config\n"
+                     + yaml.safe_dump({RESOLVED_KEY: dict(resolved)}, sort_keys=False,
+                                      allow_unicode=True))
+        return text
 
 
 # ------------------------------------------------------------------------- errors and loading
@@ -296,23 +313,30 @@ def validate_config(tree: Mapping[str, Any]) -> RunConfig:
         raise ConfigError(format_validation_error(err)) from None
 
 
+def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The mapping in a YAML config file, without its ``resolved`` section (unvalidated)."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"config file not found: {p}")
+    try:
+        loaded = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{p} is not valid YAML: {str(err).splitlines()[0]}") from None
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{p} must hold a mapping of config sections, got "
+                          f"{type(loaded).__name__}")
+    loaded.pop(RESOLVED_KEY, None)
+    return loaded
+
+
 def load_config(path: str | os.PathLike[str] | None = None,
                 overrides: Sequence[str] | Sequence[tuple[str, Any]] = ()) -> RunConfig:
     """Read a YAML config (optional) and apply ``key=value`` overrides; validate."""
-    import yaml
-
-    tree: dict[str, Any] = {}
-    if path is not None:
-        p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"config file not found: {p}")
-        loaded = yaml.safe_load(p.read_text())
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{p} must hold a mapping of config sections, got "
-                              f"{type(loaded).__name__}")
-        tree = loaded
+    tree: dict[str, Any] = {} if path is None else read_config_file(path)
     pairs = [o if isinstance(o, tuple) else None for o in overrides]
     if any(p is None for p in pairs):
         pairs = parse_overrides([str(o) for o in overrides])

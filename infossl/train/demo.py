@@ -53,6 +53,7 @@ class DigitsDemoResult:
     constant: float
     run_dir: Path
     precision: dict[str, Any] = field(default_factory=dict)
+    n_val: int = 0
 
     def format(self) -> str:
         """A plain-text report (accuracies side by side, then the information terms)."""
@@ -134,8 +135,10 @@ def run_digits_demo(
         from infossl.metrics.probes import knn_accuracy, linear_probe
 
         linear, knn = {}, {}
+        n_val = 0
         for encoder in ("trained", "random", "pixels"):
             f = checkpoint_features(ckpt, encoder=encoder, seed=seed)
+            n_val = int(f.val_labels.shape[0])
             linear[encoder] = linear_probe(f.train, f.train_labels, f.val, f.val_labels,
                                            C=1.0).accuracy
             knn[encoder] = knn_accuracy(f.train, f.train_labels, f.val, f.val_labels)
@@ -144,7 +147,8 @@ def run_digits_demo(
             method=method, epochs=round(result.epochs_completed, 2), steps=result.steps,
             train_seconds=result.summary["train_seconds"],
             total_seconds=time.perf_counter() - t0, linear=linear, knn=knn, terms=terms,
-            constant=constant, run_dir=folder, precision=result.summary["precision"])
+            constant=constant, run_dir=folder, precision=result.summary["precision"],
+            n_val=n_val)
     finally:
         if tmp is not None:
             tmp.cleanup()

@@ -32,9 +32,29 @@ from infossl.train.config import RunConfig, validate_config
 from infossl.train.data_setup import RunData, load_run_data, make_eval_transform
 from infossl.train.features import encode_dataset
 
-__all__ = ["ENCODERS", "EvalFeatures", "checkpoint_features", "evaluate_knn", "evaluate_linear"]
+__all__ = ["ENCODERS", "EvalFeatures", "checkpoint_features", "evaluate_knn", "evaluate_linear",
+           "resolve_checkpoint"]
 
 ENCODERS = ("trained", "random", "pixels")
+
+
+def resolve_checkpoint(path: str | os.PathLike[str]) -> Path:
+    """The checkpoint file ``path`` names: the file itself, or for a run folder its
+    ``checkpoints/last.pt`` (or ``last.pt`` when ``path`` is the ``checkpoints`` folder).
+
+    Raises ``FileNotFoundError`` naming what was looked for.
+    """
+    p = Path(path)
+    if not p.is_dir():
+        if not p.is_file():
+            raise FileNotFoundError(f"checkpoint not found: {p}")
+        return p
+    candidates = [p / "checkpoints" / "last.pt", p / "last.pt"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"no checkpoint in run folder {p}: looked for {candidates[0]} "
+                            f"(and {candidates[1]})")
 
 
 @dataclass
@@ -86,12 +106,13 @@ def checkpoint_features(
 ) -> EvalFeatures:
     """Features of the training and validation sets for ``encoder`` (see the module docstring).
 
+    ``checkpoint`` is a checkpoint file or a run folder (:func:`resolve_checkpoint`);
     ``data``/``split`` replace the training source of the run; ``val``/``val_split`` its
     validation source. ``seed`` initialises the ``random`` encoder.
     """
     check_choice(encoder, "encoder", ENCODERS)
     batch_size = check_int(batch_size, "batch_size", low=1)
-    state = load_checkpoint(Path(checkpoint))
+    state = load_checkpoint(resolve_checkpoint(checkpoint))
     cfg = validate_config(state["config"])
     run = _data_for(cfg, state, data, split, val, val_split)
     transform = make_eval_transform(run)

@@ -7,6 +7,8 @@ Record kinds in ``metrics.jsonl``:
 * ``{"kind": "train", "step", "epoch", "loss", "terms": {name: value}, "weights": {name: w},
   "diagnostics", "lr", "probe", "time": {...}}`` — every ``log.every_steps`` steps.
 * ``{"kind": "eval", "step", "epoch", ...}`` — kNN monitor, probe accuracy, final results.
+* ``{"kind": "resume", "step", "epochs_from", "epochs_to", ...}`` — a resumed run extended to
+  more epochs (the re-planned schedule); not sent to TensorBoard.
 
 Wall-clock readings (``img_per_s``, ``elapsed``) sit under ``"time"`` only, so two runs of the
 same config give identical records once ``"time"`` is dropped. TensorBoard tags carry the
@@ -155,11 +157,19 @@ class RunLogger:
         if not self.enabled:
             return
         self._append(record)
-        if self._writer is not None:
+        if self._writer is not None and record.get("kind") != "resume":
             step = int(record["step"])
             for tag, value in _scalars(record).items():
                 group_name = "/".join(tag.split("/")[:2])
                 self._writer.add_scalar(self._tags.get(group_name, tag), value, step)
+
+    def scalars(self, values: Mapping[str, float], step: int) -> None:
+        """Write ``tag → value`` scalars to TensorBoard only (no JSONL record)."""
+        if not self.enabled or self._writer is None:
+            return
+        for tag, value in values.items():
+            if math.isfinite(float(value)):
+                self._writer.add_scalar(tag, float(value), int(step))
 
     def flush(self) -> None:
         if self._writer is not None:

@@ -13,7 +13,9 @@
   (rate ``peak · (k + 1)/(W + 1)`` at step ``k < W``), then half-cosine from the peak to
   ``final_ratio · peak`` at ``total_steps`` (Loshchilov & Hutter 2017, "SGDR"; Goyal et al.
   2017 for the warm-up). Groups with ``fixed_lr=True`` keep their peak rate (SimSiam's
-  predictor, Chen & He 2021).
+  predictor, Chen & He 2021). :meth:`WarmupCosine.replan` changes the total number of steps
+  of a running schedule (a resumed run given more epochs): the warm-up keeps its length and
+  the cosine is recomputed over the new total, from the current step on.
 * :func:`build_optimizer` — parameter groups (weight decay excluded from biases and norms,
   fixed-rate groups, the online probe with its own rate) and default rates per optimiser.
 """
@@ -100,7 +102,7 @@ class WarmupCosine:
 
     Each group's peak is its ``peak_lr`` entry (set by :func:`build_optimizer`, or the group's
     ``lr`` at construction). ``step()`` advances one optimiser step; ``state_dict`` holds the
-    step, so a resumed run gets exactly the same rates.
+    step, the total and the warm-up length, so a resumed run gets exactly the same rates.
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, total_steps: int, *,
@@ -133,14 +135,37 @@ class WarmupCosine:
         self.last_step += 1
         self._apply()
 
+    def replan(self, total_steps: int) -> None:
+        """Make the schedule end at ``total_steps`` instead, from the current step on.
+
+        The warm-up keeps its length (it is not repeated) and the cosine runs from the end of
+        the warm-up to ``total_steps``: the rates from now on are those of a schedule planned
+        for ``total_steps`` from the start, so the rate jumps to that schedule's value at the
+        current step (e.g. from ``final_ratio·peak`` at the end of a finished run of T steps to
+        about half the peak when it is extended to 2T).
+        """
+        total_steps = check_int(total_steps, "total_steps", low=1)
+        if total_steps < self.last_step:
+            raise ValueError(f"total_steps must be >= the steps already taken "
+                             f"({self.last_step}), got {total_steps}")
+        self.total_steps = total_steps
+        self._apply()
+
     def get_last_lr(self) -> list[float]:
         return [g["lr"] for g in self.optimizer.param_groups]
 
     def state_dict(self) -> dict[str, int]:
-        return {"last_step": self.last_step}
+        return {"last_step": self.last_step, "total_steps": self.total_steps,
+                "warmup_steps": self.warmup_steps}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the step and, when the state has them (checkpoints written since
+        :meth:`replan` exists), the total and the warm-up length."""
         self.last_step = check_int(int(state["last_step"]), "last_step", low=0)
+        if "total_steps" in state:
+            self.total_steps = check_int(int(state["total_steps"]), "total_steps", low=1)
+        if "warmup_steps" in state:
+            self.warmup_steps = check_int(int(state["warmup_steps"]), "warmup_steps", low=0)
         self._apply()
 
 

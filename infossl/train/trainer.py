@@ -14,16 +14,24 @@ One optimiser step:
 
 Checkpoints (``<out>/checkpoints/last.pt``, atomic) hold model, optimiser, schedule, gradient
 scaler, global RNG states, the resolved precision and the position in the epoch; ``resume``
-continues bit-for-bit (same weights, same logged metrics) as if never interrupted. Inside a
-process group (``torchrun``) gradients are averaged by DistributedDataParallel, BatchNorm
-statistics cover all processes (:mod:`infossl.train.sync_bn`), losses gather the global
-batch, each process reads its shard of a per-epoch permutation (the same seed on every
+continues bit-for-bit (same weights, same logged metrics) as if never interrupted. Resuming
+with a different ``train.epochs`` (at least the epochs already started) extends or shortens
+the run: the learning-rate schedule is re-planned over the new total
+(:meth:`~infossl.train.optim.WarmupCosine.replan`: warm-up kept, cosine recomputed), EMA
+momentum schedules span the new total, and the change is logged as a ``resume`` record in
+``metrics.jsonl``, listed under ``resolved.epoch_changes`` in ``config.yaml`` and reported on
+stderr.
+
+Inside a process group (``torchrun``) gradients are averaged by DistributedDataParallel,
+BatchNorm statistics cover all processes (:mod:`infossl.train.sync_bn`), losses gather the
+global batch, each process reads its shard of a per-epoch permutation (the same seed on every
 process), and only rank 0 writes logs and checkpoints.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,11 +59,12 @@ from infossl.train.data_setup import RunData, load_run_data, make_eval_transform
 from infossl.train.dist_env import setup_distributed
 from infossl.train.features import encode_dataset
 from infossl.train.logger import RunLogger
-from infossl.train.methods import SSLMethod, default_augment
+from infossl.train.methods import METHODS, SSLMethod, canonical_method, default_augment
 from infossl.train.precision import Precision
 
 __all__ = [
     "CHECKPOINT_FORMAT",
+    "EXTENDABLE_KEYS",
     "RESUMABLE_KEYS",
     "EpochInfo",
     "NonFiniteLossError",
@@ -70,6 +79,8 @@ CHECKPOINT_FORMAT = 1
 RESUMABLE_KEYS = ("out", "train.max_steps", "train.time_limit", "train.threads",
                   "train.compile", "log.progress", "log.tensorboard", "checkpoint",
                   "eval.final_linear", "diagnostics")
+#: Config keys that may change on resume and change the plan of the rest of the run.
+EXTENDABLE_KEYS = ("train.epochs",)
 
 
 class NonFiniteLossError(RuntimeError):
@@ -185,6 +196,8 @@ class Trainer:
         self.ckpt_dir = self.out / "checkpoints"
         self.ckpt_path = self.ckpt_dir / "last.pt"
         state = self._resume_state(cfg) if resume else None
+        self.epoch_change: dict[str, Any] | None = None
+        self.epoch_changes: list[dict[str, Any]] = []
         if state is not None:
             cfg = self._merge_resume_config(state, cfg)
         elif self.ckpt_path.exists():
@@ -219,13 +232,17 @@ class Trainer:
         self.last_checkpoint: tuple[Path, int] | None = None
         if state is not None:
             self._restore(state)
+            if self.epoch_change is not None:
+                self._replan(state)
         if self.env.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             remove_stale_temporaries(self.ckpt_dir)
-            (self.out / "config.yaml").write_text(cfg.to_yaml())
+            (self.out / "config.yaml").write_text(cfg.to_yaml(self.resolved()))
         self.logger = RunLogger(self.out, enabled=self.env.is_main,
                                 tensorboard=cfg.log.tensorboard,
                                 resume_step=self.step if state is not None else None)
+        if self.epoch_change is not None:
+            self._log_epoch_change()
 
     # ----------------------------------------------------------------------- set-up
     def _resume_state(self, cfg: RunConfig) -> dict[str, Any]:
@@ -239,19 +256,100 @@ class Trainer:
 
     def _merge_resume_config(self, state: dict[str, Any], cfg: RunConfig) -> RunConfig:
         saved = validate_config(state["config"])
-        diffs = config_differences(saved, cfg, ignore=RESUMABLE_KEYS)
+        diffs = config_differences(saved, cfg, ignore=RESUMABLE_KEYS + EXTENDABLE_KEYS)
         if diffs:
             raise ValueError(f"cannot resume {self.ckpt_path}: the config differs from the "
                              f"checkpoint's in {', '.join(diffs)}")
         merged = saved.to_dict()
         new = cfg.to_dict()
-        for key in RESUMABLE_KEYS:
+        for key in RESUMABLE_KEYS + EXTENDABLE_KEYS:
             section, _, name = key.partition(".")
             if name:
                 merged[section][name] = new[section][name]
             else:
                 merged[section] = new[section]
+        before, after = saved.train.epochs, cfg.train.epochs
+        if after != before:
+            p = state["progress"]
+            started = int(p["epoch"]) + (1 if int(p["batch"]) else 0)
+            if after < started:
+                raise ValueError(f"cannot resume {self.ckpt_path} with train.epochs={after}: "
+                                 f"the checkpoint (step {int(p['step'])}) has already "
+                                 f"{'started' if int(p['batch']) else 'completed'} epoch "
+                                 f"{started}; pass --epochs {started} or more")
+            self.epoch_change = {"epochs_from": before, "epochs_to": after}
+            self._saved_cfg = saved
         return validate_config(merged)
+
+    def _replan(self, state: dict[str, Any]) -> None:
+        """Re-plan the schedule of a run resumed with another ``train.epochs``."""
+        change = self.epoch_change
+        if change is None:
+            return
+        sched = self.opt.scheduler
+        if "warmup_steps" not in state["scheduler"]:  # checkpoints without the plan in it
+            old = build_optimization(self._saved_cfg, self.method, self.steps_per_epoch)
+            sched.total_steps = old.scheduler.total_steps
+            sched.warmup_steps = old.scheduler.warmup_steps
+        total_from = sched.total_steps
+        lr_from = self.opt.lr * sched.factor(self.step)
+        sched.replan(self.total_steps)
+        change.update({
+            "step": self.step, "epoch": self.epoch, "total_steps_from": total_from,
+            "total_steps_to": self.total_steps, "warmup_steps": sched.warmup_steps,
+            "lr_from": lr_from, "lr_to": self.opt.lr * sched.factor(self.step)})
+        self.epoch_changes.append(dict(change))
+
+    def _log_epoch_change(self) -> None:
+        """The ``resume`` record (once per change, also if the extended run is resumed again
+        before its first checkpoint) and one line on stderr."""
+        c = self.epoch_change
+        if c is None:
+            return
+        record = {"kind": "resume", **c}
+        if self.env.is_main:
+            logged = [r for r in _read_eval(self.out) if r.get("kind") == "resume"]
+            if not any(r.get("step") == c["step"] and r.get("epochs_to") == c["epochs_to"]
+                       for r in logged):
+                self.logger.log(record)
+            sys.stderr.write(
+                f"{self.out}: train.epochs {c['epochs_from']} -> {c['epochs_to']} at step "
+                f"{c['step']}: learning-rate schedule re-planned to end at step "
+                f"{c['total_steps_to']} (was {c['total_steps_from']}; warm-up of "
+                f"{c['warmup_steps']} step{'' if c['warmup_steps'] == 1 else 's'} not "
+                f"repeated), lr {c['lr_from']:.4g} -> {c['lr_to']:.4g}\n")
+
+    def resolved(self) -> dict[str, Any]:
+        """What the run's ``auto`` and default (None) settings became; ``config.yaml`` lists it
+        under ``resolved``."""
+        defaults = METHODS[canonical_method(self.cfg.method)]
+        m = self.cfg.model
+        model: dict[str, Any] = {
+            "backbone": self.spec.name, "feat_dim": int(self.method.feat_dim),
+            "proj_hidden": m.proj_hidden or defaults.proj_hidden,
+            "proj_out": m.proj_out or defaults.proj_out,
+            "proj_layers": m.proj_layers or defaults.proj_layers}
+        if hasattr(self.method, "predictor"):
+            model["pred_hidden"] = m.pred_hidden or defaults.pred_hidden
+        if hasattr(self.method, "target"):
+            model["momentum"] = defaults.momentum if m.momentum is None else m.momentum
+        if canonical_method(self.cfg.method) in ("dino", "swav"):
+            model["num_prototypes"] = m.num_prototypes or defaults.num_prototypes
+        sched = self.opt.scheduler
+        return {
+            "method": canonical_method(self.cfg.method),
+            "device": str(self.device), "world_size": self.env.world_size,
+            "threads": torch.get_num_threads(),
+            "precision": self.precision.dtype, "channels_last": self.precision.channels_last,
+            "precision_reason": self.precision.reason,
+            "augment": self.data.augment, "model": model,
+            "optim": {"name": self.opt.name, "lr": self.opt.lr,
+                      "weight_decay": self.opt.weight_decay,
+                      "warmup_steps": sched.warmup_steps, "total_steps": sched.total_steps,
+                      "steps_per_epoch": self.steps_per_epoch,
+                      "final_lr": self.opt.lr * sched.final_ratio},
+            "epoch_changes": [dict(c) for c in self.epoch_changes],
+        }
 
     def _check_batch(self) -> None:
         b, w = self.cfg.train.batch_size, self.env.world_size
@@ -285,6 +383,7 @@ class Trainer:
             "scheduler": self.opt.scheduler.state_dict(),
             "scaler": self.scaler.state_dict(),
             "rng": capture_rng_state(),
+            "epoch_changes": [dict(c) for c in self.epoch_changes],
             "progress": {"step": self.step, "epoch": self.epoch, "batch": self.batch,
                          "epoch_stats": dict(self.epoch_stats),
                          "train_seconds": self.train_seconds,
@@ -303,6 +402,7 @@ class Trainer:
         self.epoch_stats = {k: float(v) for k, v in p["epoch_stats"].items()}
         self.train_seconds = float(p["train_seconds"])
         self.train_images = int(p["train_images"])
+        self.epoch_changes = [dict(c) for c in state.get("epoch_changes", [])]
         self.last_checkpoint = (self.ckpt_path, self.step)
 
     def save(self, *, epoch_copy: bool = False) -> None:
