@@ -128,16 +128,18 @@ def test_moco_equals_loop_and_updates_the_queue():
         negs = [_dot(qi, queue0[j]) / tau for j in range(q_size)]
         ref += -pos + math.log(math.exp(pos) + sum(math.exp(v) for v in negs))
     ref /= n
-    assert float(out.loss.detach()) == pytest.approx(ref, abs=1e-6)  # the queue is float32
-    assert float(out.terms["mi"].value) == pytest.approx(math.log(q_size + 1) - ref, abs=1e-6)
+    # the float32 noise queue followed the float64 keys (an exact upcast)
+    assert float(out.loss.detach()) == pytest.approx(ref, abs=1e-12)
+    assert float(out.terms["mi"].value) == pytest.approx(math.log(q_size + 1) - ref, abs=1e-12)
+    assert loss.queue.dtype == torch.float64
     # keys (normalised) were enqueued at positions 0..4; the pointer moved on
-    k_unit = torch.nn.functional.normalize(k, dim=1).float()
-    assert torch.allclose(loss.queue[:n], k_unit)
-    assert torch.equal(loss.queue[n:], queue0[n:])
+    k_unit = torch.nn.functional.normalize(k, dim=1)
+    assert torch.allclose(loss.queue[:n], k_unit, rtol=0, atol=1e-15)
+    assert torch.equal(loss.queue[n:], queue0[n:].double())
     assert int(loss.queue_ptr) == n
     k2 = _rand(n, dim, seed=12)
     loss(q, k2)
-    k2_unit = torch.nn.functional.normalize(k2, dim=1).float()
+    k2_unit = torch.nn.functional.normalize(k2, dim=1)
     order = [5, 6, 7, 0, 1]  # circular
     assert torch.allclose(loss.queue[order], k2_unit)
     assert int(loss.queue_ptr) == (2 * n) % q_size

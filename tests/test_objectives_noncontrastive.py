@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from infossl.objectives import (
     VICRegPairDistLoss,
     WMSELoss,
     get_entropy_estimator,
+    get_method_spec,
 )
 from infossl.objectives.entropy import (
     gaussian_entropy,
@@ -203,20 +205,133 @@ def test_wmse_whitening_gives_identity_covariance_and_is_seeded():
         WMSELoss(6)(torch.ones(12, 4, dtype=torch.float64), z2)
 
 
+def test_wmse_permutation_depends_on_seed_step_and_iteration_only():
+    loss = WMSELoss(8, w_iter=2, seed=3)
+    perms = {}
+    for step in range(200):
+        loss.set_step(step)
+        p = loss.permutation(32)
+        assert sorted(p.tolist()) == list(range(32))
+        assert torch.equal(p, loss.permutation(32))  # a function of (seed, step, iteration)
+        perms[step] = p
+        assert not torch.equal(p, loss.permutation(32, 1))
+    assert len({tuple(p.tolist()) for p in perms.values()}) == 200
+    assert not torch.equal(WMSELoss(8, seed=4).permutation(32), WMSELoss(8, seed=3).permutation(32))
+    # rows land in each of the 4 sub-batches about equally often: expected 50 per cell; the
+    # binomial(200, 1/4) standard deviation is 6.1, and 25..75 is ±4 of them
+    group_of_row = torch.stack([torch.argsort(p) // 8 for p in perms.values()])  # (200, 32)
+    counts = torch.stack([(group_of_row == g).sum(dim=0) for g in range(4)])
+    assert int(counts.min()) >= 25 and int(counts.max()) <= 75
+
+
 # ------------------------------------------------------------------------------- CorInfoMax
 
 
-def test_corinfomax_equals_formula():
-    z1, z2 = _rand(9, 3, seed=11), _rand(9, 3, seed=12)
-    out = CorInfoMaxLoss(alpha=0.3, eps=1e-2)(z1, z2)
-    logdets = [np.linalg.slogdet(np.cov(_np(z), rowvar=False) + 1e-2 * np.eye(3))[1]
-               for z in (z1, z2)]
-    dist = np.mean(np.sum((_np(z1) - _np(z2)) ** 2, axis=1))
-    ref = -0.5 * logdets[0] - 0.5 * logdets[1] + 0.3 * dist
-    assert float(out.loss.detach()) == pytest.approx(ref, abs=TOL)
-    h1 = 0.5 * (3 * math.log(2 * math.pi * math.e) + logdets[0])
-    assert float(out.terms["entropy_1"].value) == pytest.approx(h1, abs=TOL)
-    out.check(rtol=0, atol=1e-10)
+def corinfomax_authors(batches, alpha=250.0, eps=1e-8, la_r=0.01, la_mu=0.01, r_ini=1.0):
+    """The authors' CorInfoMax loss, step by step, from its formula (numpy, float64).
+
+    Per step: z ← z/‖z‖ (their --normalize_on); μ ← λ_μ μ + (1 − λ_μ) mean(z);
+    R ← λ_R R + (1 − λ_R)(z − μ)ᵀ(z − μ)/N; L = α·mean((z1 − z2)²) − Σ_v log det(R_v + εI)/D.
+    Returns the losses, the per-view log-determinants and the final R.
+    """
+    d = batches[0][0].shape[1]
+    r = [r_ini * np.eye(d), r_ini * np.eye(d)]
+    mu = [np.zeros(d), np.zeros(d)]
+    losses, logdets = [], []
+    for pair in batches:
+        zs = [z / np.linalg.norm(z, axis=1, keepdims=True) for z in pair]
+        n = zs[0].shape[0]
+        step_logdets = []
+        for v in range(2):
+            mu[v] = la_mu * mu[v] + (1 - la_mu) * zs[v].mean(axis=0)
+            c = zs[v] - mu[v]
+            r[v] = la_r * r[v] + (1 - la_r) * (c.T @ c) / n
+            step_logdets.append(np.linalg.slogdet(r[v] + eps * np.eye(d))[1])
+        mse = np.mean((zs[0] - zs[1]) ** 2)
+        losses.append(alpha * mse - (step_logdets[0] + step_logdets[1]) / d)
+        logdets.append(step_logdets)
+    return losses, logdets, r
+
+
+def test_corinfomax_defaults_reproduce_the_authors_loss_over_steps():
+    # the authors' CIFAR-10 defaults (alpha 250, eps 1e-8, λ_R = λ_μ = 0.01, R_ini = 1,
+    # normalised projections); three steps so that the running statistics matter
+    batches = [(_rand(32, 8, seed=20 + s) * 3.0, _rand(32, 8, seed=40 + s) + 0.5)
+               for s in range(3)]
+    loss = CorInfoMaxLoss()
+    ref, ref_logdets, ref_r = corinfomax_authors([(_np(a), _np(b)) for a, b in batches])
+    for step, (z1, z2) in enumerate(batches):
+        out = loss(z1, z2)
+        assert float(out) == pytest.approx(ref[step], rel=1e-12, abs=1e-12)
+        for v in (1, 2):  # per-dimension Gaussian entropy of the running covariance
+            h = 0.5 * math.log(2 * math.pi * math.e) + ref_logdets[step][v - 1] / (2 * 8)
+            assert float(out.terms[f"entropy_{v}"].value) == pytest.approx(h, abs=TOL)
+        out.check(rtol=0, atol=1e-10)
+    assert np.allclose(loss.running_cov.numpy(), np.stack(ref_r), rtol=0, atol=1e-12)
+    # the batch-only reading: no forgetting, no normalisation, a single step
+    z1, z2 = batches[0]
+    plain = CorInfoMaxLoss(0.3, eps=1e-2, cov_forgetting=0.0, mean_forgetting=0.0,
+                           normalize=False)(z1, z2)
+    covs = [np.cov(_np(z), rowvar=False, bias=True) for z in (z1, z2)]
+    logdets = [np.linalg.slogdet(c + 1e-2 * np.eye(8))[1] for c in covs]
+    mse = np.mean((_np(z1) - _np(z2)) ** 2)
+    assert float(plain) == pytest.approx(0.3 * mse - sum(logdets) / 8, abs=TOL)
+
+
+def test_corinfomax_gradient_flows_through_the_batch_part_only():
+    z1 = _rand(16, 4, seed=3).requires_grad_()
+    z2 = _rand(16, 4, seed=4).requires_grad_()
+    loss = CorInfoMaxLoss()
+    loss(z1, z2).backward()
+    assert z1.grad is not None and torch.isfinite(z1.grad).all()
+    assert not loss.running_cov.requires_grad and not loss.running_mean.requires_grad
+    # a second step backpropagates without touching the first graph
+    loss(z1.detach().requires_grad_(), z2.detach()).backward()
+
+
+def test_corinfomax_statistics_are_saved_and_restored():
+    batches = [(_rand(16, 4, seed=s), _rand(16, 4, seed=s + 10)) for s in range(3)]
+    first = CorInfoMaxLoss()
+    for z1, z2 in batches[:2]:
+        first(z1, z2)
+    state = first.state_dict()
+    assert state["running_cov"].shape == (2, 4, 4)
+    second = CorInfoMaxLoss()
+    second.load_state_dict(state)
+    z1, z2 = batches[2]
+    assert float(second(z1, z2)) == float(first(z1, z2))
+    second.reset_statistics()
+    assert second.running_cov.numel() == 0
+    fresh = CorInfoMaxLoss()
+    assert float(second(z1, z2)) == float(fresh(z1, z2))
+    # a new embedding width restarts the statistics from R_ini·I
+    out = second(_rand(16, 6, seed=1), _rand(16, 6, seed=2))
+    assert second.running_cov.shape == (2, 6, 6) and math.isfinite(float(out))
+
+
+def test_corinfomax_documents_the_mapping_to_the_reference_names():
+    # reference argument → (our parameter, the authors' CIFAR-10 value)
+    mapping = {"sim_loss_weight": ("alpha", 250.0), "R_eps_weight": ("eps", 1e-8),
+               "R_ini": ("cov_init", 1.0), "la_R": ("cov_forgetting", 0.01),
+               "la_mu": ("mean_forgetting", 0.01), "--normalize_on": ("normalize", True)}
+    loss = CorInfoMaxLoss()
+    spec = get_method_spec("corinfomax")
+    page = (Path(__file__).resolve().parents[1] / "docs" / "methods.md").read_text("utf-8")
+    for ref, (ours, value) in mapping.items():
+        assert getattr(loss, ours) == value, ours
+        row = next(v for k, v in spec.reference_params.items() if k.startswith(ref + " "))
+        assert row.startswith(ours), ref
+        assert f"`{ref}`" in CorInfoMaxLoss.__doc__ or ref in CorInfoMaxLoss.__doc__, ref
+        assert f"| `{ref} [" in page, ref
+    assert spec.params()["alpha"] == 250.0 and "cov_loss_weight [1]" in spec.reference_params
+
+
+def test_corinfomax_bad_parameters():
+    for kwargs, match in (({"eps": 0.0}, "eps"), ({"cov_forgetting": 1.0}, "cov_forgetting"),
+                          ({"mean_forgetting": -0.1}, "mean_forgetting"),
+                          ({"cov_init": -1.0}, "cov_init"), ({"alpha": float("nan")}, "alpha")):
+        with pytest.raises(ValueError, match=match):
+            CorInfoMaxLoss(**kwargs)
 
 
 # ------------------------------------------------------------------------------- entropy estimators

@@ -9,7 +9,7 @@
 """
 
 from infossl.framework.objective import Objective, WeightedTerm
-from infossl.framework.output import LossOutput, TermValue, combine
+from infossl.framework.output import LossOutput, TermValue, combine, compute_dtype
 from infossl.framework.paths import (
     ROLES,
     PathStep,
@@ -29,6 +29,7 @@ from infossl.framework.schedules import (
     LinearWarmup,
     Schedule,
     as_schedule,
+    value_at,
 )
 from infossl.framework.terms import (
     KINDS,
@@ -59,6 +60,7 @@ __all__ = [
     "WeightedTerm",
     "as_schedule",
     "combine",
+    "compute_dtype",
     "cross_decoder",
     "data",
     "direct_decoder",
@@ -71,4 +73,5 @@ __all__ = [
     "render_path",
     "side_by_side",
     "total_correlation",
+    "value_at",
 ]

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import torch
 
-from infossl._checks import check_float, check_int
-from infossl.framework.output import LossOutput, TermValue
-from infossl.framework.schedules import Schedule, as_schedule
+from infossl._checks import check_int
+from infossl.framework._validate import check_real
+from infossl.framework.output import LossOutput, TermValue, compute_dtype
+from infossl.framework.schedules import Constant, Schedule, as_schedule, value_at
 from infossl.framework.terms import InfoTerm
 
 
@@ -45,7 +46,7 @@ class WeightedTerm:
             raise ValueError(f"term name must be a non-empty string, got {self.name!r}")
         if not isinstance(self.term, InfoTerm):
             raise TypeError(f"term must be an InfoTerm, got {type(self.term).__name__}")
-        object.__setattr__(self, "coefficient", check_float(self.coefficient, "coefficient"))
+        object.__setattr__(self, "coefficient", check_real(self.coefficient, "coefficient"))
         m = self.multiplier
         if m is not None and (not isinstance(m, str) or not m):
             raise ValueError(f"multiplier must be a non-empty name or None, got {m!r}")
@@ -116,12 +117,18 @@ class Objective:
             if t.name == name:
                 if t.multiplier is None:
                     return t.coefficient
-                return t.coefficient * self.multipliers[t.multiplier](step)
+                return t.coefficient * value_at(self.multipliers[t.multiplier], step)
         raise ValueError(f"unknown term {name!r}; terms: {list(self.names)}")
 
     def weights(self, step: int = 0) -> dict[str, float]:
-        """Every term's weight at ``step``."""
-        check_int(step, "step", low=0)
+        """Every term's weight at ``step``.
+
+        Constant multipliers are read without looking at the step
+        (:func:`~infossl.framework.schedules.value_at`), so a compiled loss whose multipliers are
+        all constant does not specialise (and recompile) on the step.
+        """
+        if not all(isinstance(m, Constant) for m in self.multipliers.values()):
+            check_int(step, "step", low=0)
         return {t.name: self.weight(t.name, step) for t in self.terms}
 
     def multiplier_values(self, step: int = 0) -> dict[str, float]:
@@ -140,6 +147,7 @@ class Objective:
 
         Args:
             values: one scalar tensor (with graph) per term name; keys must match exactly.
+                bfloat16/float16 values are summed (and reported) in float32.
             step: the optimisation step, for scheduled multipliers.
             constant: data-independent offset (e.g. ``ln K``).
             diagnostics: extra readings reported beside the terms, not summed.
@@ -155,12 +163,13 @@ class Objective:
             value = values[t.name]
             if not isinstance(value, torch.Tensor) or value.dim() != 0:
                 raise ValueError(f"values[{t.name!r}] must be a 0-dim tensor")
+            value = value.to(compute_dtype(value.dtype))
             w = weights[t.name]
             part = w * value
             loss = part if loss is None else loss + part
             terms[t.name] = TermValue(value, t.term, w)
         assert loss is not None
-        constant = check_float(constant, "constant")
+        constant = check_real(constant, "constant")
         if constant:
             loss = loss + constant
         return LossOutput(loss, terms, constant, dict(diagnostics or {}))

@@ -9,16 +9,39 @@ it measures (quantity, path, bound, kind) and its weight. The invariant
 holds by construction when the output comes from :meth:`Objective.evaluate
 <infossl.framework.objective.Objective.evaluate>`; :meth:`LossOutput.check` verifies it.
 ``diagnostics`` are extra readings (e.g. DINO's teacher entropy) that are *not* part of the sum.
+
+A :class:`LossOutput` also stands in for its loss tensor where a training loop meets it, so an
+objective is a drop-in for a criterion that returns a tensor (``torch.nn`` losses, lightly's)::
+
+    loss = criterion(z1, z2)
+    loss.backward()                  # = loss.loss.backward()
+    total = loss + 0.1 * other       # a plain tensor
+    print(float(loss), loss.item(), loss.terms)
+
+APIs that type-check for a tensor take ``loss.loss``, e.g. ``scaler.scale(loss.loss)`` with
+``torch.amp.GradScaler`` (fp16; bf16 needs no scaler).
+
+Values computed in bfloat16/float16 are stored in float32 (see :func:`compute_dtype`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
 from infossl.framework.terms import InfoTerm
+
+_LOW_PRECISION = (torch.bfloat16, torch.float16)
+
+
+def compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """``float32`` for bfloat16/float16, otherwise ``dtype``: the dtype losses are computed and
+    summed in (as ``torch.autocast`` runs losses in float32)."""
+    return torch.float32 if dtype in _LOW_PRECISION else dtype
 
 
 @dataclass(frozen=True)
@@ -41,7 +64,8 @@ class TermValue:
             value = torch.as_tensor(float(value))
         if value.dim() != 0:
             raise ValueError(f"a term value must be a scalar, got shape {tuple(value.shape)}")
-        object.__setattr__(self, "value", value.detach())
+        value = value.detach()
+        object.__setattr__(self, "value", value.to(compute_dtype(value.dtype)))
         if not isinstance(self.term, InfoTerm):
             raise TypeError(f"term must be an InfoTerm, got {type(self.term).__name__}")
         object.__setattr__(self, "weight", float(self.weight))
@@ -109,7 +133,10 @@ class LossOutput:
             raise ValueError(f"names used both as terms and diagnostics: {sorted(overlap)}")
         object.__setattr__(self, "terms", dict(self.terms))
         object.__setattr__(self, "diagnostics", dict(self.diagnostics))
-        object.__setattr__(self, "constant", float(self.constant))
+        constant = float(self.constant)
+        if not math.isfinite(constant):
+            raise ValueError(f"constant must be finite, got {constant}")
+        object.__setattr__(self, "constant", constant)
 
     def weighted_sum(self) -> torch.Tensor:
         """``Σ weight · value + constant`` from the detached term values."""
@@ -135,6 +162,89 @@ class LossOutput:
             out[f"{prefix}{name}"] = float(tv.value)
         return out
 
+    # ------------------------------------------------------------------ the loss tensor's face
+    # A training loop written for a criterion that returns a tensor uses the output as one:
+    # backward, float/item/detach for logging, arithmetic to add other losses. Each delegates to
+    # ``self.loss``; arithmetic returns a plain tensor (the terms of a sum are not tracked).
+
+    def backward(
+        self,
+        gradient: torch.Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: torch.Tensor | Sequence[torch.Tensor] | None = None,
+    ) -> None:
+        """``self.loss.backward(...)`` (same arguments as :meth:`torch.Tensor.backward`)."""
+        self.loss.backward(gradient, retain_graph, create_graph, inputs)
+
+    def item(self) -> float:
+        """The loss as a Python float (``self.loss.item()``)."""
+        return self.loss.item()
+
+    def detach(self) -> torch.Tensor:
+        """The loss tensor without its graph (``self.loss.detach()``)."""
+        return self.loss.detach()
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The loss tensor's dtype."""
+        return self.loss.dtype
+
+    @property
+    def device(self) -> torch.device:
+        """The loss tensor's device."""
+        return self.loss.device
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether the loss carries a graph."""
+        return self.loss.requires_grad
+
+    def __float__(self) -> float:
+        return float(self.loss.detach())
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec) if spec else str(self)
+
+    def __neg__(self) -> torch.Tensor:
+        return -self.loss
+
+    def __add__(self, other: Any) -> torch.Tensor:
+        return self.loss + _as_loss(other)
+
+    def __radd__(self, other: Any) -> torch.Tensor:
+        return _as_loss(other) + self.loss
+
+    def __sub__(self, other: Any) -> torch.Tensor:
+        return self.loss - _as_loss(other)
+
+    def __rsub__(self, other: Any) -> torch.Tensor:
+        return _as_loss(other) - self.loss
+
+    def __mul__(self, other: Any) -> torch.Tensor:
+        return self.loss * _as_loss(other)
+
+    def __rmul__(self, other: Any) -> torch.Tensor:
+        return _as_loss(other) * self.loss
+
+    def __truediv__(self, other: Any) -> torch.Tensor:
+        return self.loss / _as_loss(other)
+
+    def __rtruediv__(self, other: Any) -> torch.Tensor:
+        return _as_loss(other) / self.loss
+
+    def __lt__(self, other: Any) -> torch.Tensor:
+        return self.loss < _as_loss(other)
+
+    def __le__(self, other: Any) -> torch.Tensor:
+        return self.loss <= _as_loss(other)
+
+    def __gt__(self, other: Any) -> torch.Tensor:
+        return self.loss > _as_loss(other)
+
+    def __ge__(self, other: Any) -> torch.Tensor:
+        return self.loss >= _as_loss(other)
+
     def __str__(self) -> str:
         lines = [f"loss = {float(self.loss.detach()):.6g}"]
         lines += [f"  {name}: {tv}" for name, tv in self.terms.items()]
@@ -142,6 +252,11 @@ class LossOutput:
             lines.append(f"  constant: {self.constant:.6g}")
         lines += [f"  ({name}: {tv})" for name, tv in self.diagnostics.items()]
         return "\n".join(lines)
+
+
+def _as_loss(value: Any) -> Any:
+    """``value.loss`` for a :class:`LossOutput`, ``value`` itself otherwise."""
+    return value.loss if isinstance(value, LossOutput) else value
 
 
 def combine(outputs: Mapping[str, LossOutput]) -> LossOutput:

@@ -11,7 +11,8 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from infossl._checks import check_float, check_int
+from infossl._checks import check_int
+from infossl.framework._validate import check_real
 
 
 class Schedule(ABC):
@@ -41,7 +42,7 @@ class Constant(Schedule):
     value: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "value", check_float(self.value, "value"))
+        object.__setattr__(self, "value", check_real(self.value, "value"))
 
     def __call__(self, step: int) -> float:
         check_int(step, "step", low=0)
@@ -60,8 +61,8 @@ class LinearWarmup(Schedule):
     start: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "value", check_float(self.value, "value"))
-        object.__setattr__(self, "start", check_float(self.start, "start"))
+        object.__setattr__(self, "value", check_real(self.value, "value"))
+        object.__setattr__(self, "start", check_real(self.start, "start"))
         object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
 
     def __call__(self, step: int) -> float:
@@ -82,8 +83,8 @@ class LinearAnneal(Schedule):
     delay: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_float(self.start, "start"))
-        object.__setattr__(self, "end", check_float(self.end, "end"))
+        object.__setattr__(self, "start", check_real(self.start, "start"))
+        object.__setattr__(self, "end", check_real(self.end, "end"))
         object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
         object.__setattr__(self, "delay", check_int(self.delay, "delay", low=0))
 
@@ -112,8 +113,8 @@ class CosineAnneal(Schedule):
     delay: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_float(self.start, "start"))
-        object.__setattr__(self, "end", check_float(self.end, "end"))
+        object.__setattr__(self, "start", check_real(self.start, "start"))
+        object.__setattr__(self, "end", check_real(self.end, "end"))
         object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
         object.__setattr__(self, "delay", check_int(self.delay, "delay", low=0))
 
@@ -142,8 +143,8 @@ class ExponentialAnneal(Schedule):
     delay: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_float(self.start, "start", low=0, low_open=True))
-        object.__setattr__(self, "end", check_float(self.end, "end", low=0, low_open=True))
+        object.__setattr__(self, "start", check_real(self.start, "start", low=0, low_open=True))
+        object.__setattr__(self, "end", check_real(self.end, "end", low=0, low_open=True))
         object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
         object.__setattr__(self, "delay", check_int(self.delay, "delay", low=0))
 
@@ -158,10 +159,20 @@ class ExponentialAnneal(Schedule):
         )
 
 
+def value_at(schedule: Schedule, step: int) -> float:
+    """``schedule(step)``, without looking at ``step`` when the schedule is :class:`Constant`.
+
+    A compiled loss then does not specialise (and recompile) on the step for constant values.
+    """
+    if isinstance(schedule, Constant):
+        return schedule.value
+    return schedule(step)
+
+
 def as_schedule(value: float | Schedule, name: str) -> Schedule:
     """A float becomes :class:`Constant`; a :class:`Schedule` is returned unchanged."""
     if isinstance(value, Schedule):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number or a Schedule, got {type(value).__name__}")
-    return Constant(check_float(value, name))
+    return Constant(check_real(value, name))

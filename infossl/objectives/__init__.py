@@ -6,7 +6,8 @@ bound, ``H(Z1)`` proxy, ``I(X1;Z1|X2)`` upper bound, …). Build one by name::
 
     >>> from infossl.objectives import get_objective
     >>> loss_fn = get_objective("vicreg")
-    >>> out = loss_fn(z1, z2)            # out.loss, out.terms["invariance"].quantity == "H(Z2|Z1)"
+    >>> out = loss_fn(z1, z2)            # out.loss, out.terms["invariance"].quantity == "H(Z1|Z2)"
+    >>> out.backward()                   # a LossOutput also acts as its loss tensor
 
 ``list_objectives()`` describes every method; ``python -m infossl.objectives.docgen`` writes the
 methods page from the same objects.

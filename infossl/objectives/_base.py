@@ -9,6 +9,7 @@ from the same objects that compute the loss.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,10 +42,32 @@ class ObjectiveLoss(nn.Module):
     #: registry name, set by :func:`register_objective`
     name: ClassVar[str] = ""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Wrap a subclass's ``__init__`` so the two-view objective is built on construction.
+
+        Built here rather than on the first call, the objective is not constructed inside a
+        ``torch.compile``-d step (where building it on the first call would force a second
+        compilation on the next one); hyper-parameter errors also surface at construction.
+        """
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def __init__(self: ObjectiveLoss, *args: Any, **kw: Any) -> None:
+            init(self, *args, **kw)
+            if type(self).__init__ is __init__:  # the outermost constructor has finished
+                self.objective_for(2)
+
+        cls.__init__ = __init__  # type: ignore[method-assign]
+
     def __init__(self) -> None:
         super().__init__()
         self.step = 0
         self._objectives: dict[int, Objective] = {}
+        if type(self).__init__ is ObjectiveLoss.__init__:  # no subclass defines __init__
+            self.objective_for(2)
 
     def set_step(self, step: int) -> None:
         """Set the optimisation step used by scheduled multipliers and temperatures."""
@@ -118,6 +141,8 @@ class MethodSpec:
         inputs: what ``forward`` takes.
         aliases: other accepted names.
         example_params: arguments needed to build an instance for documentation.
+        reference_params: ``reference name → this class's parameter`` where the names differ
+            from the paper's or the reference code's (documented on the methods page).
     """
 
     name: str
@@ -129,6 +154,7 @@ class MethodSpec:
     inputs: str
     aliases: tuple[str, ...] = ()
     example_params: Mapping[str, Any] = field(default_factory=dict)
+    reference_params: Mapping[str, str] = field(default_factory=dict)
 
     def example(self) -> ObjectiveLoss:
         """An instance with default (or documented example) hyper-parameters."""
@@ -158,6 +184,7 @@ def register_objective(
     inputs: str,
     aliases: tuple[str, ...] = (),
     example_params: Mapping[str, Any] | None = None,
+    reference_params: Mapping[str, str] | None = None,
 ) -> Callable[[type[ObjectiveLoss]], type[ObjectiveLoss]]:
     """Class decorator adding an objective to the registry."""
     if family not in FAMILIES:
@@ -170,7 +197,7 @@ def register_objective(
         cls.name = name
         _REGISTRY[name] = MethodSpec(
             name, cls, family, paper, formula, summary, inputs, tuple(aliases),
-            dict(example_params or {}),
+            dict(example_params or {}), dict(reference_params or {}),
         )
         for alias in aliases:
             _ALIASES[alias] = name

@@ -1,17 +1,47 @@
 """Input checks for the objectives: shapes, batch sizes and finiteness of embeddings.
 
 Each check costs at most one ``torch.isfinite(x).all()`` per input. Errors name the argument.
+
+Checks on tensor *values* (finiteness, positive scales, label ranges) go through
+:func:`require`: a ``ValueError`` in eager mode, skipped inside ``torch.compile``. Reading a tensor
+value on the host would break the graph, and an asynchronous assertion
+(``torch._assert_async``) is no substitute: compiled by inductor for a multi-threaded CPU it
+aborts the process instead of raising. A non-finite input then shows as a non-finite loss.
+Shape and dtype checks are static and cost nothing in a compiled graph.
+
+Precision: bfloat16/float16 inputs are returned upcast to float32 (:func:`upcast`), so every
+objective computes its statistics (covariances, log-determinants, Cholesky factors, pairwise
+distances, softmaxes) in float32, as ``torch.autocast`` does for losses; gradients flow back to
+the low-precision input through the cast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from infossl.framework import compute_dtype
 from infossl.nn.stochastic import DiagonalGaussian
+
+
+def upcast(x: Tensor) -> Tensor:
+    """``x`` in :func:`~infossl.framework.compute_dtype` (float32 for bf16/fp16): a
+    differentiable cast, ``x`` itself when already there."""
+    return x.to(compute_dtype(x.dtype))
+
+
+def require(condition: Tensor, message: str) -> None:
+    """Raise ``ValueError(message)`` unless the boolean 0-dim tensor ``condition`` is true.
+
+    Skipped under ``torch.compile`` (see the module docstring): the check needs the value on the
+    host, which would break the graph.
+    """
+    if not torch.compiler.is_compiling() and not bool(condition):
+        raise ValueError(message)
 
 
 def check_embedding(
@@ -19,7 +49,8 @@ def check_embedding(
 ) -> Tensor:
     """Check a floating-point ``(B, D)`` tensor with finite entries and ``B >= min_batch``.
 
-    ``need`` completes the batch-size message, e.g. ``"to estimate a covariance"``.
+    ``need`` completes the batch-size message, e.g. ``"to estimate a covariance"``. Returns the
+    tensor :func:`upcast` (float32 for bf16/fp16 input).
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
@@ -35,9 +66,8 @@ def check_embedding(
         raise ValueError(
             f"{name} has batch size {x.shape[0]}; at least {min_batch} samples are needed{why}"
         )
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return x
+    require(torch.isfinite(x).all(), f"{name} contains NaN or infinite values")
+    return upcast(x)
 
 
 def as_views(
@@ -82,21 +112,28 @@ def check_same_shapes(tensors: Sequence[Tensor], names: Sequence[str]) -> None:
 
 def check_gaussian(x: Any, name: str, *, need_sample: bool = False, min_batch: int = 1
                    ) -> DiagonalGaussian:
-    """Check a :class:`DiagonalGaussian` (finite mean, positive std, a sample when needed)."""
+    """Check a :class:`DiagonalGaussian` (finite mean, positive std, a sample when needed).
+
+    Returns it with its tensors :func:`upcast`.
+    """
     if not isinstance(x, DiagonalGaussian):
         raise TypeError(
             f"{name} must be a DiagonalGaussian (e.g. from GaussianEncoderHead), "
             f"got {type(x).__name__}"
         )
-    check_embedding(x.mean, f"{name}.mean", min_batch=min_batch)
-    check_embedding(x.std, f"{name}.std", min_batch=min_batch)
-    if not bool((x.std > 0).all()):
-        raise ValueError(f"{name}.std must be strictly positive")
+    mean = check_embedding(x.mean, f"{name}.mean", min_batch=min_batch)
+    std = check_embedding(x.std, f"{name}.std", min_batch=min_batch)
+    require((std > 0).all(), f"{name}.std must be strictly positive")
+    sample = x.sample
     if need_sample:
-        if x.sample is None:
+        if sample is None:
             raise ValueError(f"{name}.sample is None; draw one with {name}.with_sample(seed)")
-        check_embedding(x.sample, f"{name}.sample", min_batch=min_batch)
-    return x
+        sample = check_embedding(sample, f"{name}.sample", min_batch=min_batch)
+    elif sample is not None:
+        sample = upcast(sample)
+    if mean is x.mean and std is x.std and sample is x.sample:
+        return x
+    return replace(x, mean=mean, std=std, sample=sample)
 
 
 def check_labels(y: Any, name: str, n: int, num_classes: int, *, allow_unlabelled: bool = False
@@ -109,7 +146,7 @@ def check_labels(y: Any, name: str, n: int, num_classes: int, *, allow_unlabelle
     if y.dim() != 1 or y.shape[0] != n:
         raise ValueError(f"{name} must have shape ({n},), got {tuple(y.shape)}")
     low = -1 if allow_unlabelled else 0
-    if n and (int(y.min()) < low or int(y.max()) >= num_classes):
+    if n:
         allowed = f"[0, {num_classes})" + (" or -1 (unlabelled)" if allow_unlabelled else "")
-        raise ValueError(f"{name} must lie in {allowed}")
+        require(((y >= low) & (y < num_classes)).all(), f"{name} must lie in {allowed}")
     return y.long()

@@ -16,14 +16,19 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from infossl._checks import check_choice, check_float
+from infossl._checks import check_choice
+from infossl.framework._validate import check_real
+from infossl.objectives._inputs import require, upcast
 
 LIKELIHOODS: tuple[str, ...] = ("mse", "gaussian", "bernoulli")
 
 
 def check_reconstruction(reconstruction: object, target: object, rname: str = "reconstruction",
                          tname: str = "target") -> tuple[Tensor, Tensor]:
-    """Check two finite floating-point tensors of the same shape ``(B, …)``."""
+    """Check two finite floating-point tensors of the same shape ``(B, …)``.
+
+    Returns them :func:`~infossl.objectives._inputs.upcast` (float32 for bf16/fp16).
+    """
     for name, value in ((rname, reconstruction), (tname, target)):
         if not isinstance(value, Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
@@ -33,12 +38,11 @@ def check_reconstruction(reconstruction: object, target: object, rname: str = "r
             raise ValueError(
                 f"{name} must be (B, ...) with at least 2 dims, got {tuple(value.shape)}"
             )
-        if not bool(torch.isfinite(value).all()):
-            raise ValueError(f"{name} contains NaN or infinite values")
+        require(torch.isfinite(value).all(), f"{name} contains NaN or infinite values")
     if reconstruction.shape != target.shape:
         raise ValueError(f"{rname} has shape {tuple(reconstruction.shape)} but {tname} has shape "
                          f"{tuple(target.shape)}; they must match")
-    return reconstruction, target
+    return upcast(reconstruction), upcast(target)
 
 
 def reconstruction_kind(likelihood: str) -> str:
@@ -65,7 +69,7 @@ def reconstruction_loss(reconstruction: Tensor, target: Tensor, likelihood: str 
     if likelihood == "bernoulli":
         nll = F.binary_cross_entropy_with_logits(x_hat, x, reduction="none").sum(dim=1)
         return nll.mean()
-    sigma = check_float(sigma, "sigma", low=0.0, low_open=True)
+    sigma = check_real(sigma, "sigma", low=0.0, low_open=True)  # numpy-free: compiles
     d = x.shape[1]
     sq = (x - x_hat).square().sum(dim=1)
     return (sq / (2.0 * sigma**2)).mean() + 0.5 * d * math.log(2.0 * math.pi * sigma**2)

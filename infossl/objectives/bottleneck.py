@@ -20,7 +20,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from infossl import bounds
 from infossl._checks import check_choice, check_float
 from infossl.framework import (
     Objective,
@@ -49,13 +48,11 @@ from infossl.objectives._likelihood import (
 
 def gaussian_rate(encoding: DiagonalGaussian, prior: DiagonalGaussian | None = None) -> Tensor:
     """``E_x KL(p(z|x) ‖ r(z))`` with ``r = N(0, I)`` or a Gaussian ``prior`` (``(1, D)`` or
-    ``(B, D)``), via :func:`infossl.bounds.gaussian_kl_upper_bound`."""
+    ``(B, D)``): the value of :func:`infossl.bounds.gaussian_kl_upper_bound`, computed from the
+    (already checked) encoding's closed-form KL, without re-validating its tensors."""
     if prior is None:
-        return bounds.gaussian_kl_upper_bound(encoding.mean, encoding.log_var)
-    mean, log_var = prior.mean, prior.log_var
-    if mean.shape[0] == 1:
-        mean, log_var = mean[0], log_var[0]
-    return bounds.gaussian_kl_upper_bound(encoding.mean, encoding.log_var, mean, log_var)
+        return encoding.kl_standard_normal().mean()
+    return encoding.kl(prior).mean()
 
 
 def rate_term(x: str, z: str, *, bound: str = "kl_standard_normal", note: str = ""):
@@ -65,8 +62,13 @@ def rate_term(x: str, z: str, *, bound: str = "kl_standard_normal", note: str = 
 
 
 def plug_in_label_entropy(labels: Tensor, num_classes: int) -> Tensor:
-    """Entropy of the batch label frequencies, ``−Σ_y p̂(y) ln p̂(y)`` (nats)."""
-    counts = torch.bincount(labels, minlength=num_classes).to(torch.float64)
+    """Entropy of the batch label frequencies, ``−Σ_y p̂(y) ln p̂(y)`` (nats).
+
+    Counts by comparison with ``arange(num_classes)`` (a fixed-size result, unlike ``bincount``,
+    so that a compiled loss keeps one graph). ``O(B·C)``.
+    """
+    classes = torch.arange(num_classes, device=labels.device)
+    counts = (labels[:, None] == classes).sum(dim=0).to(torch.float64)
     p = counts / counts.sum()
     return -(torch.special.xlogy(p, p)).sum()
 
@@ -283,11 +285,9 @@ class SemiSupervisedIBLoss(ObjectiveLoss):
             reconstruction, target = check_reconstruction(reconstruction, target)
             values["reconstruction"] = reconstruction_loss(reconstruction, target,
                                                            self.likelihood, sigma=self.sigma)
-        labelled = labels >= 0
-        if bool(labelled.any()):
-            values["supervised"] = F.cross_entropy(logits[labelled], labels[labelled])
-        else:
-            values["supervised"] = logits.sum() * 0.0
+        labelled = (labels >= 0).to(logits.dtype)
+        ce = F.cross_entropy(logits, labels.clamp_min(0), reduction="none")
+        values["supervised"] = (ce * labelled).sum() / labelled.sum().clamp_min(1.0)
         p_hat = F.softmax(logits, dim=1).mean(dim=0)
         if self.label_prior is None:
             log_prior = torch.full_like(p_hat, -math.log(c))

@@ -20,9 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from infossl import bounds
 from infossl._checks import check_float, check_int
-from infossl.framework import Objective, WeightedTerm
+from infossl.framework import Objective, WeightedTerm, compute_dtype
 from infossl.nn.distributed import gather, gather_no_grad, row_offset, world_size
 from infossl.objectives._base import ObjectiveLoss, register_objective, unordered_pairs
 from infossl.objectives._inputs import as_views, check_embedding
@@ -45,6 +44,21 @@ def infonce_local_rows(logits: Tensor, positive: Tensor, num_candidates: int) ->
     """
     pos = logits.gather(1, positive[:, None]).squeeze(1)
     return (pos - torch.logsumexp(logits, dim=1)).mean() + math.log(num_candidates)
+
+
+def infonce_value(scores: Tensor, *, symmetric: bool = False) -> Tensor:
+    """:func:`infossl.bounds.infonce` of a ``K × K`` score matrix built from checked embeddings.
+
+    ``mean_i [S_ii − logsumexp_j S_ij] + ln K`` (averaged with the column version when
+    ``symmetric``). The scores' finiteness follows from the checked inputs, so, unlike the public
+    bound, this does not re-validate them (no host synchronisation: no graph break when compiled).
+    """
+    k = scores.shape[0]
+    diag = scores.diagonal()
+    value = (diag - torch.logsumexp(scores, dim=1)).mean()
+    if symmetric:
+        value = 0.5 * (value + (diag - torch.logsumexp(scores, dim=0)).mean())
+    return value + math.log(k)
 
 
 def _scores(a: Tensor, b: Tensor, temperature: float) -> Tensor:
@@ -96,7 +110,7 @@ class _PairwiseContrastive(ObjectiveLoss):
             n = vs[0].shape[0]
         k = self._num_candidates(n)
         return self.output({"mi": total / len(pairs)}, num_views=len(vs),
-                           constant=bounds.infonce_ceiling(k))
+                           constant=math.log(k))
 
 
 @register_objective(
@@ -113,9 +127,10 @@ class _PairwiseContrastive(ObjectiveLoss):
 class InfoNCELoss(_PairwiseContrastive):
     """InfoNCE / CPC with the separable critic ``S_ij = ⟨z1_i, z2_j⟩ / τ``.
 
-    The term is :func:`infossl.bounds.infonce` of ``S`` (``symmetric`` averages rows and columns),
-    a lower bound on ``I(Z1;Z2)`` with ``K = B`` candidates (global batch when gathering).
-    ``cosine`` normalises the embeddings first. ``O(V² B² D)``.
+    The term is :func:`infossl.bounds.infonce` of ``S`` (computed by :func:`infonce_value`;
+    ``symmetric`` averages rows and columns), a lower bound on ``I(Z1;Z2)`` with ``K = B``
+    candidates (global batch when gathering). ``cosine`` normalises the embeddings first.
+    ``O(V² B² D)``.
     """
 
     term_note = "separable critic ⟨z1, z2⟩/τ; K = batch size"
@@ -129,7 +144,7 @@ class InfoNCELoss(_PairwiseContrastive):
         return n
 
     def _pair_bound(self, za: Tensor, zb: Tensor) -> Tensor:
-        return bounds.infonce(_scores(za, zb, self.temperature), symmetric=self.symmetric)
+        return infonce_value(_scores(za, zb, self.temperature), symmetric=self.symmetric)
 
     def _pair_bound_distributed(self, za, zb, ga, gb, offset):
         pos = offset + torch.arange(za.shape[0], device=za.device)
@@ -185,7 +200,7 @@ class SimCLRLoss(_PairwiseContrastive):
 
     def _pair_bound(self, za: Tensor, zb: Tensor) -> Tensor:
         n = za.shape[0]
-        return bounds.infonce(self.partner_scores(za, zb)) + math.log((2 * n - 1) / (2 * n))
+        return infonce_value(self.partner_scores(za, zb)) + math.log((2 * n - 1) / (2 * n))
 
     def _pair_bound_distributed(self, za, zb, ga, gb, offset):
         n_local, n = za.shape[0], ga.shape[0]
@@ -218,7 +233,11 @@ class MoCoLoss(ObjectiveLoss):
     candidates; the queue decouples K from the batch size. After the loss is computed, every key
     view is enqueued (gathered over processes when ``gather_distributed``, so all processes keep
     the same queue). The queue starts as ℓ2-normalised Gaussian noise drawn from ``seed``.
-    ``O(V² B Q D)``.
+
+    The queue follows the keys: it is kept on their device and in their compute dtype (float32
+    for bfloat16/float16/float32 keys, which stores low-precision keys exactly; float64 for
+    float64 keys); when the keys' device or dtype changes the buffer is replaced by a converted
+    copy. ``O(V² B Q D)``.
     """
 
     def __init__(self, dim: int, queue_size: int = 65536, *, temperature: float = 0.2,
@@ -239,14 +258,26 @@ class MoCoLoss(ObjectiveLoss):
                         note="queries vs momentum keys; K = queue_size + 1 candidates")
         return Objective([WeightedTerm("mi", term, -1.0)], name="MoCo", constant_text="ln(Q + 1)")
 
+    def _follow(self, keys: Tensor) -> None:
+        """Move the queue (and pointer) to the keys' device and compute dtype if they differ."""
+        dtype = compute_dtype(keys.dtype)
+        if self.queue.dtype != dtype or self.queue.device != keys.device:
+            self.queue = self.queue.to(device=keys.device, dtype=dtype)
+        if self.queue_ptr.device != keys.device:
+            self.queue_ptr = self.queue_ptr.to(keys.device)
+
     @torch.no_grad()
     def enqueue(self, keys: Tensor) -> None:
-        """Write ``keys`` (ℓ2-normalised) into the circular queue, oldest first out."""
+        """Write ``keys`` (ℓ2-normalised) into the circular queue, oldest first out.
+
+        The queue first follows the keys' device and compute dtype (see the class docstring).
+        It is replaced by an updated copy rather than written in place, because the loss just
+        computed keeps the previous queue for its backward pass.
+        """
+        self._follow(keys)
         keys = keys[-self.queue_size:]
         idx = (self.queue_ptr + torch.arange(keys.shape[0], device=keys.device)) % self.queue_size
-        queue = self.queue.clone()
-        queue[idx] = keys.to(queue.dtype)
-        self.queue = queue
+        self.queue = self.queue.index_copy(0, idx, keys.to(self.queue.dtype))
         self.queue_ptr = (self.queue_ptr + keys.shape[0]) % self.queue_size
 
     def _as_list(self, x: Tensor | Sequence[Tensor], name: str) -> list[Tensor]:
@@ -270,15 +301,15 @@ class MoCoLoss(ObjectiveLoss):
         ks = [F.normalize(k.detach(), dim=1) for k in ks]
         pairs = [(0, 0)] if len(qs) == 1 else [(a, b) for a in range(len(qs))
                                                for b in range(len(ks)) if a != b]
-        queue = self.queue.clone().to(qs[0].dtype)
+        self._follow(ks[0])
+        queue = self.queue.to(qs[0].dtype)
         total = 0.0
         for a, b in pairs:
             positive = (qs[a] * ks[b]).sum(dim=1, keepdim=True)
             logits = torch.cat([positive, qs[a] @ queue.T], dim=1) / self.temperature
             target = torch.zeros(logits.shape[0], dtype=torch.long, device=logits.device)
             total = total + F.cross_entropy(logits, target)
-        k = self.queue_size + 1
-        ceiling = bounds.infonce_ceiling(k)
+        ceiling = math.log(self.queue_size + 1)
         value = ceiling - total / len(pairs)
         if self.gather_distributed:
             ks = [gather_no_grad(k) for k in ks]
@@ -286,4 +317,5 @@ class MoCoLoss(ObjectiveLoss):
         return self.output({"mi": value}, num_views=max(2, len(qs)), constant=ceiling)
 
 
-__all__ = ["InfoNCELoss", "MoCoLoss", "SimCLRLoss", "infonce_local_rows", "masked_value"]
+__all__ = ["InfoNCELoss", "MoCoLoss", "SimCLRLoss", "infonce_local_rows", "infonce_value",
+           "masked_value"]

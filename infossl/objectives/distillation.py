@@ -30,6 +30,7 @@ from infossl.framework import (
     divergence,
     encoder,
     entropy,
+    value_at,
 )
 from infossl.nn.distributed import all_reduce_mean, all_reduce_sum, gather_no_grad, world_size
 from infossl.objectives._base import ObjectiveLoss, register_objective
@@ -121,7 +122,7 @@ class DINOLoss(ObjectiveLoss):
         pairs = [(t, s) for t in range(len(t_views)) for s in range(len(s_views)) if s != t]
         if not pairs:
             raise ValueError("DINO needs at least one (teacher, student) pair of different views")
-        tau_t = self.teacher_temp(self.step)
+        tau_t = value_at(self.teacher_temp, self.step)
         if tau_t <= 0:
             raise ValueError(f"teacher_temp must stay positive, got {tau_t} at step {self.step}")
         center = self.center.to(t_views[0].dtype)

@@ -89,6 +89,12 @@ def method_section(spec: MethodSpec) -> str:
     if spec.example_params:
         shown = ", ".join(f"{k}={v!r}" for k, v in spec.example_params.items())
         lines.append(f"- **Documented with:** `{shown}`")
+    if spec.reference_params:
+        lines.append("")
+        lines.append("| reference name [reference value] | here |")
+        lines.append("|---|---|")
+        for ref, ours in spec.reference_params.items():
+            lines.append(f"| `{_cell(ref)}` | {_cell(ours)} |")
     lines.append("")
     lines.append("| term | quantity along its path | measured by | weight | effect of minimising |")
     lines.append("|---|---|---|---|---|")

@@ -28,13 +28,17 @@ import torch
 from torch import Tensor
 
 from infossl._checks import check_choice, check_float, check_int
-from infossl.objectives._inputs import check_embedding
+from infossl.objectives._inputs import check_embedding, upcast
 
 _LOG_2PI_E = math.log(2.0 * math.pi * math.e)
 
 
 def covariance(z: Tensor) -> Tensor:
-    """Unbiased batch covariance ``(1/(N−1)) Σ_n (z_n − z̄)(z_n − z̄)ᵀ``, shape ``(D, D)``."""
+    """Unbiased batch covariance ``(1/(N−1)) Σ_n (z_n − z̄)(z_n − z̄)ᵀ``, shape ``(D, D)``.
+
+    Computed in float32 for bf16/fp16 input (as every function here).
+    """
+    z = upcast(z)
     centered = z - z.mean(dim=0, keepdim=True)
     return centered.T @ centered / (z.shape[0] - 1)
 
@@ -45,6 +49,7 @@ def gaussian_entropy(z: Tensor, *, eps: float = 1e-4) -> Tensor:
     An upper bound on ``H(Z)`` for any distribution with that covariance (Gaussians maximise
     entropy at fixed covariance); ε keeps the log-determinant finite under collapse.
     """
+    z = upcast(z)
     d = z.shape[1]
     sigma = covariance(z) + eps * torch.eye(d, dtype=z.dtype, device=z.device)
     return 0.5 * (d * _LOG_2PI_E + torch.linalg.slogdet(sigma)[1])
@@ -52,6 +57,7 @@ def gaussian_entropy(z: Tensor, *, eps: float = 1e-4) -> Tensor:
 
 def logdet_entropy(z: Tensor, *, beta: float = 1.0) -> Tensor:
     """LogDet entropy ``½ log det(I + β Σ)`` (Zhouyin & Liu 2021): a proxy, ≥ 0."""
+    z = upcast(z)
     d = z.shape[1]
     eye = torch.eye(d, dtype=z.dtype, device=z.device)
     return 0.5 * torch.linalg.slogdet(eye + beta * covariance(z))[1]
@@ -64,6 +70,7 @@ def pairwise_entropy(z: Tensor, *, sigma: float = 1.0, distance: str = "kl") -> 
     ``‖z_i − z_j‖²/(2σ²)`` (upper bound) or the Bhattacharyya distance ``‖z_i − z_j‖²/(8σ²)``
     (lower bound) between components.
     """
+    z = upcast(z)
     n, d = z.shape
     scale = {"kl": 2.0, "bhattacharyya": 8.0}[distance] * sigma**2
     sq = torch.cdist(z, z).square()
@@ -78,6 +85,7 @@ def knn_entropy(z: Tensor, *, k: int = 1, min_distance: float = 1e-10) -> Tensor
     ``V_D = π^{D/2}/Γ(D/2 + 1)``. Distances are floored at ``min_distance`` so duplicated rows
     (a collapsed batch) give a very negative, finite value instead of ``−inf``.
     """
+    z = upcast(z)
     n, d = z.shape
     dist = torch.cdist(z, z)
     dist = dist.masked_fill(torch.eye(n, dtype=torch.bool, device=z.device), float("inf"))
@@ -108,8 +116,8 @@ class EntropyEstimator:
     note: str = ""
 
     def __call__(self, z: Tensor, name: str = "z") -> Tensor:
-        check_embedding(z, name, min_batch=self.min_batch,
-                        need=f"for the {self.name} entropy estimator")
+        z = check_embedding(z, name, min_batch=self.min_batch,
+                            need=f"for the {self.name} entropy estimator")
         return self.fn(z)
 
 

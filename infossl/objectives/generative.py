@@ -16,6 +16,7 @@ from infossl.framework import Objective, WeightedTerm, cross_decoder, data, enco
 from infossl.framework import direct_decoder as direct_decoder_step
 from infossl.nn.stochastic import make_generator
 from infossl.objectives._base import ObjectiveLoss, register_objective
+from infossl.objectives._inputs import require
 from infossl.objectives._likelihood import (
     LIKELIHOODS,
     check_reconstruction,
@@ -153,11 +154,9 @@ class MaskedReconstructionLoss(ObjectiveLoss):
         if not isinstance(mask, Tensor) or tuple(mask.shape) != tuple(prediction.shape[:2]):
             raise ValueError(f"mask must be a (B, L) = {tuple(prediction.shape[:2])} tensor")
         mask = mask.to(prediction.dtype)
-        if bool(((mask != 0) & (mask != 1)).any()):
-            raise ValueError("mask must hold 0/1 (or bool) values")
+        require(((mask == 0) | (mask == 1)).all(), "mask must hold 0/1 (or bool) values")
         n_masked = mask.sum()
-        if float(n_masked) == 0:
-            raise ValueError("mask selects no patch; at least one patch must be masked")
+        require(n_masked > 0, "mask selects no patch; at least one patch must be masked")
         if self.norm_pix:
             mean = target.mean(dim=-1, keepdim=True)
             var = target.var(dim=-1, keepdim=True)

@@ -20,14 +20,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from infossl import bounds
 from infossl._checks import check_choice, check_float
 from infossl.framework import Objective, Schedule, WeightedTerm, encoder, total_correlation
 from infossl.nn.stochastic import DiagonalGaussian
 from infossl.objectives._base import ObjectiveLoss, register_objective, unordered_pairs
-from infossl.objectives._inputs import as_views, check_gaussian
+from infossl.objectives._inputs import as_views, check_gaussian, upcast
 from infossl.objectives._labels import views_mi
 from infossl.objectives.bottleneck import gaussian_rate, rate_term
+from infossl.objectives.contrastive import infonce_value
 from infossl.objectives.entropy import covariance
 from infossl.objectives.selfsupervised_ib import cosine_scores
 
@@ -35,7 +35,11 @@ MODES: tuple[str, ...] = ("pairwise", "total_correlation")
 
 
 def gaussian_total_correlation(views: list[Tensor], eps: float = 1e-3) -> Tensor:
-    """``½ [Σ_i log det(Σ_i + εI) − log det(Σ_joint + εI)]`` in nats (``O(N (nD)² + (nD)³)``)."""
+    """``½ [Σ_i log det(Σ_i + εI) − log det(Σ_joint + εI)]`` in nats (``O(N (nD)² + (nD)³)``).
+
+    Computed in float32 for bf16/fp16 views.
+    """
+    views = [upcast(v) for v in views]
     joint = torch.cat(views, dim=1)
     eye = torch.eye(joint.shape[1], dtype=joint.dtype, device=joint.device)
     total = -torch.linalg.slogdet(covariance(joint) + eps * eye)[1]
@@ -104,8 +108,8 @@ class NViewInfoMaxLoss(ObjectiveLoss):
         vs = as_views(items, min_batch=2, need="for negatives and covariances")
         if self.mode == "pairwise":
             pairs = unordered_pairs(len(vs))
-            shared = sum(bounds.infonce(cosine_scores(vs[a], vs[b], self.temperature),
-                                        symmetric=True) for a, b in pairs) / len(pairs)
+            shared = sum(infonce_value(cosine_scores(vs[a], vs[b], self.temperature),
+                                       symmetric=True) for a, b in pairs) / len(pairs)
         else:
             shared = gaussian_total_correlation(vs, self.eps)
         values = {"shared": shared}

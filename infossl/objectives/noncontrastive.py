@@ -2,10 +2,23 @@
 CorInfoMax, and VICReg with explicit entropy estimators.
 
 Information reading (review §4.1, Eq. 7): ``I(Z1;Z2) = H(Z1) − H(Z1|Z2)``. Every method here has an
-*invariance* term, a proxy for the conditional entropy ``H(Z1|Z2)`` under a Gaussian cross-decoder
-``q(z1|z2)`` (``−log q = ‖z1 − μ(z2)‖²/2σ² + c``), and, except BYOL and SimSiam, an
-*anti-collapse* term that keeps ``H(Z)`` up. BYOL and SimSiam have no entropy term: the predictor,
-the stop-gradient and (BYOL) the EMA target keep it implicitly; they are architecture, not terms.
+*invariance* term, a proxy for a conditional entropy between the views, and, except BYOL and
+SimSiam, an *anti-collapse* term that keeps ``H(Z)`` up. BYOL and SimSiam have no entropy term:
+the predictor, the stop-gradient and (BYOL) the EMA target keep it implicitly; they are
+architecture, not terms.
+
+The invariance labels: VICReg and CorInfoMax share one term (:func:`gaussian_invariance`), the
+mean squared distance read as the cross-entropy of a Gaussian cross-decoder
+``q(z1|z2) = N(z2, σ²I)`` (``−log q = ‖z1 − z2‖²/2σ² + c``), a proxy for ``H(Z1|Z2)`` along
+``P(Z2|X2) → Q(Z1|Z2)``; the diagnostics read the same quantity
+(:func:`infossl.analysis.diagnostics.view_conditional_entropy`). BYOL and SimSiam predict view 2
+from view 1 (``H(Z2|Z1)`` along ``Q(Z2|Z1)``); Barlow Twins and W-MSE keep that label too. For
+exchangeable views ``H(Z1) = H(Z2)``, so the two conditional entropies are equal.
+
+Precision: the inputs are checked by :func:`~infossl.objectives._inputs.as_views`, which returns
+bfloat16/float16 views in float32; every statistic (covariances, log-determinants, Cholesky
+factors, pairwise distances) is then computed in float32 and the gradient reaches the
+low-precision views through the cast.
 
 All accept ``V ≥ 2`` views. Pair terms average over view pairs; per-view terms are reported per
 view with weights that reduce to the published ones at ``V = 2``.
@@ -14,7 +27,8 @@ view with weights that reduce to the published ones at ``V = 2``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -29,8 +43,12 @@ from infossl.objectives._base import (
     register_objective,
     unordered_pairs,
 )
-from infossl.objectives._inputs import as_views
-from infossl.objectives._labels import view_entropy, views_conditional_entropy
+from infossl.objectives._inputs import as_views, require, upcast
+from infossl.objectives._labels import (
+    gaussian_invariance,
+    view_entropy,
+    views_conditional_entropy,
+)
 from infossl.objectives.entropy import ENTROPY_ESTIMATORS, covariance, get_entropy_estimator
 
 _COV_NEED = "to estimate a variance/covariance"
@@ -154,7 +172,7 @@ def _batch_standardize(z: Tensor, eps: float = 1e-5) -> Tensor:
 class BarlowTwinsLoss(ObjectiveLoss):
     """Barlow Twins with affine-free batch normalisation (biased variance, ε = 1e-5).
 
-    Diagonal term: invariance, a proxy for ``H(Z1|Z2)``; off-diagonal (redundancy reduction):
+    Diagonal term: invariance, a proxy for ``H(Z2|Z1)``; off-diagonal (redundancy reduction):
     decorrelation, a decreasing proxy for ``H(Z) ≈ ½ log det Σ_Z``. With ``V > 2`` both average
     over unordered view pairs. ``gather_distributed`` computes BN statistics and ``C`` on the global
     batch (gathered with gradient). ``O(V² (B D² ))``.
@@ -193,6 +211,13 @@ class BarlowTwinsLoss(ObjectiveLoss):
 
 
 # ================================================================================= VICReg
+def mse_invariance(views: Sequence[Tensor]) -> Tensor:
+    """``mean over unordered pairs of F.mse_loss(z_a, z_b)``: the value of
+    :func:`gaussian_invariance` (VICReg's and CorInfoMax's invariance)."""
+    pairs = unordered_pairs(len(views))
+    return sum(F.mse_loss(views[a], views[b]) for a, b in pairs) / len(pairs)
+
+
 def vicreg_variance(z: Tensor, gamma: float = 1.0, eps: float = 1e-4) -> Tensor:
     """``mean_j max(0, γ − sqrt(Var(z^j) + ε))`` with the unbiased variance."""
     std = torch.sqrt(z.var(dim=0) + eps)
@@ -220,7 +245,8 @@ class VICRegLoss(ObjectiveLoss):
     """VICReg as in the reference code (variance terms of the two branches averaged).
 
     * invariance ``s = mean over pairs of F.mse_loss(z_a, z_b)`` (mean over samples *and*
-      features, as in the reference code): proxy for ``H(Z1|Z2)`` (Gaussian ``q(z1|z2)``);
+      features, as in the reference code): proxy for ``H(Z1|Z2)`` along ``P(Z2|X2) → Q(Z1|Z2)``
+      (Gaussian cross-decoder ``q(z1|z2)``; :func:`gaussian_invariance`, shared with CorInfoMax);
     * variance ``v(Z_v)``, weight ``μ/V`` each: decreasing proxy for ``H(Z_v)``;
     * covariance ``c(Z_v)``, weight ``2ν/V`` each: decreasing proxy for ``H(Z_v)``; with the
       variance, a surrogate for maximising ``log det Σ_Z``, the Gaussian *upper bound* on ``H(Z)``.
@@ -248,8 +274,7 @@ class VICRegLoss(ObjectiveLoss):
         self.gather_distributed = bool(gather_distributed)
 
     def _vicreg_terms(self, num_views: int) -> list[WeightedTerm]:
-        inv = views_conditional_entropy(num_views, bound="mse", note="Gaussian q(z1|z2)")
-        terms = [WeightedTerm("invariance", inv, 1.0, "λ")]
+        terms = [WeightedTerm("invariance", gaussian_invariance(num_views), 1.0, "λ")]
         for v in range(1, num_views + 1):
             var = view_entropy(v, bound="variance_hinge", kind="proxy", orientation=-1,
                                note="hinge on per-dimension std")
@@ -267,8 +292,7 @@ class VICRegLoss(ObjectiveLoss):
 
     def _values(self, views: tuple[Tensor, ...]) -> tuple[dict[str, Tensor], list[Tensor]]:
         vs = as_views(views, min_batch=_local_min_batch(self.gather_distributed), need=_COV_NEED)
-        pairs = unordered_pairs(len(vs))
-        values = {"invariance": sum(F.mse_loss(vs[a], vs[b]) for a, b in pairs) / len(pairs)}
+        values = {"invariance": mse_invariance(vs)}
         full = _global_views(vs, self.gather_distributed, "views")
         for v, z in enumerate(full, start=1):
             values[f"variance_{v}"] = vicreg_variance(z, self.gamma, self.eps)
@@ -367,6 +391,20 @@ class VICRegPairDistLoss(VICRegEntropyLoss):
 
 
 # ================================================================================= W-MSE
+_MASK32 = 0xFFFFFFFF
+
+
+def _hash32(x: Tensor) -> Tensor:
+    """A bijective hash of the low 32 bits of an int64 tensor (xor-shift-multiply, 2 rounds).
+
+    Every intermediate stays below 2^59, so the int64 arithmetic never overflows.
+    """
+    x = x & _MASK32
+    x = (((x >> 16) ^ x) * 0x45D9F3B) & _MASK32
+    x = (((x >> 16) ^ x) * 0x45D9F3B) & _MASK32
+    return (x >> 16) ^ x
+
+
 @register_objective(
     "w_mse",
     family="non-contrastive",
@@ -384,9 +422,10 @@ class WMSELoss(ObjectiveLoss):
 
     Whitening: ``Σ = L Lᵀ`` (Cholesky of the shrunk covariance ``(1 − ε)Σ + εI``) and
     ``ẑ = L⁻¹ (z − μ)``, so ``Cov(ẑ) = I``: a hard constraint that fixes the Gaussian entropy at
-    its maximum for the scale, so the only term is the invariance (proxy for ``H(Z1|Z2)``).
-    Sub-batches are formed after a permutation drawn from ``(seed, step, iteration)``; repeated
-    ``w_iter`` times and averaged. ``O(w_iter · V (B D² + (B/w) D³))``.
+    its maximum for the scale, so the only term is the invariance (proxy for ``H(Z2|Z1)``).
+    Sub-batches are formed after a permutation determined by ``(seed, step, iteration)``
+    (:meth:`permutation`); repeated ``w_iter`` times and averaged.
+    ``O(w_iter · V (B D² + (B/w) D³))``.
     """
 
     def __init__(self, whiten_size: int = 128, *, w_iter: int = 1, eps: float = 0.0,
@@ -396,6 +435,7 @@ class WMSELoss(ObjectiveLoss):
         self.w_iter = check_int(w_iter, "w_iter", low=1)
         self.eps = check_float(eps, "eps", low=0.0, high=1.0)
         self.seed = check_int(seed, "seed", low=0)
+        self.register_buffer("step_tensor", torch.zeros((), dtype=torch.long), persistent=False)
 
     def build_objective(self, num_views: int) -> Objective:
         term = views_conditional_entropy(
@@ -404,8 +444,30 @@ class WMSELoss(ObjectiveLoss):
         )
         return Objective([WeightedTerm("invariance", term)], name="W-MSE")
 
+    def set_step(self, step: int) -> None:
+        super().set_step(step)
+        self.step_tensor.fill_(self.step)
+
+    def permutation(self, b: int, iteration: int = 0, device: torch.device | None = None
+                    ) -> Tensor:
+        """The permutation of ``b`` rows for ``(seed, step, iteration)``: a function of those only.
+
+        ``argsort`` of ``h(h(h(h(seed) ⊕ step) ⊕ iteration) ⊕ h(i))`` over the row indices ``i``,
+        ``h`` a bijective 32-bit integer hash, so the keys are distinct. Written in tensor
+        operations (no ``torch.Generator``) with the step read from a buffer: a compiled loss
+        neither breaks its graph nor recompiles when the step changes.
+        """
+        device = self.step_tensor.device if device is None else device
+        step = self.step_tensor.to(device)
+        key = _hash32(torch.full((), self.seed, dtype=torch.long, device=device))
+        key = _hash32(key ^ (step & _MASK32))
+        key = _hash32(key ^ iteration)
+        rows = _hash32(torch.arange(b, device=device))
+        return torch.argsort(_hash32(key ^ rows))
+
     def whiten(self, z: Tensor) -> Tensor:
         """Whiten consecutive sub-batches of ``whiten_size`` rows of ``z`` (``(B, D)``)."""
+        z = upcast(z)
         b, d = z.shape
         groups = z.reshape(b // self.whiten_size, self.whiten_size, d)
         centered = groups - groups.mean(dim=1, keepdim=True)
@@ -413,11 +475,9 @@ class WMSELoss(ObjectiveLoss):
         eye = torch.eye(d, dtype=z.dtype, device=z.device)
         cov = (1.0 - self.eps) * cov + self.eps * eye
         chol, info = torch.linalg.cholesky_ex(cov)
-        if bool((info != 0).any()):
-            raise ValueError(
+        require((info == 0).all(),
                 "a whitening sub-batch has a singular covariance (rank-deficient or collapsed "
-                "embeddings); use whiten_size > D or eps > 0"
-            )
+                "embeddings); use whiten_size > D or eps > 0")
         white = torch.linalg.solve_triangular(chol, centered.transpose(1, 2), upper=False)
         return white.transpose(1, 2).reshape(b, d)
 
@@ -437,10 +497,7 @@ class WMSELoss(ObjectiveLoss):
         pairs = unordered_pairs(len(vs))
         total = 0.0
         for it in range(self.w_iter):
-            gen = torch.Generator().manual_seed(
-                (self.seed * 1_000_003 + self.step * self.w_iter + it) % (2**63)
-            )
-            perm = torch.randperm(b, generator=gen).to(vs[0].device)
+            perm = self.permutation(b, it, vs[0].device)
             white = [F.normalize(self.whiten(v[perm]), dim=1) for v in vs]
             for a, c in pairs:
                 total = total + (2.0 - 2.0 * (white[a] * white[c]).sum(dim=1)).mean()
@@ -449,61 +506,156 @@ class WMSELoss(ObjectiveLoss):
 
 
 # ================================================================================= CorInfoMax
+_LOG_2PI_E = math.log(2.0 * math.pi * math.e)
+
+#: reference-code argument → this class's parameter (authors' CIFAR-10 command in brackets)
+CORINFOMAX_REFERENCE_PARAMS: dict[str, str] = {
+    "sim_loss_weight [250]": "alpha = 250 (α_p = alpha/2 in the ½ log det form, see the "
+                             "formula)",
+    "cov_loss_weight [1]": "fixed at 1 (scale alpha instead)",
+    "R_eps_weight [1e-8]": "eps = 1e-8",
+    "R_ini [1.0]": "cov_init = 1.0",
+    "la_R [0.01]": "cov_forgetting = 0.01",
+    "la_mu [0.01]": "mean_forgetting = 0.01",
+    "--normalize_on [set]": "normalize = True (ℓ2-normalise each view inside the loss)",
+}
+
+
 @register_objective(
     "corinfomax",
     family="non-contrastive",
-    paper="Ozsoy, Hamidi, Tekalp & Erdogan, Self-Supervised Learning with an Information "
-    "Maximization Criterion, NeurIPS 2022 (log-determinant MI, LDMI)",
-    formula="L = −½ log det(R1 + εI) − ½ log det(R2 + εI) + α·mean_i ‖z1_i − z2_i‖² "
-    "(R = batch covariance); α and ε: check against the reference implementation",
+    paper="Ozsoy, Hamdan, Arik, Yuret & Erdogan, Self-Supervised Learning with an Information "
+    "Maximization Criterion, NeurIPS 2022 (log-determinant MI, LDMI); defaults: the authors' "
+    "CIFAR-10 command (serdarozsoy/corinfomax-ssl)",
+    formula="L = α·MSE(z1, z2) − [log det(R1 + εI) + log det(R2 + εI)]/D on ℓ2-normalised z, "
+    "MSE over samples and dimensions; R_v ← λ_R·R_v + (1 − λ_R)·(z_v − μ_v)ᵀ(z_v − μ_v)/N with "
+    "μ_v ← λ_μ·μ_v + (1 − λ_μ)·mean(z_v), R_v = I and μ_v = 0 before the first batch; α = 250, "
+    "ε = 1e-8, λ_R = λ_μ = 0.01. Written as −½ log det(R1 + εI) − ½ log det(R2 + εI) + "
+    "α_p·mean_i ‖z1_i − z2_i‖² (the form in the research notes) it is (D/2)·L, α_p = α/2",
     summary="second-order (log-det) mutual information between the views",
     inputs="forward(*views): V ≥ 2 projections, each (B, D), B ≥ 2",
     aliases=("ldmi",),
+    reference_params=CORINFOMAX_REFERENCE_PARAMS,
 )
 class CorInfoMaxLoss(ObjectiveLoss):
-    """CorInfoMax / LDMI: maximise log-det entropies of each view, minimise their distance.
+    """CorInfoMax / LDMI as the authors' code computes it; the defaults are their CIFAR-10 run.
 
-    Terms: ``H_G(Z_v) = ½ log det(2πe (R_v + εI))``, the Gaussian *upper bound* on ``H(Z_v)``,
-    weight ``−2/V`` (−1 at V = 2); invariance ``α · mean_i ‖z_a,i − z_b,i‖²`` averaged over pairs,
-    a proxy for ``H(Z1|Z2)``. The constant ``D ln(2πe)`` makes the loss equal the formula.
-    ``R`` is the batch covariance (the reference code also smooths it over steps with a moving
-    average; not done here). ``gather_distributed``: covariances on the global batch.
+    ``L = α·MSE(z1, z2) − [log det(R1 + εI) + log det(R2 + εI)]/D`` with each view
+    ℓ2-normalised (``normalize``; the authors' ``--normalize_on``, done in their model) and
+    ``R_v`` a running covariance: every call updates ``μ_v ← λ_μ μ_v + (1 − λ_μ) mean(z_v)`` and
+    ``R_v ← λ_R R_v + (1 − λ_R) (z_v − μ_v)ᵀ(z_v − μ_v)/N`` (``N`` the batch, biased), starting
+    from ``R_v = cov_init·I``, ``μ_v = 0``; the gradient flows through the batch part only.
+
+    Mapping to the reference code (``serdarozsoy/corinfomax-ssl``; CIFAR-10 command values):
+    ``sim_loss_weight`` (250) → ``alpha``; ``cov_loss_weight`` (1) → fixed at 1;
+    ``R_eps_weight`` (1e-8) → ``eps``; ``R_ini`` (1.0) → ``cov_init``; ``la_R`` (0.01) →
+    ``cov_forgetting``; ``la_mu`` (0.01) → ``mean_forgetting``; ``--normalize_on`` →
+    ``normalize=True``. Written as ``−½ log det(R1 + εI) − ½ log det(R2 + εI) +
+    α_p mean_i ‖z1_i − z2_i‖²`` (the form quoted in the project's research notes) the same
+    objective is ``(D/2)·L`` with ``α_p = alpha/2``.
+
+    Terms (per dimension, matching the code's ``/D`` and ``F.mse_loss`` normalisation):
+
+    * ``invariance``: ``MSE(z_a, z_b)`` averaged over pairs, weight ``α``: the proxy for
+      ``H(Z1|Z2)`` shared with VICReg (:func:`gaussian_invariance`);
+    * ``entropy_v``: ``h_v = ½ ln(2πe) + log det(R_v + εI)/(2D)``, the Gaussian upper bound on
+      ``H(Z_v)/D`` with the running covariance, weight ``−4/V`` (−2 at V = 2); the constant
+      ``2·ln(2πe)`` makes the loss equal the formula. ``V > 2`` views average the two-view
+      covariance term over the views.
+
+    The running statistics (buffers ``running_mean`` ``(V, D)``, ``running_cov`` ``(V, D, D)``,
+    in the state dict) are created at the first call, on the views' device and in their compute
+    dtype (float32 for bf16/fp16 input, which the whole loss is computed in), follow later
+    changes of device or dtype, and restart from ``cov_init·I`` if ``V`` or ``D`` changes.
+    ``reset_statistics()`` restarts them. ``gather_distributed``: statistics on the global batch
+    (gathered with gradient), the invariance on the local one. ``O(V (B D² + D³))``.
     """
 
-    def __init__(self, alpha: float = 1.0, *, eps: float = 1e-3,
-                 gather_distributed: bool = False) -> None:
+    def __init__(
+        self,
+        alpha: float = 250.0,
+        *,
+        eps: float = 1e-8,
+        cov_forgetting: float = 0.01,
+        mean_forgetting: float = 0.01,
+        cov_init: float = 1.0,
+        normalize: bool = True,
+        gather_distributed: bool = False,
+    ) -> None:
         super().__init__()
         self.alpha = check_float(alpha, "alpha", low=0.0)
         self.eps = check_float(eps, "eps", low=0.0, low_open=True)
+        self.cov_forgetting = check_float(cov_forgetting, "cov_forgetting", low=0.0, high=1.0,
+                                          high_open=True)
+        self.mean_forgetting = check_float(mean_forgetting, "mean_forgetting", low=0.0,
+                                           high=1.0)
+        self.cov_init = check_float(cov_init, "cov_init", low=0.0)
+        self.normalize = bool(normalize)
         self.gather_distributed = bool(gather_distributed)
-        self._entropy = get_entropy_estimator("gaussian", eps=self.eps)
+        self.register_buffer("running_mean", torch.zeros(0))
+        self.register_buffer("running_cov", torch.zeros(0))
 
     def build_objective(self, num_views: int) -> Objective:
-        inv = views_conditional_entropy(num_views, bound="squared_distance",
-                                        note="Gaussian q(z1|z2)")
-        terms = [WeightedTerm("invariance", inv, 1.0, "α")]
+        terms = [WeightedTerm("invariance", gaussian_invariance(num_views), 1.0, "α")]
+        note = (f"per dimension: ½ ln(2πe) + log det(R + {self.eps:g}·I)/(2D), R the running "
+                f"covariance (forgetting factor {self.cov_forgetting:g})")
         for v in range(1, num_views + 1):
-            term = view_entropy(v, bound="gaussian_logdet", kind="upper", note=self._entropy.note)
-            terms.append(WeightedTerm(f"entropy_{v}", term, -2.0 / num_views))
-        return Objective(terms, {"α": self.alpha}, name="CorInfoMax",
-                         constant_text="D·ln(2πe)")
+            term = view_entropy(v, bound="gaussian_logdet", kind="upper", note=note)
+            terms.append(WeightedTerm(f"entropy_{v}", term, -4.0 / num_views))
+        return Objective(terms, {"α": self.alpha}, name="CorInfoMax", constant_text="2·ln(2πe)")
+
+    def reset_statistics(self) -> None:
+        """Forget the running mean and covariance (the next call starts from ``cov_init·I``)."""
+        self.running_mean = torch.zeros(0, device=self.running_mean.device)
+        self.running_cov = torch.zeros(0, device=self.running_cov.device)
+
+    def _load_from_state_dict(self, state_dict: Mapping[str, Any], prefix: str, *args: Any,
+                              **kwargs: Any) -> None:
+        # the statistics' shape is only known from data: take it from the checkpoint
+        for name in ("running_mean", "running_cov"):
+            saved = state_dict.get(prefix + name)
+            if isinstance(saved, Tensor) and saved.shape != getattr(self, name).shape:
+                setattr(self, name, torch.empty_like(saved, device=getattr(self, name).device))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def running_covariances(self, views: list[Tensor]) -> Tensor:
+        """Update the running statistics with ``views`` (each ``(N, D)``); return the new
+        ``R_v`` as one ``(V, D, D)`` tensor that carries the gradient of this batch."""
+        z = torch.stack(views)
+        v, n, d = z.shape
+        if self.running_cov.shape != (v, d, d):
+            eye = torch.eye(d, dtype=z.dtype, device=z.device)
+            self.running_cov = self.cov_init * eye.expand(v, d, d).clone()
+            self.running_mean = torch.zeros(v, d, dtype=z.dtype, device=z.device)
+        elif self.running_cov.dtype != z.dtype or self.running_cov.device != z.device:
+            self.running_cov = self.running_cov.to(device=z.device, dtype=z.dtype)
+            self.running_mean = self.running_mean.to(device=z.device, dtype=z.dtype)
+        lam_mu, lam_r = self.mean_forgetting, self.cov_forgetting
+        mean = lam_mu * self.running_mean + (1.0 - lam_mu) * z.mean(dim=1)
+        centred = z - mean[:, None, :]
+        cov = lam_r * self.running_cov + (1.0 - lam_r) * (centred.transpose(1, 2) @ centred) / n
+        with torch.no_grad():
+            self.running_mean.copy_(mean)
+            self.running_cov.copy_(cov)
+        return cov
 
     def forward(self, *views: Tensor):
         vs = as_views(views, min_batch=_local_min_batch(self.gather_distributed), need=_COV_NEED)
-        pairs = unordered_pairs(len(vs))
-        values = {
-            "invariance": sum((vs[a] - vs[b]).square().sum(dim=1).mean() for a, b in pairs)
-            / len(pairs)
-        }
+        if self.normalize:
+            vs = [F.normalize(v, dim=1) for v in vs]
+        values = {"invariance": mse_invariance(vs)}
         full = _global_views(vs, self.gather_distributed, "views")
-        for v, z in enumerate(full, start=1):
-            values[f"entropy_{v}"] = self._entropy(z, f"views[{v - 1}]")
-        d = vs[0].shape[1]
-        constant = d * math.log(2.0 * math.pi * math.e)
-        return self.output(values, num_views=len(vs), constant=constant)
+        cov = self.running_covariances(full)
+        d = cov.shape[-1]
+        eye = torch.eye(d, dtype=cov.dtype, device=cov.device)
+        logdets = torch.linalg.slogdet(cov + self.eps * eye)[1]
+        for v in range(len(full)):
+            values[f"entropy_{v + 1}"] = 0.5 * _LOG_2PI_E + logdets[v] / (2 * d)
+        return self.output(values, num_views=len(vs), constant=2.0 * _LOG_2PI_E)
 
 
 __all__ = [
+    "CORINFOMAX_REFERENCE_PARAMS",
     "BYOLLoss",
     "BarlowTwinsLoss",
     "CorInfoMaxLoss",
@@ -513,6 +665,8 @@ __all__ = [
     "VICRegLoss",
     "VICRegPairDistLoss",
     "WMSELoss",
+    "gaussian_invariance",
+    "mse_invariance",
     "vicreg_covariance",
     "vicreg_variance",
 ]

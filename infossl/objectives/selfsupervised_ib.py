@@ -37,6 +37,7 @@ from infossl.framework import (
     encoder,
     entropy,
     mi,
+    value_at,
 )
 from infossl.nn.stochastic import DiagonalGaussian
 from infossl.objectives._base import ObjectiveLoss, get_objective, register_objective
@@ -49,11 +50,12 @@ from infossl.objectives._likelihood import (
     reconstruction_loss,
 )
 from infossl.objectives.bottleneck import gaussian_rate, rate_term
+from infossl.objectives.contrastive import infonce_value
 from infossl.objectives.entropy import ENTROPY_ESTIMATORS, get_entropy_estimator
 
 #: Lower bounds on I(Z1;Z2) available to MIB: name → (function of the score matrix, kind).
 MI_BOUNDS: dict[str, tuple[Any, str]] = {
-    "infonce": (bounds.infonce, "lower"),
+    "infonce": (infonce_value, "lower"),
     "js_nwj": (bounds.js_nwj, "lower"),
     "nwj": (bounds.nwj, "lower"),
 }
@@ -138,10 +140,8 @@ class MIBLoss(ObjectiveLoss):
         fn, _ = MI_BOUNDS[self.mi_bound]
         values = {
             "mi": fn(scores),
-            "superfluous_1": bounds.gaussian_kl_upper_bound(e1.mean, e1.log_var, e2.mean,
-                                                            e2.log_var),
-            "superfluous_2": bounds.gaussian_kl_upper_bound(e2.mean, e2.log_var, e1.mean,
-                                                            e1.log_var),
+            "superfluous_1": e1.kl(e2).mean(),
+            "superfluous_2": e2.kl(e1).mean(),
         }
         return self.output(values)
 
@@ -199,9 +199,8 @@ class CEBLoss(ObjectiveLoss):
             e = check_gaussian(e, f"forward_encoding[{i}]", need_sample=True, min_batch=2)
             b = check_gaussian(b, f"backward_encoding[{i}]", min_batch=2)
             check_same_shapes([e.mean, b.mean], ["forward_encoding.mean", "backward_encoding.mean"])
-            residual = residual + bounds.gaussian_kl_upper_bound(e.mean, e.log_var, b.mean,
-                                                                 b.log_var)
-            shared = shared + bounds.infonce(gaussian_log_density_matrix(e.sample, b.mean, b.std))
+            residual = residual + e.kl(b).mean()
+            shared = shared + infonce_value(gaussian_log_density_matrix(e.sample, b.mean, b.std))
         return self.output({"residual": residual / len(fwd), "mi": shared / len(fwd)})
 
 
@@ -274,8 +273,8 @@ class TsaiCompositeLoss(ObjectiveLoss):
         values: dict[str, Tensor] = {}
         constant = 0.0
         if self.lambda_cl:
-            values["contrastive"] = bounds.infonce(cosine_scores(z, z_other, self.temperature))
-            constant = self.lambda_cl * bounds.infonce_ceiling(z.shape[0])
+            values["contrastive"] = infonce_value(cosine_scores(z, z_other, self.temperature))
+            constant = self.lambda_cl * math.log(z.shape[0])
         if self.lambda_fp:
             if reconstruction is None or target is None:
                 raise ValueError("lambda_fp > 0 needs reconstruction and target")
@@ -332,10 +331,10 @@ class DuboisLoss(ObjectiveLoss):
         if prior is not None:
             check_gaussian(prior, "prior")
         values = {"rate": gaussian_rate(e, prior),
-                  "invariance": bounds.infonce(cosine_scores(e.sample, z_other,
-                                                             self.temperature))}
-        beta = self.objective.multipliers["β"](self.step)
-        return self.output(values, constant=beta * bounds.infonce_ceiling(z_other.shape[0]))
+                  "invariance": infonce_value(cosine_scores(e.sample, z_other,
+                                                            self.temperature))}
+        beta = value_at(self.objective.multipliers["β"], self.step)
+        return self.output(values, constant=beta * math.log(z_other.shape[0]))
 
 
 # ================================================================================= Eq. 7
