@@ -6,6 +6,7 @@ names the offending argument and says what was wrong. Nothing here returns NaN s
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -106,11 +107,15 @@ def check_float(
     low_open: bool = False,
     high_open: bool = False,
 ) -> float:
-    """Check ``value`` is a finite real number within the given (open or closed) limits."""
+    """Check ``value`` is a finite real number within the given (open or closed) limits.
+
+    Pure Python (``math.isfinite``, no numpy), so objectives can call it inside
+    ``torch.compile`` without a graph break.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if low is not None and (value < low or (low_open and value == low)):
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")

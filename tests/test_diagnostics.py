@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from infossl.analysis.diagnostics import (
     QUANTITIES,
@@ -236,12 +235,7 @@ DIAG = ["diagnostics.enabled=true", "diagnostics.every_epochs=1", "diagnostics.b
         "diagnostics.max_overhead=null"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _run(out: Path, extra: list[str], **kwargs):

@@ -25,13 +25,7 @@ from infossl.analysis.monitor import (
 )
 from infossl.objectives import VICRegLoss
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _data(n: int = 96, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -104,7 +98,14 @@ def test_training_with_the_monitor_is_bit_identical(tmp_path):
         assert r["n"] == 32 and r["dim"] == 8 and r["representation"] == "model output"
         assert r["estimates"]["I(Z1;Z2):infonce"]["ceiling"] == pytest.approx(math.log(32))
         assert 0.0 <= r["metrics"]["probe_accuracy"] <= 1.0
-    assert list((tmp_path / "run" / "tb").iterdir()), "no TensorBoard events"
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(tmp_path / "run" / "tb"))
+    events.Reload()
+    tags = events.Tags()["scalars"]
+    assert "info/I(Z1;Z2):infonce[lower]" in tags and "info/metrics/rankme" in tags
+    assert [e.step for e in events.Scalars("info/H(Z):gaussian-ridge[upper]")] == [0, 3, 6, 9]
+    assert any(t.startswith("terms/invariance/H(") for t in tags)  # the loss terms, labelled
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["steps"] == 9 and summary["diagnostics_rows"] == 4
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 from typer.testing import CliRunner
 
 from infossl.cli.main import app
@@ -15,12 +14,7 @@ SMALL = ["data.limit=512", "model.backbone=mlp", "model.backbone_options={hidden
          "log.progress=false", "log.tensorboard=false"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _json(text: str) -> dict:

@@ -24,12 +24,7 @@ EXPECTED_QUANTITY = {"simclr": "I(Z1;Z2)", "moco": "I(Z1;Z2)", "byol": "H(Z2|Z1)
                      "dino": "H(C2|Z1)", "swav": "H(C2|Z1)", "ceb": "I(X1;Z1|X2)"}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize("method", method_names())

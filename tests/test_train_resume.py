@@ -35,13 +35,7 @@ MOCO_LARS = ["method=moco", "objective.queue_size=128", "optim.name=lars",
              "optim.warmup_epochs=1"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: fast and reproducible on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class _Kill(Exception):

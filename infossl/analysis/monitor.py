@@ -113,40 +113,34 @@ class OverheadBudget:
 
 # ----------------------------------------------------------------------------- random state
 @contextlib.contextmanager
+def _preserved_host_random_state() -> Iterator[None]:
+    """Restore ``random``'s and numpy's global states after the block (file writers and
+    libraries may draw from them)."""
+    py_state = random.getstate()
+    np_state = np.random.get_state()  # noqa: NPY002 (the global state user code draws from)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)  # noqa: NPY002
+
+
+@contextlib.contextmanager
 def isolated_random_state(seed: int, device: Any = None) -> Iterator[None]:
     """Run a block with torch (CPU, and ``device``'s CUDA generator), numpy and ``random``
     seeded with ``seed``; every global random state is restored afterwards."""
     import torch
 
-    py_state = random.getstate()
-    np_state = np.random.get_state()  # noqa: NPY002 (the global state user code draws from)
     cuda = device is not None and torch.device(device).type == "cuda"
     devices = [torch.device(device).index or 0] if cuda else []
-    with torch.random.fork_rng(devices=devices):
+    with _preserved_host_random_state(), torch.random.fork_rng(devices=devices):
         torch.random.default_generator.manual_seed(seed)
         if cuda:
             with torch.cuda.device(devices[0]):
                 torch.cuda.manual_seed(seed)
         random.seed(seed)
         np.random.seed(seed % 2**32)  # noqa: NPY002
-        try:
-            yield
-        finally:
-            random.setstate(py_state)
-            np.random.set_state(np_state)  # noqa: NPY002
-
-
-@contextlib.contextmanager
-def _preserved_host_random_state() -> Iterator[None]:
-    """Restore ``random``'s and numpy's global states after the block (file writers and
-    libraries may draw from them)."""
-    py_state = random.getstate()
-    np_state = np.random.get_state()  # noqa: NPY002
-    try:
         yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)  # noqa: NPY002
 
 
 @contextlib.contextmanager
@@ -258,7 +252,8 @@ class InformationMonitor:
         batch_size: rows in the evaluation batch (and in the held-out batch).
         every: with :meth:`step`, compute on every ``every``-th call (others return None).
         max_overhead: the time-budget rule (None: strictly every ``every`` calls).
-        reserve_final: keep one pass in reserve for a final ``force=True`` call.
+        reserve_final: keep one pass in reserve for a final ``force=True`` call (so that the
+            whole run, the forced last pass included, stays within ``max_overhead``).
         seed: draws the batch and the views, once.
         quantities, temperature, ridge, k, n_projections, pca_dims: passed to
             :func:`~infossl.analysis.diagnostics.information_diagnostics`.
@@ -286,7 +281,7 @@ class InformationMonitor:
         batch_size: int = 512,
         every: int = 1,
         max_overhead: float | None = 0.1,
-        reserve_final: bool = False,
+        reserve_final: bool = True,
         seed: int = 0,
         quantities: Sequence[str] = QUANTITIES,
         temperature: float = 0.1,
@@ -398,7 +393,7 @@ class InformationMonitor:
                 self._train_seconds_at_open = train_seconds
             trained = train_seconds - self._train_seconds_at_open
         else:
-            trained = call_start - self._clock - self._own_seconds
+            trained = 0.0 if first else call_start - self._clock - self._own_seconds
         epoch = self._calls if epoch is None else check_int(epoch, "epoch", low=0)
         step = self._loss_step if step is None else check_int(step, "step", low=0)
         due = force or first or self._deferred or self._calls % self.every == 0
@@ -414,6 +409,9 @@ class InformationMonitor:
         self.budget.record(seconds, counted=not first)
         self._deferred = False
         self._own_seconds += seconds
+        if first and train_seconds is None:  # training time counts from the first pass on
+            self._clock = time.perf_counter() - self._own_seconds
+            self._last_wall_train = 0.0
         return result
 
     __call__ = step

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-from infossl._checks import check_int
-from infossl.framework._validate import check_real
+from infossl._checks import check_float, check_int
 from infossl.framework.output import LossOutput, TermValue, compute_dtype
 from infossl.framework.schedules import Constant, Schedule, as_schedule, value_at
 from infossl.framework.terms import InfoTerm
@@ -46,7 +45,7 @@ class WeightedTerm:
             raise ValueError(f"term name must be a non-empty string, got {self.name!r}")
         if not isinstance(self.term, InfoTerm):
             raise TypeError(f"term must be an InfoTerm, got {type(self.term).__name__}")
-        object.__setattr__(self, "coefficient", check_real(self.coefficient, "coefficient"))
+        object.__setattr__(self, "coefficient", check_float(self.coefficient, "coefficient"))
         m = self.multiplier
         if m is not None and (not isinstance(m, str) or not m):
             raise ValueError(f"multiplier must be a non-empty name or None, got {m!r}")
@@ -169,7 +168,7 @@ class Objective:
             loss = part if loss is None else loss + part
             terms[t.name] = TermValue(value, t.term, w)
         assert loss is not None
-        constant = check_real(constant, "constant")
+        constant = check_float(constant, "constant")
         if constant:
             loss = loss + constant
         return LossOutput(loss, terms, constant, dict(diagnostics or {}))

@@ -11,8 +11,7 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from infossl._checks import check_int
-from infossl.framework._validate import check_real
+from infossl._checks import check_float, check_int
 
 
 class Schedule(ABC):
@@ -42,7 +41,7 @@ class Constant(Schedule):
     value: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "value", check_real(self.value, "value"))
+        object.__setattr__(self, "value", check_float(self.value, "value"))
 
     def __call__(self, step: int) -> float:
         check_int(step, "step", low=0)
@@ -61,8 +60,8 @@ class LinearWarmup(Schedule):
     start: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "value", check_real(self.value, "value"))
-        object.__setattr__(self, "start", check_real(self.start, "start"))
+        object.__setattr__(self, "value", check_float(self.value, "value"))
+        object.__setattr__(self, "start", check_float(self.start, "start"))
         object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
 
     def __call__(self, step: int) -> float:
@@ -83,8 +82,8 @@ class LinearAnneal(Schedule):
     delay: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_real(self.start, "start"))
-        object.__setattr__(self, "end", check_real(self.end, "end"))
+        object.__setattr__(self, "start", check_float(self.start, "start"))
+        object.__setattr__(self, "end", check_float(self.end, "end"))
         object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
         object.__setattr__(self, "delay", check_int(self.delay, "delay", low=0))
 
@@ -113,8 +112,8 @@ class CosineAnneal(Schedule):
     delay: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_real(self.start, "start"))
-        object.__setattr__(self, "end", check_real(self.end, "end"))
+        object.__setattr__(self, "start", check_float(self.start, "start"))
+        object.__setattr__(self, "end", check_float(self.end, "end"))
         object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
         object.__setattr__(self, "delay", check_int(self.delay, "delay", low=0))
 
@@ -143,8 +142,8 @@ class ExponentialAnneal(Schedule):
     delay: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_real(self.start, "start", low=0, low_open=True))
-        object.__setattr__(self, "end", check_real(self.end, "end", low=0, low_open=True))
+        object.__setattr__(self, "start", check_float(self.start, "start", low=0, low_open=True))
+        object.__setattr__(self, "end", check_float(self.end, "end", low=0, low_open=True))
         object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
         object.__setattr__(self, "delay", check_int(self.delay, "delay", low=0))
 
@@ -175,4 +174,4 @@ def as_schedule(value: float | Schedule, name: str) -> Schedule:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number or a Schedule, got {type(value).__name__}")
-    return Constant(check_real(value, name))
+    return Constant(check_float(value, name))

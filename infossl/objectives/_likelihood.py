@@ -16,8 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from infossl._checks import check_choice
-from infossl.framework._validate import check_real
+from infossl._checks import check_choice, check_float
 from infossl.objectives._inputs import require, upcast
 
 LIKELIHOODS: tuple[str, ...] = ("mse", "gaussian", "bernoulli")
@@ -69,7 +68,7 @@ def reconstruction_loss(reconstruction: Tensor, target: Tensor, likelihood: str 
     if likelihood == "bernoulli":
         nll = F.binary_cross_entropy_with_logits(x_hat, x, reduction="none").sum(dim=1)
         return nll.mean()
-    sigma = check_real(sigma, "sigma", low=0.0, low_open=True)  # numpy-free: compiles
+    sigma = check_float(sigma, "sigma", low=0.0, low_open=True)  # numpy-free: compiles
     d = x.shape[1]
     sq = (x - x_hat).square().sum(dim=1)
     return (sq / (2.0 * sigma**2)).mean() + 0.5 * d * math.log(2.0 * math.pi * sigma**2)

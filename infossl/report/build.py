@@ -68,6 +68,8 @@ def _summary_section(run: RunRecords, unit: str) -> str:
             ("batch size", train.get("batch_size")), ("steps", s.get("steps")),
             ("stopped", s.get("stopped")), ("training time", _fmt_seconds(s.get("train_seconds"))),
             ("precision", (s.get("precision") or {}).get("dtype"))]
+    rows = [(k, v) for k, v in rows if v not in (None, "")]
+    rows = [(k, v.replace(" / ?", "")) if isinstance(v, str) else (k, v) for k, v in rows]
     out = table_html(["setting", "value"], rows)
     final = []
     names = {"linear_acc": "offline linear probe accuracy (validation)",
@@ -136,12 +138,13 @@ def _estimates_section(run: RunRecords, unit: str) -> str:
                        "n", "notes"], rows)
     if last.get("errors"):
         out += table_html(["quantity not computed", "reason"], list(last["errors"].items()))
-    overheads = [r["time"]["overhead"] for r in run.diagnostics
-                 if r.get("time", {}).get("overhead") is not None]
-    if overheads:
-        mean = sum(overheads) / len(overheads)
-        out += (f"<p class=\"sub\">Diagnostics cost: {mean:.1%} of the training time between "
-                f"two diagnostics on average (wall clock).</p>")
+    timed = [r["time"] for r in run.diagnostics[1:] if r.get("time")]
+    trained = sum(float(t.get("train_seconds") or 0.0) for t in timed)
+    if timed and trained > 0:
+        spent = sum(float(t.get("seconds") or 0.0) for t in timed)
+        out += (f"<p class=\"sub\">Diagnostics cost: {spent:.1f} s after the first pass, "
+                f"{spent / trained:.1%} of the {trained:.1f} s of training between them "
+                "(wall clock).</p>")
     return out
 
 
