@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint docs clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,11 +21,15 @@ demo: $(STAMP)
 	$(BIN)/infossl demo
 
 test: $(STAMP)
-	$(BIN)/ruff check infossl tests benchmarks
+	$(BIN)/ruff check infossl tests benchmarks examples
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check infossl tests benchmarks
+	$(BIN)/ruff check infossl tests benchmarks examples
+
+# The API reference, from the docstrings; warnings are errors. Open docs/_build/html/index.html.
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -b html -q docs/api docs/_build/html
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache docs/_build

@@ -107,8 +107,15 @@ def _same_value(a: Any, b: Any) -> bool:
 
 
 def test_every_registered_method_is_covered():
-    registered = {(m.quantity, m.name) for m in list_methods(include_torch=True)}
+    registered = {(m.quantity, m.name) for m in list_methods(include_torch=True)
+                  if _is_infossl(m)}  # other test modules register toy estimators
     assert registered == set(CUSTOM)
+
+
+def _is_infossl(info) -> bool:
+    from infossl.estimators import get_estimator_class
+
+    return get_estimator_class(info.quantity, info.name).__module__.startswith("infossl.")
 
 
 @pytest.mark.parametrize("variant", ["default", "custom"])

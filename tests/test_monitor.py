@@ -251,7 +251,9 @@ def test_presets_items_features_and_bf16(tmp_path):
     ({"views": augment, "autocast": "bf16"}, TypeError, "autocast"),
     ({"views": augment, "features": 1.5}, TypeError, "features"),
     ({"views": augment, "inputs": 3}, TypeError, "inputs"),
-    ({"views": augment, "inputs": [1, 2, 3]}, TypeError, "clean"),
+    ({"views": augment, "inputs": list(range(10))}, TypeError, "clean"),
+    ({"views": augment, "inputs": torch.zeros(5, 3)}, ValueError, "at least 8"),
+    ({"views": augment, "labels": np.eye(3)[np.arange(96) % 3]}, ValueError, "one-hot"),
     ({"views": "digits"}, ValueError, "images"),
 ])
 def test_bad_arguments(tmp_path, kwargs, error, match):
@@ -278,12 +280,58 @@ def test_bad_models_and_losses(tmp_path):
         monitor.log_loss("0.5")
     with pytest.raises(ValueError, match="scalar"):
         monitor.log_loss(torch.ones(3))
-    with pytest.raises(ValueError, match="not finite"):
-        monitor.log_loss(float("nan"))
+    with pytest.warns(RuntimeWarning, match="not finite"):
+        monitor.log_loss(float("nan"))  # a logging call never stops training
     monitor.log_loss(torch.tensor(0.25), lr=0.1)
+    monitor.log_loss(np.float32(0.5))
+    with pytest.raises(ValueError, match="features="):
+        InformationMonitor(tmp_path / "f", x, y, views=augment, features="nope",
+                           batch_size=16, tensorboard=False).step(Net())
     monitor.close()
     with pytest.raises(ValueError, match="closed"):
         monitor.step(Net())
+    with pytest.raises(ValueError, match="closed"):
+        monitor.log_loss(0.1)
+    losses = [r["loss"] for r in __import__("infossl.train.logger", fromlist=["x"]).read_jsonl(
+        tmp_path / "metrics.jsonl") if r.get("kind") == "train"]
+    assert losses[0] == "nan" and losses[1:] == [0.25, 0.5]
+
+
+def test_collapsed_and_diverged_models_are_recorded_not_lost(tmp_path):
+    from infossl.report import build_report
+
+    x, y = _data()
+    dead = nn.Sequential(nn.Linear(12, 8), nn.ReLU())
+    with torch.no_grad():
+        dead[0].bias -= 100.0  # every feature is 0 (collapse to a point)
+    monitor = InformationMonitor(tmp_path / "dead", x, y, views=augment, batch_size=32,
+                                 tensorboard=False)
+    with pytest.warns(RuntimeWarning, match="not computed"):
+        result = monitor.step(dead)
+    assert result is not None and result.errors  # returned, with the reasons
+    monitor.close()
+    build_report(tmp_path / "dead")
+    nan_model = InformationMonitor(tmp_path / "nan", x, y, views=augment, batch_size=32,
+                                   tensorboard=False)
+    with pytest.warns(RuntimeWarning, match="not computed"):
+        result = nan_model.step(lambda b: torch.full((len(b), 4), float("nan")))
+    assert "all" in result.errors and not result.estimates
+    nan_model.close()
+    text = build_report(tmp_path / "nan").read_text()
+    assert "scale divisor s = not computed" in text and "quantity not computed" in text
+
+
+def test_input_warnings(tmp_path):
+    from infossl.data.digits import load_digits
+
+    data = load_digits("train")
+    with pytest.warns(UserWarning, match="clean="):
+        InformationMonitor(tmp_path / "u8", data.inputs, views=lambda b: b.float() / 255.0,
+                           tensorboard=False)
+    x, y = _data()
+    with pytest.warns(UserWarning, match="n = 48"):
+        InformationMonitor(tmp_path / "small", x, y, views=augment, batch_size=64,
+                           tensorboard=False)
 
 
 def test_top_level_name_is_lazy():

@@ -412,7 +412,8 @@ def information_diagnostics(
     embeddings (default ``z1``); ``labels``: their labels (label quantities are skipped when
     None); ``holdout``/``holdout_labels``: a disjoint labelled batch for the probe (without it
     the probe quantity is skipped). A quantity that fails (e.g. a kNN estimator on duplicated
-    points) is reported in ``errors`` instead of stopping the others.
+    points, or a cosine quantity on rows of zero norm) is reported in ``errors`` instead of
+    stopping the others; so are the label-free metrics and the spectrum.
 
     ``blas_threads``: the numpy BLAS/LAPACK thread count *during this call* (restored after;
     None leaves it alone). The matrices are at most n × n; one thread is as fast on an idle
@@ -497,11 +498,18 @@ def information_diagnostics(
             errors[key] = str(err)
         seconds[key] = time.perf_counter() - start
     start = time.perf_counter()
-    metrics.update(_label_free_metrics(cleann, z1n, z2n))
+    try:
+        metrics.update(_label_free_metrics(cleann, z1n, z2n))
+    except (ValueError, np.linalg.LinAlgError) as err:  # e.g. rows of zero norm
+        errors["metrics"] = str(err)
     seconds["metrics"] = time.perf_counter() - start
-    spectrum = covariance_eigenvalues(_unit_rows(cleann, "clean"))[:SPECTRUM_KEEP]
-    return DiagnosticsResult(estimates, metrics, [float(v) for v in spectrum], errors, s,
-                             seconds)
+    spectrum: list[float] = []
+    try:
+        lam = covariance_eigenvalues(_unit_rows(cleann, "clean"))[:SPECTRUM_KEEP]
+        spectrum = [float(v) for v in lam]
+    except (ValueError, np.linalg.LinAlgError) as err:
+        errors["spectrum"] = str(err)
+    return DiagnosticsResult(estimates, metrics, spectrum, errors, s, seconds)
 
 
 def _relabel(est: Estimate, quantity: str) -> Estimate:

@@ -31,6 +31,7 @@ import json
 import math
 import random
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -324,6 +325,7 @@ class InformationMonitor:
         self._deferred = False
         self._loss_step = 0
         self._own_seconds = 0.0
+        self._first_seconds = 0.0
         self._clock = time.perf_counter()
         self._train_seconds_at_open: float | None = None
         self._last_train_seconds: float | None = None
@@ -349,6 +351,14 @@ class InformationMonitor:
             self._owns_logger = False
         self.logger = logger
         self.name, self.method = name, method
+        pool = len(self._inputs)
+        wanted = 2 * self.batch_size if self._labels is not None else self.batch_size
+        if self._owns_logger and pool < wanted:
+            got = pool // 2 if self._labels is not None else pool
+            warnings.warn(f"the evaluation pool has {pool} rows, fewer than the {wanted} that "
+                          f"batch_size={self.batch_size} needs"
+                          + (" with a held-out batch" if self._labels is not None else "")
+                          + f": the diagnostics use n = {got}", UserWarning, stacklevel=2)
         if not isinstance(representation, str):
             raise TypeError(f"representation must be a string, got {representation!r}")
         self.representation = representation
@@ -375,6 +385,10 @@ class InformationMonitor:
              force: bool = False, train_seconds: float | None = None
              ) -> DiagnosticsResult | None:
         """Diagnostics of ``model`` now, if due (see the class docstring); else None.
+
+        A pass that ran always returns its result: quantities that could not be computed
+        (e.g. non-finite or collapsed features) are in ``result.errors`` and a
+        ``RuntimeWarning`` names them.
 
         ``model``: any callable mapping a batch to features (an ``nn.Module`` is run in eval
         mode on its own device and dtype, its flags restored). ``epoch``/``step`` label the
@@ -409,6 +423,8 @@ class InformationMonitor:
         self.budget.record(seconds, counted=not first)
         self._deferred = False
         self._own_seconds += seconds
+        if first:
+            self._first_seconds = seconds
         if first and train_seconds is None:  # training time counts from the first pass on
             self._clock = time.perf_counter() - self._own_seconds
             self._last_wall_train = 0.0
@@ -428,6 +444,8 @@ class InformationMonitor:
         start = time.perf_counter()
         from infossl.framework import LossOutput
 
+        if self._closed:
+            raise ValueError("the monitor is closed")
         self._loss_step = self._loss_step + 1 if step is None else check_int(step, "step",
                                                                                 low=0)
         if epoch is not None:
@@ -441,7 +459,8 @@ class InformationMonitor:
         self.logger.write_header(out)
         value = float(out.loss.detach())
         if not math.isfinite(value):
-            raise ValueError(f"loss is not finite ({value}) at step {self._loss_step}")
+            warnings.warn(f"the logged loss is not finite ({value}) at step {self._loss_step}",
+                          RuntimeWarning, stacklevel=3)
         record: dict[str, Any] = {
             "kind": "train", "step": self._loss_step, "epoch": self._last_epoch, "loss": value,
             "terms": {n: float(tv.value) for n, tv in out.terms.items()},
@@ -453,7 +472,12 @@ class InformationMonitor:
         self.logger.log(record)
 
     def close(self) -> None:
-        """Write ``summary.json`` and close the files (idempotent)."""
+        """Write ``summary.json`` and close the files (idempotent).
+
+        ``summary.json`` holds ``monitor_seconds`` (everything the monitor spent) and
+        ``monitor_overhead``: its time after the first pass (passes and :meth:`log_loss`)
+        over the training time, the quantity the budget keeps under ``max_overhead``.
+        """
         if self._closed:
             return
         self._closed = True
@@ -472,8 +496,8 @@ class InformationMonitor:
                        "epochs_completed": rows[-1]["epoch"] if rows else 0,
                        "wall_seconds": wall, "train_seconds": wall - self._own_seconds,
                        "monitor_seconds": self._own_seconds,
-                       "monitor_overhead": self._own_seconds / max(wall - self._own_seconds,
-                                                                   1e-9),
+                       "monitor_overhead": (self._own_seconds - self._first_seconds)
+                       / max(wall - self._own_seconds, 1e-9),
                        "diagnostics_rows": len(rows)}
             write_json_atomic(self.run_dir / "summary.json", summary)
             self.logger.close()
@@ -549,7 +573,7 @@ class InformationMonitor:
         return torch.cat(parts).double().cpu().numpy()
 
     def _pass(self, model: Any, epoch: int, step: int, trained: float,
-              train_seconds: float | None) -> DiagnosticsResult | None:
+              train_seconds: float | None) -> DiagnosticsResult:
         start = time.perf_counter()
         if self._model_name is None:
             self._model_name = type(model).__name__
@@ -559,7 +583,6 @@ class InformationMonitor:
         row: dict[str, Any] = {"epoch": epoch, "step": step,
                                "representation": self.representation,
                                "n": int(emb["z1"].shape[0]), "dim": int(emb["z1"].shape[1])}
-        result: DiagnosticsResult | None = None
         parts: dict[str, float] = {}
         try:
             result = information_diagnostics(
@@ -570,8 +593,14 @@ class InformationMonitor:
             row.update(result.to_dict())
             parts = result.seconds
         except (ValueError, np.linalg.LinAlgError) as err:  # e.g. non-finite embeddings
+            result = DiagnosticsResult({}, {}, [], {"all": str(err)}, float("nan"))
             row.update({"estimates": {}, "metrics": {}, "spectrum": [],
                         "errors": {"all": str(err)}, "scale": None})
+        if result.errors:
+            warnings.warn(f"information diagnostics at epoch {epoch}, step {step}: "
+                          f"{len(result.errors)} not computed: "
+                          + "; ".join(f"{k}: {v}" for k, v in result.errors.items()),
+                          RuntimeWarning, stacklevel=3)
         seconds = time.perf_counter() - start
         if train_seconds is not None:
             since = train_seconds - (self._last_train_seconds
@@ -604,16 +633,23 @@ def _check_inputs(inputs: Any, labels: Any) -> tuple[Any, np.ndarray | None]:
     else:
         raise TypeError("inputs must be a tensor, an array or a list of items, got "
                         f"{type(inputs).__name__}")
+    if n < 8:
+        raise ValueError(f"inputs has {n} rows; the diagnostics need at least 8 (and a few "
+                         "hundred for estimates worth reading)")
     if labels is None:
         return inputs, None
     from infossl._checks import as_labels
 
     raw = labels.detach().cpu().numpy() if torch.is_tensor(labels) else np.asarray(labels)
-    codes = as_labels(raw.reshape(-1) if raw.ndim == 2 and raw.shape[1] == 1 else raw,
-                      "labels")
+    if raw.ndim == 2 and raw.shape[1] == 1:
+        raw = raw.reshape(-1)
+    if raw.ndim != 1:
+        raise ValueError(f"labels must be (N,) class indices, got shape {raw.shape} (for "
+                         "one-hot labels pass labels.argmax(1))")
+    codes = as_labels(raw, "labels")
     if len(codes) != n:
         raise ValueError(f"labels has {len(codes)} entries, inputs has {n} rows")
-    return inputs, raw.reshape(-1)
+    return inputs, raw
 
 
 def _check_autocast(value: Any) -> Any:
@@ -638,8 +674,16 @@ def _check_features(value: Any) -> Any:
 def _read_features(out: Any, how: Any) -> Any:
     import torch
 
-    if how is not None:
-        out = how(out) if callable(how) else out[how]
+    if how is not None and callable(how):
+        out = how(out)
+    elif how is not None:
+        found = (how in out if isinstance(how, str) and isinstance(out, Mapping) else
+                 isinstance(how, int) and isinstance(out, (tuple, list))
+                 and -len(out) <= how < len(out))
+        if not found:
+            raise ValueError(f"features={how!r} does not select anything from the model's "
+                             f"{type(out).__name__} output")
+        out = out[how]
     if not torch.is_tensor(out):
         raise TypeError(f"the model returned {type(out).__name__}, not a tensor: pass "
                         "features= (an index, a key or a callable) to pick the (n, d) "
@@ -669,6 +713,8 @@ def _scalar_output(loss: Any) -> Any:
 
     from infossl.framework import LossOutput
 
+    if isinstance(loss, np.generic) and np.issubdtype(type(loss), np.number):
+        loss = loss.item()
     if isinstance(loss, bool) or not (torch.is_tensor(loss) or isinstance(loss, (int, float))):
         raise TypeError(f"loss must be a LossOutput, a scalar tensor or a number, got "
                         f"{type(loss).__name__}")
@@ -726,6 +772,11 @@ def _resolve_views(views: Any, clean: Any, options: Mapping[str, Any] | None, in
         if per_item:
             raise TypeError("inputs is a list of items: pass clean=, the un-augmented "
                             "transform of one item to a tensor")
+        if inputs.dtype in (np.uint8, _uint8()):
+            warnings.warn("inputs are uint8 and clean= is not given: the clean and held-out "
+                          "batches reach the model as raw 0-255 floats, unlike your views; "
+                          "pass clean=, your un-augmented transform (e.g. normalisation)",
+                          UserWarning, stacklevel=3)
         clean = _identity_float
     if per_item:
         def item_views(batch: Any) -> tuple[Any, Any]:

@@ -87,13 +87,21 @@ def _tie_notes(arrays: dict[str, np.ndarray], jittered: bool, alternative: str) 
     return notes
 
 
-def _dimension_notes(joint_dim: int) -> list[str]:
-    if joint_dim > HIGH_DIM_NOTE:
+def _dimension_notes(joint_dim: int, quantity: str = "mi") -> list[str]:
+    """The high-dimension warning: kNN MI is biased down; kNN entropy is biased too, upwards
+    for anisotropic or low-rank data (the neighbour balls measure volume the data lack)."""
+    if joint_dim <= HIGH_DIM_NOTE:
+        return []
+    if quantity == "entropy":
         return [
-            f"joint dimension {joint_dim}: kNN estimators are strongly biased downwards in high "
-            "dimension (distances concentrate); compare with a neural or Gaussian estimate"
+            f"dimension {joint_dim}: the kNN entropy is strongly biased in high dimension, "
+            "upwards for anisotropic or low-rank data (it can exceed the Gaussian upper bound "
+            "at the same covariance); read it as a trend"
         ]
-    return []
+    return [
+        f"joint dimension {joint_dim}: kNN estimators are strongly biased downwards in high "
+        "dimension (distances concentrate); compare with a neural or Gaussian estimate"
+    ]
 
 
 def _prepare(
@@ -332,7 +340,7 @@ class KozachenkoLeonenko(EntropyEstimator):
         check_k(self.k, n)
         check_not_constant(x, "x")
         notes = _tie_notes({"x": x}, self.jitter > 0, "a discrete (plug-in) entropy")
-        notes += _dimension_notes(d)
+        notes += _dimension_notes(d, "entropy")
         (xs,) = _prepare([x], False, self.jitter, check_seed(self.seed))
         r = knn_counts(
             [xs], self.k, metric=self.metric, algorithm=self.algorithm, workers=self.workers

@@ -14,8 +14,10 @@ rows, same ≤ ``max_overhead`` time budget): a pass at the start of training (e
 ``every_n_epochs`` epochs when the budget allows, and always one after the last epoch. The loss
 is logged every ``log_every_n_steps`` steps from what ``training_step`` returns: a tensor, or a
 dict with ``"loss"`` and, optionally, an infossl ``LossOutput`` under any key (then every
-information term is logged with its label). The diagnostics are also sent to the trainer's
-Lightning loggers as ``info/<quantity>`` metrics. Only global rank 0 computes and writes.
+information term is logged with its label; Lightning itself accepts only a tensor, a dict or
+None from ``training_step``, so return ``{"loss": out.loss, "info": out}``). The
+diagnostics are also sent to the trainer's Lightning loggers as ``info/<quantity>`` metrics.
+Only global rank 0 computes and writes.
 
 Needs ``lightning`` (or the older ``pytorch_lightning``) ≥ 2.0; tested with 2.6.6 beside
 torch 2.13.0.
@@ -112,6 +114,8 @@ class InformationCallback(pl.Callback):
         run_dir = self.run_dir or Path(trainer.default_root_dir) / "infossl"
         args = dict(self._monitor_args)
         args.setdefault("method", type(pl_module).__name__)
+        args.setdefault("representation", self.encoder if isinstance(self.encoder, str)
+                        else "model output" if self.encoder is None else "encoder(module)")
         self.monitor = InformationMonitor(run_dir, **args)
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:

@@ -48,6 +48,10 @@ _NO_LABELS = ("<p class=\"warn\">No accuracy records: the run has no labels (giv
               "monitor <code>labels=</code>, or train on labelled data).</p>")
 
 
+def _fmt_scale(s: Any) -> str:
+    return "not computed" if s is None else f"{float(s):.4g}"
+
+
 def _fmt_seconds(s: Any) -> str:
     return "" if s is None else f"{float(s):.1f} s"
 
@@ -133,7 +137,7 @@ def _estimates_section(run: RunRecords, unit: str) -> str:
                      "yes" if est.get("saturated") else "", est["method"], est["n"], notes))
     out = (f"<p>Epoch {last['epoch']}, step {last['step']}, n = {last.get('n')} samples, "
            f"embedding: {html.escape(str(last.get('representation')))} "
-           f"(d = {last.get('dim')}), scale divisor s = {last.get('scale', 1.0):.4g}.</p>")
+           f"(d = {last.get('dim')}), scale divisor s = {_fmt_scale(last.get('scale'))}.</p>")
     out += table_html(["quantity", "value", "unit", "kind", "ceiling", "saturated", "method",
                        "n", "notes"], rows)
     if last.get("errors"):
@@ -185,7 +189,9 @@ def render_report(run: RunRecords, unit: str = "nats") -> str:
         "loss terms") if fig is not None else _NO_LOSS_ROWS))
     panels = (
         ("plane", figures.information_plane_figure(run, unit),
-         "Left: Ĥ(Z1|Z2) vs Ĥ(Z); right: Î(X;Z) vs Î(Z;Y), ceiling H(Y) dashed; colour: epoch."),
+         "Left: Ĥ(Z1|Z2) vs Ĥ(Z); right: Î(X;Z) vs Î(Z;Y), ceiling H(Y) dashed; colour: epoch."
+         + ("" if run.series("I(Z;Y):probe")[0].size else
+            " The right plane is empty: the run has no labels, so there is no Î(Z;Y).")),
         ("information", figures.information_curves_figure(run, unit),
          "Every diagnostic against epoch; dashed lines: estimator ceilings."),
         ("spectrum", figures.spectrum_figure(run),
@@ -204,7 +210,11 @@ def render_report(run: RunRecords, unit: str = "nats") -> str:
         else:
             parts[key] = figure_html(fig, caption, key)
     fig = figures.probe_accuracy_figure(run)
-    caption = "kNN monitor, online probe and diagnostics probe accuracy per epoch" + (
+    shown = [name for key, name in (("knn_acc", "kNN monitor"), ("probe_val_acc", "online probe"))
+             if any(key in r for r in run.evals)]
+    if run.metric_series("probe_accuracy")[0].size:
+        shown.append("diagnostics probe")
+    caption = (", ".join(shown) or "No per-epoch") + " accuracy per epoch" + (
         "; final offline linear probe dash-dotted." if "linear_acc" in run.final else ".")
     parts["accuracy"] = _NO_LABELS if fig is None else figure_html(fig, caption, "accuracy")
     parts["estimates"] = _estimates_section(run, unit)
