@@ -37,7 +37,8 @@ DEFAULT_CIFAR = ROOT.parent / "shared" / "data" / "cifar10" / "cifar10_val_jpg.z
 
 
 def _run(name: str, overrides: list[str], out: Path, *, strict: bool = True) -> dict:
-    from infossl.analysis.monitor import callbacks_from_config, read_diagnostics
+    from infossl.analysis.monitor import read_diagnostics
+    from infossl.analysis.trainer_diagnostics import callbacks_from_config
     from infossl.train.config import load_config
     from infossl.train.trainer import train
 

@@ -28,12 +28,9 @@ from infossl.analysis.diagnostics import (
     scale_normalise,
     view_conditional_entropy,
 )
-from infossl.analysis.monitor import (
-    DiagnosticsCallback,
-    OverheadBudget,
-    callbacks_from_config,
-    read_diagnostics,
-)
+from infossl.analysis.monitor import read_diagnostics
+from infossl.analysis.monitor_guards import OverheadBudget
+from infossl.analysis.trainer_diagnostics import DiagnosticsCallback, callbacks_from_config
 
 LOG_2PIE = math.log(2.0 * math.pi * math.e)
 

@@ -40,7 +40,7 @@ def test_pages_and_key_objects(html: Path) -> None:
     assert "infossl.estimate.Estimate" in _ids(html / "toplevel.html")
     monitor = _ids(html / "monitor.html")
     assert "infossl.analysis.monitor.InformationMonitor" in monitor
-    assert "infossl.analysis.monitor.DiagnosticsCallback" in monitor
+    assert "infossl.analysis.trainer_diagnostics.DiagnosticsCallback" in monitor
     assert "infossl.integrations.lightning.InformationCallback" in monitor
     assert "infossl.analysis.diagnostics.information_diagnostics" in monitor
     assert "infossl.estimators.knn.KSG1" in _ids(html / "estimators.html")

@@ -17,12 +17,9 @@ import torch
 from torch import nn
 
 import infossl
-from infossl.analysis.monitor import (
-    InformationMonitor,
-    draw_eval_batch,
-    isolated_random_state,
-    read_diagnostics,
-)
+from infossl.analysis.monitor import InformationMonitor, read_diagnostics
+from infossl.analysis.monitor_guards import isolated_random_state
+from infossl.analysis.monitor_inputs import draw_eval_batch
 from infossl.objectives import VICRegLoss
 
 pytestmark = pytest.mark.usefixtures("one_thread")

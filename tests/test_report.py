@@ -134,7 +134,7 @@ def test_report_command(tmp_path):
 def test_report_of_a_real_training_run(tmp_path):
     import torch
 
-    from infossl.analysis.monitor import callbacks_from_config
+    from infossl.analysis.trainer_diagnostics import callbacks_from_config
     from infossl.train.config import load_config
     from infossl.train.trainer import train
 

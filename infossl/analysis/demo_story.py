@@ -250,7 +250,7 @@ def run_training_story(
 def _train_all(out: Path, methods: Sequence[tuple[str, str, int]], epochs: int,
                every_epochs: int, seed: int, threads: int | None, progress: bool | None,
                section: Any, deadline: float) -> list[StoryRow]:
-    from infossl.analysis.monitor import DiagnosticsCallback
+    from infossl.analysis.trainer_diagnostics import DiagnosticsCallback
     from infossl.report import build_report
     from infossl.train.demo import run_digits_demo
 

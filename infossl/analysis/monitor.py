@@ -1,8 +1,11 @@
-"""Information diagnostics for any encoder in any training loop, and the trainer's callback.
+"""Information diagnostics for any encoder in any training loop.
 
 :class:`InformationMonitor` is the one engine behind every place diagnostics are recorded:
-``infossl train`` (through :class:`DiagnosticsCallback`), a researcher's own PyTorch loop, and
-the Lightning callback (:mod:`infossl.integrations.lightning`). On a fixed evaluation batch it
+``infossl train`` (through :class:`~infossl.analysis.trainer_diagnostics.DiagnosticsCallback`),
+a researcher's own PyTorch loop, and the Lightning callback
+(:mod:`infossl.integrations.lightning`). Its inputs are prepared by
+:mod:`~infossl.analysis.monitor_inputs`, its guards live in
+:mod:`~infossl.analysis.monitor_guards`. On a fixed evaluation batch it
 
 1. draws, once, ``batch_size`` rows of the given inputs and (with labels) a disjoint held-out
    batch of the same size for the probe;
@@ -29,28 +32,35 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import random
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from infossl._checks import check_choice, check_float, check_int
+from infossl._checks import check_float, check_int
 from infossl.analysis.diagnostics import QUANTITIES, DiagnosticsResult, information_diagnostics
+from infossl.analysis.monitor_guards import (
+    OverheadBudget,
+    frozen_modules,
+    isolated_random_state,
+    preserved_host_random_state,
+)
+from infossl.analysis.monitor_inputs import (
+    PreparedBatch,
+    check_autocast,
+    check_features,
+    check_inputs,
+    draw_eval_batch,
+    model_device_dtype,
+    read_features,
+    resolve_views,
+    take_rows,
+)
 
-__all__ = [
-    "DIAGNOSTICS_FILE",
-    "DiagnosticsCallback",
-    "InformationMonitor",
-    "OverheadBudget",
-    "callbacks_from_config",
-    "draw_eval_batch",
-    "read_diagnostics",
-]
+__all__ = ["DIAGNOSTICS_FILE", "InformationMonitor", "diagnostics_scalars", "read_diagnostics"]
 
 DIAGNOSTICS_FILE = "diagnostics.jsonl"
 #: Rows are encoded in chunks of this many inputs.
@@ -80,154 +90,6 @@ def diagnostics_scalars(row: Mapping[str, Any]) -> dict[str, float]:
     for key, value in row.get("metrics", {}).items():
         out[f"info/metrics/{key}"] = float(value)
     return out
-
-
-# ----------------------------------------------------------------------------- budget
-class OverheadBudget:
-    """The ≤ ``max_overhead`` rule: may one more pass run, given the training time so far?
-
-    The first recorded pass is free (there is no cost estimate before it); after it a pass is
-    allowed while ``spent + r · last ≤ max_overhead · trained``, with r = 2 when a final pass
-    is kept in reserve (``reserve_final``) and 1 otherwise. ``max_overhead=None`` allows every
-    pass.
-    """
-
-    def __init__(self, max_overhead: float | None, *, reserve_final: bool = False) -> None:
-        if max_overhead is not None:
-            max_overhead = check_float(max_overhead, "max_overhead", low=0.0, low_open=True)
-        self.max_overhead = max_overhead
-        self.reserve = 2.0 if reserve_final else 1.0
-        self.spent = 0.0
-        self.last: float | None = None
-
-    def allows(self, trained_seconds: float) -> bool:
-        if self.max_overhead is None or self.last is None:
-            return True
-        return self.spent + self.reserve * self.last <= self.max_overhead * trained_seconds
-
-    def record(self, seconds: float, *, counted: bool = True) -> None:
-        """Note a pass of ``seconds``; ``counted=False`` for the free first pass."""
-        self.last = float(seconds)
-        if counted:
-            self.spent += float(seconds)
-
-
-# ----------------------------------------------------------------------------- random state
-@contextlib.contextmanager
-def _preserved_host_random_state() -> Iterator[None]:
-    """Restore ``random``'s and numpy's global states after the block (file writers and
-    libraries may draw from them)."""
-    py_state = random.getstate()
-    np_state = np.random.get_state()  # noqa: NPY002 (the global state user code draws from)
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)  # noqa: NPY002
-
-
-@contextlib.contextmanager
-def isolated_random_state(seed: int, device: Any = None) -> Iterator[None]:
-    """Run a block with torch (CPU, and ``device``'s CUDA generator), numpy and ``random``
-    seeded with ``seed``; every global random state is restored afterwards."""
-    import torch
-
-    cuda = device is not None and torch.device(device).type == "cuda"
-    devices = [torch.device(device).index or 0] if cuda else []
-    with _preserved_host_random_state(), torch.random.fork_rng(devices=devices):
-        torch.random.default_generator.manual_seed(seed)
-        if cuda:
-            with torch.cuda.device(devices[0]):
-                torch.cuda.manual_seed(seed)
-        random.seed(seed)
-        np.random.seed(seed % 2**32)  # noqa: NPY002
-        yield
-
-
-@contextlib.contextmanager
-def frozen_modules(model: Any) -> Iterator[None]:
-    """Eval mode and no gradient for the block; every module's ``training`` flag is restored."""
-    import torch
-
-    is_module = isinstance(model, torch.nn.Module)
-    modules = list(model.modules()) if is_module else []
-    flags = [m.training for m in modules]
-    if is_module:
-        model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        for m, flag in zip(modules, flags, strict=True):
-            m.training = flag
-
-
-# ----------------------------------------------------------------------------- batch
-def draw_eval_batch(n: int, batch_size: int, seed: int, *, holdout: bool = True
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed (fit, held-out) row indices of a set of ``n`` rows, drawn once with ``seed``.
-
-    Each half has ``batch_size`` rows, fewer when ``n < 2 · batch_size`` (both ⌊n/2⌋); without
-    ``holdout`` the fit half takes up to ``batch_size`` of all n rows and the held-out half is
-    empty. Independent of any global random state.
-    """
-    n = check_int(n, "n", low=0)
-    batch_size = check_int(batch_size, "batch_size", low=1)
-    size = min(batch_size, n // 2) if holdout else min(batch_size, n)
-    if size < 4:
-        raise ValueError(f"the evaluation inputs have {n} rows; diagnostics need at least "
-                         f"{8 if holdout else 4}")
-    order = np.random.default_rng(seed).permutation(n)
-    fit = np.sort(order[:size])
-    hold = np.sort(order[size:2 * size]) if holdout else np.zeros(0, dtype=np.int64)
-    return fit, hold
-
-
-def _take(inputs: Any, idx: np.ndarray) -> Any:
-    import torch
-
-    if torch.is_tensor(inputs):
-        return inputs.index_select(0, torch.as_tensor(idx, dtype=torch.long,
-                                                      device=inputs.device))
-    if isinstance(inputs, np.ndarray):
-        return torch.from_numpy(np.ascontiguousarray(inputs[idx]))
-    return [inputs[int(i)] for i in idx]
-
-
-def _as_batch(items: Any, what: str) -> Any:
-    """A batch tensor from a tensor, or from a list of per-item tensors (stacked)."""
-    import torch
-
-    if torch.is_tensor(items):
-        return items
-    if isinstance(items, list) and items and all(torch.is_tensor(t) for t in items):
-        return torch.stack(items)
-    raise TypeError(f"{what} must give torch tensors, got {type(items).__name__}"
-                    + (f" of {type(items[0]).__name__}" if isinstance(items, list) and items
-                       else ""))
-
-
-def _two_views(out: Any, again: Callable[[], Any], what: str) -> tuple[Any, Any]:
-    import torch
-
-    if torch.is_tensor(out):
-        return out, again()
-    if isinstance(out, (list, tuple)) and len(out) >= 2:
-        return out[0], out[1]
-    raise TypeError(f"{what} must return a tensor (one view; it is called twice) or a "
-                    f"sequence of at least 2 views, got {type(out).__name__}")
-
-
-@dataclass
-class _Prepared:
-    """The fixed inputs of every pass (CPU tensors), made once."""
-
-    view1: Any
-    view2: Any
-    clean: Any
-    holdout: Any
-    labels: np.ndarray | None
-    holdout_labels: np.ndarray | None
 
 
 # ----------------------------------------------------------------------------- the monitor
@@ -313,13 +175,13 @@ class InformationMonitor:
         self.k = check_int(k, "k", low=1)
         self.n_projections = check_int(n_projections, "n_projections", low=1)
         self.pca_dims = check_int(pca_dims, "pca_dims", low=1)
-        self.autocast = _check_autocast(autocast)
-        self.features = _check_features(features)
+        self.autocast = check_autocast(autocast)
+        self.features = check_features(features)
         if resume_step is not None:
             resume_step = check_int(resume_step, "resume_step", low=0)
-        self._inputs, self._labels = _check_inputs(inputs, labels)
-        self._views, self._clean = _resolve_views(views, clean, view_options, self._inputs)
-        self._prepared: _Prepared | None = None
+        self._inputs, self._labels = check_inputs(inputs, labels)
+        self._views, self._clean = resolve_views(views, clean, view_options, self._inputs)
+        self._prepared: PreparedBatch | None = None
         self._on_device: dict[str, tuple[Any, ...]] = {}
         self._calls = 0
         self._deferred = False
@@ -342,7 +204,7 @@ class InformationMonitor:
         if logger is None:
             from infossl.train.logger import RunLogger
 
-            with _preserved_host_random_state():
+            with preserved_host_random_state():
                 logger = RunLogger(self.run_dir, tensorboard=tensorboard,
                                    resume_step=resume_step)
             self._owns_logger = True
@@ -416,7 +278,7 @@ class InformationMonitor:
         if not (force or first or self.budget.allows(trained)):
             self._deferred = True
             return None
-        device, _ = _model_device_dtype(model)
+        device, _ = model_device_dtype(model)
         with isolated_random_state(self.seed, device):
             result = self._pass(model, epoch, step, trained, train_seconds)
         seconds = time.perf_counter() - call_start
@@ -451,7 +313,7 @@ class InformationMonitor:
         if epoch is not None:
             self._last_epoch = check_int(epoch, "epoch", low=0)
         out = loss if isinstance(loss, LossOutput) else _scalar_output(loss)
-        with _preserved_host_random_state():
+        with preserved_host_random_state():
             self._log_train_row(out, lr)
         self._own_seconds += time.perf_counter() - start
 
@@ -481,7 +343,7 @@ class InformationMonitor:
         if self._closed:
             return
         self._closed = True
-        with _preserved_host_random_state():
+        with preserved_host_random_state():
             self._close_files()
 
     def _close_files(self) -> None:
@@ -523,26 +385,26 @@ class InformationMonitor:
                            "n_projections": self.n_projections, "pca_dims": self.pca_dims}}
         path.write_text(yaml.safe_dump(cfg, sort_keys=False))
 
-    def _prepare(self, device: Any) -> _Prepared:
+    def _prepare(self, device: Any) -> PreparedBatch:
         if self._prepared is None:
             has_labels = self._labels is not None
             fit, hold = draw_eval_batch(len(self._inputs), self.batch_size, self.seed,
                                         holdout=has_labels)
-            batch = _take(self._inputs, fit)
+            batch = take_rows(self._inputs, fit)
             v1, v2 = self._views(batch)
             clean = self._clean(batch)
-            held = self._clean(_take(self._inputs, hold)) if has_labels else None
+            held = self._clean(take_rows(self._inputs, hold)) if has_labels else None
             labels = self._labels
-            self._prepared = _Prepared(
+            self._prepared = PreparedBatch(
                 v1, v2, clean, held,
                 None if labels is None else labels[fit],
                 None if labels is None else labels[hold])
         return self._prepared
 
-    def _encode_all(self, model: Any, prepared: _Prepared) -> dict[str, np.ndarray]:
+    def _encode_all(self, model: Any, prepared: PreparedBatch) -> dict[str, np.ndarray]:
         import torch
 
-        device, dtype = _model_device_dtype(model)
+        device, dtype = model_device_dtype(model)
         key = str(device)
         if key not in self._on_device:
             self._on_device = {key: tuple(
@@ -568,7 +430,7 @@ class InformationMonitor:
             if dtype is not None and xb.is_floating_point() and xb.dtype != dtype:
                 xb = xb.to(dtype)
             with ctx():
-                z = _read_features(model(xb), self.features)
+                z = read_features(model(xb), self.features)
             parts.append(z.detach().float().reshape(z.shape[0], -1))
         return torch.cat(parts).double().cpu().numpy()
 
@@ -577,7 +439,7 @@ class InformationMonitor:
         start = time.perf_counter()
         if self._model_name is None:
             self._model_name = type(model).__name__
-        device, _ = _model_device_dtype(model)
+        device, _ = model_device_dtype(model)
         prepared = self._prepare(device)
         emb = self._encode_all(model, prepared)
         row: dict[str, Any] = {"epoch": epoch, "step": step,
@@ -620,94 +482,6 @@ class InformationMonitor:
         self.logger.scalars(diagnostics_scalars(row), int(row["step"]))
 
 
-# ----------------------------------------------------------------------------- argument checks
-def _check_inputs(inputs: Any, labels: Any) -> tuple[Any, np.ndarray | None]:
-    import torch
-
-    if isinstance(inputs, np.ndarray) or torch.is_tensor(inputs):
-        if inputs.ndim < 1:
-            raise ValueError("inputs must have a leading sample axis, got a scalar")
-        n = int(inputs.shape[0])
-    elif isinstance(inputs, Sequence) and not isinstance(inputs, (str, bytes)):
-        n = len(inputs)
-    else:
-        raise TypeError("inputs must be a tensor, an array or a list of items, got "
-                        f"{type(inputs).__name__}")
-    if n < 8:
-        raise ValueError(f"inputs has {n} rows; the diagnostics need at least 8 (and a few "
-                         "hundred for estimates worth reading)")
-    if labels is None:
-        return inputs, None
-    from infossl._checks import as_labels
-
-    raw = labels.detach().cpu().numpy() if torch.is_tensor(labels) else np.asarray(labels)
-    if raw.ndim == 2 and raw.shape[1] == 1:
-        raw = raw.reshape(-1)
-    if raw.ndim != 1:
-        raise ValueError(f"labels must be (N,) class indices, got shape {raw.shape} (for "
-                         "one-hot labels pass labels.argmax(1))")
-    codes = as_labels(raw, "labels")
-    if len(codes) != n:
-        raise ValueError(f"labels has {len(codes)} entries, inputs has {n} rows")
-    return inputs, raw
-
-
-def _check_autocast(value: Any) -> Any:
-    import torch
-
-    if value is None:
-        return None
-    if not isinstance(value, torch.dtype) or not value.is_floating_point:
-        raise TypeError(f"autocast must be a floating torch dtype or None, got {value!r}")
-    return value
-
-
-def _check_features(value: Any) -> Any:
-    if value is None or callable(value) or isinstance(value, str):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError("features must be None, an index, a key or a callable, got "
-                        f"{value!r}")
-    return value
-
-
-def _read_features(out: Any, how: Any) -> Any:
-    import torch
-
-    if how is not None and callable(how):
-        out = how(out)
-    elif how is not None:
-        found = (how in out if isinstance(how, str) and isinstance(out, Mapping) else
-                 isinstance(how, int) and isinstance(out, (tuple, list))
-                 and -len(out) <= how < len(out))
-        if not found:
-            raise ValueError(f"features={how!r} does not select anything from the model's "
-                             f"{type(out).__name__} output")
-        out = out[how]
-    if not torch.is_tensor(out):
-        raise TypeError(f"the model returned {type(out).__name__}, not a tensor: pass "
-                        "features= (an index, a key or a callable) to pick the (n, d) "
-                        "features")
-    if out.ndim < 2:
-        raise ValueError(f"the model's features must have shape (n, d), got "
-                         f"{tuple(out.shape)}")
-    return out
-
-
-def _model_device_dtype(model: Any) -> tuple[Any, Any]:
-    import torch
-
-    if isinstance(model, torch.nn.Module):
-        for t in (*model.parameters(), *model.buffers()):
-            if t.is_floating_point():
-                return t.device, t.dtype
-        for t in model.buffers():
-            return t.device, None
-    elif not callable(model):
-        raise TypeError(f"model must be a callable (an nn.Module), got {type(model).__name__}")
-    return torch.device("cpu"), None
-
-
 def _scalar_output(loss: Any) -> Any:
     import torch
 
@@ -722,188 +496,3 @@ def _scalar_output(loss: Any) -> Any:
     if value.numel() != 1:
         raise ValueError(f"loss must be a scalar, got shape {tuple(value.shape)}")
     return LossOutput(value.reshape(()).cpu(), {})
-
-
-def _resolve_views(views: Any, clean: Any, options: Mapping[str, Any] | None, inputs: Any
-                   ) -> tuple[Callable[[Any], tuple[Any, Any]], Callable[[Any], Any]]:
-    """(make two views of a batch, make the clean batch) from the user's arguments."""
-    from infossl.data.augment import MultiView
-
-    per_item = not (isinstance(inputs, np.ndarray) or _is_tensor(inputs))
-    if clean is not None and not callable(clean):
-        raise TypeError(f"clean must be a callable, got {type(clean).__name__}")
-    if isinstance(views, str) or isinstance(views, MultiView):
-        if per_item:
-            raise TypeError("infossl's presets work on image tensors (B, C, H, W); for a list "
-                            "of items pass your own views callable")
-        options = dict(options or {})
-        if isinstance(views, str):
-            from infossl.data.presets import PRESETS, build_views
-
-            check_choice(views, "views", sorted(PRESETS))
-            shape = tuple(inputs.shape)
-            if len(shape) != 4:
-                raise ValueError(f"preset views need images (N, C, H, W), got {shape}")
-            if views != "digits":
-                options.setdefault("channels", shape[1])
-                options.setdefault("size" if views != "multicrop" else "global_size",
-                                   shape[2])
-            else:
-                options.setdefault("size", shape[2])
-            multi = build_views(views, **options)
-        else:
-            multi = views
-        if clean is None:
-            from infossl.data.presets import evaluation
-
-            pipe = evaluation(options.get("mean"), options.get("std"))
-            clean = lambda x: pipe(x, 0)  # noqa: E731
-        seeds = iter(range(2**31))
-
-        def preset_views(batch: Any) -> tuple[Any, Any]:
-            out = multi(batch, next(seeds))
-            return out[0], out[1]
-
-        return preset_views, clean
-    if not callable(views):
-        raise TypeError("views must be a callable, an infossl MultiView or a preset name, got "
-                        f"{type(views).__name__}")
-    if clean is None:
-        if per_item:
-            raise TypeError("inputs is a list of items: pass clean=, the un-augmented "
-                            "transform of one item to a tensor")
-        if inputs.dtype in (np.uint8, _uint8()):
-            warnings.warn("inputs are uint8 and clean= is not given: the clean and held-out "
-                          "batches reach the model as raw 0-255 floats, unlike your views; "
-                          "pass clean=, your un-augmented transform (e.g. normalisation)",
-                          UserWarning, stacklevel=3)
-        clean = _identity_float
-    if per_item:
-        def item_views(batch: Any) -> tuple[Any, Any]:
-            pairs = [_two_views(views(item), lambda item=item: views(item), "views")
-                     for item in batch]
-            return (_as_batch([p[0] for p in pairs], "views"),
-                    _as_batch([p[1] for p in pairs], "views"))
-
-        def item_clean(batch: Any) -> Any:
-            return _as_batch([clean(item) for item in batch], "clean")
-
-        return item_views, item_clean
-
-    def batch_views(batch: Any) -> tuple[Any, Any]:
-        a, b = _two_views(views(batch), lambda: views(batch), "views")
-        return _as_batch(a, "views"), _as_batch(b, "views")
-
-    user_clean = clean
-    return batch_views, lambda batch: _as_batch(user_clean(batch), "clean")
-
-
-def _is_tensor(x: Any) -> bool:
-    import torch
-
-    return torch.is_tensor(x)
-
-
-def _identity_float(x: Any) -> Any:
-    return x.float() if x.dtype == _uint8() else x
-
-
-def _uint8() -> Any:
-    import torch
-
-    return torch.uint8
-
-
-# ----------------------------------------------------------------------------- trainer adapter
-class DiagnosticsCallback:
-    """``infossl train``'s epoch callback: an :class:`InformationMonitor` on the run's data.
-
-    Plugs into ``infossl.train.trainer.train(cfg, epoch_callbacks=[...])``: called with an
-    ``EpochInfo`` at the start of a run (``event="start"``: epoch 0, the initialisation, when
-    ``at_start``) and after each epoch (``event="end"``); it always runs after the last epoch.
-    The evaluation pool is the training set; the views are the run's augmentation, the clean
-    inputs its evaluation transform, the encoder the backbone (then the projector when
-    ``representation="projector"`` and the method has one), under the run's autocast. A due
-    pass is deferred while it, plus the reserved final pass, would make the diagnostics after
-    epoch 0 exceed ``max_overhead`` of the training-step time (:class:`OverheadBudget`); the
-    epoch-0 and last-epoch passes always run. Rows go to ``diagnostics.jsonl`` (rank 0 only),
-    scalars through the run's TensorBoard writer; on resume rows after the checkpoint's step
-    are dropped. Each row: ``epoch``, ``step``, ``representation``, ``n``, ``dim``,
-    ``estimates`` (quantity key → :meth:`Estimate.to_dict`), ``metrics``, ``spectrum``,
-    ``errors``, ``scale`` and ``time`` (the only non-reproducible field).
-    """
-
-    def __init__(self, every_epochs: int = 5, batch_size: int = 512, *, seed: int = 0,
-                 temperature: float = 0.1, representation: str = "projector",
-                 at_start: bool = True, quantities: Sequence[str] = QUANTITIES,
-                 pca_dims: int = 64, ridge: float = 1e-4, k: int = 3,
-                 n_projections: int = 8, max_overhead: float | None = 0.1) -> None:
-        self.every_epochs = check_int(every_epochs, "every_epochs", low=1)
-        self.batch_size = check_int(batch_size, "batch_size", low=8)
-        self.seed = check_int(seed, "seed", low=0)
-        self.representation = check_choice(representation, "representation",
-                                           ("projector", "backbone"))
-        if not isinstance(at_start, bool):
-            raise TypeError(f"at_start must be a bool, got {at_start!r}")
-        self.at_start = at_start
-        self.options = {"temperature": temperature, "quantities": tuple(quantities),
-                        "pca_dims": pca_dims, "ridge": ridge, "k": k,
-                        "n_projections": n_projections, "max_overhead": max_overhead}
-        OverheadBudget(max_overhead)  # validates it
-        self.monitor: InformationMonitor | None = None
-
-    @classmethod
-    def from_config(cls, section: Any) -> DiagnosticsCallback:
-        """Build from a ``diagnostics`` config section (attributes of the same names)."""
-        names = ("every_epochs", "batch_size", "seed", "temperature", "representation",
-                 "at_start", "max_overhead")
-        return cls(**{n: getattr(section, n) for n in names if hasattr(section, n)})
-
-    def __call__(self, info: Any) -> None:
-        trainer = info.trainer
-        if not trainer.env.is_main:
-            return
-        if info.event == "start":
-            self._open(trainer, info.step)
-            if info.step == 0 and self.at_start:
-                self._step(trainer, info, force=True)
-            return
-        last = info.epoch == trainer.cfg.train.epochs
-        assert self.monitor is not None
-        if last or info.epoch % self.every_epochs == 0 or self.monitor.deferred:
-            self._step(trainer, info, force=last)
-
-    def _open(self, trainer: Any, step: int) -> None:
-        data = trainer.data.train
-        labels = data.labels if getattr(data, "has_labels", False) else None
-        encoder = _trainer_encoder(trainer.method, self.representation)
-        self.monitor = InformationMonitor(
-            trainer.out, data.inputs, labels,
-            views=lambda x: trainer.views(x.to(trainer.device), self.seed),
-            clean=lambda x: trainer.eval_transform(x.to(trainer.device)),
-            batch_size=self.batch_size, seed=self.seed, reserve_final=True,
-            autocast=trainer.precision.autocast_dtype, resume_step=step if step > 0 else None,
-            logger=trainer.logger, representation=encoder[1], **self.options)
-        self.monitor.reset_clock(float(trainer.train_seconds))
-        self._encoder = encoder[0]
-
-    def _step(self, trainer: Any, info: Any, *, force: bool) -> None:
-        assert self.monitor is not None
-        self.monitor.step(self._encoder, info.epoch, info.step, force=force,
-                          train_seconds=float(trainer.train_seconds))
-
-
-def _trainer_encoder(method: Any, representation: str) -> tuple[Any, str]:
-    import torch
-
-    if representation == "projector" and getattr(method, "projector", None) is not None:
-        return torch.nn.Sequential(method.backbone, method.projector), "projector"
-    return torch.nn.Sequential(method.backbone), "backbone"
-
-
-def callbacks_from_config(cfg: Any) -> list[DiagnosticsCallback]:
-    """``[DiagnosticsCallback]`` when ``cfg.diagnostics.enabled``, else ``[]`` (a RunConfig)."""
-    section = getattr(cfg, "diagnostics", None)
-    if section is None or not section.enabled:
-        return []
-    return [DiagnosticsCallback.from_config(section)]

@@ -71,7 +71,7 @@ def train(
     from infossl.train.trainer import train as run_training
 
     try:
-        from infossl.analysis.monitor import callbacks_from_config
+        from infossl.analysis.trainer_diagnostics import callbacks_from_config
 
         result = run_training(cfg, resume=resume, epoch_callbacks=callbacks_from_config(cfg))
     except NonFiniteLossError as err:
