@@ -178,3 +178,46 @@ def check_sequence_of_int(values: Sequence[Any], name: str, *, low: int = 1) -> 
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
         raise TypeError(f"{name} must be a non-empty sequence of integers, got {values!r}")
     return [check_int(v, f"{name}[{i}]", low=low) for i, v in enumerate(values)]
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Check ``value`` is a bool (not an int or a numpy bool); return it. Pure Python."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return value
+
+
+def check_value_range(
+    value: Any, name: str = "value_range", *, optional: bool = False
+) -> tuple[float, float] | None:
+    """Check a pair ``(low, high)`` of finite reals with ``low < high``; return it as floats.
+
+    With ``optional=True``, None is accepted and returned. Pure Python.
+    """
+    if value is None and optional:
+        return None
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        what = "None or a pair" if optional else "a pair"
+        raise TypeError(f"{name} must be {what} (low, high), got {value!r}")
+    low = check_float(value[0], f"{name}[0]")
+    high = check_float(value[1], f"{name}[1]")
+    if not low < high:
+        raise ValueError(f"{name} must satisfy low < high, got {value!r}")
+    return (low, high)
+
+
+def check_image_size(
+    value: Any, name: str = "size", *, optional: bool = False
+) -> tuple[int, int] | None:
+    """Check an image size: a positive int ``s`` (meaning ``(s, s)``) or a pair ``(H, W)``.
+
+    Returns ``(H, W)``; with ``optional=True``, None is accepted and returned. Pure Python.
+    """
+    if value is None and optional:
+        return None
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or (H, W), got {value!r}")
+        return check_int(value[0], f"{name}[0]", low=1), check_int(value[1], f"{name}[1]", low=1)
+    size = check_int(value, name, low=1)
+    return size, size

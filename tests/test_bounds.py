@@ -404,3 +404,76 @@ def test_bad_vectors_are_rejected():
         bounds.ba(good, "1.0")
     with pytest.raises(ValueError, match="mean and log_var"):
         bounds.gaussian_kl_upper_bound(torch.zeros(3, 2), torch.zeros(3, 3))
+
+
+# ---------------------------------------------------------------- the one table of bound names
+def _former_critic_value(name, scores, *, tau=5.0, alpha=0.01, log_baseline=None):
+    """The dispatch the neural critic model used before the table, written out."""
+    if name == "infonce":
+        return bounds.infonce(scores)
+    if name == "nwj":
+        return bounds.nwj(scores)
+    if name in ("dv", "mine"):
+        return bounds.dv(scores)
+    if name == "tuba":
+        return bounds.tuba(scores, log_baseline)
+    if name == "js":
+        return bounds.js_nwj(scores)
+    if name == "smile":
+        return bounds.smile(scores, tau=tau)
+    return bounds.interpolated(scores, alpha=alpha, log_baseline=log_baseline)
+
+
+def test_bound_table_lists_every_estimator_bound_once():
+    table = bounds.BOUNDS
+    assert list(table) == ["infonce", "nwj", "dv", "mine", "tuba", "js", "smile", "interpolated",
+                           "club", "l1out", "doe"]
+    assert all(name == info.name for name, info in table.items())
+    kinds = {name: info.kind for name, info in table.items()}
+    assert kinds == {"infonce": "lower", "nwj": "lower", "dv": "lower", "mine": "lower",
+                     "tuba": "lower", "js": "lower", "smile": "point", "interpolated": "lower",
+                     "club": "upper", "l1out": "upper", "doe": "point"}
+    families = {info.family for info in table.values()}
+    assert families == {"critic", "conditional", "densities"}
+    assert isinstance(table["infonce"], bounds.BoundInfo)
+
+
+@pytest.mark.parametrize("name", [n for n, i in bounds.BOUNDS.items() if i.family == "critic"])
+def test_bound_table_values_equal_the_former_dispatch(name):
+    scores = torch.randn(7, 7, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    info = bounds.BOUNDS[name]
+    own = {"tau": 2.0, "alpha": 0.3, "log_baseline": torch.tensor(0.2, dtype=torch.float64)}
+    params = {p: own[p] for p in info.params if p in own}
+    assert torch.equal(info.value(scores, **params), _former_critic_value(name, scores, **params))
+    if info.unchecked is not None:  # same number without the input checks
+        assert torch.equal(info.unchecked(scores, **params), info.value(scores, **params))
+
+
+def test_bound_table_ceilings():
+    table = bounds.BOUNDS
+    assert table["infonce"].ceiling_at(64) == bounds.infonce_ceiling(64) == math.log(64)
+    assert table["interpolated"].ceiling_at(64, {"alpha": 0.5}) == bounds.interpolated_ceiling(
+        64, 0.5)
+    assert table["interpolated"].ceiling_at(64, {"alpha": 0.0}) is None  # infinite: uncapped
+    assert all(table[n].ceiling_at(64) is None for n in table if n not in ("infonce",
+                                                                         "interpolated"))
+
+
+def test_bound_table_conditional_and_density_values():
+    g = torch.Generator().manual_seed(4)
+    log_q = torch.randn(6, 6, generator=g, dtype=torch.float64)
+    assert torch.equal(bounds.BOUNDS["club"].value(log_q), bounds.club(log_q))
+    assert torch.equal(bounds.BOUNDS["l1out"].value(log_q), bounds.l1out(log_q))
+    a, b = torch.randn(6, generator=g, dtype=torch.float64), torch.randn(6, generator=g,
+                                                                          dtype=torch.float64)
+    assert torch.equal(bounds.BOUNDS["doe"].value(a, b), bounds.doe(a, b))
+
+
+def test_bound_table_is_the_one_used_by_estimators_and_objectives():
+    from infossl.estimators.neural import BOUNDS as neural_bounds
+    from infossl.estimators.neural.heads import BOUNDS as heads_bounds
+    from infossl.objectives.selfsupervised_ib import MI_BOUNDS
+
+    assert neural_bounds is bounds.BOUNDS and heads_bounds is bounds.BOUNDS
+    assert MI_BOUNDS == {"infonce": bounds.BOUNDS["infonce"], "js_nwj": bounds.BOUNDS["js"],
+                         "nwj": bounds.BOUNDS["nwj"]}

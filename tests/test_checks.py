@@ -78,3 +78,56 @@ def test_seed():
         c.check_seed(-1)
     with pytest.raises(ValueError, match="method must be one of"):
         c.check_choice("x", "method", ["a", "b"])
+
+
+# ------------------------------------------------------------- one check per concept
+def test_check_bool_accepts_bools_only():
+    from infossl._checks import check_bool
+
+    assert check_bool(True, "flag") is True
+    assert check_bool(False, "flag") is False
+    for bad in (1, 0, "yes", None, np.bool_(True)):
+        with pytest.raises(TypeError, match=r"flag must be a bool, got \w+"):
+            check_bool(bad, "flag")
+
+
+def test_check_value_range():
+    from infossl._checks import check_value_range
+
+    assert check_value_range((0, 1)) == (0.0, 1.0)
+    assert check_value_range(np.array([-1.0, 2.0]), "r") == (-1.0, 2.0)
+    assert check_value_range(None, optional=True) is None
+    with pytest.raises(TypeError, match=r"value_range must be a pair \(low, high\)"):
+        check_value_range(None)
+    with pytest.raises(TypeError, match=r"value_range must be None or a pair \(low, high\)"):
+        check_value_range("ab", optional=True)
+    with pytest.raises(ValueError, match="value_range must satisfy low < high"):
+        check_value_range((1, 1))
+    with pytest.raises(ValueError, match=r"value_range\[1\] must be finite"):
+        check_value_range((0, np.inf))
+
+
+def test_check_image_size():
+    from infossl._checks import check_image_size
+
+    assert check_image_size(4) == (4, 4)
+    assert check_image_size((3, 5), "image_size") == (3, 5)
+    assert check_image_size(None, "image_size", optional=True) is None
+    with pytest.raises(ValueError, match=r"image_size must be an int or \(H, W\)"):
+        check_image_size((1, 2, 3), "image_size")
+    with pytest.raises(ValueError, match=r"size\[1\] must be >= 1"):
+        check_image_size((2, 0))
+    with pytest.raises(TypeError, match="size must be an integer"):
+        check_image_size(None)
+
+
+def test_private_copies_of_the_shared_checks_are_gone():
+    """Each check lives once in infossl._checks; the modules that used copies import it."""
+    import importlib
+
+    for module in ("infossl.estimators.binning", "infossl.estimators.gaussian",
+                   "infossl.estimators.knn", "infossl.estimators.neural.estimator",
+                   "infossl.analysis.infoplane", "infossl.data.augment", "infossl.data.loading"):
+        mod = importlib.import_module(module)
+        for name in ("_check_bool", "_check_value_range", "_check_size"):
+            assert not hasattr(mod, name), (module, name)

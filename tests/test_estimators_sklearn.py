@@ -63,7 +63,8 @@ CUSTOM: dict[tuple[str, str], dict[str, Any]] = {
     ("mi", "plugin"): {"miller_madow": True},
     ("mi", "ross"): {"k": 4, "discrete": "x"},
     ("mi", "sliced"): {"n_projections": 8, "estimator": "gaussian",
-                       "estimator_params": {"shrinkage": 0.1}, "seed": 2},
+                       "estimator_params": {"shrinkage": 0.1}, "seed": 2, "paired": True,
+                       "dims": 2},
     ("mi", "smile"): {**_CRITIC, "tau": 2.0},
     ("mi", "tuba"): dict(_CRITIC),
 }
@@ -206,6 +207,8 @@ def test_set_params_unknown_name_lists_valid_ones():
         (KSG1(k=4), {"metric": "manhattan"}, ValueError, "metric must be one of"),
         (GaussianMI(shrinkage=0.1), {"bias_correction": True}, ValueError, "shrinkage=0.1"),
         (SlicedMI(), {"estimator": "sliced"}, ValueError, "other than 'sliced'"),
+        (SlicedMI(), {"dims": 2}, ValueError, "needs paired=True"),
+        (SlicedMI(paired=True, dims=2), {"paired": False}, ValueError, "needs paired=True"),
     ],
 )
 def test_set_params_validates_and_leaves_the_estimator_unchanged(est, params, error, message):

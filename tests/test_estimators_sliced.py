@@ -99,3 +99,62 @@ def test_inner_estimator_parameters_pass_through():
 def test_bad_inputs(make, err, match):
     with pytest.raises(err, match=match):
         make()
+
+
+# --------------------------------------------------- paired: shared k-D orthonormal projections
+def test_orthonormal_frames_are_orthonormal_and_seeded():
+    from infossl.estimators.sliced import random_orthonormal_frames
+
+    w = random_orthonormal_frames(50, 5, 3, np.random.default_rng(0))
+    assert w.shape == (50, 5, 3)
+    assert np.allclose(np.einsum("mij,mik->mjk", w, w), np.eye(3)[None], atol=1e-12)
+    assert np.array_equal(w, random_orthonormal_frames(50, 5, 3, np.random.default_rng(0)))
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_paired_projections_of_isotropic_gaussian_pair(dims):
+    """Isotropic Gaussians with correlation ρ per coordinate: every orthonormal W gives
+    I(WᵀX; WᵀY) = −(dims/2)·ln(1 − ρ²); with the Gaussian inner estimator the mean over
+    projections matches it, and stays below I(X;Y) = −(d/2)·ln(1 − ρ²)."""
+    rho, d, n = 0.8, 5, 20_000
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((n, d))
+    y = rho * x + math.sqrt(1 - rho**2) * rng.standard_normal((n, d))
+    truth = -0.5 * dims * math.log(1 - rho**2)
+    est = Sliced(n_projections=20, estimator="gaussian", seed=0, paired=True,
+                 dims=dims).estimate(x, y)
+    assert est.kind == "lower" and est.quantity == "I(X;Y)"
+    assert est.value == pytest.approx(truth, abs=0.02 * dims)
+    assert est.value < -0.5 * d * math.log(1 - rho**2)
+    assert est.params["paired"] is True and est.params["dims"] == dims
+
+
+@pytest.mark.skipif("ksg1" not in method_names("mi"), reason="the ksg1 estimator is not registered")
+def test_paired_projections_with_default_ksg1():
+    rho = 0.6
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2000, 4))
+    y = rho * x + math.sqrt(1 - rho**2) * rng.standard_normal(x.shape)
+    est = Sliced(n_projections=6, seed=1, paired=True, dims=2).estimate(x, y)
+    assert est.value == pytest.approx(-math.log(1 - rho**2), abs=0.06)
+    again = Sliced(n_projections=6, seed=1, paired=True, dims=2).estimate(x, y)
+    assert again.value == est.value
+
+
+@pytest.mark.parametrize(
+    ("params", "data", "error", "match"),
+    [
+        ({"paired": 1}, None, TypeError, "paired must be a bool"),
+        ({"dims": 0, "paired": True}, None, ValueError, "dims must be >= 1"),
+        ({"dims": 2.0, "paired": True}, None, TypeError, "dims must be an integer"),
+        ({"dims": 2}, None, ValueError, "needs paired=True"),
+        ({"paired": True}, (3, 2), ValueError, "same dimension"),
+        ({"paired": True, "dims": 4}, (3, 3), ValueError, "dims must be <="),
+    ],
+)
+def test_paired_option_validation(params, data, error, match):
+    with pytest.raises(error, match=match):
+        est = Sliced(estimator="gaussian", **params)
+        dx, dy = data
+        rng = np.random.default_rng(0)
+        est.estimate(rng.standard_normal((50, dx)), rng.standard_normal((50, dy)))

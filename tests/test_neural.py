@@ -301,3 +301,30 @@ def test_estimate_mi_front_door(pair):
     api = pytest.importorskip("infossl.api")
     est = api.estimate_mi(*pair, method="nwj", steps=20, hidden=(16,), progress=False, unit="bits")
     assert est.method == "nwj" and est.unit == "bits"
+
+
+@pytest.mark.parametrize("name", [n for n, i in BOUNDS.items() if i.family == "critic"])
+def test_critic_model_reads_value_and_ceiling_from_the_bound_table(name):
+    """CriticBound takes its value function and ceiling from infossl.bounds.BOUNDS; the numbers
+    are those of the former per-name dispatch, written out here."""
+    from infossl import bounds
+
+    torch.manual_seed(0)
+    model = CriticBound(SeparableCritic(2, 2, (8,), 4), name, tau=2.0, alpha=0.3)
+    if model.log_baseline is not None:
+        with torch.no_grad():
+            model.log_baseline.fill_(0.25)
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(9, 2, generator=g), torch.randn(9, 2, generator=g)
+    s = model.critic(x, y)
+    former = {
+        "infonce": lambda: bounds.infonce(s), "nwj": lambda: bounds.nwj(s),
+        "dv": lambda: bounds.dv(s), "mine": lambda: bounds.dv(s),
+        "tuba": lambda: bounds.tuba(s, model.log_baseline), "js": lambda: bounds.js_nwj(s),
+        "smile": lambda: bounds.smile(s, tau=2.0),
+        "interpolated": lambda: bounds.interpolated(s, alpha=0.3, log_baseline=model.log_baseline),
+    }[name]()
+    assert torch.equal(model.value(x, y), former)
+    assert (model.log_baseline is not None) == (name in ("tuba", "interpolated"))
+    expected_cap = {"infonce": math.log(9), "interpolated": 1.0 + math.log(8 / 0.3)}.get(name)
+    assert model.ceiling(9) == (pytest.approx(expected_cap) if expected_cap else None)

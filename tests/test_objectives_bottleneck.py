@@ -194,6 +194,29 @@ def test_mib_equals_loop():
         MIBLoss()(e1, e2, _rand(5, 5))
 
 
+@pytest.mark.parametrize("mi_bound", ["infonce", "js_nwj", "nwj"])
+def test_mib_mi_term_equals_the_former_bound_functions(mi_bound):
+    """MIB reads its bounds from infossl.bounds.BOUNDS; the MI term is the very number the former
+    per-objective table gave: infonce_value (unchecked), bounds.js_nwj or bounds.nwj."""
+    from infossl import bounds
+    from infossl.objectives.contrastive import infonce_value
+    from infossl.objectives.selfsupervised_ib import cosine_scores
+
+    former = {"infonce": infonce_value, "js_nwj": bounds.js_nwj, "nwj": bounds.nwj}[mi_bound]
+    e1, e2 = _gauss(8, 3, seed=21), _gauss(8, 3, seed=22)
+    out = MIBLoss(beta=0.5, mi_bound=mi_bound, temperature=0.3)(e1, e2)
+    ref = former(cosine_scores(e1.sample, e2.sample, 0.3))
+    assert torch.equal(out.terms["mi"].value, ref)
+    assert out.terms["mi"].kind == "lower" and out.terms["mi"].bound == mi_bound
+    scores = _rand(8, 8, seed=23)
+    given = MIBLoss(beta=0.5, mi_bound=mi_bound)(e1, e2, scores)
+    assert torch.equal(given.terms["mi"].value, former(scores))
+    bad = scores.clone()
+    bad[0, 1] = float("nan")
+    with pytest.raises(ValueError, match="scores contains 1 NaN"):  # the caller's scores
+        MIBLoss(mi_bound=mi_bound)(e1, e2, bad)
+
+
 def test_ceb_equals_loop():
     fwd, bwd = _gauss(5, 2, seed=16), _gauss(5, 2, seed=17, sample=False)
     out = CEBLoss(beta=0.3)(fwd, bwd)

@@ -238,14 +238,6 @@ def _unit_rows(z: np.ndarray, name: str) -> np.ndarray:
     return z / norms
 
 
-def _orthonormal_projections(d: int, dims: int, count: int, rng: np.random.Generator
-                             ) -> np.ndarray:
-    """(count, d, dims): random matrices with orthonormal columns (QR of Gaussians)."""
-    g = rng.standard_normal((count, d, dims))
-    q, r = np.linalg.qr(g)
-    return q * np.sign(np.diagonal(r, axis1=1, axis2=2))[:, None, :]
-
-
 def projected_ksg_mi(z1: Any, z2: Any, *, n_projections: int = 8, dims: int = 2, k: int = 3,
                      seed: int | np.random.Generator = 0) -> Estimate:
     """Mean over random orthonormal W (d×dims) of the KSG estimate of I(WᵀZ1; WᵀZ2).
@@ -253,10 +245,11 @@ def projected_ksg_mi(z1: Any, z2: Any, *, n_projections: int = 8, dims: int = 2,
     The same W projects both views (their coordinates correspond). Each term is ≤ I(Z1;Z2) by
     the data-processing inequality, so the quantity is a lower bound (kind ``"lower"``); KSG
     (algorithm 1, k neighbours) estimates it with its own small-sample bias. ``stderr``: the
-    spread over projections / √P. O(P n log n) for dims ≤ 5.
+    spread over projections / √P. O(P n log n) for dims ≤ 5. Computed by the registered
+    ``sliced`` estimator with ``paired=True`` (:class:`~infossl.estimators.sliced.SlicedMI`).
     Reference: Kraskov, Stögbauer & Grassberger (2004).
     """
-    from infossl.api import estimate_mi
+    from infossl.estimators.sliced import SlicedMI
 
     z1 = as_samples(z1, "z1", min_n=2)
     z2 = as_samples(z2, "z2", min_n=2)
@@ -267,13 +260,11 @@ def projected_ksg_mi(z1: Any, z2: Any, *, n_projections: int = 8, dims: int = 2,
     n_projections = check_int(n_projections, "n_projections", low=1)
     dims = check_int(dims, "dims", low=1, high=d)
     k = check_int(k, "k", low=1)
-    rng = check_seed(seed)
-    w = _orthonormal_projections(d, dims, n_projections, rng)
-    values = np.array([estimate_mi(z1 @ w[p], z2 @ w[p], method="ksg1", k=k).value
-                       for p in range(n_projections)])
-    stderr = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else None
-    return Estimate(float(values.mean()), "nats", "lower", "ksg-projected", n, (d, d),
-                    stderr=stderr, params={"k": k, "dims": dims, "n_projections": n_projections},
+    est = SlicedMI(n_projections, "ksg1", {"k": k}, seed=check_seed(seed), paired=True,
+                   dims=dims).estimate(z1, z2)
+    params = {"k": k, "dims": dims, "n_projections": n_projections}
+    return Estimate(est.value, "nats", "lower", "ksg-projected", n, (d, d),
+                    stderr=est.stderr, params=params,
                     quantity="I(Z1;Z2)",
                     notes=("I(W'Z1;W'Z2) <= I(Z1;Z2) (data processing); KSG estimate of the "
                            "projected MI, averaged over random projections",))

@@ -46,7 +46,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from infossl._checks import check_choice, check_float, check_int, check_seed
+from infossl._checks import (
+    check_choice,
+    check_float,
+    check_int,
+    check_seed,
+    check_value_range,
+)
 from infossl.analysis.gradient_snr import GradientStats, diffusion_onset, gradient_snr
 from infossl.analysis.noisy_network import (
     GaussianNoiseInjection,
@@ -247,12 +253,12 @@ class InformationPlaneRecorder:
                 check_choice(value_range, "value_range", ("global", "first"))
                 default_bins = 100
             else:
-                value_range = _check_range(value_range)
+                value_range = check_value_range(value_range)
                 default_bins = 30
             return {"bins": default_bins if bins is None else check_int(bins, "bins", low=1),
                     "value_range": value_range}
         if e == "idnn":
-            rng = (-1.0, 1.0) if value_range is None else _check_range(value_range)
+            rng = (-1.0, 1.0) if value_range is None else check_value_range(value_range)
             return {"bins": 30 if bins is None else check_int(bins, "bins", low=2),
                     "value_range": rng}
         if e == "kde":
@@ -499,17 +505,6 @@ class InformationPlaneRecorder:
         if hist.i_ty is not None:
             out["I(T;Y)"] = check_dpi(hist.i_ty, tolerance=tolerance, names=hist.layers)
         return out
-
-
-def _check_range(value_range: Any) -> tuple[float, float]:
-    if isinstance(value_range, (str, bytes)) or not hasattr(value_range, "__len__") or len(
-            value_range) != 2:
-        raise TypeError(f"value_range must be a pair (low, high), got {value_range!r}")
-    low = check_float(value_range[0], "value_range[0]")
-    high = check_float(value_range[1], "value_range[1]")
-    if not low < high:
-        raise ValueError(f"value_range must satisfy low < high, got {value_range!r}")
-    return (low, high)
 
 
 def _conditional_sp(centres: np.ndarray, beta: float, n_mc: int, rng: np.random.Generator

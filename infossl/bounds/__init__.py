@@ -2,7 +2,9 @@
 
 Lower bounds take a critic score matrix ``S`` (``K x K``, ``S[i, j] = f(x_i, y_j)``, joint pairs on
 the diagonal) and return the bound's value in nats; maximise it (the loss is its negative).
-Upper bounds take conditional log-densities in the same layout. See ``docs/bounds.md``.
+Upper bounds take conditional log-densities in the same layout. ``BOUNDS`` is the one table of
+bound names (family, kind, value function, ceiling) used by the neural estimators and the
+objectives. See ``docs/bounds.md``.
 """
 
 from infossl.bounds.doe import doe, doe_loss
@@ -22,6 +24,7 @@ from infossl.bounds.lower import (
     tuba,
     uba,
 )
+from infossl.bounds.table import BOUNDS, BoundInfo
 from infossl.bounds.upper import (
     club,
     club_sampled,
@@ -31,7 +34,9 @@ from infossl.bounds.upper import (
 )
 
 __all__ = [
+    "BOUNDS",
     "MINE",
+    "BoundInfo",
     "ba",
     "club",
     "club_sampled",

@@ -20,7 +20,7 @@ import math
 import torch
 from torch import Tensor
 
-from infossl._checks import check_float, check_int
+from infossl._checks import check_bool, check_float, check_int
 from infossl.bounds._scores import (
     as_baseline,
     check_scores,
@@ -191,7 +191,11 @@ def nwj(scores: Tensor) -> Tensor:
     ``f = 1 + log p(x,y)/(p(x)p(y))``. Variance ``>= (e^I - 1)/K`` asymptotically (Song & Ermon
     2020): it explodes for large MI. No cap. ``O(K^2)``.
     """
-    return _tuba(check_scores(scores) - 1.0)
+    return _nwj(check_scores(scores))
+
+
+def _nwj(scores: Tensor) -> Tensor:
+    return _tuba(scores - 1.0)
 
 
 def infonce_ceiling(k: int) -> float:
@@ -210,8 +214,11 @@ def infonce(scores: Tensor, *, symmetric: bool = False) -> Tensor:
     Tight as ``K -> inf`` at ``f = log p(y|x) + c(y)``. ``O(K^2)``.
     """
     scores = check_scores(scores)
-    if not isinstance(symmetric, bool):
-        raise TypeError(f"symmetric must be a bool, got {type(symmetric).__name__}")
+    check_bool(symmetric, "symmetric")
+    return _infonce(scores, symmetric=symmetric)
+
+
+def _infonce(scores: Tensor, *, symmetric: bool = False) -> Tensor:
     k = scores.shape[0]
     diag = scores.diagonal()
     rows = (diag - torch.logsumexp(scores, dim=1)).mean()
@@ -248,7 +255,10 @@ def js_nwj(scores: Tensor) -> Tensor:
     (``js + sg(nwj - js)``), so training is stable while the reported number is a valid lower
     bound for the current critic. Variance as NWJ. No cap. ``O(K^2)``.
     """
-    scores = check_scores(scores)
+    return _js_nwj(check_scores(scores))
+
+
+def _js_nwj(scores: Tensor) -> Tensor:
     train = _js(scores)
     return train + (_tuba(scores) - train).detach()
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from infossl._checks import check_float, check_int
+from infossl._checks import check_float, check_image_size, check_int
 from infossl.data import functional as AF
 from infossl.data.seeding import SeedLikeTorch, torch_generator
 
@@ -65,15 +65,6 @@ def _check_p(p: float) -> float:
     return check_float(p, "p", low=0.0, high=1.0)
 
 
-def _check_size(size: int | Sequence[int]) -> tuple[int, int]:
-    if isinstance(size, Sequence) and not isinstance(size, str):
-        if len(size) != 2:
-            raise ValueError(f"size must be an int or (H, W), got {size!r}")
-        return check_int(size[0], "size[0]", low=1), check_int(size[1], "size[1]", low=1)
-    s = check_int(size, "size", low=1)
-    return s, s
-
-
 def _need_rgb(x: torch.Tensor, what: str) -> None:
     if x.shape[1] != 3:
         raise ValueError(f"{what} needs 3-channel (RGB) images, got {x.shape[1]} channel(s); "
@@ -89,7 +80,7 @@ class RandomResizedCrop:
 
     def __init__(self, size: int | Sequence[int], scale: Sequence[float] = (0.08, 1.0),
                  ratio: Sequence[float] = (3 / 4, 4 / 3)) -> None:
-        self.size = _check_size(size)
+        self.size = check_image_size(size, "size")
         self.scale = _check_range(scale, "scale", 0.0, 1.0)
         if self.scale[1] <= 0:
             raise ValueError(f"scale must allow a positive area, got {scale!r}")

@@ -16,14 +16,14 @@ A missing path raises ``FileNotFoundError``; an empty, corrupt or badly laid out
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from infossl._checks import check_choice, check_int
+from infossl._checks import check_choice, check_image_size
 from infossl.data.arrays import load_array_file
 from infossl.data.cifar_binary import is_cifar_binary_dir, read_cifar_binary
 from infossl.data.dataset import DatasetError, ImageDataset, VectorDataset
@@ -53,18 +53,6 @@ def register_dataset(name: str, factory: DatasetFactory, *, overwrite: bool = Fa
 def dataset_names() -> list[str]:
     """The registered dataset names."""
     return sorted(_REGISTRY)
-
-
-def _check_size(image_size: Any) -> tuple[int, int] | None:
-    if image_size is None:
-        return None
-    if isinstance(image_size, Sequence) and not isinstance(image_size, str):
-        if len(image_size) != 2:
-            raise ValueError(f"image_size must be an int or (H, W), got {image_size!r}")
-        return (check_int(image_size[0], "image_size[0]", low=1),
-                check_int(image_size[1], "image_size[1]", low=1))
-    size = check_int(image_size, "image_size", low=1)
-    return size, size
 
 
 def convert_images(
@@ -116,7 +104,7 @@ def load_dataset(
     """
     if channels is not None:
         channels = check_choice(channels, "channels", (1, 3))
-    size = _check_size(image_size)
+    size = check_image_size(image_size, "image_size", optional=True)
     if split is not None and not isinstance(split, str):
         raise TypeError(f"split must be a string or None, got {type(split).__name__}")
     if isinstance(source, str) and source in _REGISTRY:

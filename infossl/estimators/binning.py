@@ -38,10 +38,11 @@ import numpy as np
 
 from infossl._checks import (
     as_samples,
+    check_bool,
     check_choice,
-    check_float,
     check_int,
     check_same_length,
+    check_value_range,
     dims_of,
 )
 from infossl.estimate import Estimate
@@ -112,26 +113,6 @@ def _check_bins(bins: Any, strategy: str) -> int:
     return check_int(bins, "bins", low=low)
 
 
-def _check_value_range(value_range: Any) -> tuple[float, float] | None:
-    if value_range is None:
-        return None
-    if isinstance(value_range, (str, bytes)) or not hasattr(value_range, "__len__") or len(
-        value_range
-    ) != 2:
-        raise TypeError(f"value_range must be None or a pair (low, high), got {value_range!r}")
-    low = check_float(value_range[0], "value_range[0]")
-    high = check_float(value_range[1], "value_range[1]")
-    if not low < high:
-        raise ValueError(f"value_range must satisfy low < high, got {value_range!r}")
-    return (low, high)
-
-
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
-    return value
-
-
 def bin_edges(
     x: np.ndarray, bins: int, strategy: str, value_range: tuple[float, float] | None
 ) -> list[np.ndarray]:
@@ -179,7 +160,7 @@ def bin_samples(
     strategy = check_choice(strategy, "strategy", STRATEGIES)
     x = as_samples(x, "x")
     nb = _check_bins(bins, strategy)
-    value_range = _check_value_range(value_range)
+    value_range = check_value_range(value_range, optional=True)
     return _discretise(x, strategy, nb, value_range)[0]
 
 
@@ -225,8 +206,8 @@ class _BinningParams:
     def _init_binning(self, bins: Any, strategy: Any, value_range: Any, miller_madow: Any) -> None:
         self.strategy = check_choice(strategy, "strategy", STRATEGIES)
         self.bins = None if bins is None else _check_bins(bins, self.strategy)
-        self.value_range = unchanged_or(value_range, _check_value_range(value_range))
-        self.miller_madow = _check_bool(miller_madow, "miller_madow")
+        self.value_range = unchanged_or(value_range, check_value_range(value_range, optional=True))
+        self.miller_madow = check_bool(miller_madow, "miller_madow")
 
     @property
     def n_bins(self) -> int:
@@ -265,7 +246,7 @@ class PluginEntropy(EntropyEstimator):
     summary: ClassVar[str] = "plug-in (empirical pmf) entropy, optional Miller–Madow"
 
     def __init__(self, miller_madow: bool = False) -> None:
-        self.miller_madow = _check_bool(miller_madow, "miller_madow")
+        self.miller_madow = check_bool(miller_madow, "miller_madow")
 
     def estimate(self, x: Any) -> Estimate:
         x = as_samples(x, "x")
@@ -295,7 +276,7 @@ class PluginMI(MIEstimator):
     summary: ClassVar[str] = "plug-in MI of discrete data (empirical joint pmf)"
 
     def __init__(self, miller_madow: bool = False) -> None:
-        self.miller_madow = _check_bool(miller_madow, "miller_madow")
+        self.miller_madow = check_bool(miller_madow, "miller_madow")
 
     def estimate(self, x: Any, y: Any) -> Estimate:
         x = as_samples(x, "x")
@@ -319,7 +300,7 @@ class PluginCMI(CMIEstimator):
     summary: ClassVar[str] = "plug-in conditional MI of discrete data"
 
     def __init__(self, miller_madow: bool = False) -> None:
-        self.miller_madow = _check_bool(miller_madow, "miller_madow")
+        self.miller_madow = check_bool(miller_madow, "miller_madow")
 
     def estimate(self, x: Any, y: Any, z: Any) -> Estimate:
         x = as_samples(x, "x")
@@ -368,7 +349,7 @@ class BinnedEntropy(EntropyEstimator, _BinningParams):
         differential: bool = False,
     ) -> None:
         self._init_binning(bins, strategy, value_range, miller_madow)
-        self.differential = _check_bool(differential, "differential")
+        self.differential = check_bool(differential, "differential")
         if self.differential and self.strategy == "idnn":
             raise ValueError(
                 "differential=True needs finite bins; strategy='idnn' has unbounded outer bins "
@@ -425,8 +406,8 @@ class BinnedMI(MIEstimator, _BinningParams):
         y_discrete: bool = False,
     ) -> None:
         self._init_binning(bins, strategy, value_range, miller_madow)
-        self.x_discrete = _check_bool(x_discrete, "x_discrete")
-        self.y_discrete = _check_bool(y_discrete, "y_discrete")
+        self.x_discrete = check_bool(x_discrete, "x_discrete")
+        self.y_discrete = check_bool(y_discrete, "y_discrete")
 
     def estimate(self, x: Any, y: Any) -> Estimate:
         x = as_samples(x, "x")

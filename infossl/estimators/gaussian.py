@@ -23,6 +23,7 @@ from scipy.special import digamma
 
 from infossl._checks import (
     as_samples,
+    check_bool,
     check_choice,
     check_float,
     check_not_constant,
@@ -55,20 +56,13 @@ def _check_shrinkage(shrinkage: Any) -> float | str:
 
 
 def _check_bias_correction(bias_correction: Any, shrinkage: float | str) -> bool:
-    if not isinstance(bias_correction, bool):
-        raise TypeError(f"bias_correction must be a bool, got {bias_correction!r}")
+    check_bool(bias_correction, "bias_correction")
     if bias_correction and shrinkage != 0.0:
         raise ValueError(
             "bias_correction=True assumes the plain sample covariance; it cannot be combined with "
             f"shrinkage={shrinkage!r} (set shrinkage=0.0 or bias_correction=False)"
         )
     return bias_correction
-
-
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
-    return value
 
 
 def _standardise(a: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +165,7 @@ class _GaussianParams:
     ) -> None:
         self.shrinkage = _check_shrinkage(shrinkage)
         self.bias_correction = _check_bias_correction(bias_correction, self.shrinkage)
-        self.assume_gaussian = _check_bool(assume_gaussian, "assume_gaussian")
+        self.assume_gaussian = check_bool(assume_gaussian, "assume_gaussian")
 
 
 @register

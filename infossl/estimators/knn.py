@@ -32,6 +32,7 @@ from scipy.special import digamma, gammaln
 from infossl._checks import (
     as_labels,
     as_samples,
+    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -54,12 +55,6 @@ HIGH_MI_NOTE_FRACTION = 0.5
 
 
 # ------------------------------------------------------------------------------ helpers
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
-    return value
-
-
 def _check_workers(workers: Any) -> int:
     workers = check_int(workers, "workers", low=-1)
     if workers == 0:
@@ -184,7 +179,7 @@ class _KSGBase(MIEstimator):
         workers: int = -1,
     ) -> None:
         _init_search(self, k, metric, algorithm, workers)
-        self.standardize = _check_bool(standardize, "standardize")
+        self.standardize = check_bool(standardize, "standardize")
         _init_jitter(self, jitter, seed)
 
     def estimate(self, x: Any, y: Any) -> Estimate:
@@ -396,7 +391,7 @@ class FrenzelPompe(CMIEstimator):
         workers: int = -1,
     ) -> None:
         _init_search(self, k, metric, algorithm, workers)
-        self.standardize = _check_bool(standardize, "standardize")
+        self.standardize = check_bool(standardize, "standardize")
         _init_jitter(self, jitter, seed)
 
     def estimate(self, x: Any, y: Any, z: Any) -> Estimate:
@@ -480,7 +475,7 @@ class Ross(MIEstimator):
     ) -> None:
         _init_search(self, k, metric, algorithm, workers)
         self.discrete = check_choice(discrete, "discrete", ["auto", "x", "y"])
-        self.standardize = _check_bool(standardize, "standardize")
+        self.standardize = check_bool(standardize, "standardize")
         _init_jitter(self, jitter, seed)
 
     def _which_discrete(self, x: Any, y: Any) -> str:
@@ -598,7 +593,7 @@ class MixedKSG(MIEstimator):
         workers: int = -1,
     ) -> None:
         _init_search(self, k, metric, algorithm, workers)
-        self.standardize = _check_bool(standardize, "standardize")
+        self.standardize = check_bool(standardize, "standardize")
 
     def estimate(self, x: Any, y: Any) -> Estimate:
         x = as_samples(x, "x")

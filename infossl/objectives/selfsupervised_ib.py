@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from infossl import bounds
 from infossl._checks import check_choice, check_float
+from infossl.bounds import BOUNDS, BoundInfo
 from infossl.framework import (
     LossOutput,
     Objective,
@@ -53,11 +53,12 @@ from infossl.objectives.bottleneck import gaussian_rate, rate_term
 from infossl.objectives.contrastive import infonce_value
 from infossl.objectives.entropy import ENTROPY_ESTIMATORS, get_entropy_estimator
 
-#: Lower bounds on I(Z1;Z2) available to MIB: name → (function of the score matrix, kind).
-MI_BOUNDS: dict[str, tuple[Any, str]] = {
-    "infonce": (infonce_value, "lower"),
-    "js_nwj": (bounds.js_nwj, "lower"),
-    "nwj": (bounds.nwj, "lower"),
+#: Lower bounds on I(Z1;Z2) available to MIB: its name → the entry of :data:`infossl.bounds.BOUNDS`
+#: (kind, value function); ``"js_nwj"`` is the bound named ``"js"`` there (JS-trained, NWJ-valued).
+MI_BOUNDS: dict[str, BoundInfo] = {
+    "infonce": BOUNDS["infonce"],
+    "js_nwj": BOUNDS["js"],
+    "nwj": BOUNDS["nwj"],
 }
 
 
@@ -114,7 +115,7 @@ class MIBLoss(ObjectiveLoss):
         self.temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
 
     def build_objective(self, num_views: int) -> Objective:
-        kind = MI_BOUNDS[self.mi_bound][1]
+        kind = MI_BOUNDS[self.mi_bound].kind
         shared = mi("Z1", "Z2", path=(encoder("X1", "Z1"), cross_decoder("Z1", "Z2")),
                     bound=self.mi_bound, kind=kind, note="critic on the encoder samples")
         kl12 = mi("Z1", "X1", given="X2", path=(encoder("X1", "Z1"),), bound="kl_between_encoders",
@@ -129,17 +130,17 @@ class MIBLoss(ObjectiveLoss):
         )
 
     def forward(self, encoding1: DiagonalGaussian, encoding2: DiagonalGaussian,
-                scores: Tensor | None = None):
+                scores: Tensor | None = None) -> LossOutput:
         e1 = check_gaussian(encoding1, "encoding1", need_sample=True, min_batch=2)
         e2 = check_gaussian(encoding2, "encoding2", need_sample=True, min_batch=2)
         check_same_shapes([e1.mean, e2.mean], ["encoding1.mean", "encoding2.mean"])
-        if scores is None:
-            scores = cosine_scores(e1.sample, e2.sample, self.temperature)
-        else:
-            scores = _check_scores_shape(scores, e1.mean.shape[0])
-        fn, _ = MI_BOUNDS[self.mi_bound]
+        info = MI_BOUNDS[self.mi_bound]
+        if scores is None:  # from the checked samples: no re-validation (no graph break)
+            mi_value = info.unchecked(cosine_scores(e1.sample, e2.sample, self.temperature))
+        else:  # the caller's scores: validated by the bound
+            mi_value = info.value(_check_scores_shape(scores, e1.mean.shape[0]))
         values = {
-            "mi": fn(scores),
+            "mi": mi_value,
             "superfluous_1": e1.kl(e2).mean(),
             "superfluous_2": e2.kl(e1).mean(),
         }
@@ -186,7 +187,7 @@ class CEBLoss(ObjectiveLoss):
                           WeightedTerm("mi", shared, -1.0)], {"β": self.beta}, name="CEB")
 
     def forward(self, forward_encoding: DiagonalGaussian | Sequence[DiagonalGaussian],
-                backward_encoding: DiagonalGaussian | Sequence[DiagonalGaussian]):
+                backward_encoding: DiagonalGaussian | Sequence[DiagonalGaussian]) -> LossOutput:
         fwd = ([forward_encoding] if isinstance(forward_encoding, DiagonalGaussian)
                else list(forward_encoding))
         bwd = ([backward_encoding] if isinstance(backward_encoding, DiagonalGaussian)
@@ -266,7 +267,8 @@ class TsaiCompositeLoss(ObjectiveLoss):
         return Objective(terms, mult, name="Tsai et al.", constant_text=const)
 
     def forward(self, z: Tensor, z_other: Tensor, reconstruction: Tensor | None = None,
-                target: Tensor | None = None, inverse_prediction: Tensor | None = None):
+                target: Tensor | None = None, inverse_prediction: Tensor | None = None
+                ) -> LossOutput:
         z = check_embedding(z, "z", min_batch=2, need="for negatives")
         z_other = check_embedding(z_other, "z_other", min_batch=2)
         check_same_shapes([z, z_other], ["z", "z_other"])
@@ -324,7 +326,7 @@ class DuboisLoss(ObjectiveLoss):
                          constant_text="β·ln K")
 
     def forward(self, encoding: DiagonalGaussian, z_other: Tensor,
-                prior: DiagonalGaussian | None = None):
+                prior: DiagonalGaussian | None = None) -> LossOutput:
         e = check_gaussian(encoding, "encoding", need_sample=True, min_batch=2)
         z_other = check_embedding(z_other, "z_other", min_batch=2)
         check_same_shapes([e.sample, z_other], ["encoding.sample", "z_other"])
@@ -376,7 +378,7 @@ class ImplicitCompressionLoss(ObjectiveLoss):
         return Objective([WeightedTerm("entropy", h, -1.0), WeightedTerm("conditional", cond)],
                          name="Implicit compression (Eq. 7)")
 
-    def forward(self, z1: Tensor, prediction: Tensor | DiagonalGaussian):
+    def forward(self, z1: Tensor, prediction: Tensor | DiagonalGaussian) -> LossOutput:
         z1 = check_embedding(z1, "z1", min_batch=self._entropy.min_batch,
                              need=f"for the {self._entropy.name} entropy estimator")
         if isinstance(prediction, DiagonalGaussian):

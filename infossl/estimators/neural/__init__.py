@@ -3,9 +3,11 @@
 Importing this package (it needs torch) registers ``"neural"`` and ``"infonce"``, ``"nwj"``,
 ``"dv"``, ``"mine"``, ``"tuba"``, ``"js"``, ``"smile"``, ``"interpolated"``, ``"club"``,
 ``"l1out"``, ``"doe"`` for :func:`infossl.estimate_mi`; :mod:`infossl.estimators` declares them
-lazily so that numpy-only use never imports torch.
+lazily so that numpy-only use never imports torch. ``BOUNDS`` (the table of bound names, kinds and
+value functions) is :data:`infossl.bounds.BOUNDS`.
 """
 
+from infossl.bounds import BOUNDS
 from infossl.estimators.neural.critics import (
     BilinearCritic,
     ConcatCritic,
@@ -28,7 +30,6 @@ from infossl.estimators.neural.estimator import (
     SMILEEstimator,
     TUBAEstimator,
 )
-from infossl.estimators.neural.heads import BOUNDS
 
 __all__ = [
     "BOUNDS",

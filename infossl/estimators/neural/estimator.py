@@ -27,6 +27,7 @@ from torch import nn
 
 from infossl._checks import (
     as_samples,
+    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -35,6 +36,7 @@ from infossl._checks import (
     check_seed,
     check_sequence_of_int,
 )
+from infossl.bounds import BOUNDS
 from infossl.estimate import Estimate
 from infossl.estimators._base import MIEstimator, register, unchanged_or
 from infossl.estimators.neural.critics import (
@@ -45,7 +47,6 @@ from infossl.estimators.neural.critics import (
 )
 from infossl.estimators.neural.fit import evaluate, progress_enabled, train
 from infossl.estimators.neural.heads import (
-    BOUNDS,
     ConditionalBound,
     CriticBound,
     DifferenceOfEntropies,
@@ -53,12 +54,6 @@ from infossl.estimators.neural.heads import (
 
 #: Fraction of the training split held back for early stopping (when it is on).
 VALIDATION_FRACTION = 0.1
-
-
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
-    return value
 
 
 @register
@@ -144,7 +139,7 @@ class NeuralMIEstimator(MIEstimator):
             hidden, tuple(check_sequence_of_int(list(hidden), "hidden", low=1))
         )
         self.embed_dim = check_int(embed_dim, "embed_dim", low=1)
-        self.cosine = _check_bool(cosine, "cosine")
+        self.cosine = check_bool(cosine, "cosine")
         self.temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
         self.tau = None if tau is None else check_float(tau, "tau", low=0.0, low_open=True)
         self.alpha = check_float(alpha, "alpha", low=0.0, high=1.0)
@@ -156,13 +151,13 @@ class NeuralMIEstimator(MIEstimator):
         if eval_batch_size is not None:
             eval_batch_size = check_int(eval_batch_size, "eval_batch_size", low=2)
         self.eval_batch_size = eval_batch_size
-        self.early_stopping = _check_bool(early_stopping, "early_stopping")
+        self.early_stopping = check_bool(early_stopping, "early_stopping")
         self.patience = check_int(patience, "patience", low=1)
-        self.standardize = _check_bool(standardize, "standardize")
-        self.rank_gauss = _check_bool(rank_gauss, "rank_gauss")
+        self.standardize = check_bool(standardize, "standardize")
+        self.rank_gauss = check_bool(rank_gauss, "rank_gauss")
         self.device = _check_device(device)
         if progress is not None:
-            _check_bool(progress, "progress")
+            check_bool(progress, "progress")
         self.progress = progress
         check_seed(seed)
         self.seed = seed

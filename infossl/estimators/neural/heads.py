@@ -1,7 +1,8 @@
 """Trainable models that pair a network with a bound from :mod:`infossl.bounds`.
 
 Each model has ``loss(x, y)`` (what the optimiser minimises on a training batch) and
-``value(x, y)`` (the bound or estimate reported on an evaluation batch, in nats):
+``value(x, y)`` (the bound or estimate reported on an evaluation batch, in nats); what each bound
+name means (family, kind, value function, ceiling) is :data:`infossl.bounds.BOUNDS`:
 
 * :class:`CriticBound`: a critic and a lower bound (InfoNCE, NWJ, DV, MINE, TUBA, JS, SMILE,
   I_alpha). The training value's forward pass equals the reported estimate; for JS and SMILE its
@@ -14,44 +15,12 @@ Each model has ``loss(x, y)`` (what the optimiser minimises on a training batch)
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import torch
 from torch import Tensor, nn
 
 from infossl import bounds
+from infossl.bounds import BOUNDS, BoundInfo
 from infossl.estimators.neural.critics import GaussianConditional, GaussianMixture
-
-
-@dataclass(frozen=True)
-class BoundInfo:
-    """What a bound name means for an estimator: its model family, kind and one-line summary."""
-
-    name: str
-    family: str  # "critic" | "conditional" | "densities"
-    kind: str  # "lower" | "upper" | "point"
-    summary: str
-
-
-BOUNDS: dict[str, BoundInfo] = {
-    b.name: b
-    for b in (
-        BoundInfo("infonce", "critic", "lower", "InfoNCE / CPC lower bound (capped at ln K)"),
-        BoundInfo("nwj", "critic", "lower", "NWJ (f-divergence) lower bound"),
-        BoundInfo("dv", "critic", "lower", "Donsker–Varadhan lower bound (biased batch gradient)"),
-        BoundInfo("mine", "critic", "lower", "MINE: DV with moving-average gradient correction"),
-        BoundInfo("tuba", "critic", "lower", "TUBA lower bound with a learned constant baseline"),
-        BoundInfo("js", "critic", "lower", "critic trained with JS (f-GAN), evaluated with NWJ"),
-        BoundInfo("smile", "critic", "point", "SMILE: JS-trained DV with clipped partition term"),
-        BoundInfo("interpolated", "critic", "lower", "interpolated bound I_alpha (Poole et al.)"),
-        BoundInfo("club", "conditional", "upper", "vCLUB upper bound with a Gaussian q(y|x)"),
-        BoundInfo("l1out", "conditional", "upper", "leave-one-out upper bound, Gaussian q(y|x)"),
-        BoundInfo("doe", "densities", "point", "difference of entropies, Gaussian models"),
-    )
-}
-
-_USES_BASELINE = ("tuba", "interpolated")
 
 
 class CriticBound(nn.Module):
@@ -76,24 +45,19 @@ class CriticBound(nn.Module):
             raise ValueError(f"bound must be one of {names}, got {bound!r}")
         self.critic = critic
         self.bound = bound
+        self._info: BoundInfo = BOUNDS[bound]
         self.tau, self.alpha = tau, alpha
-        self.log_baseline = nn.Parameter(torch.zeros(())) if bound in _USES_BASELINE else None
+        uses_baseline = "log_baseline" in self._info.params
+        self.log_baseline = nn.Parameter(torch.zeros(())) if uses_baseline else None
         self._mine = bounds.MINE(momentum) if bound == "mine" else None
 
+    def _params(self) -> dict:
+        """The bound's keyword parameters that this model sets (the others keep their defaults)."""
+        own = {"tau": self.tau, "alpha": self.alpha, "log_baseline": self.log_baseline}
+        return {p: own[p] for p in self._info.params if p in own}
+
     def _bound_value(self, scores: Tensor) -> Tensor:
-        if self.bound == "infonce":
-            return bounds.infonce(scores)
-        if self.bound == "nwj":
-            return bounds.nwj(scores)
-        if self.bound in ("dv", "mine"):
-            return bounds.dv(scores)
-        if self.bound == "tuba":
-            return bounds.tuba(scores, self.log_baseline)
-        if self.bound == "js":
-            return bounds.js_nwj(scores)
-        if self.bound == "smile":
-            return bounds.smile(scores, tau=self.tau)
-        return bounds.interpolated(scores, alpha=self.alpha, log_baseline=self.log_baseline)
+        return self._info.value(scores, **self._params())
 
     def training_value(self, x: Tensor, y: Tensor) -> Tensor:
         """The value maximised in training (forward = the estimate; gradient as the method's)."""
@@ -110,12 +74,7 @@ class CriticBound(nn.Module):
 
     def ceiling(self, k: int) -> float | None:
         """Largest value the bound can report on ``k`` samples (None when uncapped)."""
-        if self.bound == "infonce":
-            return bounds.infonce_ceiling(k)
-        if self.bound == "interpolated":
-            cap = bounds.interpolated_ceiling(k, self.alpha)
-            return None if math.isinf(cap) else cap
-        return None
+        return self._info.ceiling_at(k, self._params())
 
 
 class ConditionalBound(nn.Module):
@@ -132,8 +91,7 @@ class ConditionalBound(nn.Module):
         return -self.model.log_prob(x, y).mean()
 
     def value(self, x: Tensor, y: Tensor) -> Tensor:
-        log_q = self.model.log_prob_matrix(x, y)
-        return bounds.club(log_q) if self.bound == "club" else bounds.l1out(log_q)
+        return BOUNDS[self.bound].value(self.model.log_prob_matrix(x, y))
 
     def ceiling(self, k: int) -> float | None:
         return None
@@ -154,7 +112,7 @@ class DifferenceOfEntropies(nn.Module):
         return bounds.doe_loss(*self._log_probs(x, y))
 
     def value(self, x: Tensor, y: Tensor) -> Tensor:
-        return bounds.doe(*self._log_probs(x, y))
+        return BOUNDS["doe"].value(*self._log_probs(x, y))
 
     def ceiling(self, k: int) -> float | None:
         return None
