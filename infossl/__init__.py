@@ -10,11 +10,10 @@ Shwartz-Ziv & LeCun's review (information planes, the IB trade-off, when to comp
     >>> infossl.estimate_mi(x, y, method="ksg1", k=3)  # true value 0.5 ln 2 ≈ 0.347 nats
 """
 
+from infossl._version import __version__
 from infossl.api import choose_method, estimate_cmi, estimate_entropy, estimate_mi
 from infossl.estimate import Estimate
 from infossl.estimators import get_estimator_class, list_methods
-
-__version__ = "0.1.0"
 
 #: Names imported on first use (they need torch).
 _LAZY = {"InformationMonitor": "infossl.analysis.monitor"}

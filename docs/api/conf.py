@@ -14,10 +14,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from infossl import __version__  # noqa: E402  (the package, from this checkout)
+
 project = "infossl"
 author = "infossl contributors"
 copyright = "infossl contributors"
-release = version = "0.1.0"
+release = version = __version__
 
 extensions = [
     "sphinx.ext.autodoc",

@@ -59,22 +59,15 @@ from infossl.analysis.monitor_inputs import (
     resolve_views,
     take_rows,
 )
+from infossl.train.runfiles import DIAGNOSTICS_FILE, read_diagnostics
 
 __all__ = ["DIAGNOSTICS_FILE", "InformationMonitor", "diagnostics_scalars", "read_diagnostics"]
 
-DIAGNOSTICS_FILE = "diagnostics.jsonl"
 #: Rows are encoded in chunks of this many inputs.
 ENCODE_CHUNK = 256
 
 
 # ----------------------------------------------------------------------------- rows on disk
-def read_diagnostics(run_dir: str | Path) -> list[dict[str, Any]]:
-    """The rows of ``run_dir/diagnostics.jsonl`` (a truncated last line is ignored)."""
-    from infossl.train.logger import read_jsonl
-
-    return read_jsonl(Path(run_dir) / DIAGNOSTICS_FILE)
-
-
 def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))

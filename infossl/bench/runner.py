@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from infossl._checks import check_float, check_int
+from infossl._params import parse_params
 
 FIELDS = [
     "method", "task", "n", "seed", "status", "value", "true_mi", "true_mi_stderr", "kind",
@@ -37,8 +38,6 @@ class MethodSpec:
 
     @classmethod
     def parse(cls, spec: str) -> MethodSpec:
-        from infossl.cli._io import parse_params
-
         parts = [p.strip() for p in spec.split(":")]
         if not parts[0]:
             raise ValueError(f"empty method name in {spec!r}")

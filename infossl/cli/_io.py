@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -29,31 +28,6 @@ def parse_columns(spec: str | None, name: str) -> list[int] | None:
     if not cols or min(cols) < 0:
         raise ValueError(f"{name} must name non-negative column indices, got {spec!r}")
     return cols
-
-
-def parse_params(items: Sequence[str]) -> dict[str, Any]:
-    """Parse ['k=3', 'metric=max', 'jitter=false'] into typed values (int, float, bool, str)."""
-    params: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise ValueError(f"--param must be key=value, got {item!r}")
-        key, raw = item.split("=", 1)
-        params[key.strip()] = _parse_value(raw.strip())
-    return params
-
-
-def _parse_value(raw: str) -> Any:
-    low = raw.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low == "none":
-        return None
-    for cast in (int, float):
-        try:
-            return cast(raw)
-        except ValueError:
-            pass
-    return raw
 
 
 def npz_keys(path: Path) -> list[str]:

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import typer
 
-from infossl.cli._io import load_array, npz_keys, parse_columns, parse_params, print_estimates
+from infossl._params import parse_params
+from infossl.cli._io import load_array, npz_keys, parse_columns, print_estimates
 from infossl.estimate import check_unit
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-UNLABELLED = -1
+from infossl.data.conversion import UNLABELLED, images_to_uint8_nchw, labels_to_int64
 
 
 class DatasetError(ValueError):
@@ -134,9 +134,7 @@ class ImageDataset(LabelledSamples):
         name: str = "arrays",
         layout: str = "auto",
     ) -> ImageDataset:
-        """Build a dataset from arrays (see :func:`infossl.data.arrays.images_to_uint8_nchw`)."""
-        from infossl.data.arrays import images_to_uint8_nchw, labels_to_int64
-
+        """Build a dataset from arrays (see :mod:`infossl.data.conversion`)."""
         imgs = images_to_uint8_nchw(images, layout=layout, name="images")
         labs, cls_names = labels_to_int64(labels, imgs.shape[0], classes)
         return cls(imgs, labs, cls_names, name)
@@ -191,7 +189,6 @@ class VectorDataset(LabelledSamples):
     ) -> VectorDataset:
         """Build a dataset from a real ``(N, D)`` array and optional labels."""
         from infossl._checks import as_samples
-        from infossl.data.arrays import labels_to_int64
 
         feats = torch.from_numpy(as_samples(features, "features", dtype=np.float32,
                                             allow_1d=False))

@@ -18,6 +18,8 @@ identity, so single-process code needs no branch.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.distributed as dist
 from torch import Tensor
@@ -61,14 +63,14 @@ class _GatherWithGrad(torch.autograd.Function):
     """Forward: all-gather along dim 0. Backward: all-reduce (sum) the gradient, keep own slice."""
 
     @staticmethod
-    def forward(ctx, x: Tensor) -> Tensor:  # type: ignore[override]
+    def forward(ctx: Any, x: Tensor) -> Tensor:  # type: ignore[override]
         sizes = _batch_sizes(x)
         start = sum(sizes[: rank()])
         ctx.slice = (start, start + x.shape[0])
         return _all_gather_rows(x, sizes)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:  # type: ignore[override]
+    def backward(ctx: Any, grad: Tensor) -> Tensor:  # type: ignore[override]
         grad = grad.contiguous().clone()
         dist.all_reduce(grad, op=dist.ReduceOp.SUM)
         start, stop = ctx.slice

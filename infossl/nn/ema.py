@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import Any
 
 import torch
 from torch import nn
@@ -112,6 +113,6 @@ class EMA(nn.Module):
         self.step += 1
         return m
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Run the target network (no gradient is recorded for its parameters)."""
         return self.target(*args, **kwargs)

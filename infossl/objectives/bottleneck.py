@@ -22,6 +22,7 @@ from torch import Tensor
 
 from infossl._checks import check_choice, check_float
 from infossl.framework import (
+    LossOutput,
     Objective,
     Schedule,
     TermValue,
@@ -118,7 +119,7 @@ class VIBLoss(ObjectiveLoss):
             {"β": self.beta}, name="VIB",
         )
 
-    def forward(self, encoding: DiagonalGaussian, logits: Tensor, labels: Tensor):
+    def forward(self, encoding: DiagonalGaussian, logits: Tensor, labels: Tensor) -> LossOutput:
         encoding = check_gaussian(encoding, "encoding")
         n = encoding.mean.shape[0]
         logits = _check_rows(logits, n)
@@ -176,7 +177,8 @@ class MultiViewIBLoss(ObjectiveLoss):
         return Objective(terms, dict(zip(names, self.rate_weights, strict=True)),
                          name="Multiview IB")
 
-    def forward(self, encodings: Sequence[DiagonalGaussian], logits: Tensor, labels: Tensor):
+    def forward(self, encodings: Sequence[DiagonalGaussian], logits: Tensor,
+                labels: Tensor) -> LossOutput:
         encodings = list(encodings)
         if len(encodings) != len(self.rate_weights):
             raise ValueError(f"encodings holds {len(encodings)} views but rate_weights has "
@@ -266,7 +268,7 @@ class SemiSupervisedIBLoss(ObjectiveLoss):
 
     def forward(self, encoding: DiagonalGaussian, logits: Tensor, labels: Tensor,
                 reconstruction: Tensor | None = None, target: Tensor | None = None,
-                prior: DiagonalGaussian | None = None):
+                prior: DiagonalGaussian | None = None) -> LossOutput:
         encoding = check_gaussian(encoding, "encoding")
         n = encoding.mean.shape[0]
         logits = _check_rows(logits, n)
@@ -339,7 +341,8 @@ class BetaVAELoss(ObjectiveLoss):
             {"β": self.beta}, name="β-VAE",
         )
 
-    def forward(self, encoding: DiagonalGaussian, reconstruction: Tensor, target: Tensor):
+    def forward(self, encoding: DiagonalGaussian, reconstruction: Tensor,
+                target: Tensor) -> LossOutput:
         encoding = check_gaussian(encoding, "encoding")
         reconstruction, target = check_reconstruction(reconstruction, target)
         if target.shape[0] != encoding.mean.shape[0]:

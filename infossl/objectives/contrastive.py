@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from infossl._checks import check_float, check_int
-from infossl.framework import Objective, WeightedTerm, compute_dtype
+from infossl.framework import LossOutput, Objective, WeightedTerm, compute_dtype
 from infossl.nn.distributed import gather, gather_no_grad, row_offset, world_size
 from infossl.objectives._base import ObjectiveLoss, register_objective, unordered_pairs
 from infossl.objectives._inputs import as_views, check_embedding
@@ -93,7 +93,7 @@ class _PairwiseContrastive(ObjectiveLoss):
                                 offset: int) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def forward(self, *views: Tensor):
+    def forward(self, *views: Tensor) -> LossOutput:
         vs = as_views(views, min_batch=2, need=_NEG_NEED)
         if self.cosine:
             vs = [F.normalize(v, dim=1) for v in vs]
@@ -285,7 +285,8 @@ class MoCoLoss(ObjectiveLoss):
             return [check_embedding(x, name)]
         return as_views((x,), name, min_views=2)
 
-    def forward(self, queries: Tensor | Sequence[Tensor], keys: Tensor | Sequence[Tensor]):
+    def forward(self, queries: Tensor | Sequence[Tensor],
+                keys: Tensor | Sequence[Tensor]) -> LossOutput:
         qs = self._as_list(queries, "queries")
         ks = self._as_list(keys, "keys")
         if len(qs) != len(ks):

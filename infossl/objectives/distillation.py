@@ -21,6 +21,7 @@ from torch import Tensor
 from infossl._checks import check_float, check_int
 from infossl.framework import (
     InfoTerm,
+    LossOutput,
     Objective,
     Schedule,
     TermValue,
@@ -108,7 +109,7 @@ class DINOLoss(ObjectiveLoss):
         m = self.center_momentum
         self.center.mul_(m).add_(batch_mean.to(self.center.dtype), alpha=1.0 - m)
 
-    def forward(self, student: Sequence[Tensor], teacher: Sequence[Tensor]):
+    def forward(self, student: Sequence[Tensor], teacher: Sequence[Tensor]) -> LossOutput:
         s_views = as_views((student,), "student", min_views=1)
         t_views = [t.detach() for t in as_views((teacher,), "teacher", min_views=1)]
         if len(t_views) > len(s_views):
@@ -207,7 +208,7 @@ class SwAVLoss(ObjectiveLoss):
                                     note="swapped prediction")
         return Objective([WeightedTerm("swapped_prediction", term)], name="SwAV")
 
-    def forward(self, *scores: Tensor):
+    def forward(self, *scores: Tensor) -> LossOutput:
         vs = as_views(scores, "scores", min_batch=1)
         n_assign = min(self.num_assign_views, len(vs))
         codes = [

@@ -12,7 +12,15 @@ import torch
 from torch import Tensor
 
 from infossl._checks import check_choice, check_float, check_int
-from infossl.framework import Objective, WeightedTerm, cross_decoder, data, encoder, entropy
+from infossl.framework import (
+    LossOutput,
+    Objective,
+    WeightedTerm,
+    cross_decoder,
+    data,
+    encoder,
+    entropy,
+)
 from infossl.framework import direct_decoder as direct_decoder_step
 from infossl.nn.stochastic import make_generator
 from infossl.objectives._base import ObjectiveLoss, register_objective
@@ -59,7 +67,7 @@ class AutoencoderLoss(ObjectiveLoss):
                        note="Barber–Agakov: I(X;Z) ≥ H(X) − this")
         return Objective([WeightedTerm("reconstruction", term)], name=type(self).__name__)
 
-    def forward(self, reconstruction: Tensor, target: Tensor):
+    def forward(self, reconstruction: Tensor, target: Tensor) -> LossOutput:
         reconstruction, target = check_reconstruction(reconstruction, target)
         value = reconstruction_loss(reconstruction, target, self.likelihood, sigma=self.sigma)
         return self.output({"reconstruction": value})
@@ -147,7 +155,7 @@ class MaskedReconstructionLoss(ObjectiveLoss):
                        note="Z encodes the visible patches X_vis")
         return Objective([WeightedTerm("masked_reconstruction", term)], name="MAE")
 
-    def forward(self, prediction: Tensor, target: Tensor, mask: Tensor):
+    def forward(self, prediction: Tensor, target: Tensor, mask: Tensor) -> LossOutput:
         prediction, target = check_reconstruction(prediction, target, "prediction", "target")
         if prediction.dim() != 3:
             raise ValueError(f"prediction must be (B, L, P), got {tuple(prediction.shape)}")

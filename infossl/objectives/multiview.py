@@ -21,7 +21,14 @@ import torch
 from torch import Tensor
 
 from infossl._checks import check_choice, check_float
-from infossl.framework import Objective, Schedule, WeightedTerm, encoder, total_correlation
+from infossl.framework import (
+    LossOutput,
+    Objective,
+    Schedule,
+    WeightedTerm,
+    encoder,
+    total_correlation,
+)
 from infossl.nn.stochastic import DiagonalGaussian
 from infossl.objectives._base import ObjectiveLoss, register_objective, unordered_pairs
 from infossl.objectives._inputs import as_views, check_gaussian, upcast
@@ -94,7 +101,7 @@ class NViewInfoMaxLoss(ObjectiveLoss):
             mult["β"] = self.rate_weight
         return Objective(terms, mult, name=f"n-view InfoMax ({self.mode})")
 
-    def forward(self, *views: Tensor | DiagonalGaussian):
+    def forward(self, *views: Tensor | DiagonalGaussian) -> LossOutput:
         items = list(views[0]) if len(views) == 1 and isinstance(views[0], (list, tuple)) \
             else list(views)
         encodings = None

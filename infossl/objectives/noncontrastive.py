@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from infossl._checks import check_choice, check_float, check_int
-from infossl.framework import Objective, WeightedTerm, entropy
+from infossl.framework import LossOutput, Objective, WeightedTerm, entropy
 from infossl.nn.distributed import gather, world_size
 from infossl.objectives._base import (
     ObjectiveLoss,
@@ -110,7 +110,7 @@ class BYOLLoss(ObjectiveLoss):
         )
         return Objective([WeightedTerm("invariance", term)], name="BYOL")
 
-    def forward(self, predictions: Sequence[Tensor], targets: Sequence[Tensor]):
+    def forward(self, predictions: Sequence[Tensor], targets: Sequence[Tensor]) -> LossOutput:
         preds, targs = _pair_views(predictions, targets)
         pairs = ordered_pairs(len(preds))
         total = sum(
@@ -142,7 +142,8 @@ class SimSiamLoss(ObjectiveLoss):
         )
         return Objective([WeightedTerm("invariance", term)], name="SimSiam")
 
-    def forward(self, predictions: Sequence[Tensor], projections: Sequence[Tensor]):
+    def forward(self, predictions: Sequence[Tensor],
+                projections: Sequence[Tensor]) -> LossOutput:
         preds, projs = _pair_views(predictions, projections)
         pairs = ordered_pairs(len(preds))
         total = sum(
@@ -194,7 +195,7 @@ class BarlowTwinsLoss(ObjectiveLoss):
             {"λ": self.lambda_offdiag}, name="Barlow Twins",
         )
 
-    def forward(self, *views: Tensor):
+    def forward(self, *views: Tensor) -> LossOutput:
         vs = as_views(views, min_batch=_local_min_batch(self.gather_distributed), need=_COV_NEED)
         vs = [_batch_standardize(v) for v in _global_views(vs, self.gather_distributed, "views")]
         n = vs[0].shape[0]
@@ -299,7 +300,7 @@ class VICRegLoss(ObjectiveLoss):
             values[f"covariance_{v}"] = vicreg_covariance(z)
         return values, full
 
-    def forward(self, *views: Tensor):
+    def forward(self, *views: Tensor) -> LossOutput:
         values, full = self._values(views)
         return self.output(values, num_views=len(full))
 
@@ -348,7 +349,7 @@ class VICRegEntropyLoss(VICRegLoss):
         mult = {**self._multipliers(), "η": self.entropy_weight}
         return Objective(terms, mult, name=f"VICReg + {est.name} entropy")
 
-    def forward(self, *views: Tensor):
+    def forward(self, *views: Tensor) -> LossOutput:
         values, full = self._values(views)
         for v, z in enumerate(full, start=1):
             values[f"entropy_{v}"] = self._entropy(z, f"views[{v - 1}]")
@@ -481,7 +482,7 @@ class WMSELoss(ObjectiveLoss):
         white = torch.linalg.solve_triangular(chol, centered.transpose(1, 2), upper=False)
         return white.transpose(1, 2).reshape(b, d)
 
-    def forward(self, *views: Tensor):
+    def forward(self, *views: Tensor) -> LossOutput:
         vs = as_views(views, min_batch=2, need=_COV_NEED)
         b, d = vs[0].shape
         if b % self.whiten_size:
@@ -639,7 +640,7 @@ class CorInfoMaxLoss(ObjectiveLoss):
             self.running_cov.copy_(cov)
         return cov
 
-    def forward(self, *views: Tensor):
+    def forward(self, *views: Tensor) -> LossOutput:
         vs = as_views(views, min_batch=_local_min_batch(self.gather_distributed), need=_COV_NEED)
         if self.normalize:
             vs = [F.normalize(v, dim=1) for v in vs]

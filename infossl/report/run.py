@@ -2,7 +2,8 @@
 
 Files read: ``config.yaml`` (the run configuration), ``metrics.jsonl`` (the ``terms`` header,
 ``train`` rows with every loss term, ``eval`` rows with kNN / online-probe accuracies, the
-``final`` linear probe), ``diagnostics.jsonl`` (:mod:`infossl.analysis.monitor`) and
+``final`` linear probe), ``diagnostics.jsonl`` (written by
+:class:`~infossl.analysis.monitor.InformationMonitor`, read by :mod:`infossl.train.runfiles`) and
 ``summary.json``. Missing optional files give empty records; a folder without ``metrics.jsonl``
 is not a run folder (ValueError).
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from infossl.analysis.monitor import read_diagnostics
+from infossl.train.runfiles import read_diagnostics, read_jsonl
 
 __all__ = ["RunRecords", "load_run"]
 
@@ -74,8 +75,6 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunRecords:
     config = {}
     if (path / "config.yaml").is_file():
         config = yaml.safe_load((path / "config.yaml").read_text()) or {}
-    from infossl.train.logger import read_jsonl
-
     records = read_jsonl(metrics)
     header = next((r for r in records if r.get("kind") == "terms"), None)
     final: dict[str, Any] = {}

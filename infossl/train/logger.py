@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from infossl.framework import LossOutput, TermValue
+from infossl.train.runfiles import read_jsonl
 
 __all__ = ["RunLogger", "read_jsonl", "term_header", "term_tag"]
 
@@ -47,23 +48,6 @@ def term_header(out: LossOutput) -> dict[str, Any]:
             "terms": {n: describe(tv) for n, tv in out.terms.items()},
             "diagnostics": {n: describe(tv) for n, tv in out.diagnostics.items()},
             "constant": out.constant}
-
-
-def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """All records of a JSONL file (a truncated last line is ignored)."""
-    records = []
-    p = Path(path)
-    if not p.is_file():
-        return records
-    for line in p.read_text().splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            break
-    return records
 
 
 def _clean(value: Any) -> Any:

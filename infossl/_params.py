@@ -1,0 +1,34 @@
+"""Typed ``key=value`` parameters, as the command line (``--param k=3``) and benchmark method
+specs (``ksg1:k=3``) write them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["parse_params"]
+
+
+def parse_params(items: Sequence[str]) -> dict[str, Any]:
+    """Parse ['k=3', 'metric=max', 'jitter=false'] into typed values (int, float, bool, str)."""
+    params: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"--param must be key=value, got {item!r}")
+        key, raw = item.split("=", 1)
+        params[key.strip()] = _parse_value(raw.strip())
+    return params
+
+
+def _parse_value(raw: str) -> Any:
+    low = raw.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low == "none":
+        return None
+    for cast in (int, float):
+        try:
+            return cast(raw)
+        except ValueError:
+            pass
+    return raw
