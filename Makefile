@@ -22,14 +22,16 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check infossl tests benchmarks examples
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check infossl tests benchmarks examples
+	$(BIN)/mypy
 
 # The API reference, from the docstrings; warnings are errors. Open docs/_build/html/index.html.
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html -q docs/api docs/_build/html
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache docs/_build
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache docs/_build

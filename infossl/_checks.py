@@ -9,15 +9,17 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 SeedLike = int | np.random.Generator | None
+_T = TypeVar("_T")
 
 
 def as_samples(
-    x: Any,
+    x: npt.ArrayLike,
     name: str = "x",
     *,
     min_n: int = 1,
@@ -60,7 +62,7 @@ def as_samples(
     return arr
 
 
-def as_labels(x: Any, name: str = "x", *, min_n: int = 1) -> np.ndarray:
+def as_labels(x: npt.ArrayLike, name: str = "x", *, min_n: int = 1) -> np.ndarray:
     """Return a discrete variable as integer codes ``0..m-1`` of shape ``(n,)``.
 
     Accepts a 1-D array of any hashable numeric values, or a 2-D ``(n, d)`` array whose rows are
@@ -85,21 +87,21 @@ def check_same_length(**arrays: np.ndarray) -> int:
 
 
 def check_int(
-    value: Any, name: str, *, low: int | None = None, high: int | None = None
+    value: object, name: str, *, low: int | None = None, high: int | None = None
 ) -> int:
     """Check ``value`` is an integer (not bool) within ``[low, high]``; return it as int."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    value = int(value)
-    if low is not None and value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}, got {value}")
-    return value
+    checked = int(value)
+    if low is not None and checked < low:
+        raise ValueError(f"{name} must be >= {low}, got {checked}")
+    if high is not None and checked > high:
+        raise ValueError(f"{name} must be <= {high}, got {checked}")
+    return checked
 
 
 def check_float(
-    value: Any,
+    value: object,
     name: str,
     *,
     low: float | None = None,
@@ -114,25 +116,25 @@ def check_float(
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
-    return value
+    checked = float(value)
+    if not math.isfinite(checked):
+        raise ValueError(f"{name} must be finite, got {checked}")
+    if low is not None and (checked < low or (low_open and checked == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {checked}")
+    if high is not None and (checked > high or (high_open and checked == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {checked}")
+    return checked
 
 
-def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
+def check_choice(value: object, name: str, choices: Iterable[_T]) -> _T:
     """Check ``value`` is one of ``choices``; the error lists the valid ones."""
-    choices = list(choices)
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
-    return value
+    valid = list(choices)
+    if value not in valid:
+        raise ValueError(f"{name} must be one of {valid}, got {value!r}")
+    return value  # narrowed to _T by the `in` test above
 
 
-def check_ci_level(level: Any, name: str = "ci") -> float:
+def check_ci_level(level: object, name: str = "ci") -> float:
     """Check a confidence level lies strictly inside (0, 1)."""
     return check_float(level, name, low=0.0, high=1.0, low_open=True, high_open=True)
 
@@ -160,12 +162,12 @@ def check_not_constant(x: np.ndarray, name: str = "x") -> None:
         )
 
 
-def check_k(k: Any, n: int | None = None, name: str = "k") -> int:
+def check_k(k: object, n: int | None = None, name: str = "k") -> int:
     """Check a neighbour count: a positive int, and ``k < n`` when ``n`` is given."""
-    k = check_int(k, name, low=1)
-    if n is not None and k >= n:
-        raise ValueError(f"{name}={k} needs more samples: got n={n}, need n > {name}")
-    return k
+    checked = check_int(k, name, low=1)
+    if n is not None and checked >= n:
+        raise ValueError(f"{name}={checked} needs more samples: got n={n}, need n > {name}")
+    return checked
 
 
 def dims_of(*arrays: np.ndarray) -> tuple[int, ...]:
@@ -173,14 +175,14 @@ def dims_of(*arrays: np.ndarray) -> tuple[int, ...]:
     return tuple(int(a.shape[1]) for a in arrays)
 
 
-def check_sequence_of_int(values: Sequence[Any], name: str, *, low: int = 1) -> list[int]:
+def check_sequence_of_int(values: Sequence[object], name: str, *, low: int = 1) -> list[int]:
     """Check a non-empty sequence of integers, each ``>= low``."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
         raise TypeError(f"{name} must be a non-empty sequence of integers, got {values!r}")
     return [check_int(v, f"{name}[{i}]", low=low) for i, v in enumerate(values)]
 
 
-def check_bool(value: Any, name: str) -> bool:
+def check_bool(value: object, name: str) -> bool:
     """Check ``value`` is a bool (not an int or a numpy bool); return it. Pure Python."""
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
@@ -207,7 +209,7 @@ def check_value_range(
 
 
 def check_image_size(
-    value: Any, name: str = "size", *, optional: bool = False
+    value: object, name: str = "size", *, optional: bool = False
 ) -> tuple[int, int] | None:
     """Check an image size: a positive int ``s`` (meaning ``(s, s)``) or a pair ``(H, W)``.
 

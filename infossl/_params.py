@@ -4,14 +4,16 @@ specs (``ksg1:k=3``) write them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 __all__ = ["parse_params"]
 
+#: A parsed parameter value.
+ParamValue = bool | int | float | str | None
 
-def parse_params(items: Sequence[str]) -> dict[str, Any]:
+
+def parse_params(items: Sequence[str]) -> dict[str, ParamValue]:
     """Parse ['k=3', 'metric=max', 'jitter=false'] into typed values (int, float, bool, str)."""
-    params: dict[str, Any] = {}
+    params: dict[str, ParamValue] = {}
     for item in items:
         if "=" not in item:
             raise ValueError(f"--param must be key=value, got {item!r}")
@@ -20,7 +22,7 @@ def parse_params(items: Sequence[str]) -> dict[str, Any]:
     return params
 
 
-def _parse_value(raw: str) -> Any:
+def _parse_value(raw: str) -> ParamValue:
     low = raw.lower()
     if low in ("true", "false"):
         return low == "true"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl._checks import as_samples, check_ci_level, check_int, check_same_length
 from infossl.estimate import Estimate, check_unit
@@ -27,7 +28,7 @@ NEURAL_MIN_JOINT_DIM = 10
 NEURAL_MIN_SAMPLES = 5000
 
 
-def _as_array(x: Any, name: str) -> np.ndarray:
+def _as_array(x: npt.ArrayLike, name: str) -> np.ndarray:
     """Validate to a 2-D array, keeping integer/bool data as int64 (for discrete detection)."""
     if hasattr(x, "detach") and hasattr(x, "cpu"):
         x = x.detach().cpu().numpy()
@@ -157,8 +158,8 @@ def _with_ci(
 
 
 def estimate_mi(
-    x: Any,
-    y: Any,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
     method: str = "auto",
     *,
     unit: str = "nats",
@@ -188,7 +189,7 @@ def estimate_mi(
 
 
 def estimate_entropy(
-    x: Any,
+    x: npt.ArrayLike,
     method: str = "auto",
     *,
     unit: str = "nats",
@@ -202,9 +203,9 @@ def estimate_entropy(
 
 
 def estimate_cmi(
-    x: Any,
-    y: Any,
-    z: Any,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    z: npt.ArrayLike,
     method: str = "auto",
     *,
     unit: str = "nats",

@@ -143,10 +143,14 @@ class Estimate:
         def conv(v: float | None) -> float | None:
             return None if v is None else convert(v, self.unit, unit)
 
-        ci = None if self.ci is None else (conv(self.ci[0]), conv(self.ci[1]))
+        ci = (
+            None
+            if self.ci is None
+            else (convert(self.ci[0], self.unit, unit), convert(self.ci[1], self.unit, unit))
+        )
         return replace(
             self,
-            value=conv(self.value),
+            value=convert(self.value, self.unit, unit),
             unit=unit,
             ceiling=conv(self.ceiling),
             stderr=conv(self.stderr),

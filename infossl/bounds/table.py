@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import torch
+
 from infossl.bounds.doe import doe
 from infossl.bounds.lower import (
     _dv,
@@ -64,9 +66,9 @@ class BoundInfo:
     family: str  # "critic" | "conditional" | "densities"
     kind: str  # "lower" | "upper" | "point"
     summary: str
-    value: Callable[..., Any]
+    value: Callable[..., torch.Tensor]
     params: tuple[str, ...] = ()
-    unchecked: Callable[..., Any] | None = None
+    unchecked: Callable[..., torch.Tensor] | None = None
     ceiling: Callable[..., float] | None = None
     ceiling_params: tuple[str, ...] = ()
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl.estimate import Estimate
 
@@ -46,6 +48,9 @@ class BaseEstimator:
     accepts: ClassVar[str] = "continuous"
     resampling: ClassVar[str] = "bootstrap"
     summary: ClassVar[str] = ""
+    # For the type checker: estimate(x, y), estimate(x) or estimate(x, y, z) by quantity, the
+    # method each of MIEstimator, EntropyEstimator and CMIEstimator defines.
+    estimate: Callable[..., Estimate]
 
     @classmethod
     def param_names(cls) -> list[str]:
@@ -151,7 +156,9 @@ class MIEstimator(BaseEstimator):
 
     quantity: ClassVar[str] = "mi"
 
-    def estimate(self, x: Any, y: Any) -> Estimate:  # pragma: no cover - abstract
+    def estimate(  # pragma: no cover - abstract
+        self, x: npt.ArrayLike, y: npt.ArrayLike
+    ) -> Estimate:
         raise NotImplementedError
 
 
@@ -160,7 +167,7 @@ class EntropyEstimator(BaseEstimator):
 
     quantity: ClassVar[str] = "entropy"
 
-    def estimate(self, x: Any) -> Estimate:  # pragma: no cover - abstract
+    def estimate(self, x: npt.ArrayLike) -> Estimate:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -169,7 +176,9 @@ class CMIEstimator(BaseEstimator):
 
     quantity: ClassVar[str] = "cmi"
 
-    def estimate(self, x: Any, y: Any, z: Any) -> Estimate:  # pragma: no cover - abstract
+    def estimate(  # pragma: no cover - abstract
+        self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike
+    ) -> Estimate:
         raise NotImplementedError
 
 
@@ -202,7 +211,7 @@ _REGISTRY: dict[tuple[str, str], type[BaseEstimator]] = {}
 _LAZY: dict[tuple[str, str], str] = {}
 
 
-def register(cls: type[BaseEstimator]) -> type[BaseEstimator]:
+def register(cls: type[_E]) -> type[_E]:
     """Class decorator adding an estimator to the registry under ``(cls.quantity, cls.name)``."""
     if cls.quantity not in QUANTITIES:
         raise ValueError(f"{cls.__name__}.quantity must be one of {QUANTITIES}")

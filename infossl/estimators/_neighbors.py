@@ -39,10 +39,9 @@ Auto choice: the tree when the norms allow it and the joint dimension is at most
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -116,7 +115,7 @@ def knn_counts(
     """
     spaces = [np.ascontiguousarray(s, dtype=np.float64) for s in spaces]
     n = len(spaces[0])
-    groups = [tuple(int(s) for s in g) for g in groups]
+    group_list = [tuple(int(s) for s in g) for g in groups]
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
     if radius not in RADIUS_MODES:
@@ -129,14 +128,14 @@ def knn_counts(
     if labels is not None:
         labels = np.asarray(labels, dtype=np.int64)
     _check_k_rows(k_rows, labels, n)
-    chosen = choose_algorithm([s.shape[1] for s in spaces], groups, metric, algorithm)
+    chosen = choose_algorithm([s.shape[1] for s in spaces], group_list, metric, algorithm)
     if chosen == "tree":
         eps, counts = _tree_knn_counts(
-            spaces, k_rows, groups, metric, strict, radius, labels, workers
+            spaces, k_rows, group_list, metric, strict, radius, labels, workers
         )
     else:
         eps, counts = _brute_knn_counts(
-            spaces, k_rows, groups, metric, strict, radius, labels, block_rows, workers
+            spaces, k_rows, group_list, metric, strict, radius, labels, block_rows, workers
         )
     return NeighbourCounts(radius=eps, counts=counts, algorithm=chosen)
 
@@ -220,9 +219,12 @@ def _inside(d: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
 def _exact_dist(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
     """float64 distances between broadcast rows ``a[..., d]`` and ``b[..., d]``."""
     diff = np.abs(a - b)
+    out: np.ndarray
     if metric == "chebyshev":
-        return diff.max(axis=-1)
-    return np.sqrt(np.einsum("...i,...i->...", diff, diff))
+        out = diff.max(axis=-1)
+    else:
+        out = np.sqrt(np.einsum("...i,...i->...", diff, diff))
+    return out
 
 
 def _drop_self(dist: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -252,7 +254,8 @@ def _extent_radius(
     for s in group:
         x = spaces[s]
         np.maximum(dist, _exact_dist(x[rows][:, None, :], x[members], metric), out=dist)
-    return np.where(valid, dist, 0.0).max(axis=1)
+    out: np.ndarray = np.where(valid, dist, 0.0).max(axis=1)
+    return out
 
 
 # ------------------------------------------------------------------------------ tree path
@@ -334,7 +337,8 @@ def _tree_count(
     tree = KDTree(pts, leaf_size=_COUNT_LEAF_SIZE, metric=metric)
     counts = tree.query_radius(pts, query_r, count_only=True).astype(np.int64) - 1
     counts[empty] = 0
-    return counts
+    out: np.ndarray = counts
+    return out
 
 
 def _count_sorted_1d(values: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
@@ -364,7 +368,9 @@ def _count_sorted_1d(values: np.ndarray, r: np.ndarray, strict: bool) -> np.ndar
     return counts
 
 
-def _monotone_prefix(srt: np.ndarray, pos: np.ndarray, cond: Any, n: int) -> np.ndarray:
+def _monotone_prefix(
+    srt: np.ndarray, pos: np.ndarray, cond: Callable[[np.ndarray], np.ndarray], n: int
+) -> np.ndarray:
     """Length of the prefix of ``srt`` where ``cond`` holds (cond is true then false), per row.
 
     ``pos`` is a guess; it is moved by whole runs of equal values until it is exact.
@@ -418,7 +424,7 @@ class _Screens:
             self.scale = _INT16_HALF / top if top > 0 else 1.0
             self.err_abs = [2.0] * len(spaces)
             self.err_rel = [0.0] * len(spaces)
-            self.dtype = np.int16
+            self.dtype: type[np.int16] | type[np.float32] = np.int16
             self.sentinel = np.iinfo(np.int16).max
             self.data = [
                 np.ascontiguousarray(np.rint(c.T * self.scale).astype(np.int16)) for c in centred
@@ -517,8 +523,10 @@ def _f32_above(v: np.ndarray) -> np.ndarray:
 def _row_counts(mask: np.ndarray) -> np.ndarray:
     """Number of True values per row of a C-contiguous bool array whose width is a multiple of 8."""
     if hasattr(np, "bitwise_count"):
-        return np.bitwise_count(mask.view(np.uint64)).sum(axis=1, dtype=np.int64)
-    return np.count_nonzero(mask, axis=1).astype(np.int64)  # pragma: no cover - numpy < 2
+        out: np.ndarray = np.bitwise_count(mask.view(np.uint64)).sum(axis=1, dtype=np.int64)
+    else:  # pragma: no cover - numpy < 2
+        out = np.count_nonzero(mask, axis=1).astype(np.int64)
+    return out
 
 
 def _resolve_workers(workers: int) -> int:
@@ -536,7 +544,9 @@ def _block_rows(n_pad: int, block_rows: int | None) -> int:
 class _Buffers:
     """Scratch arrays of one worker thread of the brute-force path."""
 
-    def __init__(self, n_spaces: int, b_max: int, n_pad: int, dtype: Any) -> None:
+    def __init__(
+        self, n_spaces: int, b_max: int, n_pad: int, dtype: type[np.int16] | type[np.float32]
+    ) -> None:
         self.dists = [np.empty((b_max, n_pad), dtype=dtype) for _ in range(n_spaces)]
         self.joint = np.empty((b_max, n_pad), dtype=dtype)
         self.group = np.empty((b_max, n_pad), dtype=dtype)
@@ -545,7 +555,9 @@ class _Buffers:
         self.band = np.empty((b_max, n_pad), dtype=bool)
 
 
-def _run_blocks(n: int, b_max: int, workers: int, work: Any) -> list[np.ndarray]:
+def _run_blocks(
+    n: int, b_max: int, workers: int, work: Callable[[list[int]], list[np.ndarray]]
+) -> list[np.ndarray]:
     """Run ``work(list_of_block_starts)`` over ``workers`` threads; concatenate what they return.
 
     Blocks are dealt round-robin; each thread writes disjoint rows of the shared outputs.
@@ -735,7 +747,8 @@ def _brute_block(task: _BruteTask, start: int, stop: int, buf: _Buffers) -> np.n
         task.counts[rows, g] = c_lo + _count_band(
             [spaces[s] for s in group], rows, pr, pc, r_cmp, task.metric, task.strict, b
         )
-    return rows[~ok]
+    out: np.ndarray = rows[~ok]
+    return out
 
 
 def _exact_rows(

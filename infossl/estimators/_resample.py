@@ -54,6 +54,7 @@ def resample_ci(
         raise ValueError(f"scheme must be one of {list(SCHEMES)}, got {scheme!r}")
     rng = check_seed(seed)
     n = len(arrays[0])
+    draw: Callable[[], np.ndarray]
     if scheme == "bootstrap":
         m, scale = n, 1.0
         draw = lambda: rng.integers(0, n, size=n)  # noqa: E731

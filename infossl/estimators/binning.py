@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl._checks import (
     as_samples,
@@ -93,7 +94,7 @@ def entropy_of_codes(codes: np.ndarray, miller_madow: bool = False) -> tuple[flo
     return max(value, 0.0), len(counts)
 
 
-def plugin_entropy(x: Any, miller_madow: bool = False) -> float:
+def plugin_entropy(x: npt.ArrayLike, miller_madow: bool = False) -> float:
     """Plug-in entropy in nats of discrete samples (1-D values or 2-D rows as symbols)."""
     return entropy_of_codes(row_codes(as_samples(x, "x")), miller_madow)[0]
 
@@ -106,7 +107,7 @@ def _mi_of_codes(cx: np.ndarray, cy: np.ndarray, miller_madow: bool) -> float:
 
 
 # ------------------------------------------------------------------------------ binning
-def _check_bins(bins: Any, strategy: str) -> int:
+def _check_bins(bins: object, strategy: str) -> int:
     if bins is None:
         return DEFAULT_BINS[strategy]
     low = 2 if strategy == "idnn" else 1
@@ -147,11 +148,12 @@ def idnn_digitize(
     """
     idx = np.digitize(t, np.linspace(low, high, n_edges)).astype(np.int64)
     idx[idx == 0] = n_edges
-    return idx
+    out: np.ndarray = idx
+    return out
 
 
 def bin_samples(
-    x: Any,
+    x: npt.ArrayLike,
     strategy: str = "uniform",
     bins: int | None = None,
     value_range: tuple[float, float] | None = None,
@@ -203,7 +205,9 @@ def _ceiling(n: int, d: int, symbols: int | None) -> float:
 class _BinningParams:
     """Validation shared by the binned estimators."""
 
-    def _init_binning(self, bins: Any, strategy: Any, value_range: Any, miller_madow: Any) -> None:
+    def _init_binning(
+        self, bins: object, strategy: object, value_range: object, miller_madow: object
+    ) -> None:
         self.strategy = check_choice(strategy, "strategy", STRATEGIES)
         self.bins = None if bins is None else _check_bins(bins, self.strategy)
         self.value_range = unchanged_or(value_range, check_value_range(value_range, optional=True))
@@ -248,7 +252,7 @@ class PluginEntropy(EntropyEstimator):
     def __init__(self, miller_madow: bool = False) -> None:
         self.miller_madow = check_bool(miller_madow, "miller_madow")
 
-    def estimate(self, x: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         n = len(x)
         value, m = entropy_of_codes(row_codes(x), self.miller_madow)
@@ -278,7 +282,7 @@ class PluginMI(MIEstimator):
     def __init__(self, miller_madow: bool = False) -> None:
         self.miller_madow = check_bool(miller_madow, "miller_madow")
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         y = as_samples(y, "y")
         n = check_same_length(x=x, y=y)
@@ -302,7 +306,7 @@ class PluginCMI(CMIEstimator):
     def __init__(self, miller_madow: bool = False) -> None:
         self.miller_madow = check_bool(miller_madow, "miller_madow")
 
-    def estimate(self, x: Any, y: Any, z: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         y = as_samples(y, "y")
         z = as_samples(z, "z")
@@ -356,7 +360,7 @@ class BinnedEntropy(EntropyEstimator, _BinningParams):
                 "(use strategy='uniform' or 'quantile')"
             )
 
-    def estimate(self, x: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         n, d = x.shape
         idx, edges, symbols, outside = _discretise(x, self.strategy, self.n_bins, self.value_range)
@@ -409,7 +413,7 @@ class BinnedMI(MIEstimator, _BinningParams):
         self.x_discrete = check_bool(x_discrete, "x_discrete")
         self.y_discrete = check_bool(y_discrete, "y_discrete")
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         y = as_samples(y, "y")
         n = check_same_length(x=x, y=y)
@@ -423,9 +427,9 @@ class BinnedMI(MIEstimator, _BinningParams):
 
 
 def idnn_information(
-    x: Any,
-    t: Any,
-    y: Any,
+    x: npt.ArrayLike,
+    t: npt.ArrayLike,
+    y: npt.ArrayLike,
     *,
     n_edges: int = 30,
     value_range: tuple[float, float] = (-1.0, 1.0),

@@ -16,9 +16,10 @@ Ledoit & Wolf (2004); LDMI: Erdogan (ICASSP 2022), Ozsoy et al. (NeurIPS 2022, C
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import digamma
 
 from infossl._checks import (
@@ -49,20 +50,20 @@ _GAUSSIAN_NOTE = (
 
 
 # ------------------------------------------------------------------------------ helpers
-def _check_shrinkage(shrinkage: Any) -> float | str:
+def _check_shrinkage(shrinkage: object) -> float | str:
     if isinstance(shrinkage, str):
         return check_choice(shrinkage, "shrinkage", ["ledoit-wolf"])
     return check_float(shrinkage, "shrinkage", low=0.0, high=1.0)
 
 
-def _check_bias_correction(bias_correction: Any, shrinkage: float | str) -> bool:
-    check_bool(bias_correction, "bias_correction")
-    if bias_correction and shrinkage != 0.0:
+def _check_bias_correction(bias_correction: object, shrinkage: float | str) -> bool:
+    checked = check_bool(bias_correction, "bias_correction")
+    if checked and shrinkage != 0.0:
         raise ValueError(
             "bias_correction=True assumes the plain sample covariance; it cannot be combined with "
             f"shrinkage={shrinkage!r} (set shrinkage=0.0 or bias_correction=False)"
         )
-    return bias_correction
+    return checked
 
 
 def _standardise(a: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +130,7 @@ def wishart_logdet_bias(d: int, n: int) -> float:
     return float(d * math.log(2.0 / (n - 1)) + digamma((n - i) / 2.0).sum())
 
 
-def canonical_correlations(x: Any, y: Any) -> np.ndarray:
+def canonical_correlations(x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
     """Canonical correlations ρ₁ ≥ ρ₂ ≥ … of x (n, d_x) and y (n, d_y), min(d_x, d_y) values.
 
     Singular values of R_xx^{-1/2} R_xy R_yy^{-1/2}; for jointly Gaussian data
@@ -190,7 +191,7 @@ class GaussianEntropy(_GaussianParams, EntropyEstimator):
     accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "½ ln det(2πe Σ): exact for Gaussian data, an upper bound otherwise"
 
-    def estimate(self, x: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x", min_n=2)
         n, d = x.shape
         _check_enough_samples(n, d, self.shrinkage, "x")
@@ -232,7 +233,7 @@ class GaussianMI(_GaussianParams, MIEstimator):
     accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "½ log-det ratio / canonical correlations: exact for Gaussian data"
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x", min_n=2)
         y = as_samples(y, "y", min_n=2)
         n = check_same_length(x=x, y=y)
@@ -285,7 +286,7 @@ class GaussianCMI(_GaussianParams, CMIEstimator):
     accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "Gaussian (partial-correlation) conditional MI"
 
-    def estimate(self, x: Any, y: Any, z: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x", min_n=2)
         y = as_samples(y, "y", min_n=2)
         z = as_samples(z, "z", min_n=2)
@@ -340,7 +341,7 @@ class LogDetMI(MIEstimator):
         self.eps = check_float(eps, "eps", low=0.0, low_open=True)
         self.direction = check_choice(direction, "direction", ["mean", "x|y", "y|x"])
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x", min_n=2)
         y = as_samples(y, "y", min_n=2)
         n = check_same_length(x=x, y=y)

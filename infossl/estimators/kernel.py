@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl._checks import (
     as_samples,
@@ -62,7 +63,8 @@ def logsumexp_rows(a: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
     work = a if overwrite else a.copy()
     work -= m[:, None]
     np.exp(work, out=work)
-    return m + np.log(work.sum(axis=1))
+    out: np.ndarray = m + np.log(work.sum(axis=1))
+    return out
 
 
 def _sq_dists(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
@@ -71,7 +73,8 @@ def _sq_dists(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
     d2 *= -2.0
     d2 += (a**2).sum(axis=1)[:, None]
     d2 += b_sq[None, :]
-    return np.maximum(d2, 0.0, out=d2)
+    out: np.ndarray = np.maximum(d2, 0.0, out=d2)
+    return out
 
 
 def pairwise_logsumexp(z: np.ndarray, scale: float, *, exclude_self: bool = False) -> np.ndarray:
@@ -119,7 +122,8 @@ def kde_bandwidth(x: np.ndarray, bandwidth: float | str) -> np.ndarray:
         factor = n ** (-1.0 / (d + 4))
         if bandwidth == "silverman":
             factor *= (4.0 / (d + 2)) ** (1.0 / (d + 4))
-        return sigma * factor
+        out: np.ndarray = sigma * factor
+        return out
     return np.full(d, float(bandwidth))
 
 
@@ -128,10 +132,13 @@ def kde_loo_log_density(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     n, d = x.shape
     z = x / h
     lse = pairwise_logsumexp(z, 2.0, exclude_self=True)
-    return lse - math.log(n - 1) - float(np.log(h).sum()) - 0.5 * d * math.log(2.0 * math.pi)
+    out: np.ndarray = (
+        lse - math.log(n - 1) - float(np.log(h).sum()) - 0.5 * d * math.log(2.0 * math.pi)
+    )
+    return out
 
 
-def _check_bandwidth(bandwidth: Any) -> float | str:
+def _check_bandwidth(bandwidth: object) -> float | str:
     if isinstance(bandwidth, str):
         return check_choice(bandwidth, "bandwidth", BANDWIDTH_RULES)
     return check_float(bandwidth, "bandwidth", low=0.0, low_open=True)
@@ -157,7 +164,7 @@ class KDEEntropy(EntropyEstimator):
     def __init__(self, bandwidth: float | str = "scott") -> None:
         self.bandwidth = _check_bandwidth(bandwidth)
 
-    def estimate(self, x: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x", min_n=2)
         n, d = x.shape
         h = kde_bandwidth(x, self.bandwidth)
@@ -191,7 +198,7 @@ class KDEMI(MIEstimator):
     def __init__(self, bandwidth: float | str = "scott") -> None:
         self.bandwidth = _check_bandwidth(bandwidth)
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x", min_n=2)
         y = as_samples(y, "y", min_n=2)
         n = check_same_length(x=x, y=y)
@@ -208,11 +215,11 @@ class KDEMI(MIEstimator):
 _KT_SCALE = {"upper": 2.0, "lower": 8.0}  # KL: ‖Δ‖²/(2σ²); Bhattacharyya: ‖Δ‖²/(8σ²)
 
 
-def _check_noise_variance(noise_variance: Any) -> float:
+def _check_noise_variance(noise_variance: object) -> float:
     return check_float(noise_variance, "noise_variance", low=0.0, low_open=True)
 
 
-def mixture_entropy_bound(h: Any, noise_variance: float, bound: str) -> float:
+def mixture_entropy_bound(h: npt.ArrayLike, noise_variance: float, bound: str) -> float:
     """Kolchinsky–Tracey bound on H(T), T = h(X) + N(0, σ²I), X uniform over the rows of h.
 
     Ĥ = (d/2) ln(2πeσ²) − (1/n) Σᵢ ln (1/n) Σⱼ exp(−‖hᵢ − hⱼ‖²/(c σ²)), c = 2 (``"upper"``,
@@ -223,7 +230,10 @@ def mixture_entropy_bound(h: Any, noise_variance: float, bound: str) -> float:
     var = _check_noise_variance(noise_variance)
     n, d = h.shape
     lse = pairwise_logsumexp(h, _KT_SCALE[bound] * var)
-    return 0.5 * d * math.log(2.0 * math.pi * math.e * var) - float((lse - math.log(n)).mean())
+    value: float = (
+        0.5 * d * math.log(2.0 * math.pi * math.e * var) - float((lse - math.log(n)).mean())
+    )
+    return value
 
 
 def _kt_information(codes: np.ndarray, h: np.ndarray, var: float, bound: str) -> float:
@@ -245,7 +255,9 @@ class _KTBase:
     def __init__(self, noise_variance: float) -> None:
         self.noise_variance = _check_noise_variance(noise_variance)
 
-    def _information(self, x: Any, y: Any) -> tuple[float, int, tuple[int, ...], float, bool]:
+    def _information(
+        self, x: npt.ArrayLike, y: npt.ArrayLike
+    ) -> tuple[float, int, tuple[int, ...], float, bool]:
         xs = as_samples(x, "x")
         h = as_samples(y, "y")
         n = check_same_length(x=xs, y=h)
@@ -281,7 +293,7 @@ class KolchinskyTraceyUpperMI(_KTBase, MIEstimator):
     accepts: ClassVar[str] = "discrete-continuous"
     summary: ClassVar[str] = "pairwise-distance (KL) upper bound on I(X; h(X) + noise)"
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         return _kt_estimate(self, x, y)
 
 
@@ -300,11 +312,13 @@ class KolchinskyTraceyLowerMI(_KTBase, MIEstimator):
     accepts: ClassVar[str] = "discrete-continuous"
     summary: ClassVar[str] = "pairwise-distance (Bhattacharyya) lower bound on I(X; h(X) + noise)"
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         return _kt_estimate(self, x, y)
 
 
-def _kt_estimate(est: Any, x: Any, y: Any) -> Estimate:
+def _kt_estimate(
+    est: KolchinskyTraceyUpperMI | KolchinskyTraceyLowerMI, x: npt.ArrayLike, y: npt.ArrayLike
+) -> Estimate:
     value, n, dims, ceiling, is_bound = est._information(x, y)
     notes: tuple[str, ...] = ()
     if not is_bound:
@@ -328,7 +342,7 @@ class KolchinskyTraceyUpperEntropy(_KTBase, EntropyEstimator):
     accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "KL pairwise-distance upper bound on the entropy of x + noise"
 
-    def estimate(self, x: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         value = mixture_entropy_bound(x, self.noise_variance, self.bound)
         return self._make(value, len(x), dims_of(x), quantity="H(X+N)")
@@ -348,14 +362,14 @@ class KolchinskyTraceyLowerEntropy(_KTBase, EntropyEstimator):
     accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "Bhattacharyya pairwise-distance lower bound on H(x + noise)"
 
-    def estimate(self, x: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         value = mixture_entropy_bound(x, self.noise_variance, self.bound)
         return self._make(value, len(x), dims_of(x), quantity="H(X+N)")
 
 
 def pairwise_distance_bounds(
-    h: Any, noise_variance: float, labels: Any = None
+    h: npt.ArrayLike, noise_variance: float, labels: npt.ArrayLike | None = None
 ) -> tuple[Estimate, Estimate]:
     """(lower, upper) Kolchinsky–Tracey estimates from noiseless activations h (n, d) and σ².
 
@@ -385,14 +399,15 @@ def normalise_gram(gram: np.ndarray) -> np.ndarray:
     if np.any(diag <= 0):
         raise ValueError("gram must have a strictly positive diagonal")
     scale = np.sqrt(diag)
-    return gram / (len(gram) * scale[:, None] * scale[None, :])
+    out: np.ndarray = gram / (len(gram) * scale[:, None] * scale[None, :])
+    return out
 
 
-def _check_alpha(alpha: Any) -> float:
+def _check_alpha(alpha: object) -> float:
     return check_float(alpha, "alpha", low=0.0, low_open=True)
 
 
-def matrix_renyi_entropy(gram: Any, alpha: float = 1.01) -> float:
+def matrix_renyi_entropy(gram: npt.ArrayLike, alpha: float = 1.01) -> float:
     """S_α(A) = ln tr(A^α)/(1 − α) in nats, A the normalised ``gram`` (n, n) PSD matrix.
 
     α = 1 gives the von Neumann entropy −Σ λ ln λ; α = 2 uses −ln ‖A‖²_F (no eigendecomposition).
@@ -423,7 +438,7 @@ def matrix_renyi_entropy(gram: Any, alpha: float = 1.01) -> float:
     return min(max(value, 0.0), math.log(len(a)))
 
 
-def matrix_renyi_mi(gram_x: Any, gram_y: Any, alpha: float = 1.01) -> float:
+def matrix_renyi_mi(gram_x: npt.ArrayLike, gram_y: npt.ArrayLike, alpha: float = 1.01) -> float:
     """I_α = S_α(A) + S_α(B) − S_α(A∘B / tr(A∘B)) in nats (Hadamard-product joint entropy)."""
     kx = np.asarray(gram_x, dtype=np.float64)
     ky = np.asarray(gram_y, dtype=np.float64)
@@ -456,7 +471,7 @@ def kernel_width(x: np.ndarray, sigma: float | str, name: str) -> tuple[np.ndarr
     return x, float(sigma)
 
 
-def _check_sigma(sigma: Any) -> float | str:
+def _check_sigma(sigma: object) -> float | str:
     if isinstance(sigma, str):
         return check_choice(sigma, "sigma", SIGMA_RULES)
     return check_float(sigma, "sigma", low=0.0, low_open=True)
@@ -472,7 +487,7 @@ class _MatrixRenyiBase:
         self.sigma = _check_sigma(sigma)
         self.max_samples = check_int(max_samples, "max_samples", low=2)
 
-    def _gram(self, a: Any, name: str) -> tuple[np.ndarray, float]:
+    def _gram(self, a: npt.ArrayLike, name: str) -> tuple[np.ndarray, float]:
         a = as_samples(a, name)
         if len(a) > self.max_samples:
             raise ValueError(
@@ -507,7 +522,7 @@ class MatrixRenyiEntropy(_MatrixRenyiBase, EntropyEstimator):
     summary: ClassVar[str] = "matrix-based Rényi α-entropy of the Gaussian Gram matrix"
     resampling: ClassVar[str] = "subsample"  # duplicated rows distort kernel sums
 
-    def estimate(self, x: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike) -> Estimate:
         xs = as_samples(x, "x")
         gram, width = self._gram(xs, "x")
         n, d = xs.shape
@@ -533,7 +548,7 @@ class MatrixRenyiMI(_MatrixRenyiBase, MIEstimator):
     summary: ClassVar[str] = "matrix-based Rényi α-MI (Hadamard-product joint Gram)"
     resampling: ClassVar[str] = "subsample"  # duplicated rows distort kernel sums
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         xs = as_samples(x, "x")
         ys = as_samples(y, "y")
         n = check_same_length(x=xs, y=ys)

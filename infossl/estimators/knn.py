@@ -24,12 +24,14 @@ When to trust them (each estimate carries notes when a condition below is met):
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import ClassVar, Protocol
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
 from infossl._checks import (
+    SeedLike,
     as_labels,
     as_samples,
     check_bool,
@@ -55,11 +57,11 @@ HIGH_MI_NOTE_FRACTION = 0.5
 
 
 # ------------------------------------------------------------------------------ helpers
-def _check_workers(workers: Any) -> int:
-    workers = check_int(workers, "workers", low=-1)
-    if workers == 0:
+def _check_workers(workers: object) -> int:
+    checked = check_int(workers, "workers", low=-1)
+    if checked == 0:
         raise ValueError("workers must be -1 (all cores) or a positive number of threads, got 0")
-    return workers
+    return checked
 
 
 def _tie_fraction(x: np.ndarray) -> float:
@@ -128,7 +130,25 @@ def _mean_digamma(counts: np.ndarray) -> float:
     return float(np.mean(digamma(counts)))
 
 
-def _init_search(est: Any, k: Any, metric: Any, algorithm: Any, workers: Any) -> None:
+class _Searching(Protocol):
+    """An estimator with the neighbour-search parameters (set by :func:`_init_search`)."""
+
+    k: int
+    metric: str
+    algorithm: str
+    workers: int
+
+
+class _Jittering(Protocol):
+    """An estimator with the tie-breaking noise parameters (set by :func:`_init_jitter`)."""
+
+    jitter: float
+    seed: SeedLike
+
+
+def _init_search(
+    est: _Searching, k: object, metric: object, algorithm: object, workers: object
+) -> None:
     """Validate and store the neighbour-search parameters shared by every kNN estimator."""
     est.k = check_int(k, "k", low=1)
     est.metric = check_choice(metric, "metric", METRICS)
@@ -136,7 +156,7 @@ def _init_search(est: Any, k: Any, metric: Any, algorithm: Any, workers: Any) ->
     est.workers = _check_workers(workers)
 
 
-def _init_jitter(est: Any, jitter: Any, seed: Any) -> None:
+def _init_jitter(est: _Jittering, jitter: object, seed: SeedLike) -> None:
     """Validate and store the tie-breaking noise parameters."""
     est.jitter = check_float(jitter, "jitter", low=0.0, high=1.0)
     check_seed(seed)
@@ -167,6 +187,13 @@ class _KSGBase(MIEstimator):
     resampling: ClassVar[str] = "subsample"
     _algorithm: ClassVar[int] = 1
 
+    k: int
+    metric: str
+    algorithm: str
+    workers: int
+    jitter: float
+    seed: SeedLike
+
     def __init__(
         self,
         k: int = 3,
@@ -182,7 +209,7 @@ class _KSGBase(MIEstimator):
         self.standardize = check_bool(standardize, "standardize")
         _init_jitter(self, jitter, seed)
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         y = as_samples(y, "y")
         n = check_same_length(x=x, y=y)
@@ -316,6 +343,13 @@ class KozachenkoLeonenko(EntropyEstimator):
     resampling: ClassVar[str] = "subsample"
     summary: ClassVar[str] = "Kozachenko-Leonenko kNN differential entropy"
 
+    k: int
+    metric: str
+    algorithm: str
+    workers: int
+    jitter: float
+    seed: SeedLike
+
     def __init__(
         self,
         k: int = 3,
@@ -329,7 +363,7 @@ class KozachenkoLeonenko(EntropyEstimator):
         _init_search(self, k, metric, algorithm, workers)
         _init_jitter(self, jitter, seed)
 
-    def estimate(self, x: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         n, d = x.shape
         check_k(self.k, n)
@@ -379,6 +413,13 @@ class FrenzelPompe(CMIEstimator):
     resampling: ClassVar[str] = "subsample"
     summary: ClassVar[str] = "Frenzel-Pompe kNN conditional MI (KSG algorithm 1 style)"
 
+    k: int
+    metric: str
+    algorithm: str
+    workers: int
+    jitter: float
+    seed: SeedLike
+
     def __init__(
         self,
         k: int = 3,
@@ -394,7 +435,7 @@ class FrenzelPompe(CMIEstimator):
         self.standardize = check_bool(standardize, "standardize")
         _init_jitter(self, jitter, seed)
 
-    def estimate(self, x: Any, y: Any, z: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         y = as_samples(y, "y")
         z = as_samples(z, "z")
@@ -461,6 +502,13 @@ class Ross(MIEstimator):
     resampling: ClassVar[str] = "subsample"
     summary: ClassVar[str] = "Ross kNN MI between a discrete and a continuous variable"
 
+    k: int
+    metric: str
+    algorithm: str
+    workers: int
+    jitter: float
+    seed: SeedLike
+
     def __init__(
         self,
         k: int = 3,
@@ -478,13 +526,13 @@ class Ross(MIEstimator):
         self.standardize = check_bool(standardize, "standardize")
         _init_jitter(self, jitter, seed)
 
-    def _which_discrete(self, x: Any, y: Any) -> str:
+    def _which_discrete(self, x: npt.ArrayLike, y: npt.ArrayLike) -> str:
         if self.discrete != "auto":
             return self.discrete
         ints = [np.asarray(a).dtype.kind in "biu" for a in (x, y)]
         return "y" if ints == [False, True] else "x"
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         which = self._which_discrete(x, y)
         disc_name, cont_name = ("x", "y") if which == "x" else ("y", "x")
         disc_raw, cont_raw = (x, y) if which == "x" else (y, x)
@@ -583,6 +631,11 @@ class MixedKSG(MIEstimator):
     resampling: ClassVar[str] = "subsample"
     summary: ClassVar[str] = "Gao et al. kNN MI for discrete-continuous mixtures (handles ties)"
 
+    k: int
+    metric: str
+    algorithm: str
+    workers: int
+
     def __init__(
         self,
         k: int = 3,
@@ -595,7 +648,7 @@ class MixedKSG(MIEstimator):
         _init_search(self, k, metric, algorithm, workers)
         self.standardize = check_bool(standardize, "standardize")
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         y = as_samples(y, "y")
         n = check_same_length(x=x, y=y)

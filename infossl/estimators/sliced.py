@@ -21,6 +21,7 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl._checks import (
     SeedLike,
@@ -43,7 +44,8 @@ def random_directions(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
         bad = norms[:, 0] == 0
         v[bad] = rng.standard_normal((int(bad.sum()), d))
         norms = np.linalg.norm(v, axis=1, keepdims=True)
-    return v / norms
+    out: np.ndarray = v / norms
+    return out
 
 
 def random_orthonormal_frames(count: int, d: int, dims: int, rng: np.random.Generator
@@ -56,11 +58,12 @@ def random_orthonormal_frames(count: int, d: int, dims: int, rng: np.random.Gene
     """
     g = rng.standard_normal((count, d, dims))
     q, r = np.linalg.qr(g)
-    return q * np.sign(np.diagonal(r, axis1=1, axis2=2))[:, None, :]
+    out: np.ndarray = q * np.sign(np.diagonal(r, axis1=1, axis2=2))[:, None, :]
+    return out
 
 
 def sliced_mi_gaussian(
-    cov: Any, dim_x: int, n_projections: int = 100_000, seed: SeedLike = 0
+    cov: npt.ArrayLike, dim_x: int, n_projections: int = 100_000, seed: SeedLike = 0
 ) -> tuple[float, float]:
     """Sliced MI (nats) of a zero-mean Gaussian with joint covariance ``cov``, X = first dim_x.
 
@@ -146,7 +149,7 @@ class SlicedMI(MIEstimator):
                 f"dims={self.dims} needs paired=True (the unpaired slices are 1-D directions)"
             )
 
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x", min_n=2)
         y = as_samples(y, "y", min_n=2)
         n = check_same_length(x=x, y=y)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 
@@ -209,40 +208,40 @@ class LossOutput:
     def __neg__(self) -> torch.Tensor:
         return -self.loss
 
-    def __add__(self, other: Any) -> torch.Tensor:
+    def __add__(self, other: _Operand) -> torch.Tensor:
         return self.loss + _as_loss(other)
 
-    def __radd__(self, other: Any) -> torch.Tensor:
+    def __radd__(self, other: _Operand) -> torch.Tensor:
         return _as_loss(other) + self.loss
 
-    def __sub__(self, other: Any) -> torch.Tensor:
+    def __sub__(self, other: _Operand) -> torch.Tensor:
         return self.loss - _as_loss(other)
 
-    def __rsub__(self, other: Any) -> torch.Tensor:
+    def __rsub__(self, other: _Operand) -> torch.Tensor:
         return _as_loss(other) - self.loss
 
-    def __mul__(self, other: Any) -> torch.Tensor:
+    def __mul__(self, other: _Operand) -> torch.Tensor:
         return self.loss * _as_loss(other)
 
-    def __rmul__(self, other: Any) -> torch.Tensor:
+    def __rmul__(self, other: _Operand) -> torch.Tensor:
         return _as_loss(other) * self.loss
 
-    def __truediv__(self, other: Any) -> torch.Tensor:
+    def __truediv__(self, other: _Operand) -> torch.Tensor:
         return self.loss / _as_loss(other)
 
-    def __rtruediv__(self, other: Any) -> torch.Tensor:
+    def __rtruediv__(self, other: _Operand) -> torch.Tensor:
         return _as_loss(other) / self.loss
 
-    def __lt__(self, other: Any) -> torch.Tensor:
+    def __lt__(self, other: _Operand) -> torch.Tensor:
         return self.loss < _as_loss(other)
 
-    def __le__(self, other: Any) -> torch.Tensor:
+    def __le__(self, other: _Operand) -> torch.Tensor:
         return self.loss <= _as_loss(other)
 
-    def __gt__(self, other: Any) -> torch.Tensor:
+    def __gt__(self, other: _Operand) -> torch.Tensor:
         return self.loss > _as_loss(other)
 
-    def __ge__(self, other: Any) -> torch.Tensor:
+    def __ge__(self, other: _Operand) -> torch.Tensor:
         return self.loss >= _as_loss(other)
 
     def __str__(self) -> str:
@@ -254,7 +253,12 @@ class LossOutput:
         return "\n".join(lines)
 
 
-def _as_loss(value: Any) -> Any:
+#: What the arithmetic and comparisons of a :class:`LossOutput` take: another output, a tensor or
+#: a number.
+_Operand = LossOutput | torch.Tensor | float
+
+
+def _as_loss(value: _Operand) -> torch.Tensor | float:
     """``value.loss`` for a :class:`LossOutput`, ``value`` itself otherwise."""
     return value.loss if isinstance(value, LossOutput) else value
 

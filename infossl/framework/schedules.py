@@ -149,7 +149,8 @@ class ExponentialAnneal(Schedule):
 
     def __call__(self, step: int) -> float:
         t = _progress(step, self.delay, self.steps)
-        return self.start * (self.end / self.start) ** t
+        value: float = self.start * (self.end / self.start) ** t
+        return value
 
     def describe(self) -> str:
         return (

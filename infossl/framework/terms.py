@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from infossl.framework.paths import PathStep, as_variables, render_path
 
@@ -171,6 +172,11 @@ class InfoTerm:
         return self.notation
 
 
+def _vars(value: str | Iterable[str]) -> tuple[str, ...]:
+    """``value`` as typed for an `InfoTerm` field: ``__post_init__`` makes it the tuple."""
+    return cast("tuple[str, ...]", value)
+
+
 def mi(
     a: str | Iterable[str],
     b: str | Iterable[str],
@@ -184,7 +190,10 @@ def mi(
     note: str = "",
 ) -> InfoTerm:
     """A mutual-information term ``I(a;b|given)``."""
-    return InfoTerm("I", a, b, given, tuple(path), bound, kind, orientation, aggregate, note)
+    return InfoTerm(
+        "I", _vars(a), _vars(b), _vars(given), tuple(path), bound, kind, orientation, aggregate,
+        note,
+    )
 
 
 def entropy(
@@ -199,7 +208,9 @@ def entropy(
     note: str = "",
 ) -> InfoTerm:
     """An entropy term ``H(a|given)`` (differential for continuous variables)."""
-    return InfoTerm("H", a, (), given, tuple(path), bound, kind, orientation, aggregate, note)
+    return InfoTerm(
+        "H", _vars(a), (), _vars(given), tuple(path), bound, kind, orientation, aggregate, note
+    )
 
 
 def total_correlation(

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl._checks import as_samples, check_int, check_same_length, check_seed
 
@@ -25,7 +26,11 @@ GROUND_TRUTHS: tuple[str, ...] = ("exact", "numerical", "monte-carlo")
 VARIABLE_KINDS: tuple[str, ...] = ("continuous", "discrete")
 
 
-def rng_from_seed(seed: Any, name: str = "seed") -> np.random.Generator:
+#: A task's seed: an int >= 0 or a numpy Generator (never None: draws must repeat).
+TaskSeed = int | np.random.Generator
+
+
+def rng_from_seed(seed: TaskSeed, name: str = "seed") -> np.random.Generator:
     """A Generator from an int >= 0 or a Generator; ``None`` is refused (draws must repeat)."""
     if seed is None:
         raise TypeError(f"{name} must be a non-negative int or a numpy Generator, got None")
@@ -143,7 +148,7 @@ class Task(abc.ABC):
         x, y = self._sample(n, rng)
         return self._as_output(x, self.x_kind), self._as_output(y, self.y_kind)
 
-    def log_density_ratio(self, x: Any, y: Any) -> np.ndarray:
+    def log_density_ratio(self, x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
         """Pointwise ``log p(x, y) - log p(x) - log p(y)`` in nats, shape ``(n,)``.
 
         Its mean under the joint distribution is I(X;Y). Points outside the support of the
@@ -176,7 +181,7 @@ class Task(abc.ABC):
         return np.ascontiguousarray(a, dtype=dtype)
 
     @staticmethod
-    def _check_variable(a: Any, name: str, dim: int, kind: str) -> np.ndarray:
+    def _check_variable(a: npt.ArrayLike, name: str, dim: int, kind: str) -> np.ndarray:
         arr = as_samples(a, name)
         if arr.shape[1] != dim:
             raise ValueError(f"{name} must have {dim} column(s), got shape {arr.shape}")

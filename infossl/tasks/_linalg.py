@@ -7,15 +7,15 @@ All densities are evaluated through a Cholesky factor ``Σ = L Lᵀ``: the Mahal
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.linalg import solve_triangular
 
 LOG_2PI = math.log(2.0 * math.pi)
 
 
-def as_matrix(value: Any, name: str, shape: tuple[int, int]) -> np.ndarray:
+def as_matrix(value: npt.ArrayLike, name: str, shape: tuple[int, int]) -> np.ndarray:
     """A finite float matrix of the given shape, or ``ValueError`` naming ``name``."""
     arr = np.asarray(value, dtype=np.float64)
     if arr.shape != shape:
@@ -25,7 +25,7 @@ def as_matrix(value: Any, name: str, shape: tuple[int, int]) -> np.ndarray:
     return arr
 
 
-def as_vector(value: Any, name: str, size: int) -> np.ndarray:
+def as_vector(value: npt.ArrayLike, name: str, size: int) -> np.ndarray:
     """A finite float vector of the given length, or ``ValueError`` naming ``name``."""
     arr = np.asarray(value, dtype=np.float64).reshape(-1)
     if arr.shape != (size,):
@@ -58,20 +58,23 @@ def mahalanobis_sq(z: np.ndarray, chol: np.ndarray) -> np.ndarray:
     """
     inv = solve_triangular(chol, np.eye(chol.shape[0]), lower=True, check_finite=False)
     sol = z @ inv.T
-    return np.einsum("ij,ij->i", sol, sol)
+    out: np.ndarray = np.einsum("ij,ij->i", sol, sol)
+    return out
 
 
 def log_sum_exp(a: np.ndarray) -> np.ndarray:
     """ln Σₖ exp(a[k]) over the first axis, stable (max subtracted); -inf rows stay -inf."""
     top = np.max(a, axis=0)
     safe = np.where(np.isfinite(top), top, 0.0)
-    return safe + np.log(np.sum(np.exp(a - safe), axis=0))
+    out: np.ndarray = safe + np.log(np.sum(np.exp(a - safe), axis=0))
+    return out
 
 
 def gaussian_logpdf(z: np.ndarray, chol: np.ndarray) -> np.ndarray:
     """``ln N(z; 0, Σ)`` for every row of the centred samples ``z``."""
     d = z.shape[1]
-    return -0.5 * (d * LOG_2PI + log_det_from_cholesky(chol) + mahalanobis_sq(z, chol))
+    out: np.ndarray = -0.5 * (d * LOG_2PI + log_det_from_cholesky(chol) + mahalanobis_sq(z, chol))
+    return out
 
 
 def gaussian_mi(cov: np.ndarray, dim_x: int) -> float:

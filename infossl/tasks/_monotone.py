@@ -46,4 +46,5 @@ def solve_increasing(
         done |= np.abs(dx) <= rtol * (1.0 + np.abs(x))
         if done.all():
             break
-    return x
+    out: np.ndarray = x
+    return out

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
 from infossl._checks import check_int
-from infossl.tasks._base import Task, rng_from_seed
+from infossl.tasks._base import Task, TaskSeed, rng_from_seed
 
 
 def monte_carlo_mi(
-    task: Task, n: int = 200_000, seed: Any = 0, *, chunk: int = 50_000
+    task: Task, n: int = 200_000, seed: TaskSeed = 0, *, chunk: int = 50_000
 ) -> tuple[float, float]:
     """``(mean, stderr)`` of the log density ratio over ``n`` joint samples of ``task``.
 

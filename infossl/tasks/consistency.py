@@ -19,12 +19,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, SupportsFloat
+from typing import SupportsFloat
 
 import numpy as np
 
 from infossl._checks import check_int
-from infossl.tasks._base import Task, rng_from_seed
+from infossl.tasks._base import Task, TaskSeed, rng_from_seed
 
 Estimator = Callable[[np.ndarray, np.ndarray], SupportsFloat]
 
@@ -61,7 +61,7 @@ def _draw(task: Task, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.
     return task.sample(n, rng)
 
 
-def independence_inputs(task: Task, n: int, seed: Any) -> dict[str, np.ndarray]:
+def independence_inputs(task: Task, n: int, seed: TaskSeed) -> dict[str, np.ndarray]:
     """``x, y`` (a joint draw) and ``y_independent`` (Y from a second, independent draw)."""
     n = check_int(n, "n", low=2)
     rng = rng_from_seed(seed)
@@ -71,7 +71,7 @@ def independence_inputs(task: Task, n: int, seed: Any) -> dict[str, np.ndarray]:
 
 
 def data_processing_inputs(
-    task: Task, n: int, seed: Any, fn: Callable[[np.ndarray], np.ndarray] = np.tanh
+    task: Task, n: int, seed: TaskSeed, fn: Callable[[np.ndarray], np.ndarray] = np.tanh
 ) -> dict[str, np.ndarray]:
     """``x, y`` and ``x_augmented = [x, fn(x)]`` (fn any function of x, default tanh)."""
     n = check_int(n, "n", low=2)
@@ -84,7 +84,7 @@ def data_processing_inputs(
     return {"x": x, "y": y, "x_augmented": np.hstack([x, fx])}
 
 
-def additivity_inputs(task: Task, n: int, seed: Any) -> dict[str, np.ndarray]:
+def additivity_inputs(task: Task, n: int, seed: TaskSeed) -> dict[str, np.ndarray]:
     """``x, y`` (one draw), ``x_pair = [x, x₂]`` and ``y_pair = [y, y₂]``, (x₂, y₂) independent."""
     n = check_int(n, "n", low=2)
     rng = rng_from_seed(seed)
@@ -114,7 +114,9 @@ def _reference(estimate: Estimator, x: np.ndarray, y: np.ndarray) -> float:
     return ref
 
 
-def check_independence(estimate: Estimator, task: Task, n: int, seed: Any) -> ConsistencyResult:
+def check_independence(
+    estimate: Estimator, task: Task, n: int, seed: TaskSeed
+) -> ConsistencyResult:
     """Î(X; Y') / Î(X; Y) with Y' independent of X (ideal 0)."""
     d = independence_inputs(task, n, seed)
     ref = _reference(estimate, d["x"], d["y"])
@@ -124,7 +126,7 @@ def check_independence(estimate: Estimator, task: Task, n: int, seed: Any) -> Co
 
 
 def check_data_processing(
-    estimate: Estimator, task: Task, n: int, seed: Any,
+    estimate: Estimator, task: Task, n: int, seed: TaskSeed,
     fn: Callable[[np.ndarray], np.ndarray] = np.tanh,
 ) -> ConsistencyResult:
     """Î([X, f(X)]; Y) / Î(X; Y) (ideal 1)."""
@@ -135,7 +137,7 @@ def check_data_processing(
                              {"I(X;Y)": ref, "I([X,f(X)];Y)": aug}, len(d["x"]))
 
 
-def check_additivity(estimate: Estimator, task: Task, n: int, seed: Any) -> ConsistencyResult:
+def check_additivity(estimate: Estimator, task: Task, n: int, seed: TaskSeed) -> ConsistencyResult:
     """Î([X₁, X₂]; [Y₁, Y₂]) / Î(X₁; Y₁) for independent copies (ideal 2)."""
     d = additivity_inputs(task, n, seed)
     ref = _reference(estimate, d["x"], d["y"])
@@ -144,7 +146,9 @@ def check_additivity(estimate: Estimator, task: Task, n: int, seed: Any) -> Cons
                              {"I(X;Y)": ref, "I([X1,X2];[Y1,Y2])": pair}, len(d["x"]))
 
 
-def self_consistency(estimate: Estimator, task: Task, n: int, seed: Any) -> list[ConsistencyResult]:
+def self_consistency(
+    estimate: Estimator, task: Task, n: int, seed: TaskSeed
+) -> list[ConsistencyResult]:
     """All three checks on the same task (seeds derived from ``seed``)."""
     rng = rng_from_seed(seed)
     seeds = rng.integers(0, 2**31 - 1, size=3).tolist()

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl._checks import check_float, check_int
 from infossl.tasks._base import Task
@@ -40,7 +41,7 @@ class DiscreteTask(Task):
     Sampling is O(n log(n_x n_y)), the log ratio O(n).
     """
 
-    def __init__(self, pmf: Any, *, task_id: str, name: str | None = None,
+    def __init__(self, pmf: npt.ArrayLike, *, task_id: str, name: str | None = None,
                  params: dict[str, Any] | None = None) -> None:
         p = np.asarray(pmf, dtype=np.float64)
         if p.ndim != 2 or p.size < 2:
@@ -61,7 +62,8 @@ class DiscreteTask(Task):
 
     @property
     def pmf(self) -> np.ndarray:
-        return self._pmf.copy()
+        out: np.ndarray = self._pmf.copy()
+        return out
 
     def _mutual_information(self) -> float:
         return pmf_mutual_information(self._pmf)
@@ -74,7 +76,8 @@ class DiscreteTask(Task):
     def _log_density_ratio(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         i = _check_codes(x, "x", self._pmf.shape[0])
         j = _check_codes(y, "y", self._pmf.shape[1])
-        return self._log_pmf[i, j] - self._log_px[i] - self._log_py[j]
+        out: np.ndarray = self._log_pmf[i, j] - self._log_px[i] - self._log_py[j]
+        return out
 
 
 def binary_symmetric_channel(crossover: float = 0.1) -> DiscreteTask:
@@ -88,7 +91,7 @@ def binary_symmetric_channel(crossover: float = 0.1) -> DiscreteTask:
                         name=f"Binary symmetric channel (q={q:g})", params={"crossover": q})
 
 
-def independent_discrete(px: Any, py: Any, *, task_id: str) -> DiscreteTask:
+def independent_discrete(px: npt.ArrayLike, py: npt.ArrayLike, *, task_id: str) -> DiscreteTask:
     """X and Y independent with marginals ``px`` and ``py``: I = 0."""
     px = np.asarray(px, dtype=np.float64).reshape(-1)
     py = np.asarray(py, dtype=np.float64).reshape(-1)
@@ -182,8 +185,9 @@ class BinaryInputGaussianTask(Task):
             s2 = self._sigma**2
 
             def integrand(t: float) -> float:
-                return math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi) * np.logaddexp(
+                value: float = math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi) * np.logaddexp(
                     0.0, -2.0 * (1.0 + self._sigma * t) / s2)
+                return value
 
             value, _ = integrate.quad(integrand, -np.inf, np.inf, epsabs=1e-12, epsrel=1e-12)
             self._mi = max(math.log(2.0) - value, 0.0)
@@ -195,4 +199,5 @@ class BinaryInputGaussianTask(Task):
 
     def _log_density_ratio(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         s = 2 * _check_codes(x, "x", 2) - 1
-        return math.log(2.0) - np.logaddexp(0.0, -2.0 * s * y[:, 0] / self._sigma**2)
+        out: np.ndarray = math.log(2.0) - np.logaddexp(0.0, -2.0 * s * y[:, 0] / self._sigma**2)
+        return out

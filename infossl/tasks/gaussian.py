@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl._checks import check_float, check_int
 from infossl.tasks._base import Task
@@ -35,12 +36,12 @@ class GaussianTask(Task):
 
     def __init__(
         self,
-        cov_xx: Any,
-        cov_yy: Any,
-        cov_xy: Any,
+        cov_xx: npt.ArrayLike,
+        cov_yy: npt.ArrayLike,
+        cov_xy: npt.ArrayLike,
         *,
-        mean_x: Any = None,
-        mean_y: Any = None,
+        mean_x: npt.ArrayLike | None = None,
+        mean_y: npt.ArrayLike | None = None,
         task_id: str | None = None,
         name: str | None = None,
         params: dict[str, Any] | None = None,
@@ -72,12 +73,14 @@ class GaussianTask(Task):
     @property
     def covariance(self) -> np.ndarray:
         """The joint covariance matrix (a copy)."""
-        return self._cov.copy()
+        out: np.ndarray = self._cov.copy()
+        return out
 
     @property
     def mean(self) -> np.ndarray:
         """The joint mean (a copy)."""
-        return self._mean.copy()
+        out: np.ndarray = self._mean.copy()
+        return out
 
     def _mutual_information(self) -> float:
         return self._mi
@@ -90,7 +93,10 @@ class GaussianTask(Task):
         xc = x - self._mean[: self.dim_x]
         yc = y - self._mean[self.dim_x :]
         joint = gaussian_logpdf(np.hstack([xc, yc]), self._chol)
-        return joint - gaussian_logpdf(xc, self._chol_x) - gaussian_logpdf(yc, self._chol_y)
+        out: np.ndarray = (
+            joint - gaussian_logpdf(xc, self._chol_x) - gaussian_logpdf(yc, self._chol_y)
+        )
+        return out
 
 
 def _num(value: float) -> str:
@@ -98,7 +104,7 @@ def _num(value: float) -> str:
     return str(float(value))
 
 
-def gaussian_from_covariance(cov: Any, dim_x: int, **kwargs: Any) -> GaussianTask:
+def gaussian_from_covariance(cov: npt.ArrayLike, dim_x: int, **kwargs: Any) -> GaussianTask:
     """A Gaussian task from a full joint covariance whose first ``dim_x`` coordinates are X."""
     cov = np.asarray(cov, dtype=np.float64)
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
@@ -185,7 +191,8 @@ def dense_normal_mi(dim_x: int, dim_y: int, off_diag: float) -> float:
     I = ½[ln det Σ_XX + ln det Σ_YY − ln det Σ] in terms of these three determinants.
     """
     def logdet(m: int) -> float:
-        return (m - 1) * np.log1p(-off_diag) + np.log1p((m - 1) * off_diag)
+        value: float = (m - 1) * np.log1p(-off_diag) + np.log1p((m - 1) * off_diag)
+        return value
 
     return float(0.5 * (logdet(dim_x) + logdet(dim_y) - logdet(dim_x + dim_y)))
 

@@ -6,9 +6,9 @@ Both come from the "Beyond Normal" benchmark (Czyż et al. 2023).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl._checks import check_float, check_int
 from infossl.tasks._linalg import as_matrix
@@ -48,7 +48,7 @@ class Spiral(Transform):
     def __init__(
         self,
         dim: int,
-        generator: Any = None,
+        generator: npt.ArrayLike | None = None,
         speed: float = 1.0,
         normalize_speed: bool = True,
     ) -> None:
@@ -114,7 +114,8 @@ class SwissRoll(Transform):
         if y.shape[1] != 2:
             raise ValueError(f"the Swiss roll inverse needs 2 columns, got {y.shape[1]}")
         t = self._SCALE * np.hypot(y[:, 0], y[:, 1])
-        return ((t / (1.5 * math.pi) - 1.0) / 2.0)[:, None]
+        out: np.ndarray = ((t / (1.5 * math.pi) - 1.0) / 2.0)[:, None]
+        return out
 
     def _log_abs_det_jacobian(self, x: np.ndarray) -> np.ndarray:
         t = 1.5 * math.pi * (1.0 + 2.0 * x[:, 0])

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import integrate, special
 
 #: Relative eigenvalue threshold below which a covariance direction counts as degenerate.
@@ -76,7 +76,8 @@ def _binary_entropy_of_probit(ratio: float) -> float:
         a = ratio * t
         log_p, log_q = special.log_ndtr(a), special.log_ndtr(-a)
         h = -(math.exp(log_p) * log_p + math.exp(log_q) * log_q)
-        return h * math.exp(-0.5 * t * t) / math.sqrt(2.0 * math.pi)
+        value: float = h * math.exp(-0.5 * t * t) / math.sqrt(2.0 * math.pi)
+        return value
 
     # The integrand is even in t; it is negligible once t > 40 (through φ(t)) or
     # ratio·t > 40 (h_b(Φ(a)) decays like a·φ(a)), so [0, min(40, 40/ratio)] suffices.
@@ -102,7 +103,7 @@ class JointGaussian:
         self._private: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ building
-    def add(self, name: str, loading: np.ndarray, private_variance: Any = 0.0) -> None:
+    def add(self, name: str, loading: np.ndarray, private_variance: npt.ArrayLike = 0.0) -> None:
         """Add ``name = loading @ L + private noise`` (``loading``: ``(d, D)``).
 
         ``private_variance`` is the variance of the private noise: one number (isotropic) or one
@@ -153,7 +154,8 @@ class JointGaussian:
     def loading(self, name: str) -> np.ndarray:
         """The matrix ``M_V`` of ``V = M_V L + private noise`` (a copy)."""
         self._check_known([name], "name")
-        return self._loading[name].copy()
+        out: np.ndarray = self._loading[name].copy()
+        return out
 
     def _check_known(self, names: list[str], argname: str) -> None:
         unknown = [n for n in names if n not in self._loading]
@@ -179,7 +181,8 @@ class JointGaussian:
                 if na == nb and self._private[na].any():
                     block = cov[rows[i] : rows[i + 1], cols[j] : cols[j + 1]]
                     block += np.diag(self._private[na])
-        return cov
+        out: np.ndarray = cov
+        return out
 
     def _tolerance(self, names: list[str]) -> float:
         scale = max(float(np.max(np.diag(self.covariance(names)))), 1e-300)
@@ -199,7 +202,8 @@ class JointGaussian:
         root = vec[:, keep] / np.sqrt(eig[keep])
         projected = cov_ac @ root
         resid = cov_aa - projected @ projected.T
-        return 0.5 * (resid + resid.T)
+        out: np.ndarray = 0.5 * (resid + resid.T)
+        return out
 
     # ------------------------------------------------------------------ information
     def mutual_information(self, a: Names, b: Names, given: Names | None = None) -> float:
@@ -228,7 +232,8 @@ class JointGaussian:
         d = resid.shape[0]
         if rank < d:
             return -math.inf
-        return 0.5 * (d * math.log(2.0 * math.pi * math.e) + logdet)
+        value: float = 0.5 * (d * math.log(2.0 * math.pi * math.e) + logdet)
+        return value
 
     def _sign_split(self, name: str, given: list[str]) -> tuple[float, float]:
         """``(Var E[Y|C], Var(Y|C))`` for a scalar variable ``Y``."""

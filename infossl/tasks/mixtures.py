@@ -13,6 +13,7 @@ import hashlib
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl._checks import check_float, check_int
 from infossl.tasks import _cache
@@ -39,9 +40,9 @@ class GaussianMixtureTask(Task):
 
     def __init__(
         self,
-        weights: Any,
-        means: Any,
-        covariances: Any,
+        weights: npt.ArrayLike,
+        means: npt.ArrayLike,
+        covariances: npt.ArrayLike,
         dim_x: int,
         *,
         task_id: str | None = None,
@@ -122,8 +123,9 @@ class GaussianMixtureTask(Task):
     def _log_density_ratio(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         dx = self.dim_x
         joint = self._log_mixture(np.hstack([x, y]), slice(None), self._chol)
-        return (joint - self._log_mixture(x, slice(0, dx), self._chol_x)
+        out: np.ndarray = (joint - self._log_mixture(x, slice(0, dx), self._chol_x)
                 - self._log_mixture(y, slice(dx, None), self._chol_y))
+        return out
 
 
 def x_mixture(rho: float = 0.9, *, mc_samples: int = MC_SAMPLES) -> GaussianMixtureTask:

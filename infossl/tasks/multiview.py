@@ -35,6 +35,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import optimize
 
 from infossl._checks import as_samples, check_choice, check_float, check_int
@@ -79,7 +80,7 @@ class MultiViewSample:
     def __len__(self) -> int:
         return len(self.y)
 
-    def take(self, indices: Any) -> MultiViewSample:
+    def take(self, indices: slice | int | np.ndarray) -> MultiViewSample:
         """The rows ``indices`` of every field (a slice, integer or boolean index array)."""
         return MultiViewSample(**{f.name: getattr(self, f.name)[indices] for f in fields(self)})
 
@@ -118,7 +119,7 @@ class LinearEncoder:
     def dim_out(self) -> int:
         return int(self.weight.shape[0])
 
-    def encode(self, x: Any, seed: int | np.random.Generator = 0) -> np.ndarray:
+    def encode(self, x: npt.ArrayLike, seed: int | np.random.Generator = 0) -> np.ndarray:
         """``W x + τ ξ`` for each row of ``x`` (``seed`` draws ξ when ``τ > 0``)."""
         arr = as_samples(x, "x")
         if arr.shape[1] != self.dim_in:
@@ -126,15 +127,17 @@ class LinearEncoder:
         z = arr @ self.weight.T
         if self.noise > 0:
             z = z + self.noise * rng_from_seed(seed).standard_normal(z.shape)
-        return z
+        out: np.ndarray = z
+        return out
 
 
 def _unit_vector(rng: np.random.Generator, dim: int) -> np.ndarray:
     v = rng.standard_normal(dim)
-    return v / np.linalg.norm(v)
+    out: np.ndarray = v / np.linalg.norm(v)
+    return out
 
 
-def _given_matrix(value: Any, shape: tuple[int, int], name: str) -> np.ndarray:
+def _given_matrix(value: npt.ArrayLike, shape: tuple[int, ...], name: str) -> np.ndarray:
     arr = np.asarray(value, dtype=np.float64)
     if arr.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")

@@ -32,9 +32,10 @@ Cost: ``O(n · size²)`` per view, in chunks of ``CHUNK`` samples (no loop over 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 from scipy import optimize
 
 from infossl._checks import check_choice, check_float, check_int
@@ -59,14 +60,16 @@ def _binary_entropy(q: float) -> float:
 
 
 def _circle(lx: np.ndarray, ly: np.ndarray, radius: np.ndarray) -> np.ndarray:
-    return np.hypot(lx, ly) - radius
+    out: np.ndarray = np.hypot(lx, ly) - radius
+    return out
 
 
 def _square(lx: np.ndarray, ly: np.ndarray, radius: np.ndarray) -> np.ndarray:
     half = SQUARE_HALF_SIDE * radius
     qx, qy = np.abs(lx) - half, np.abs(ly) - half
     outside = np.hypot(np.maximum(qx, 0.0), np.maximum(qy, 0.0))
-    return outside + np.minimum(np.maximum(qx, qy), 0.0)
+    out: np.ndarray = outside + np.minimum(np.maximum(qx, qy), 0.0)
+    return out
 
 
 #: Outward edge normals of the triangle, 120° apart.
@@ -79,7 +82,8 @@ def _triangle(lx: np.ndarray, ly: np.ndarray, radius: np.ndarray) -> np.ndarray:
     inradius = 0.5 * TRIANGLE_CIRCUMRADIUS * radius
     cos, sin = np.cos(_TRIANGLE_NORMALS), np.sin(_TRIANGLE_NORMALS)
     edge = [cos[k] * lx + sin[k] * ly for k in range(3)]
-    return np.maximum(np.maximum(edge[0], edge[1]), edge[2]) - inradius
+    out: np.ndarray = np.maximum(np.maximum(edge[0], edge[1]), edge[2]) - inradius
+    return out
 
 
 _DISTANCES = (_circle, _square, _triangle)
@@ -101,18 +105,58 @@ def _signed_distance(
     return distance
 
 
+@overload
 def render_shapes(
-    shape: Any,
-    cx: Any,
-    cy: Any,
-    radius: Any,
-    angle: Any,
-    fg: Any,
-    bg: Any,
-    texture_orientation: Any,
-    texture_phase: Any,
+    shape: npt.ArrayLike,
+    cx: npt.ArrayLike,
+    cy: npt.ArrayLike,
+    radius: npt.ArrayLike,
+    angle: npt.ArrayLike,
+    fg: npt.ArrayLike,
+    bg: npt.ArrayLike,
+    texture_orientation: npt.ArrayLike,
+    texture_phase: npt.ArrayLike,
     *,
-    hue: Any = None,
+    hue: npt.ArrayLike | None = None,
+    size: int = 16,
+    texture: float = 0.08,
+    texture_cycles: float = 3.0,
+    return_mask: Literal[False] = False,
+) -> np.ndarray: ...
+
+
+@overload
+def render_shapes(
+    shape: npt.ArrayLike,
+    cx: npt.ArrayLike,
+    cy: npt.ArrayLike,
+    radius: npt.ArrayLike,
+    angle: npt.ArrayLike,
+    fg: npt.ArrayLike,
+    bg: npt.ArrayLike,
+    texture_orientation: npt.ArrayLike,
+    texture_phase: npt.ArrayLike,
+    *,
+    hue: npt.ArrayLike | None = None,
+    size: int = 16,
+    texture: float = 0.08,
+    texture_cycles: float = 3.0,
+    return_mask: Literal[True],
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def render_shapes(
+    shape: npt.ArrayLike,
+    cx: npt.ArrayLike,
+    cy: npt.ArrayLike,
+    radius: npt.ArrayLike,
+    angle: npt.ArrayLike,
+    fg: npt.ArrayLike,
+    bg: npt.ArrayLike,
+    texture_orientation: npt.ArrayLike,
+    texture_phase: npt.ArrayLike,
+    *,
+    hue: npt.ArrayLike | None = None,
     size: int = 16,
     texture: float = 0.08,
     texture_cycles: float = 3.0,
@@ -179,7 +223,7 @@ def render_shapes(
             images[part, c] = pixels.reshape(-1, size, size)
         if masks is not None:
             masks[part] = mask.reshape(-1, size, size)
-    return (images, masks) if return_mask else images
+    return (images, masks) if masks is not None else images  # masks is set iff return_mask
 
 
 class ShapesMultiView:

@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
 from infossl._checks import check_float, check_int
@@ -63,7 +64,8 @@ def student_t_mi_correction(df: float, dim_x: int, dim_y: int) -> float:
     psi_a = digamma(a)
 
     def term(b: float) -> float:
-        return (a + b) * (digamma(a + b) - psi_a)
+        value: float = (a + b) * (digamma(a + b) - psi_a)
+        return value
 
     value = (gammaln(a) - gammaln(a + bx) - gammaln(a + by) + gammaln(a + bx + by)
              + term(bx) + term(by) - term(bx + by))
@@ -78,10 +80,11 @@ def student_t_logpdf(z: np.ndarray, chol: np.ndarray, df: float) -> np.ndarray:
     """
     k = z.shape[1]
     m = mahalanobis_sq(z, chol)
-    return (
+    out: np.ndarray = (
         gammaln(0.5 * (df + k)) - gammaln(0.5 * df) - 0.5 * k * math.log(df * math.pi)
         - 0.5 * log_det_from_cholesky(chol) - 0.5 * (df + k) * np.log1p(m / df)
     )
+    return out
 
 
 class StudentTask(Task):
@@ -93,9 +96,9 @@ class StudentTask(Task):
 
     def __init__(
         self,
-        disp_xx: Any,
-        disp_yy: Any,
-        disp_xy: Any,
+        disp_xx: npt.ArrayLike,
+        disp_yy: npt.ArrayLike,
+        disp_xy: npt.ArrayLike,
         df: float,
         *,
         task_id: str | None = None,
@@ -139,8 +142,9 @@ class StudentTask(Task):
 
     def _log_density_ratio(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         joint = student_t_logpdf(np.hstack([x, y]), self._chol, self._df)
-        return (joint - student_t_logpdf(x, self._chol_x, self._df)
+        out: np.ndarray = (joint - student_t_logpdf(x, self._chol_x, self._df)
                 - student_t_logpdf(y, self._chol_y, self._df))
+        return out
 
 
 def student_identity(dim_x: int, dim_y: int, df: int) -> StudentTask:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import ndtr, ndtri
 
 from infossl._checks import as_samples, check_float
@@ -34,18 +34,18 @@ class Transform(abc.ABC):
         """Dimension of f(x) for ``input_dim`` input columns (``ValueError`` if not allowed)."""
         return input_dim
 
-    def forward(self, x: Any) -> np.ndarray:
+    def forward(self, x: npt.ArrayLike) -> np.ndarray:
         """f(x) for every row of ``x`` (shape ``(n, d_in)`` → ``(n, d_out)``)."""
         x = as_samples(x, "x")
         self.output_dim(x.shape[1])
         return self._forward(x)
 
-    def inverse(self, y: Any) -> np.ndarray:
+    def inverse(self, y: npt.ArrayLike) -> np.ndarray:
         """f⁻¹(y) for every row of ``y`` (points off the image are projected where defined)."""
         y = as_samples(y, "y")
         return self._inverse(y)
 
-    def log_abs_det_jacobian(self, x: Any) -> np.ndarray:
+    def log_abs_det_jacobian(self, x: npt.ArrayLike) -> np.ndarray:
         """½ ln det(J(x)ᵀ J(x)) per row (= ln |det J(x)| when d_in = d_out), shape ``(n,)``."""
         x = as_samples(x, "x")
         self.output_dim(x.shape[1])
@@ -111,7 +111,7 @@ class Linear(Transform):
 
     name = "linear"
 
-    def __init__(self, matrix: Any, shift: Any = None) -> None:
+    def __init__(self, matrix: npt.ArrayLike, shift: npt.ArrayLike | None = None) -> None:
         a = np.atleast_2d(np.asarray(matrix, dtype=np.float64))
         a = as_matrix(a, "matrix", (a.shape[0], a.shape[0]))
         sign, logdet = np.linalg.slogdet(a)
@@ -130,11 +130,13 @@ class Linear(Transform):
         return input_dim
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
-        return x @ self.matrix.T + self.shift
+        out: np.ndarray = x @ self.matrix.T + self.shift
+        return out
 
     def _inverse(self, y: np.ndarray) -> np.ndarray:
         self.output_dim(y.shape[1])
-        return np.linalg.solve(self.matrix, (y - self.shift).T).T
+        out: np.ndarray = np.linalg.solve(self.matrix, (y - self.shift).T).T
+        return out
 
     def _log_abs_det_jacobian(self, x: np.ndarray) -> np.ndarray:
         return np.full(x.shape[0], self._logdet)
@@ -148,7 +150,8 @@ class Elementwise(Transform):
 
     def _log_abs_det_jacobian(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
-            return self._log_derivative(x).sum(axis=1)
+            out: np.ndarray = self._log_derivative(x).sum(axis=1)
+            return out
 
     @abc.abstractmethod
     def _log_derivative(self, x: np.ndarray) -> np.ndarray: ...
@@ -161,12 +164,14 @@ class NormalCDF(Elementwise):
     name = "normal_cdf"
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
-        return ndtr(x)
+        out: np.ndarray = ndtr(x)
+        return out
 
     def _inverse(self, y: np.ndarray) -> np.ndarray:
         if np.any((y <= 0.0) | (y >= 1.0)):
             raise ValueError("normal_cdf inverse needs values strictly inside (0, 1)")
-        return ndtri(y)
+        out: np.ndarray = ndtri(y)
+        return out
 
     def _log_derivative(self, x: np.ndarray) -> np.ndarray:
         return -0.5 * x**2 - _HALF_LOG_2PI
@@ -184,14 +189,17 @@ class Power(Elementwise):
         self.name = "half_cube" if self.alpha == 1.5 else f"power_{self.alpha:g}"
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sign(x) * np.abs(x) ** self.alpha
+        out: np.ndarray = np.sign(x) * np.abs(x) ** self.alpha
+        return out
 
     def _inverse(self, y: np.ndarray) -> np.ndarray:
-        return np.sign(y) * np.abs(y) ** (1.0 / self.alpha)
+        out: np.ndarray = np.sign(y) * np.abs(y) ** (1.0 / self.alpha)
+        return out
 
     def _log_derivative(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
-            return math.log(self.alpha) + (self.alpha - 1.0) * np.log(np.abs(x))
+            out: np.ndarray = math.log(self.alpha) + (self.alpha - 1.0) * np.log(np.abs(x))
+            return out
 
     def __repr__(self) -> str:
         return f"Power(alpha={self.alpha!r})"
@@ -213,13 +221,16 @@ class Asinh(Elementwise):
     name = "asinh"
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
-        return np.arcsinh(x)
+        out: np.ndarray = np.arcsinh(x)
+        return out
 
     def _inverse(self, y: np.ndarray) -> np.ndarray:
-        return np.sinh(y)
+        out: np.ndarray = np.sinh(y)
+        return out
 
     def _log_derivative(self, x: np.ndarray) -> np.ndarray:
-        return -0.5 * np.log1p(x**2)
+        out: np.ndarray = -0.5 * np.log1p(x**2)
+        return out
 
 
 class Wiggly(Elementwise):
@@ -261,11 +272,13 @@ class Wiggly(Elementwise):
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         arg = x[..., None] * self.frequencies + self.phases
-        return x + np.sum(self.amplitudes * np.sin(arg), axis=-1)
+        out: np.ndarray = x + np.sum(self.amplitudes * np.sin(arg), axis=-1)
+        return out
 
     def _derivative(self, x: np.ndarray) -> np.ndarray:
         arg = x[..., None] * self.frequencies + self.phases
-        return 1.0 + np.sum(self.amplitudes * self.frequencies * np.cos(arg), axis=-1)
+        out: np.ndarray = 1.0 + np.sum(self.amplitudes * self.frequencies * np.cos(arg), axis=-1)
+        return out
 
     def _inverse(self, y: np.ndarray) -> np.ndarray:
         reach = float(np.sum(np.abs(self.amplitudes)))
@@ -273,7 +286,8 @@ class Wiggly(Elementwise):
                                 y - reach, y + reach)
 
     def _log_derivative(self, x: np.ndarray) -> np.ndarray:
-        return np.log(self._derivative(x))
+        out: np.ndarray = np.log(self._derivative(x))
+        return out
 
     def __repr__(self) -> str:
         return (f"Wiggly(amplitudes={self.amplitudes.tolist()}, "
@@ -307,22 +321,27 @@ class GaussianToMixture(Elementwise):
         return (z[..., None] - self.means) / self.stds
 
     def cdf(self, z: np.ndarray) -> np.ndarray:
-        return np.sum(self.weights * ndtr(self._standardised(z)), axis=-1)
+        out: np.ndarray = np.sum(self.weights * ndtr(self._standardised(z)), axis=-1)
+        return out
 
     def sf(self, z: np.ndarray) -> np.ndarray:
-        return np.sum(self.weights * ndtr(-self._standardised(z)), axis=-1)
+        out: np.ndarray = np.sum(self.weights * ndtr(-self._standardised(z)), axis=-1)
+        return out
 
     def pdf(self, z: np.ndarray) -> np.ndarray:
         u = self._standardised(z)
-        return np.sum(self.weights / self.stds * np.exp(-0.5 * u**2), axis=-1) / math.sqrt(
-            2.0 * math.pi)
+        out: np.ndarray = np.sum(
+            self.weights / self.stds * np.exp(-0.5 * u**2), axis=-1
+        ) / math.sqrt(2.0 * math.pi)
+        return out
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         lower = x <= 0
         target = ndtr(np.where(lower, x, -x))  # P(X ≤ x) below 0, P(X > x) above
 
         def g(z: np.ndarray) -> np.ndarray:
-            return np.where(lower, self.cdf(z) - target, target - self.sf(z))
+            out: np.ndarray = np.where(lower, self.cdf(z) - target, target - self.sf(z))
+            return out
 
         lo = np.min(self.means + self.stds * x[..., None], axis=-1)
         hi = np.max(self.means + self.stds * x[..., None], axis=-1)
@@ -331,11 +350,13 @@ class GaussianToMixture(Elementwise):
     def _inverse(self, y: np.ndarray) -> np.ndarray:
         cdf, sf = self.cdf(y), self.sf(y)
         with np.errstate(divide="ignore"):
-            return np.where(cdf <= 0.5, ndtri(cdf), -ndtri(sf))
+            out: np.ndarray = np.where(cdf <= 0.5, ndtri(cdf), -ndtri(sf))
+            return out
 
     def _log_derivative(self, x: np.ndarray) -> np.ndarray:
         z = self._forward(x)
-        return -0.5 * x**2 - _HALF_LOG_2PI - np.log(self.pdf(z))
+        out: np.ndarray = -0.5 * x**2 - _HALF_LOG_2PI - np.log(self.pdf(z))
+        return out
 
     def __repr__(self) -> str:
         return (f"GaussianToMixture(weights={self.weights.tolist()}, means={self.means.tolist()}, "

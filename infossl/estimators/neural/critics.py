@@ -67,7 +67,8 @@ class SeparableCritic(nn.Module):
         if self.cosine:
             gx = nn.functional.normalize(gx, dim=1)
             hy = nn.functional.normalize(hy, dim=1)
-        return gx @ hy.T / self.temperature
+        out: Tensor = gx @ hy.T / self.temperature
+        return out
 
 
 class ConcatCritic(nn.Module):
@@ -84,7 +85,8 @@ class ConcatCritic(nn.Module):
 
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
         pre = self.first_x(x)[:, None, :] + self.first_y(y)[None, :, :]  # (K, K, first)
-        return self.rest(pre).squeeze(-1)
+        out: Tensor = self.rest(pre).squeeze(-1)
+        return out
 
 
 class BilinearCritic(nn.Module):

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import torch
-from torch import nn
 
 from infossl._checks import (
     as_samples,
@@ -47,6 +47,7 @@ from infossl.estimators.neural.critics import (
 )
 from infossl.estimators.neural.fit import evaluate, progress_enabled, train
 from infossl.estimators.neural.heads import (
+    BoundModel,
     ConditionalBound,
     CriticBound,
     DifferenceOfEntropies,
@@ -163,7 +164,7 @@ class NeuralMIEstimator(MIEstimator):
         self.seed = seed
 
     # ------------------------------------------------------------------ model construction
-    def _build_model(self, dim_x: int, dim_y: int, y_train: torch.Tensor) -> nn.Module:
+    def _build_model(self, dim_x: int, dim_y: int, y_train: torch.Tensor) -> BoundModel:
         family = BOUNDS[self.bound].family
         if family == "critic":
             critic = make_critic(
@@ -188,7 +189,7 @@ class NeuralMIEstimator(MIEstimator):
         return DifferenceOfEntropies(GaussianMixture(init_means), conditional)
 
     # ------------------------------------------------------------------ estimation
-    def estimate(self, x: Any, y: Any) -> Estimate:
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         """Train on a random ``train_fraction`` of the pairs; evaluate on the rest."""
         x = as_samples(x, "x")
         y = as_samples(y, "y")
@@ -282,7 +283,7 @@ class NeuralMIEstimator(MIEstimator):
         return tuple(notes)
 
 
-def _check_device(device: Any) -> str:
+def _check_device(device: object) -> str:
     if not isinstance(device, str):
         raise TypeError(f"device must be a string such as 'cpu' or 'cuda', got {device!r}")
     try:
@@ -303,7 +304,8 @@ def _whiten(a: np.ndarray, fit_idx: np.ndarray, eps: float = 1e-6) -> np.ndarray
     cov = np.atleast_2d(np.cov(centred[fit_idx], rowvar=False))
     vals, vecs = np.linalg.eigh(cov)
     vals = np.maximum(vals, eps * max(vals.max(), eps))
-    return centred @ (vecs / np.sqrt(vals)) @ vecs.T
+    out: np.ndarray = centred @ (vecs / np.sqrt(vals)) @ vecs.T
+    return out
 
 
 def _rank_gauss(a: np.ndarray, fit_idx: np.ndarray) -> np.ndarray:
@@ -327,7 +329,8 @@ def _rank_gauss(a: np.ndarray, fit_idx: np.ndarray) -> np.ndarray:
 def _standardize(a: np.ndarray, fit_idx: np.ndarray) -> np.ndarray:
     mean = a[fit_idx].mean(axis=0)
     std = a[fit_idx].std(axis=0)
-    return (a - mean) / np.where(std > 0, std, 1.0)
+    out: np.ndarray = (a - mean) / np.where(std > 0, std, 1.0)
+    return out
 
 
 # ---------------------------------------------------------------------- one class per bound

@@ -17,7 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
+
+from infossl.estimators.neural.heads import BoundModel
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def batch_indices(n: int, batch_size: int, generator: torch.Generator) -> Iterat
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, x: Tensor, y: Tensor, batch_size: int) -> Tensor:
+def evaluate(model: BoundModel, x: Tensor, y: Tensor, batch_size: int) -> Tensor:
     """``model.value`` on each of the ``len(x) // batch_size`` disjoint consecutive batches."""
     n_batches = len(x) // batch_size
     if n_batches < 1:
@@ -81,7 +83,7 @@ def evaluate(model: nn.Module, x: Tensor, y: Tensor, batch_size: int) -> Tensor:
 
 
 def train(
-    model: nn.Module,
+    model: BoundModel,
     x: Tensor,
     y: Tensor,
     *,
@@ -142,7 +144,7 @@ def train(
 
 
 @torch.no_grad()
-def _validation_loss(model: nn.Module, x: Tensor, y: Tensor, batch_size: int) -> float:
+def _validation_loss(model: BoundModel, x: Tensor, y: Tensor, batch_size: int) -> float:
     n_batches = max(len(x) // batch_size, 1)
     size = min(batch_size, len(x))
     losses = [

@@ -51,7 +51,7 @@ class CriticBound(nn.Module):
         self.log_baseline = nn.Parameter(torch.zeros(())) if uses_baseline else None
         self._mine = bounds.MINE(momentum) if bound == "mine" else None
 
-    def _params(self) -> dict:
+    def _params(self) -> dict[str, float | Tensor | None]:
         """The bound's keyword parameters that this model sets (the others keep their defaults)."""
         own = {"tau": self.tau, "alpha": self.alpha, "log_baseline": self.log_baseline}
         return {p: own[p] for p in self._info.params if p in own}
@@ -116,3 +116,7 @@ class DifferenceOfEntropies(nn.Module):
 
     def ceiling(self, k: int) -> float | None:
         return None
+
+
+#: A trainable bound model: what :func:`infossl.estimators.neural.fit.train` fits and evaluates.
+BoundModel = CriticBound | ConditionalBound | DifferenceOfEntropies

@@ -307,8 +307,10 @@ def write_results(result: StaircaseResult, out_dir: str | Path) -> dict[str, Pat
         "table": table,
     }
     paths["json"].write_text(json.dumps(summary, indent=2))
+    # numpy's stub matches a **dict of arrays against the keyword allow_pickle: bool
     np.savez_compressed(
-        paths["estimates"], **{f"{r.variant}__{r.critic}": r.estimates for r in result.runs}
+        paths["estimates"],
+        **{f"{r.variant}__{r.critic}": r.estimates for r in result.runs},  # type: ignore[arg-type]
     )
     plot_staircase(result, paths["figure"])
     return paths
