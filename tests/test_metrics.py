@@ -492,3 +492,14 @@ def test_linear_probe_bad_inputs() -> None:
         linear_probe(x, np.zeros(20, dtype=int), x, y)
     with pytest.raises(ValueError, match="test_labels has 19"):
         linear_probe(x, y, x, y[:19])
+
+
+# ----------------------------------------------------------------------------- namespace
+def test_package_exports_the_representation_metrics() -> None:
+    import infossl.metrics as metrics
+    from infossl.metrics import representation
+
+    assert metrics.__all__ == representation.__all__
+    assert metrics.__all__ is not representation.__all__
+    for name in representation.__all__:
+        assert getattr(metrics, name) is getattr(representation, name)

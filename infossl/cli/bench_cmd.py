@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from infossl.cli._common import fail
+
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     bench.command("estimators")(estimators)
@@ -30,8 +32,7 @@ def estimators(
     try:
         ns = [int(v) for v in n.split(",")]
     except ValueError:
-        typer.echo(f"error: --n must be comma-separated integers, got {n!r}", err=True)
-        raise typer.Exit(2) from None
+        fail(f"--n must be comma-separated integers, got {n!r}")
     try:
         result = run_estimator_benchmark(
             [m for m in methods.split(",") if m],
@@ -42,6 +43,5 @@ def estimators(
             command="infossl " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         )
     except (ValueError, TypeError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(err)
     typer.echo(f"ran {result.ran} new cells; wrote {out}/summary.md, table.csv, heatmap.png")

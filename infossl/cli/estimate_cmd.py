@@ -10,6 +10,7 @@ import numpy as np
 import typer
 
 from infossl._params import parse_params
+from infossl.cli._common import fail
 from infossl.cli._io import load_array, npz_keys, parse_columns, print_estimates
 from infossl.estimate import check_unit
 
@@ -72,8 +73,7 @@ def estimate(
             else:
                 result = infossl.estimate_mi(xs, ys, **common, **params)
     except (ValueError, TypeError, OSError, FloatingPointError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(err)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
@@ -137,8 +137,7 @@ def methods(
     try:
         rows = infossl.list_methods(quantity)
     except ValueError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(err)
     if as_json:
         typer.echo(json.dumps([r.__dict__ for r in rows], indent=2, default=repr))
         return

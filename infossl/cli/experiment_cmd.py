@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from infossl.cli._common import add_group, comma_floats, comma_list, fail, set_torch_threads
+
 #: Defaults of the standard run (vector views, MLP encoders): a few minutes on 2 CPU cores.
 DEFAULT = {"steps": 600, "seeds": 3, "betas": "0.001,0.01,0.1,1", "batch_size": 128, "n_eval": 2000,
            "probe_labels": 1000, "train_size": None}
@@ -20,29 +22,8 @@ DEFAULT_OBJECTIVES = "simclr,vicreg,mib,ceb,dont_compress"
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    experiment = typer.Typer(
-        help="Experiments on the multi-view testbed with known information.",
-        no_args_is_help=True,
-    )
-    experiment.command("compress")(compress)
-    app.add_typer(experiment, name="experiment")
-
-
-def _split(text: str, name: str) -> list[str]:
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts:
-        raise ValueError(f"{name} must be a comma-separated list, got {text!r}")
-    return parts
-
-
-def _floats(text: str, name: str) -> list[float]:
-    values = []
-    for part in _split(text, name):
-        try:
-            values.append(float(part))
-        except ValueError:
-            raise ValueError(f"{name} must hold numbers, got {part!r}") from None
-    return values
+    add_group(app, "experiment", "Experiments on the multi-view testbed with known information.",
+              {"compress": compress})
 
 
 def compress(
@@ -83,7 +64,6 @@ def compress(
     Writes results.csv, summary.csv, results.json, plane.png, accuracy.png and ib_curve.png
     to --out.
     """
-    import torch
     from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
@@ -96,16 +76,15 @@ def compress(
     if not console.is_terminal:  # files and pipes: wide enough for the summary table
         console = Console(width=120)
     try:
-        if threads < 0:
-            raise ValueError(f"--threads must be >= 0, got {threads}")
+        set_torch_threads(threads)
         n_seeds = preset["seeds"] if seeds is None else seeds
         if n_seeds < 1:
             raise ValueError(f"--seeds must be >= 1, got {n_seeds}")
         config = CompressConfig(
-            objectives=tuple(_split(objectives, "--objectives")),
-            regimes=tuple(_split(regimes, "--regimes")),
+            objectives=tuple(comma_list(objectives, "--objectives")),
+            regimes=tuple(comma_list(regimes, "--regimes")),
             seeds=tuple(range(n_seeds)),
-            betas=tuple(_floats(preset["betas"] if betas is None else betas, "--betas")),
+            betas=tuple(comma_floats(preset["betas"] if betas is None else betas, "--betas")),
             steps=preset["steps"] if steps is None else steps,
             batch_size=preset["batch_size"] if batch_size is None else batch_size,
             learning_rate=learning_rate,
@@ -121,10 +100,7 @@ def compress(
             rec_weight=rec_weight,
         )
     except (ValueError, TypeError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
-    if threads:
-        torch.set_num_threads(threads)
+        fail(err)
     started = time.perf_counter()
     try:
         with Progress(console=console, transient=True, disable=no_progress) as bar:
@@ -133,8 +109,7 @@ def compress(
             result = run_compress_experiment(
                 config, progress=lambda done, total, row: bar.update(task, completed=done))
     except (ValueError, TypeError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(err)
     paths = write_results(result, out)
     _print_summary(console, result, Table)
     console.print(f"{len(result.rows)} runs in {time.perf_counter() - started:.0f} s; "

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import typer
 
+from infossl.cli._common import add_group, fail
+
 #: The quick default: a few minutes on 2 CPU cores.
 QUICK = {"epochs": 2000, "seeds": 3, "log_points": 80}
 #: The original IDNNs settings (8,000 epochs, 400 log-spaced points) with the paper's 50 seeds.
@@ -16,13 +18,8 @@ FULL = {"epochs": 8000, "seeds": 50, "log_points": 400}
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    infoplane = typer.Typer(
-        help="Information-plane experiments (I(X;T) vs I(T;Y) per layer during training).",
-        no_args_is_help=True,
-    )
-    infoplane.command("idnn")(idnn)
-    infoplane.command("plot")(plot)
-    app.add_typer(infoplane, name="infoplane")
+    add_group(app, "infoplane", "Information-plane experiments (I(X;T) vs I(T;Y) per layer "
+              "during training).", {"idnn": idnn, "plot": plot})
 
 
 def idnn(
@@ -95,8 +92,7 @@ def idnn(
                 **options,
             )
     except (ValueError, TypeError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(err)
     plane.seconds = {"training": training.seconds, "information": time.perf_counter() - started}
     out.mkdir(parents=True, exist_ok=True)
     plot_information_plane(plane).savefig(out / "infoplane.png", dpi=150)
@@ -138,8 +134,7 @@ def plot(
     try:
         plane = InformationPlane.from_dict(json.loads(results.read_text()))
     except (OSError, ValueError, KeyError, TypeError) as err:
-        typer.echo(f"error: cannot read {results}: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(f"cannot read {results}: {err}")
     folder = results.parent if out is None else out
     folder.mkdir(parents=True, exist_ok=True)
     plot_information_plane(plane).savefig(folder / "infoplane.png", dpi=150)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from infossl.cli._common import fail
+
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.command("report")(report)
@@ -23,6 +25,5 @@ def report(
     try:
         path = build_report(run_dir, out, unit=unit)
     except (FileNotFoundError, ValueError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(err)
     typer.echo(f"report: {path}")

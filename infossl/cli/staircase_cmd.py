@@ -6,16 +6,11 @@ from pathlib import Path
 
 import typer
 
+from infossl.cli._common import comma_list, fail, set_torch_threads
+
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     bench.command("staircase")(staircase)
-
-
-def _split(text: str, name: str) -> list[str]:
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        raise ValueError(f"{name} must be a non-empty comma-separated list, got {text!r}")
-    return items
 
 
 def staircase(
@@ -47,14 +42,12 @@ def staircase(
     no_progress: bool = typer.Option(False, "--no-progress", help="Hide the progress bars."),
 ) -> None:
     """Train each bound's critic through MI = 2, 4, 6, 8, 10 nats; write figure and table."""
-    import torch
-
     from infossl.estimators.neural.fit import progress_enabled
     from infossl.estimators.neural.staircase import StaircaseConfig, run_staircase, write_results
 
     try:
-        variants, critic_names = _split(bounds, "--bounds"), _split(critics, "--critics")
-        widths = tuple(int(v) for v in _split(hidden, "--hidden"))
+        variants, critic_names = comma_list(bounds, "--bounds"), comma_list(critics, "--critics")
+        widths = tuple(int(v) for v in comma_list(hidden, "--hidden"))
         if quick:
             steps_per_level, widths = 20, (16,)
             variants, critic_names = ["infonce", "nwj"], ["separable"]
@@ -66,10 +59,7 @@ def staircase(
             lr=lr,
             seed=seed,
         )
-        if threads < 0:
-            raise ValueError(f"--threads must be >= 0, got {threads}")
-        if threads > 0:
-            torch.set_num_threads(threads)
+        set_torch_threads(threads)
         result = run_staircase(
             config,
             variants,
@@ -78,8 +68,7 @@ def staircase(
         )
         paths = write_results(result, out)
     except (ValueError, TypeError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(err)
     _print_table(result.table())
     typer.echo(
         f"{len(result.runs)} runs, {config.steps} steps each, in {result.seconds:.1f} s; wrote "

@@ -10,18 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from infossl.cli._common import add_group, fail
+
 if TYPE_CHECKING:
     from infossl.tasks import Task
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    tasks_app = typer.Typer(
-        help="Distributions with known mutual information (ground truth for estimators).",
-        no_args_is_help=True,
-    )
-    tasks_app.command("list")(list_cmd)
-    tasks_app.command("sample")(sample_cmd)
-    app.add_typer(tasks_app, name="tasks")
+    add_group(app, "tasks", "Distributions with known mutual information (ground truth for "
+              "estimators).", {"list": list_cmd, "sample": sample_cmd})
 
 
 def list_cmd(
@@ -34,8 +31,7 @@ def list_cmd(
     try:
         tasks = get_suite(suite) if suite is not None else [get_task(t) for t in list_tasks()]
     except ValueError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(err)
     if as_json:
         typer.echo(json.dumps([_summary(t) for t in tasks], indent=2))
         return
@@ -101,7 +97,6 @@ def sample_cmd(
             Path(tmp).unlink(missing_ok=True)
             raise
     except (ValueError, TypeError, OSError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(err)
     typer.echo(f"wrote {out}: x {x.shape}, y {y.shape}, I(X;Y) = {task.mutual_information:.4f} "
                f"nats ({task.ground_truth})")

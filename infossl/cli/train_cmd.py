@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import typer
 
-eval_app = typer.Typer(help="Offline evaluation of a trained encoder from its checkpoint.",
-                       no_args_is_help=True)
+from infossl.cli._common import add_group, comma_floats, fail
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.command("train", context_settings={"allow_extra_args": False})(train)
-    app.add_typer(eval_app, name="eval")
-    eval_app.command("linear")(eval_linear)
-    eval_app.command("knn")(eval_knn)
-
-
-def _fail(err: BaseException, code: int = 2) -> None:
-    typer.echo(f"error: {err}", err=True)
-    raise typer.Exit(code) from None
+    add_group(app, "eval", "Offline evaluation of a trained encoder from its checkpoint.",
+              {"linear": eval_linear, "knn": eval_knn})
 
 
 def _base_tree(config: Path | None, resume: bool, out: str | None) -> dict[str, Any]:
@@ -66,7 +60,7 @@ def train(
             tree["out"] = f"runs/{m}-{d}"
         cfg = validate_config(tree)
     except (ConfigError, ValueError, TypeError, FileNotFoundError) as err:
-        _fail(err)
+        fail(err)
     from infossl.train.trainer import NonFiniteLossError
     from infossl.train.trainer import train as run_training
 
@@ -75,9 +69,9 @@ def train(
 
         result = run_training(cfg, resume=resume, epoch_callbacks=callbacks_from_config(cfg))
     except NonFiniteLossError as err:
-        _fail(err, 3)
+        fail(err, 3)
     except (ValueError, TypeError, FileNotFoundError, FileExistsError) as err:
-        _fail(err)
+        fail(err)
     if result.rank == 0:
         _print_summary(result)
 
@@ -120,16 +114,6 @@ def _print_summary(result: Any) -> None:
     console.print(f"run folder: {result.out}  (metrics.jsonl, tb/, checkpoints/last.pt)")
 
 
-def _floats(text: str, name: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"{name} must be comma-separated numbers, got {text!r}") from None
-    if not values:
-        raise ValueError(f"{name} must not be empty")
-    return values
-
-
 _RUN = typer.Argument(None, metavar="RUN_DIR", show_default=False,
                       help="A run folder of infossl train (its checkpoints/last.pt is used).")
 _CHECKPOINT = typer.Option(None, show_default=False, help="A checkpoint written by infossl "
@@ -154,9 +138,16 @@ def _checkpoint_arg(run: Path | None, checkpoint: Path | None) -> Path:
     return resolve_checkpoint(run if run is not None else checkpoint)  # type: ignore[arg-type]
 
 
-def _print_eval(result: dict[str, Any]) -> None:
+def _evaluate(evaluate: Callable[..., dict[str, Any]], run: Path | None,
+              checkpoint: Path | None, **options: Any) -> None:
+    """Run ``evaluate(checkpoint, **options)`` on the checkpoint of RUN_DIR or --checkpoint and
+    print its result as JSON; bad input exits with status 2."""
     import json
 
+    try:
+        result = evaluate(_checkpoint_arg(run, checkpoint), **options)
+    except (ValueError, TypeError, FileNotFoundError) as err:
+        fail(err)
     typer.echo(json.dumps(result, indent=2))
 
 
@@ -177,14 +168,12 @@ def eval_linear(
     from infossl.train.evaluate import evaluate_linear
 
     try:
-        grid = _floats(c, "--C")
-        path = _checkpoint_arg(run, checkpoint)
-        result = evaluate_linear(path, C=grid if len(grid) > 1 else grid[0],
-                                 encoder=encoder, seed=seed, data=data, split=split, val=val,
-                                 val_split=val_split, device=device)
-    except (ValueError, TypeError, FileNotFoundError) as err:
-        _fail(err)
-    _print_eval(result)
+        grid = comma_floats(c, "--C")
+    except ValueError as err:
+        fail(err)
+    _evaluate(evaluate_linear, run, checkpoint, C=grid if len(grid) > 1 else grid[0],
+              encoder=encoder, seed=seed, data=data, split=split, val=val, val_split=val_split,
+              device=device)
 
 
 def eval_knn(
@@ -203,10 +192,5 @@ def eval_knn(
     """Weighted cosine kNN accuracy (bank: un-augmented training features)."""
     from infossl.train.evaluate import evaluate_knn
 
-    try:
-        path = _checkpoint_arg(run, checkpoint)
-        result = evaluate_knn(path, k=k, tau=tau, encoder=encoder, seed=seed, data=data,
-                              split=split, val=val, val_split=val_split, device=device)
-    except (ValueError, TypeError, FileNotFoundError) as err:
-        _fail(err)
-    _print_eval(result)
+    _evaluate(evaluate_knn, run, checkpoint, k=k, tau=tau, encoder=encoder, seed=seed,
+              data=data, split=split, val=val, val_split=val_split, device=device)

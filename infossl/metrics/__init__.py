@@ -3,36 +3,11 @@
 Label-free (RankMe, effective rank, LiDAR, α-ReQ, alignment/uniformity, covariance spectrum,
 std of normalised embeddings) and label-based (NC1, kNN classifier, linear probe). The probes need
 torch and are imported from :mod:`infossl.metrics.probes`.
+
+The names of this package are those of :mod:`infossl.metrics.representation` (its ``__all__``).
 """
 
-from infossl.metrics.representation import (
-    PowerLawFit,
-    alignment,
-    alpha_req,
-    collapsed_dimensions,
-    covariance_spectrum,
-    effective_rank,
-    embedding_std,
-    lidar,
-    nc1,
-    power_law_fit,
-    rankme,
-    representation_metrics,
-    uniformity,
-)
+from infossl.metrics import representation
+from infossl.metrics.representation import *  # noqa: F403
 
-__all__ = [
-    "PowerLawFit",
-    "alignment",
-    "alpha_req",
-    "collapsed_dimensions",
-    "covariance_spectrum",
-    "effective_rank",
-    "embedding_std",
-    "lidar",
-    "nc1",
-    "power_law_fit",
-    "rankme",
-    "representation_metrics",
-    "uniformity",
-]
+__all__ = list(representation.__all__)
