@@ -16,6 +16,8 @@ Every head is an :class:`MLPHead`: hidden blocks ``Linear → [BatchNorm] → ac
 | :class:`Prototypes` | in → K, no bias, ℓ2-normalised weights | Caron et al. 2020 (SwAV) |
 
 CIFAR-scale recipes use smaller widths (e.g. 2048 for VICReg/Barlow); every width is an argument.
+:func:`projector` and :func:`predictor` pick a factory by style name, the way a method's
+:class:`~infossl.objectives.recipe.MethodRecipe` names it.
 """
 
 from __future__ import annotations
@@ -79,19 +81,22 @@ class MLPHead(nn.Module):
         return self.net(x)
 
 
-def simclr_projector(in_dim: int, hidden_dim: int = 2048, out_dim: int = 128) -> MLPHead:
-    """SimCLR projector ``in → hidden (BN, ReLU) → out``."""
-    return MLPHead([in_dim, hidden_dim, out_dim])
+def simclr_projector(in_dim: int, hidden_dim: int = 2048, out_dim: int = 128, *,
+                     num_hidden: int = 1) -> MLPHead:
+    """SimCLR projector ``in → hidden (BN, ReLU) → out`` (``num_hidden`` hidden blocks)."""
+    return MLPHead([in_dim, *_hidden(hidden_dim, num_hidden), out_dim])
 
 
-def moco_projector(in_dim: int, hidden_dim: int = 2048, out_dim: int = 128) -> MLPHead:
+def moco_projector(in_dim: int, hidden_dim: int = 2048, out_dim: int = 128, *,
+                   num_hidden: int = 1) -> MLPHead:
     """MoCo v2 projector ``in → hidden (ReLU) → out`` without BatchNorm."""
-    return MLPHead([in_dim, hidden_dim, out_dim], batch_norm=False)
+    return MLPHead([in_dim, *_hidden(hidden_dim, num_hidden), out_dim], batch_norm=False)
 
 
-def byol_projector(in_dim: int, hidden_dim: int = 4096, out_dim: int = 256) -> MLPHead:
+def byol_projector(in_dim: int, hidden_dim: int = 4096, out_dim: int = 256, *,
+                   num_hidden: int = 1) -> MLPHead:
     """BYOL projector ``in → hidden (BN, ReLU) → out``."""
-    return MLPHead([in_dim, hidden_dim, out_dim])
+    return MLPHead([in_dim, *_hidden(hidden_dim, num_hidden), out_dim])
 
 
 def byol_predictor(dim: int = 256, hidden_dim: int = 4096) -> MLPHead:
@@ -99,10 +104,11 @@ def byol_predictor(dim: int = 256, hidden_dim: int = 4096) -> MLPHead:
     return MLPHead([dim, hidden_dim, dim])
 
 
-def simsiam_projector(in_dim: int, hidden_dim: int = 2048, out_dim: int = 2048) -> MLPHead:
+def simsiam_projector(in_dim: int, hidden_dim: int = 2048, out_dim: int = 2048, *,
+                      num_hidden: int = 2) -> MLPHead:
     """SimSiam projector: two hidden BN-ReLU blocks, last BN without affine, no biases."""
     return MLPHead(
-        [in_dim, hidden_dim, hidden_dim, out_dim],
+        [in_dim, *_hidden(hidden_dim, num_hidden), out_dim],
         last_batch_norm=True,
         last_affine=False,
         bias=False,
@@ -123,6 +129,34 @@ def vicreg_projector(in_dim: int, dims: Sequence[int] = (8192, 8192, 8192)) -> M
 def barlow_projector(in_dim: int, dims: Sequence[int] = (8192, 8192, 8192)) -> MLPHead:
     """Barlow Twins projector: hidden blocks without bias (BN follows), last Linear without bias."""
     return MLPHead([in_dim, *dims], bias=False, last_bias=False)
+
+
+def _hidden(width: int, count: int) -> list[int]:
+    return [width] * check_int(count, "num_hidden", low=1)
+
+
+_PROJECTORS = {
+    "simclr": simclr_projector,
+    "moco": moco_projector,
+    "byol": byol_projector,
+    "simsiam": simsiam_projector,
+    "vicreg": lambda i, h, o, *, num_hidden: vicreg_projector(i, [*_hidden(h, num_hidden), o]),
+    "barlow": lambda i, h, o, *, num_hidden: barlow_projector(i, [*_hidden(h, num_hidden), o]),
+}
+_PREDICTORS = {"byol": byol_predictor, "simsiam": simsiam_predictor}
+
+
+def projector(style: str, in_dim: int, hidden_dim: int, out_dim: int, *,
+              num_hidden: int = 1) -> MLPHead:
+    """The projector factory of ``style`` (``simclr``, ``moco``, ``byol``, ``simsiam``,
+    ``vicreg``, ``barlow``) with ``num_hidden`` hidden layers of ``hidden_dim`` units."""
+    factory = _PROJECTORS[check_choice(style, "style", _PROJECTORS)]
+    return factory(in_dim, hidden_dim, out_dim, num_hidden=num_hidden)
+
+
+def predictor(style: str, dim: int, hidden_dim: int) -> MLPHead:
+    """The predictor factory of ``style`` (``byol``, ``simsiam``): ``dim → hidden → dim``."""
+    return _PREDICTORS[check_choice(style, "style", _PREDICTORS)](dim, hidden_dim)
 
 
 class DINOHead(nn.Module):

@@ -21,6 +21,7 @@ from torch import nn
 
 from infossl._checks import check_int
 from infossl.framework import LossOutput, Objective, TermValue
+from infossl.objectives.recipe import MethodRecipe
 
 FAMILIES: tuple[str, ...] = (
     "contrastive",
@@ -143,6 +144,8 @@ class MethodSpec:
         example_params: arguments needed to build an instance for documentation.
         reference_params: ``reference name → this class's parameter`` where the names differ
             from the paper's or the reference code's (documented on the methods page).
+        recipe: how ``infossl train`` trains it (heads, target network, defaults); None for
+            an objective that is not trainable there.
     """
 
     name: str
@@ -155,6 +158,7 @@ class MethodSpec:
     aliases: tuple[str, ...] = ()
     example_params: Mapping[str, Any] = field(default_factory=dict)
     reference_params: Mapping[str, str] = field(default_factory=dict)
+    recipe: MethodRecipe | None = None
 
     def example(self) -> ObjectiveLoss:
         """An instance with default (or documented example) hyper-parameters."""
@@ -185,10 +189,14 @@ def register_objective(
     aliases: tuple[str, ...] = (),
     example_params: Mapping[str, Any] | None = None,
     reference_params: Mapping[str, str] | None = None,
+    recipe: MethodRecipe | None = None,
 ) -> Callable[[type[ObjectiveLoss]], type[ObjectiveLoss]]:
-    """Class decorator adding an objective to the registry."""
+    """Class decorator adding an objective to the registry; with a ``recipe`` (a
+    :class:`~infossl.objectives.recipe.MethodRecipe`) it is also trainable by ``infossl train``."""
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {list(FAMILIES)}, got {family!r}")
+    if recipe is not None and not isinstance(recipe, MethodRecipe):
+        raise TypeError(f"recipe must be a MethodRecipe, got {type(recipe).__name__}")
 
     def decorate(cls: type[ObjectiveLoss]) -> type[ObjectiveLoss]:
         for key in (name, *aliases):
@@ -197,7 +205,7 @@ def register_objective(
         cls.name = name
         _REGISTRY[name] = MethodSpec(
             name, cls, family, paper, formula, summary, inputs, tuple(aliases),
-            dict(example_params or {}), dict(reference_params or {}),
+            dict(example_params or {}), dict(reference_params or {}), recipe,
         )
         for alias in aliases:
             _ALIASES[alias] = name
@@ -232,3 +240,15 @@ def list_objectives(family: str | None = None) -> list[MethodSpec]:
         raise ValueError(f"family must be one of {list(FAMILIES)}, got {family!r}")
     specs = [s for s in _REGISTRY.values() if family is None or s.family == family]
     return sorted(specs, key=lambda s: (FAMILIES.index(s.family), s.name))
+
+
+def unregister_objective(name: str) -> None:
+    """Remove the objective registered as ``name`` (or an alias) and its aliases.
+
+    For tests and notebooks that register a method for a while; the library's own objectives
+    stay registered.
+    """
+    spec = _resolve(name)
+    del _REGISTRY[spec.name]
+    for alias in spec.aliases:
+        _ALIASES.pop(alias, None)

@@ -45,6 +45,7 @@ from infossl.objectives._likelihood import (
     reconstruction_kind,
     reconstruction_loss,
 )
+from infossl.objectives.recipe import MethodRecipe
 
 
 def gaussian_rate(encoding: DiagonalGaussian, prior: DiagonalGaussian | None = None) -> Tensor:
@@ -313,6 +314,8 @@ class SemiSupervisedIBLoss(ObjectiveLoss):
     inputs="forward(encoding, reconstruction, target): DiagonalGaussian q(z|x), decoder output on "
     "encoding.sample and the input, each (B, ...)",
     aliases=("vae", "unsupervised_ib"),
+    recipe=MethodRecipe(layout="gaussian_decoder", proj_hidden=512, proj_out=32,
+                        optimizer="adamw"),
 )
 class BetaVAELoss(ObjectiveLoss):
     """Unsupervised IB: ``L = distortion + β·rate`` (Alemi's D + βR).

@@ -26,6 +26,7 @@ from infossl.nn.distributed import gather, gather_no_grad, row_offset, world_siz
 from infossl.objectives._base import ObjectiveLoss, register_objective, unordered_pairs
 from infossl.objectives._inputs import as_views, check_embedding
 from infossl.objectives._labels import views_mi
+from infossl.objectives.recipe import MethodRecipe
 
 _NEG_NEED = "for negatives"
 
@@ -123,6 +124,7 @@ class _PairwiseContrastive(ObjectiveLoss):
     summary="InfoNCE with a separable critic; cross-view candidates only",
     inputs="forward(*views): V ≥ 2 embeddings, each (B, D), B ≥ 2",
     aliases=("cpc",),
+    recipe=MethodRecipe(),
 )
 class InfoNCELoss(_PairwiseContrastive):
     """InfoNCE / CPC with the separable critic ``S_ij = ⟨z1_i, z2_j⟩ / τ``.
@@ -166,6 +168,7 @@ class InfoNCELoss(_PairwiseContrastive):
     summary="normalised-temperature cross-entropy over both views (2N − 1 candidates)",
     inputs="forward(*views): V ≥ 2 projections, each (B, D), B ≥ 2",
     aliases=("nt_xent", "ntxent"),
+    recipe=MethodRecipe(),
 )
 class SimCLRLoss(_PairwiseContrastive):
     """SimCLR's NT-Xent: every one of the 2N embeddings is an anchor; the other 2N − 1 compete.
@@ -225,6 +228,9 @@ class SimCLRLoss(_PairwiseContrastive):
     "or a sequence of V views (then every ordered pair a≠b); keys are detached inside and "
     "enqueued after the loss",
     example_params={"dim": 128},
+    recipe=MethodRecipe(layout="ema_projector", projector="moco", proj_hidden=512, proj_out=128,
+                        momentum=0.99, momentum_schedule="constant",
+                        objective={"queue_size": 4096, "temperature": 0.1}),
 )
 class MoCoLoss(ObjectiveLoss):
     """MoCo (v2): InfoNCE of ℓ2-normalised queries against their key and a queue of old keys.

@@ -36,6 +36,7 @@ from infossl.framework import (
 from infossl.nn.distributed import all_reduce_mean, all_reduce_sum, gather_no_grad, world_size
 from infossl.objectives._base import ObjectiveLoss, register_objective
 from infossl.objectives._inputs import as_views
+from infossl.objectives.recipe import MethodRecipe
 
 
 def code_prediction_term(num_views: int, *, teacher: str, note: str) -> InfoTerm:
@@ -67,6 +68,8 @@ def _categorical_entropy(p: Tensor) -> Tensor:
     inputs="forward(student, teacher): student logits for V_s views and teacher logits for the "
     "first V_t ≤ V_s (global) views, each (B, K); teacher outputs are detached inside",
     example_params={"out_dim": 65536},
+    recipe=MethodRecipe(layout="dino", proj_hidden=512, proj_out=64, num_prototypes=2048,
+                        momentum=0.996, augment="byol"),
 )
 class DINOLoss(ObjectiveLoss):
     """DINO's self-distillation cross-entropy with centering and a (scheduled) teacher temperature.
@@ -183,6 +186,7 @@ def sinkhorn_knopp(scores: Tensor, *, epsilon: float = 0.05, iterations: int = 3
     summary="swapped prediction of equipartitioned cluster codes",
     inputs="forward(*scores): prototype scores z·Cᵀ for V ≥ 2 views, each (B, K); codes are "
     "computed (without gradient) for the first num_assign_views views",
+    recipe=MethodRecipe(layout="prototypes", proj_hidden=512, proj_out=128, num_prototypes=512),
 )
 class SwAVLoss(ObjectiveLoss):
     """SwAV's swapped prediction with Sinkhorn–Knopp codes (no queue).

@@ -32,6 +32,7 @@ from infossl.objectives._likelihood import (
     reconstruction_kind,
     reconstruction_loss,
 )
+from infossl.objectives.recipe import MethodRecipe
 
 
 @register_objective(
@@ -43,6 +44,7 @@ from infossl.objectives._likelihood import (
     summary="reconstruct the input through a bottleneck",
     inputs="forward(reconstruction, target): decoder output and input, each (B, ...)",
     aliases=("ae",),
+    recipe=MethodRecipe(layout="decoder", proj_hidden=512, optimizer="adamw"),
 )
 class AutoencoderLoss(ObjectiveLoss):
     """Reconstruction loss of an autoencoder; the term is ``H(X|Z)`` (upper bound or MSE proxy).
@@ -83,6 +85,8 @@ class AutoencoderLoss(ObjectiveLoss):
     inputs="forward(reconstruction, target): decoder output from the corrupted input and the clean "
     "input, each (B, ...)",
     aliases=("dae",),
+    recipe=MethodRecipe(layout="decoder", proj_hidden=512, input_noise=0.5,
+                        optimizer="adamw"),
 )
 class DenoisingAutoencoderLoss(AutoencoderLoss):
     """The autoencoder loss with the encoder fed a corrupted input ``X̃``; path ``P(Z|X̃)``."""
@@ -135,6 +139,8 @@ def random_patch_mask(batch: int, num_patches: int, mask_ratio: float = 0.75, *,
     inputs="forward(prediction, target, mask): predicted and true patches (B, L, P) and a (B, L) "
     "mask, True/1 = masked",
     aliases=("mae",),
+    recipe=MethodRecipe(layout="masked_decoder", proj_hidden=512, patch_size=4,
+                        mask_ratio=0.75, optimizer="adamw"),
 )
 class MaskedReconstructionLoss(ObjectiveLoss):
     """MAE loss: mean squared error on masked patches only, optionally per-patch normalised.

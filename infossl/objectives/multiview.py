@@ -36,6 +36,7 @@ from infossl.objectives._labels import views_mi
 from infossl.objectives.bottleneck import gaussian_rate, rate_term
 from infossl.objectives.contrastive import infonce_value
 from infossl.objectives.entropy import covariance
+from infossl.objectives.recipe import MethodRecipe
 from infossl.objectives.selfsupervised_ib import cosine_scores
 
 MODES: tuple[str, ...] = ("pairwise", "total_correlation")
@@ -67,6 +68,7 @@ def gaussian_total_correlation(views: list[Tensor], eps: float = 1e-3) -> Tensor
     inputs="forward(*views): n ≥ 2 embeddings (B, D), or DiagonalGaussians (their samples are "
     "used) when rate_weight > 0",
     aliases=("multiview_infomax",),
+    recipe=MethodRecipe(),
 )
 class NViewInfoMaxLoss(ObjectiveLoss):
     """Maximise the information shared by n views, pairwise (InfoNCE) or as a total correlation.

@@ -50,6 +50,7 @@ from infossl.objectives._labels import (
     views_conditional_entropy,
 )
 from infossl.objectives.entropy import ENTROPY_ESTIMATORS, covariance, get_entropy_estimator
+from infossl.objectives.recipe import MethodRecipe
 
 _COV_NEED = "to estimate a variance/covariance"
 
@@ -94,6 +95,9 @@ def _pair_views(predictions: Sequence[Tensor], targets: Sequence[Tensor]
     summary="online predictor regresses the EMA target's projection; no explicit entropy term",
     inputs="forward(predictions, targets): online predictor outputs and target-network projections "
     "per view, each (B, D); targets are detached inside",
+    recipe=MethodRecipe(layout="ema_predictor", projector="byol", predictor="byol",
+                        proj_hidden=1024, proj_out=256, pred_hidden=1024, momentum=0.99,
+                        augment="byol"),
 )
 class BYOLLoss(ObjectiveLoss):
     """BYOL: normalised regression of the target projection by the online predictor.
@@ -128,6 +132,8 @@ class BYOLLoss(ObjectiveLoss):
     summary="BYOL without the EMA target: predictor + stop-gradient",
     inputs="forward(predictions, projections): predictor outputs and projections per view, each "
     "(B, D); projections are detached inside",
+    recipe=MethodRecipe(layout="predictor", projector="simsiam", predictor="simsiam",
+                        proj_hidden=2048, proj_out=2048, proj_layers=2, pred_hidden=512),
 )
 class SimSiamLoss(ObjectiveLoss):
     """SimSiam: ``L = mean_{a≠b} mean_i −cos(p_a,i, sg(z_b,i))`` (∈ [−1, 1]).
@@ -169,6 +175,8 @@ def _batch_standardize(z: Tensor, eps: float = 1e-5) -> Tensor:
     summary="cross-correlation of the two views pushed to the identity",
     inputs="forward(*views): V ≥ 2 projections, each (B, D), B ≥ 2",
     aliases=("barlow",),
+    recipe=MethodRecipe(projector="barlow", proj_hidden=2048, proj_out=2048, proj_layers=2,
+                        optimizer="lars"),
 )
 class BarlowTwinsLoss(ObjectiveLoss):
     """Barlow Twins with affine-free batch normalisation (biased variance, ε = 1e-5).
@@ -241,6 +249,8 @@ def vicreg_covariance(z: Tensor) -> Tensor:
     "ε = 1e-4",
     summary="invariance + per-branch variance hinge + per-branch covariance decorrelation",
     inputs="forward(*views): V ≥ 2 expander outputs, each (B, D), B ≥ 2",
+    recipe=MethodRecipe(projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2,
+                        optimizer="lars"),
 )
 class VICRegLoss(ObjectiveLoss):
     """VICReg as in the reference code (variance terms of the two branches averaged).
@@ -368,6 +378,8 @@ _VICREG_IT_PAPER = ("Shwartz-Ziv, Balestriero, Kawaguchi, Rudner & LeCun, An Inf
     summary="VICReg with an added LogDet entropy estimate per branch",
     inputs="forward(*views): V ≥ 2 expander outputs, each (B, D), B ≥ 2",
     aliases=("vicreg-logdet",),
+    recipe=MethodRecipe(projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2,
+                        optimizer="lars"),
 )
 class VICRegLogDetLoss(VICRegEntropyLoss):
     """:class:`VICRegEntropyLoss` with the LogDet entropy ``½ log det(I + βΣ)`` (a proxy)."""
@@ -384,6 +396,8 @@ class VICRegLogDetLoss(VICRegEntropyLoss):
     summary="VICReg with an added pairwise-distance (mixture) entropy per branch",
     inputs="forward(*views): V ≥ 2 expander outputs, each (B, D), B ≥ 2",
     aliases=("vicreg-pairdist",),
+    recipe=MethodRecipe(projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2,
+                        optimizer="lars"),
 )
 class VICRegPairDistLoss(VICRegEntropyLoss):
     """:class:`VICRegEntropyLoss` with the Kolchinsky–Tracey KL upper bound (``pairwise_kl``)."""
@@ -417,6 +431,7 @@ def _hash32(x: Tensor) -> Tensor:
     inputs="forward(*views): V ≥ 2 projections, each (B, D); B a multiple of whiten_size and "
     "whiten_size > D",
     aliases=("wmse",),
+    recipe=MethodRecipe(proj_hidden=1024, proj_out=64),
 )
 class WMSELoss(ObjectiveLoss):
     """W-MSE: whiten each view on sub-batches of ``whiten_size`` rows, then normalised MSE.
@@ -537,6 +552,7 @@ CORINFOMAX_REFERENCE_PARAMS: dict[str, str] = {
     inputs="forward(*views): V ≥ 2 projections, each (B, D), B ≥ 2",
     aliases=("ldmi",),
     reference_params=CORINFOMAX_REFERENCE_PARAMS,
+    recipe=MethodRecipe(proj_hidden=2048, proj_out=128, proj_layers=2, optimizer="lars"),
 )
 class CorInfoMaxLoss(ObjectiveLoss):
     """CorInfoMax / LDMI as the authors' code computes it; the defaults are their CIFAR-10 run.

@@ -52,6 +52,7 @@ from infossl.objectives._likelihood import (
 from infossl.objectives.bottleneck import gaussian_rate, rate_term
 from infossl.objectives.contrastive import infonce_value
 from infossl.objectives.entropy import ENTROPY_ESTIMATORS, get_entropy_estimator
+from infossl.objectives.recipe import MethodRecipe
 
 #: Lower bounds on I(Z1;Z2) available to MIB: its name → the entry of :data:`infossl.bounds.BOUNDS`
 #: (kind, value function); ``"js_nwj"`` is the bound named ``"js"`` there (JS-trained, NWJ-valued).
@@ -96,6 +97,7 @@ def _check_scores_shape(scores: Tensor, n: int) -> Tensor:
     inputs="forward(encoding1, encoding2, scores=None): DiagonalGaussian stochastic encoders of "
     "the two views (with samples); optional critic scores (B, B) on the samples, default "
     "cos(z1_i, z2_j)/τ",
+    recipe=MethodRecipe(layout="gaussian", proj_hidden=512, proj_out=64),
 )
 class MIBLoss(ObjectiveLoss):
     """Multi-view information bottleneck with stochastic Gaussian encoders.
@@ -160,6 +162,7 @@ class MIBLoss(ObjectiveLoss):
     "(row i conditions on the other view of sample i), DiagonalGaussians (B, D); sequences of "
     "equal length average several directions (e.g. both views)",
     aliases=("c_simclr",),
+    recipe=MethodRecipe(layout="gaussian_backward", proj_hidden=512, proj_out=64),
 )
 class CEBLoss(ObjectiveLoss):
     """Conditional entropy bottleneck for two views with Gaussian forward/backward encoders.

@@ -104,7 +104,8 @@ def build_parts(cfg: Any, data: RunData, device: torch.device, *, total_steps: i
     feat_dim = int(backbone.feat_dim)
     num_classes = data.num_classes if cfg.eval.online_probe else None
     method = build_method(cfg, backbone, feat_dim, num_classes=num_classes,
-                          total_steps=total_steps, distributed=world_size > 1)
+                          total_steps=total_steps, distributed=world_size > 1,
+                          input_shape=spec.input_shape)
     if world_size > 1 and cfg.train.sync_batchnorm:
         method = convert_to_global_batchnorm(method)
     method.to(device)

@@ -10,19 +10,31 @@ Every method is an :class:`SSLMethod` with the same life cycle, driven by the tr
 3. ``before_optimizer_step(epoch)`` / ``after_optimizer_step()`` — e.g. freeze SwAV's
    prototypes in the first epoch, move an EMA target, re-normalise prototypes.
 
-The method-specific part is a few lines each (solo-learn's layout):
+What to build for a method is its objective's :class:`~infossl.objectives.recipe.MethodRecipe`,
+declared with the objective (``@register_objective(..., recipe=MethodRecipe(...))``): every
+registered objective with a recipe is trainable (:data:`METHODS` reads the registry). The recipe's
+``layout`` picks one of the :class:`SSLMethod` classes below through :data:`LAYOUT_BUILDERS`
+(solo-learn's layout: the method-specific part is a few lines each):
 
-| method | heads | target | objective |
-|---|---|---|---|
-| simclr, infonce, nview_infomax | projector | — | InfoNCE / NT-Xent on projections |
-| barlow_twins, vicreg(_logdet, _pairdist), corinfomax, w_mse | projector | — | on projections |
-| simsiam | projector, predictor (fixed lr) | stop-grad | ``SimSiamLoss(p, z)`` |
-| byol | projector, predictor | EMA backbone + projector, cosine momentum | ``BYOLLoss(p, z')`` |
-| moco | projector | EMA key encoder, constant momentum; queue in the loss | ``MoCoLoss(q, k)`` |
-| dino | DINO head | EMA teacher (cosine momentum) | ``DINOLoss(student, teacher)`` |
-| swav | projector, prototypes | — | ``SwAVLoss(scores)`` |
-| mib | Gaussian encoder head | — | ``MIBLoss(p(z1|x1), p(z2|x2))`` |
-| ceb | forward and backward Gaussian heads | — | ``CEBLoss(e, b)`` both directions |
+* ``projector`` → :class:`EmbeddingMethod`: projector; ``loss(z1, z2)`` (simclr, infonce,
+  nview_infomax, barlow_twins, vicreg and its variants, corinfomax, w_mse).
+* ``predictor`` → :class:`SimSiamMethod`: projector, predictor at a fixed learning rate,
+  stop-gradient in the loss; ``loss(p, z)`` (simsiam).
+* ``ema_predictor`` → :class:`BYOLMethod`: projector, predictor, EMA of backbone + projector;
+  ``loss(p, z')`` (byol).
+* ``ema_projector`` → :class:`MoCoMethod`: projector, EMA key encoder, queue in the loss;
+  ``loss(q, k)`` (moco).
+* ``dino`` → :class:`DINOMethod`: DINO head, EMA teacher; ``loss(student, teacher)`` (dino).
+* ``prototypes`` → :class:`SwAVMethod`: projector, prototypes; ``loss(scores)`` (swav).
+* ``gaussian`` / ``gaussian_backward`` → :class:`GaussianMethod`: Gaussian encoder head(s);
+  ``loss(p(z1|x1), p(z2|x2))`` (mib) / ``loss(e, b)`` (ceb).
+* ``decoder`` → :class:`DecoderMethod`: MLP decoder from the features to the input, the
+  encoder optionally fed noisy views; ``loss(reconstruction, views)`` (autoencoder,
+  denoising_autoencoder).
+* ``masked_decoder`` → :class:`MaskedDecoderMethod`: random patches of each view zeroed,
+  decoder predicts every patch; ``loss(prediction, patches, mask)`` (masked_reconstruction).
+* ``gaussian_decoder`` → :class:`GaussianDecoderMethod`: Gaussian head, decoder from its
+  sample; ``loss(q(z|x), reconstruction, views)`` (beta_vae).
 
 Default head sizes follow the CIFAR-scale recipes of lightly and solo-learn (smaller than the
 ImageNet ones); every one is a config key.
@@ -30,8 +42,9 @@ ImageNet ones); every one is a config key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -40,13 +53,17 @@ from torch import Tensor, nn
 
 from infossl.framework import LossOutput
 from infossl.nn.ema import EMA
-from infossl.nn.heads import DINOHead, MLPHead, Prototypes
-from infossl.nn.stochastic import GaussianEncoderHead
-from infossl.objectives import ObjectiveLoss, get_method_spec, get_objective
+from infossl.nn.heads import DINOHead, MLPHead, Prototypes, predictor, projector
+from infossl.nn.stochastic import DiagonalGaussian, GaussianEncoderHead, make_generator
+from infossl.objectives import ObjectiveLoss, get_method_spec, get_objective, list_objectives
+from infossl.objectives.generative import patchify, random_patch_mask
+from infossl.objectives.recipe import MethodRecipe
 
 __all__ = [
+    "LAYOUT_BUILDERS",
     "METHODS",
     "MethodDefaults",
+    "MethodRecipe",
     "SSLMethod",
     "build_method",
     "canonical_method",
@@ -55,49 +72,46 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class MethodDefaults:
-    """Per-method defaults: head widths, momentum, objective parameters, augmentation preset
-    and optimiser (LARS for the covariance-based losses, as in solo-learn's CIFAR recipes,
-    whose large unnormalised gradients make plain SGD diverge)."""
-
-    proj_hidden: int = 512
-    proj_out: int = 128
-    proj_layers: int = 1
-    pred_hidden: int = 512
-    momentum: float = 0.99
-    num_prototypes: int = 512
-    objective: Mapping[str, Any] = field(default_factory=dict)
-    augment: str = "simclr"
-    optimizer: str = "sgd"
+#: The per-method defaults are each objective's :class:`MethodRecipe` (declared with
+#: ``@register_objective(..., recipe=...)``); the old name stays for callers.
+MethodDefaults = MethodRecipe
 
 
-#: canonical objective name → defaults. Keys set by the trainer are not user options.
-METHODS: dict[str, MethodDefaults] = {
-    "simclr": MethodDefaults(),
-    "infonce": MethodDefaults(),
-    "nview_infomax": MethodDefaults(),
-    "barlow_twins": MethodDefaults(proj_hidden=2048, proj_out=2048, proj_layers=2,
-                                   optimizer="lars"),
-    "vicreg": MethodDefaults(proj_hidden=2048, proj_out=2048, proj_layers=2, optimizer="lars"),
-    "vicreg_logdet": MethodDefaults(proj_hidden=2048, proj_out=2048, proj_layers=2,
-                                    optimizer="lars"),
-    "vicreg_pairdist": MethodDefaults(proj_hidden=2048, proj_out=2048, proj_layers=2,
-                                      optimizer="lars"),
-    "corinfomax": MethodDefaults(proj_hidden=2048, proj_out=128, proj_layers=2,
-                                 optimizer="lars"),
-    "w_mse": MethodDefaults(proj_hidden=1024, proj_out=64),
-    "simsiam": MethodDefaults(proj_hidden=2048, proj_out=2048, proj_layers=2, pred_hidden=512),
-    "byol": MethodDefaults(proj_hidden=1024, proj_out=256, pred_hidden=1024, momentum=0.99,
-                           augment="byol"),
-    "moco": MethodDefaults(proj_hidden=512, proj_out=128, momentum=0.99,
-                           objective={"queue_size": 4096, "temperature": 0.1}),
-    "dino": MethodDefaults(proj_hidden=512, proj_out=64, num_prototypes=2048, momentum=0.996,
-                           augment="byol"),
-    "swav": MethodDefaults(proj_hidden=512, proj_out=128, num_prototypes=512),
-    "mib": MethodDefaults(proj_hidden=512, proj_out=64),
-    "ceb": MethodDefaults(proj_hidden=512, proj_out=64),
-}
+class _Recipes(Mapping[str, MethodRecipe]):
+    """canonical objective name → recipe, for every registered objective that has one (read
+    from the registry on each access, so a method registered later is trainable too)."""
+
+    def _names(self) -> list[str]:
+        return sorted(s.name for s in list_objectives() if s.recipe is not None)
+
+    def __getitem__(self, name: str) -> MethodRecipe:
+        try:
+            spec = get_method_spec(name)
+        except (ValueError, TypeError):
+            raise KeyError(name) from None
+        if spec.name != name or spec.recipe is None:
+            raise KeyError(name)
+        return spec.recipe
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        try:
+            self[name]
+        except KeyError:
+            return False
+        return True
+
+
+#: canonical objective name → :class:`MethodRecipe`. Keys set by the trainer are not user
+#: options.
+METHODS: Mapping[str, MethodRecipe] = _Recipes()
 
 #: objective parameters the trainer sets (not allowed in ``objective``).
 RESERVED = {"gather_distributed": "set from the number of processes",
@@ -147,18 +161,6 @@ def _make_objective(name: str, options: Mapping[str, Any], *, dim: int, out_dim:
     extra = {"gather_distributed": distributed, "dim": dim, "out_dim": out_dim, "seed": seed}
     params.update({k: v for k, v in extra.items() if k in accepted})
     return get_objective(name, **params)
-
-
-def _projector(name: str, feat_dim: int, hidden: int, out: int, layers: int) -> MLPHead:
-    dims = [feat_dim, *([hidden] * layers), out]
-    if name in ("barlow_twins", "vicreg", "vicreg_logdet", "vicreg_pairdist"):
-        return MLPHead(dims, bias=name != "barlow_twins", last_bias=False)
-    if name == "simsiam":
-        return MLPHead(dims, last_batch_norm=True, last_affine=False, bias=False,
-                       last_bias=False)
-    if name == "moco":
-        return MLPHead(dims, batch_norm=False)
-    return MLPHead(dims)
 
 
 def _fp32(x: Tensor) -> Tensor:
@@ -286,11 +288,11 @@ class MoCoMethod(BYOLMethod):
     """MoCo v2: queries from the online encoder, keys from a constant-momentum EMA encoder."""
 
     def __init__(self, backbone, feat_dim, objective, projector, total_steps, momentum,
-                 num_classes=None):
+                 num_classes=None, schedule="constant"):
         SSLMethod.__init__(self, backbone, feat_dim, objective, num_classes)
         self.projector = projector
         self.target = EMA(nn.Sequential(backbone, projector), total_steps,
-                          base_momentum=momentum, schedule="constant")
+                          base_momentum=momentum, schedule=schedule)
 
     def heads(self, feats, seed):
         return {"q": [self.projector(h) for h in feats]}
@@ -303,11 +305,12 @@ class DINOMethod(BYOLMethod):
     """Student backbone + DINO head; EMA teacher; last layer frozen in the first epochs."""
 
     def __init__(self, backbone, feat_dim, objective, head, total_steps, momentum,
-                 freeze_epochs, num_classes=None):
+                 freeze_epochs, num_classes=None, schedule="cosine"):
         SSLMethod.__init__(self, backbone, feat_dim, objective, num_classes)
         self.head = head
         self.freeze_epochs = int(freeze_epochs)
-        self.target = EMA(nn.Sequential(backbone, head), total_steps, base_momentum=momentum)
+        self.target = EMA(nn.Sequential(backbone, head), total_steps, base_momentum=momentum,
+                          schedule=schedule)
 
     def _online(self):
         return nn.Sequential(self.backbone, self.head)
@@ -354,17 +357,17 @@ class SwAVMethod(SSLMethod):
 class GaussianMethod(SSLMethod):
     """Stochastic encoders: a shared trunk, then Gaussian head(s) with seeded samples.
 
-    ``mib``: one head, ``MIBLoss(p(z1|x1), p(z2|x2))``. ``ceb``: forward head ``e`` and
-    backward head ``b``, ``CEBLoss([e(x1), e(x2)], [b(x2), b(x1)])``.
+    Layout ``gaussian`` (mib): one head, ``MIBLoss(p(z1|x1), p(z2|x2))``. Layout
+    ``gaussian_backward`` (ceb): forward head ``e`` and backward head ``b``,
+    ``CEBLoss([e(x1), e(x2)], [b(x2), b(x1)])``.
     """
 
-    def __init__(self, backbone, feat_dim, objective, trunk, hidden, out_dim, kind,
+    def __init__(self, backbone, feat_dim, objective, trunk, hidden, out_dim, backward,
                  num_classes=None):
         super().__init__(backbone, feat_dim, objective, num_classes)
         self.trunk = trunk
-        self.kind = kind
         self.encoder = GaussianEncoderHead(hidden, out_dim)
-        self.backward_encoder = GaussianEncoderHead(hidden, out_dim) if kind == "ceb" else None
+        self.backward_encoder = GaussianEncoderHead(hidden, out_dim) if backward else None
 
     def heads(self, feats, seed):
         t = [self.trunk(h) for h in feats]
@@ -382,56 +385,241 @@ class GaussianMethod(SSLMethod):
 
     def compute_loss(self, out):
         e = out["enc"]
-        if self.kind == "mib":
+        if self.backward_encoder is None:
             return self.objective(e[0], e[1])
         b = out["back"]
         return self.objective([e[0], e[1]], [b[1], b[0]])
 
 
+class DecoderMethod(SSLMethod):
+    """Autoencoder: an MLP decoder from the backbone features back to the input.
+
+    With ``input_noise > 0`` the encoder reads ``x̃ = x + input_noise·ε`` (seeded per step) and
+    the decoder reconstructs the clean ``x`` (a denoising autoencoder). Both views are stacked
+    along the batch for the loss.
+    """
+
+    def __init__(self, backbone, feat_dim, objective, decoder, input_noise=0.0,
+                 num_classes=None):
+        super().__init__(backbone, feat_dim, objective, num_classes)
+        self.decoder = decoder
+        self.input_noise = float(input_noise)
+
+    def _corrupt(self, views: list[Tensor], seed: int) -> list[Tensor]:
+        if not self.input_noise:
+            return views
+        g = make_generator(seed % 2**62, views[0].device)
+        return [v + self.input_noise * torch.randn(v.shape, generator=g, device=v.device,
+                                                   dtype=v.dtype) for v in views]
+
+    def forward(self, views, *, seed=0):
+        out = super().forward(self._corrupt(list(views), seed), seed=seed)
+        out["inputs"] = list(views)
+        return out
+
+    def heads(self, feats, seed):
+        return {"reconstruction": [self.decoder(h) for h in feats]}
+
+    def compute_loss(self, out):
+        target = torch.cat([_fp32(x) for x in out["inputs"]])
+        recon = torch.cat([_fp32(r) for r in out["reconstruction"]])
+        return self.objective(recon.view_as(target), target)
+
+
+class MaskedDecoderMethod(DecoderMethod):
+    """Masked reconstruction: a random ``mask_ratio`` of each view's ``patch_size``² patches is
+    zeroed before the encoder; the decoder predicts every patch, the loss reads the masked ones.
+    The online probe sees the features of the masked view 1."""
+
+    def __init__(self, backbone, feat_dim, objective, decoder, patch_size, mask_ratio,
+                 num_classes=None):
+        super().__init__(backbone, feat_dim, objective, decoder, 0.0, num_classes)
+        self.patch_size = int(patch_size)
+        self.mask_ratio = float(mask_ratio)
+
+    def _mask(self, view: Tensor, seed: int) -> tuple[Tensor, Tensor]:
+        if view.dim() != 4:
+            raise ValueError(f"masked reconstruction needs (B, C, H, W) images, got "
+                             f"{tuple(view.shape)}")
+        b, _, h, w = view.shape
+        p = self.patch_size
+        if h % p or w % p:
+            raise ValueError(f"image size {h}x{w} is not divisible by patch_size={p}")
+        mask = random_patch_mask(b, (h // p) * (w // p), self.mask_ratio, seed=seed,
+                                 device=view.device)
+        keep = (~mask).view(b, 1, h // p, w // p)
+        keep = keep.repeat_interleave(p, dim=2).repeat_interleave(p, dim=3)
+        return view * keep.to(view.dtype), mask
+
+    def forward(self, views, *, seed=0):
+        views = list(views)
+        masked = [self._mask(v, (seed + i) % 2**62) for i, v in enumerate(views)]
+        out = SSLMethod.forward(self, [m[0] for m in masked], seed=seed)
+        out["inputs"] = views
+        out["mask"] = [m[1] for m in masked]
+        return out
+
+    def embeddings(self, out):
+        return list(out["reconstruction"])
+
+    def compute_loss(self, out):
+        target = patchify(torch.cat([_fp32(x) for x in out["inputs"]]), self.patch_size)
+        prediction = torch.cat([_fp32(r) for r in out["reconstruction"]]).view_as(target)
+        return self.objective(prediction, target, torch.cat(out["mask"]))
+
+
+class GaussianDecoderMethod(DecoderMethod):
+    """β-VAE: Gaussian encoder head ``q(z|x)`` on the features, decoder from its sample."""
+
+    def __init__(self, backbone, feat_dim, objective, encoder, decoder, num_classes=None):
+        super().__init__(backbone, feat_dim, objective, decoder, 0.0, num_classes)
+        self.encoder = encoder
+
+    def heads(self, feats, seed):
+        with torch.autocast(feats[0].device.type, enabled=False):
+            enc = [self.encoder(_fp32(h), seed=(seed + i) % 2**62) for i, h in enumerate(feats)]
+        return {"enc": enc, "reconstruction": [self.decoder(e.sample) for e in enc]}
+
+    def embeddings(self, out):
+        return [x for d in out["enc"] for x in (d.mean, d.std)] + list(out["reconstruction"])
+
+    def compute_loss(self, out):
+        target = torch.cat([_fp32(x) for x in out["inputs"]])
+        recon = torch.cat([_fp32(r) for r in out["reconstruction"]]).view_as(target)
+        enc = out["enc"]
+        encoding = DiagonalGaussian(torch.cat([e.mean for e in enc]),
+                                    torch.cat([e.std for e in enc]),
+                                    sample=torch.cat([e.sample for e in enc]))
+        return self.objective(encoding, recon, target)
+
+
 # ------------------------------------------------------------------------------ factory
+@dataclass(frozen=True)
+class Heads:
+    """What a layout builder gets: the resolved widths (recipe defaults, then ``model.*``)."""
+
+    recipe: MethodRecipe
+    feat_dim: int
+    hidden: int
+    out: int
+    layers: int
+    pred_hidden: int
+    momentum: float
+    prototypes: int
+    freeze_prototypes_epochs: int
+    total_steps: int
+    input_shape: tuple[int, ...] | None = None
+
+    def projector(self) -> MLPHead:
+        return projector(self.recipe.projector, self.feat_dim, self.hidden, self.out,
+                         num_hidden=self.layers)
+
+    def decoder(self, in_dim: int) -> MLPHead:
+        """MLP ``in_dim → proj_hidden (× proj_layers) → prod(input_shape)``."""
+        if self.input_shape is None:
+            raise ValueError(f"layout {self.recipe.layout!r} needs the input shape")
+        return MLPHead([in_dim, *([self.hidden] * self.layers), math.prod(self.input_shape)])
+
+    def predictor(self) -> MLPHead:
+        assert self.recipe.predictor is not None
+        return predictor(self.recipe.predictor, self.out, self.pred_hidden)
+
+
+def _projector_layout(h: Heads, backbone, objective, num_classes):
+    return EmbeddingMethod(backbone, h.feat_dim, objective, h.projector(), num_classes)
+
+
+def _predictor_layout(h: Heads, backbone, objective, num_classes):
+    return SimSiamMethod(backbone, h.feat_dim, objective, h.projector(), h.predictor(),
+                         num_classes)
+
+
+def _ema_predictor_layout(h: Heads, backbone, objective, num_classes):
+    return BYOLMethod(backbone, h.feat_dim, objective, h.projector(), h.predictor(),
+                      h.total_steps, h.momentum, schedule=h.recipe.momentum_schedule,
+                      num_classes=num_classes)
+
+
+def _ema_projector_layout(h: Heads, backbone, objective, num_classes):
+    return MoCoMethod(backbone, h.feat_dim, objective, h.projector(), h.total_steps,
+                      h.momentum, num_classes, schedule=h.recipe.momentum_schedule)
+
+
+def _dino_layout(h: Heads, backbone, objective, num_classes):
+    head = DINOHead(h.feat_dim, h.prototypes, hidden_dim=h.hidden, bottleneck_dim=h.out,
+                    num_layers=h.layers + 1, batch_norm=True)
+    return DINOMethod(backbone, h.feat_dim, objective, head, h.total_steps, h.momentum,
+                      h.freeze_prototypes_epochs, num_classes,
+                      schedule=h.recipe.momentum_schedule)
+
+
+def _prototypes_layout(h: Heads, backbone, objective, num_classes):
+    return SwAVMethod(backbone, h.feat_dim, objective, h.projector(),
+                      Prototypes(h.out, h.prototypes), h.freeze_prototypes_epochs, num_classes)
+
+
+def _gaussian(backward: bool) -> Callable[..., SSLMethod]:
+    def build(h: Heads, backbone, objective, num_classes):
+        trunk = MLPHead([h.feat_dim, *([h.hidden] * h.layers)], batch_norm=True)
+        trunk = nn.Sequential(trunk, nn.BatchNorm1d(h.hidden), nn.ReLU())
+        return GaussianMethod(backbone, h.feat_dim, objective, trunk, h.hidden, h.out,
+                              backward, num_classes)
+    return build
+
+
+def _decoder_layout(h: Heads, backbone, objective, num_classes):
+    return DecoderMethod(backbone, h.feat_dim, objective, h.decoder(h.feat_dim),
+                         h.recipe.input_noise, num_classes)
+
+
+def _masked_decoder_layout(h: Heads, backbone, objective, num_classes):
+    return MaskedDecoderMethod(backbone, h.feat_dim, objective, h.decoder(h.feat_dim),
+                               h.recipe.patch_size, h.recipe.mask_ratio, num_classes)
+
+
+def _gaussian_decoder_layout(h: Heads, backbone, objective, num_classes):
+    return GaussianDecoderMethod(backbone, h.feat_dim, objective,
+                                 GaussianEncoderHead(h.feat_dim, h.out), h.decoder(h.out),
+                                 num_classes)
+
+
+#: recipe layout → builder ``(heads, backbone, objective, num_classes) → SSLMethod``
+#: (the layouts of :data:`infossl.objectives.recipe.LAYOUTS`).
+LAYOUT_BUILDERS: dict[str, Callable[..., SSLMethod]] = {
+    "projector": _projector_layout,
+    "predictor": _predictor_layout,
+    "ema_predictor": _ema_predictor_layout,
+    "ema_projector": _ema_projector_layout,
+    "dino": _dino_layout,
+    "prototypes": _prototypes_layout,
+    "gaussian": _gaussian(backward=False),
+    "gaussian_backward": _gaussian(backward=True),
+    "decoder": _decoder_layout,
+    "masked_decoder": _masked_decoder_layout,
+    "gaussian_decoder": _gaussian_decoder_layout,
+}
+
+
 def build_method(cfg: Any, backbone: nn.Module, feat_dim: int, *, num_classes: int | None,
-                 total_steps: int, distributed: bool) -> SSLMethod:
-    """The :class:`SSLMethod` of ``cfg.method`` around ``backbone`` (``cfg``: a RunConfig)."""
+                 total_steps: int, distributed: bool,
+                 input_shape: tuple[int, ...] | None = None) -> SSLMethod:
+    """The :class:`SSLMethod` of ``cfg.method`` around ``backbone`` (``cfg``: a RunConfig),
+    built from the method's :class:`MethodRecipe` (``input_shape``: one sample's shape, for
+    the layouts with a decoder)."""
     name = canonical_method(cfg.method)
     d = METHODS[name]
     m = cfg.model
-    hidden = m.proj_hidden or d.proj_hidden
-    out = m.proj_out or d.proj_out
-    layers = m.proj_layers or d.proj_layers
-    pred_hidden = m.pred_hidden or d.pred_hidden
-    momentum = d.momentum if m.momentum is None else m.momentum
-    prototypes = m.num_prototypes or d.num_prototypes
-    objective = _make_objective(name, cfg.objective, dim=out, out_dim=prototypes,
+    heads = Heads(
+        recipe=d, feat_dim=feat_dim, hidden=m.proj_hidden or d.proj_hidden,
+        out=m.proj_out or d.proj_out, layers=m.proj_layers or d.proj_layers,
+        pred_hidden=m.pred_hidden or d.pred_hidden,
+        momentum=d.momentum if m.momentum is None else m.momentum,
+        prototypes=m.num_prototypes or d.num_prototypes,
+        freeze_prototypes_epochs=m.freeze_prototypes_epochs, total_steps=total_steps,
+        input_shape=None if input_shape is None else tuple(input_shape))
+    objective = _make_objective(name, cfg.objective, dim=heads.out, out_dim=heads.prototypes,
                                 seed=cfg.train.seed, distributed=distributed)
-    if name == "simsiam":
-        return SimSiamMethod(backbone, feat_dim, objective,
-                             _projector(name, feat_dim, hidden, out, layers),
-                             MLPHead([out, pred_hidden, out], bias=False), num_classes)
-    if name == "byol":
-        return BYOLMethod(backbone, feat_dim, objective,
-                          _projector(name, feat_dim, hidden, out, layers),
-                          MLPHead([out, pred_hidden, out]), total_steps, momentum,
-                          num_classes=num_classes)
-    if name == "moco":
-        return MoCoMethod(backbone, feat_dim, objective,
-                          _projector(name, feat_dim, hidden, out, layers), total_steps,
-                          momentum, num_classes)
-    if name == "dino":
-        head = DINOHead(feat_dim, prototypes, hidden_dim=hidden, bottleneck_dim=out,
-                        num_layers=layers + 1, batch_norm=True)
-        return DINOMethod(backbone, feat_dim, objective, head, total_steps, momentum,
-                          m.freeze_prototypes_epochs, num_classes)
-    if name == "swav":
-        return SwAVMethod(backbone, feat_dim, objective,
-                          _projector(name, feat_dim, hidden, out, layers),
-                          Prototypes(out, prototypes), m.freeze_prototypes_epochs, num_classes)
-    if name in ("mib", "ceb"):
-        trunk = MLPHead([feat_dim, *([hidden] * layers)], batch_norm=True)
-        trunk = nn.Sequential(trunk, nn.BatchNorm1d(hidden), nn.ReLU())
-        return GaussianMethod(backbone, feat_dim, objective, trunk, hidden, out, name,
-                              num_classes)
-    return EmbeddingMethod(backbone, feat_dim, objective,
-                           _projector(name, feat_dim, hidden, out, layers), num_classes)
+    return LAYOUT_BUILDERS[d.layout](heads, backbone, objective, num_classes)
 
 
 def default_augment(method: str) -> str:

@@ -333,7 +333,7 @@ class Trainer:
             model["pred_hidden"] = m.pred_hidden or defaults.pred_hidden
         if hasattr(self.method, "target"):
             model["momentum"] = defaults.momentum if m.momentum is None else m.momentum
-        if canonical_method(self.cfg.method) in ("dino", "swav"):
+        if defaults.layout in ("dino", "prototypes"):  # the layouts with prototypes
             model["num_prototypes"] = m.num_prototypes or defaults.num_prototypes
         sched = self.opt.scheduler
         return {
