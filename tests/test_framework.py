@@ -143,6 +143,21 @@ def test_schedules_match_closed_forms():
     assert "warm-up" in warm.describe()
 
 
+def test_ramp_schedules_share_validation_description_and_identity():
+    ramps = [LinearAnneal(0.5, 2.0, 10, delay=3), CosineAnneal(0.5, 2.0, 10, delay=3),
+             ExponentialAnneal(0.5, 2.0, 10, delay=3)]
+    for kind, ramp in zip(("linear", "cosine", "exponential"), ramps, strict=True):
+        assert ramp.describe() == f"{kind} 0.5 → 2 over steps 3–13"
+        assert ramp(0) == ramp(3) == pytest.approx(0.5) and ramp(13) == pytest.approx(2.0)
+        assert repr(ramp).startswith(f"{type(ramp).__name__}(start=0.5, end=2.0, steps=10")
+        assert ramp == type(ramp)(0.5, 2.0, 10, delay=3) and hash(ramp) == hash(
+            type(ramp)(0.5, 2.0, 10, delay=3))
+        with pytest.raises(ValueError, match="delay"):
+            type(ramp)(0.5, 2.0, 10, delay=-1)
+    assert ramps[0] != LinearAnneal(0.5, 2.0, 10) and ramps[0] != ramps[1]
+    assert LinearAnneal(-1.0, 0.0, 5)(5) == 0.0  # only the exponential ramp needs > 0
+
+
 def test_schedule_bad_inputs():
     with pytest.raises(ValueError, match="step"):
         Constant(1.0)(-1)

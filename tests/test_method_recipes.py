@@ -76,7 +76,7 @@ def test_methods_are_the_objectives_with_a_recipe():
     assert method_names() == with_recipe
     assert METHODS["simclr"] is get_method_spec("simclr").recipe
     assert "barlow" not in METHODS and "barlow_twins" in METHODS  # aliases resolve elsewhere
-    assert "vib" not in METHODS  # labels: no recipe
+    assert METHODS["vib"].needs_labels and not METHODS["simclr"].needs_labels
 
 
 def test_every_layout_and_head_style_has_a_builder():
@@ -166,3 +166,52 @@ def test_masked_decoder_zeroes_the_masked_patches_of_the_encoder_input():
             assert bool(block.all()) == bool(mask[row, patch])
     out = method([view, view], seed=5)
     assert torch.isfinite(method.compute_loss(out).loss)
+
+
+# ------------------------------------------------------------------ information bottlenecks
+@pytest.mark.parametrize("name, terms", [
+    ("vib", {"prediction", "rate"}),
+    ("multiview_ib", {"prediction", "rate_1", "rate_2"}),
+    ("semi_supervised_ib", {"rate", "supervised", "label_marginal"}),
+    ("tsai_composite", {"contrastive", "forward_predictive", "inverse_predictive"}),
+    ("dubois_rd", {"rate", "invariance"}),
+])
+def test_bottleneck_methods_train_two_epochs_on_digits(name, terms, tmp_path):
+    from infossl.train import train
+    from infossl.train.logger import read_jsonl
+
+    result = train(load_config(None, [*DIGITS, f"method={name}", f"out={tmp_path}"]))
+    assert result.steps == 8
+    steps = [r for r in read_jsonl(tmp_path / "metrics.jsonl") if r["kind"] == "train"]
+    assert len(steps) == 8 and set(steps[0]["terms"]) == terms
+    assert all(np.isfinite(r["loss"]) for r in steps)
+    assert steps[-1]["loss"] < steps[0]["loss"]
+
+
+def test_supervised_layouts_read_the_labels():
+    cfg = load_config(None, ["method=vib"])
+    torch.manual_seed(0)
+    backbone = build_backbone("mlp", in_features=64, hidden=[32])
+    method = build_method(cfg, backbone, int(backbone.feat_dim), num_classes=10,
+                          total_steps=100, distributed=False)
+    assert method.needs_labels and method.label_decoder.out_features == 10
+    g = torch.Generator().manual_seed(1)
+    out = method([torch.randn(16, 64, generator=g) for _ in range(2)], seed=3)
+    assert out["logits"].shape == (32, 10)  # both views stacked
+    out["labels"] = torch.arange(16) % 10
+    loss = method.compute_loss(out)
+    assert set(loss.terms) == {"prediction", "rate"} and torch.isfinite(loss.loss)
+    with pytest.raises(ValueError, match="method vib needs labelled data"):
+        build_method(cfg, backbone, int(backbone.feat_dim), num_classes=None, total_steps=100,
+                     distributed=False)
+
+
+def test_supervised_method_on_unlabelled_data_is_a_one_line_error(tmp_path):
+    from infossl.train import train
+
+    path = tmp_path / "x.npy"
+    np.save(path, np.random.default_rng(0).normal(size=(64, 8)).astype(np.float32))
+    cfg = load_config(None, [*DIGITS, f"data.name={path}", "data.val=null", "method=vib",
+                             "model.backbone=mlp", f"out={tmp_path / 'run'}"])
+    with pytest.raises(ValueError, match=r"^method vib needs labelled data$"):
+        train(cfg)

@@ -91,3 +91,31 @@ def test_training_story_end_to_end(tmp_path):
     assert text.splitlines()[-1].startswith("Takeaway: simclr's trained encoder reached "
                                             f"{row.linear['trained']:.3f}")
     _check_self_contained(row.report.read_text())
+
+
+def test_demo_estimators_only_prints_part_one_through_the_one_demo_module():
+    import io
+
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from infossl.analysis.demo_story import SHOWCASE, run_demo
+    from infossl.cli.main import app
+
+    buffer = io.StringIO()
+    story = run_demo(n=400, estimators_only=True,
+                     console=Console(file=buffer, width=160, color_system=None))
+    assert story is None
+    text = buffer.getvalue()
+    assert "1. Estimators against known mutual information" in text
+    assert "truth vs estimate, n = 400 samples (nats)" in text
+    assert "binned: histogram plug-in" in text and "2. SSL on digits" not in text
+    for task_id, _ in SHOWCASE:
+        assert task_id in text
+
+    def without_seconds(out: str) -> list[str]:
+        return [re.sub(r"│ +[0-9.]+ │$", "", line) for line in out.splitlines()]
+
+    result = CliRunner().invoke(app, ["demo", "--estimators-only", "--n", "400"])
+    assert result.exit_code == 0, result.output
+    assert without_seconds(result.output) == without_seconds(text)

@@ -338,3 +338,19 @@ def test_concentric_gaussians_below_log_k():
     clear_memory_cache()
     task = concentric_gaussians(3, 5, mc_samples=20_000)
     assert 0 < task.mutual_information < math.log(5)
+
+
+def test_as_blocks_and_as_matrix_check_shapes():
+    from infossl.tasks._linalg import as_blocks, as_matrix
+
+    xx, yy, xy = as_blocks(2.0, [[1.0, 0.0], [0.0, 1.0]], [[0.1, 0.2]], "cov")
+    assert (xx.shape, yy.shape, xy.shape) == ((1, 1), (2, 2), (1, 2))
+    with pytest.raises(ValueError, match="cov_xy"):
+        as_blocks(np.eye(2), np.eye(2), np.zeros((2, 3)), "cov")
+    with pytest.raises(ValueError, match="disp_yy"):
+        as_blocks(np.eye(2), np.ones((2, 3)), np.zeros((2, 2)), "disp")
+    with pytest.raises(ValueError, match="NaN"):
+        as_blocks(np.eye(1), np.eye(1), [[np.nan]], "cov")
+    assert as_matrix([1.0, 2.0], "w", (2,)).shape == (2,)
+    with pytest.raises(ValueError, match=r"w must have shape \(2,\)"):
+        as_matrix([[1.0, 2.0]], "w", (2,))

@@ -21,7 +21,10 @@ BASE = ["data.limit=256", "train.batch_size=64", "train.epochs=2", "train.precis
 
 EXPECTED_QUANTITY = {"simclr": "I(Z1;Z2)", "moco": "I(Z1;Z2)", "byol": "H(Z2|Z1)",
                      "barlow_twins": "H(Z2|Z1)", "vicreg": "H(Z1)", "mib": "I(Z1;X1|X2)",
-                     "dino": "H(C2|Z1)", "swav": "H(C2|Z1)", "ceb": "I(X1;Z1|X2)"}
+                     "dino": "H(C2|Z1)", "swav": "H(C2|Z1)", "ceb": "I(X1;Z1|X2)",
+                     "vib": "H(Y|Z)", "multiview_ib": "H(Y|Z1,Z2)",
+                     "semi_supervised_ib": "H(Y|Z)", "tsai_composite": "H(X2|Z1)",
+                     "dubois_rd": "I(X1;Z1)"}
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")

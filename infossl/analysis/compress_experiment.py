@@ -39,13 +39,16 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import torch
+from pydantic import Field, model_validator
 
 from infossl._checks import check_choice, check_float, check_int
+from infossl._config import FrozenConfig, with_defaults
 from infossl.analysis.compress_models import (
     DECODERS,
     OBJECTIVE_KINDS,
@@ -120,8 +123,7 @@ def resolve_objective(name: Any) -> str:
     return canonical
 
 
-@dataclass(frozen=True)
-class CompressConfig:
+class CompressConfig(FrozenConfig):
     """Settings of :func:`run_compress_experiment` (validated on construction).
 
     Attributes:
@@ -173,7 +175,7 @@ class CompressConfig:
     hidden: int = 64
     eps_info: float = 0.5
     task_seed: int = 0
-    task_params: Mapping[str, Any] = field(default_factory=dict)
+    task_params: Mapping[str, Any] = Field(default_factory=dict)
     train_size: int | None = None
     n_eval: int = 4000
     probe_labels: int = 1000
@@ -186,73 +188,80 @@ class CompressConfig:
     mi_method: str = "ksg1"
     cmi_method: str = "frenzel-pompe"
     k: int = 3
-    objective_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    objective_params: Mapping[str, Mapping[str, Any]] = Field(default_factory=dict)
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="before")
+    @classmethod
+    def _check(cls, data: Any) -> dict[str, Any]:
+        values = with_defaults(cls, data)
+        cfg = SimpleNamespace(**values)  # the fields as attributes, as checked so far
+
         def put(name: str, value: Any) -> None:
-            object.__setattr__(self, name, value)
+            values[name] = value
+            setattr(cfg, name, value)
 
-        objectives = tuple(resolve_objective(o) for o in _as_tuple(self.objectives, "objectives"))
+        objectives = tuple(resolve_objective(o) for o in _as_tuple(cfg.objectives, "objectives"))
         if len(set(objectives)) != len(objectives):
             raise ValueError(f"objectives lists a method twice: {list(objectives)}")
         put("objectives", objectives)
-        regimes = _as_tuple(self.regimes, "regimes")
+        regimes = _as_tuple(cfg.regimes, "regimes")
         for r in regimes:
             check_choice(r, "regime", REGIMES)
         if len(set(regimes)) != len(regimes):
             raise ValueError(f"regimes lists a regime twice: {list(regimes)}")
         put("regimes", regimes)
         seeds = tuple(check_int(s, f"seeds[{i}]", low=0)
-                      for i, s in enumerate(_as_tuple(self.seeds, "seeds")))
+                      for i, s in enumerate(_as_tuple(cfg.seeds, "seeds")))
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"seeds must be distinct, got {list(seeds)}")
         put("seeds", seeds)
         put("betas", tuple(check_float(b, f"betas[{i}]", low=0.0, low_open=True)
-                           for i, b in enumerate(_as_tuple(self.betas, "betas"))))
-        put("steps", check_int(self.steps, "steps", low=1))
-        put("batch_size", check_int(self.batch_size, "batch_size", low=4))
-        put("learning_rate", check_float(self.learning_rate, "learning_rate", low=0.0,
+                           for i, b in enumerate(_as_tuple(cfg.betas, "betas"))))
+        put("steps", check_int(cfg.steps, "steps", low=1))
+        put("batch_size", check_int(cfg.batch_size, "batch_size", low=4))
+        put("learning_rate", check_float(cfg.learning_rate, "learning_rate", low=0.0,
                                          low_open=True))
-        check_choice(self.encoder, "encoder", ("mlp", "linear"))
-        check_choice(self.views, "views", VIEWS)
-        if not isinstance(self.images, bool):
-            raise TypeError(f"images must be a bool, got {self.images!r}")
-        check_choice(self.image_size, "image_size", (16, 32))
-        put("dim_z", check_int(self.dim_z, "dim_z", low=1))
-        put("hidden", check_int(self.hidden, "hidden", low=1))
-        put("eps_info", check_float(self.eps_info, "eps_info", low=0.0, low_open=True))
-        put("task_seed", check_int(self.task_seed, "task_seed", low=0))
-        if not isinstance(self.task_params, Mapping):
+        check_choice(cfg.encoder, "encoder", ("mlp", "linear"))
+        check_choice(cfg.views, "views", VIEWS)
+        if not isinstance(cfg.images, bool):
+            raise TypeError(f"images must be a bool, got {cfg.images!r}")
+        check_choice(cfg.image_size, "image_size", (16, 32))
+        put("dim_z", check_int(cfg.dim_z, "dim_z", low=1))
+        put("hidden", check_int(cfg.hidden, "hidden", low=1))
+        put("eps_info", check_float(cfg.eps_info, "eps_info", low=0.0, low_open=True))
+        put("task_seed", check_int(cfg.task_seed, "task_seed", low=0))
+        if not isinstance(cfg.task_params, Mapping):
             raise TypeError("task_params must be a mapping of testbed arguments")
-        if "seed" in self.task_params or "label" in self.task_params:
+        if "seed" in cfg.task_params or "label" in cfg.task_params:
             raise ValueError("task_params cannot set seed or label (use task_seed and regimes)")
-        if self.train_size is not None:
-            put("train_size", check_int(self.train_size, "train_size", low=self.batch_size))
-        put("n_eval", check_int(self.n_eval, "n_eval", low=40))
-        put("probe_labels", check_int(self.probe_labels, "probe_labels", low=10,
-                                      high=self.n_eval - 10))
-        put("probe_regularization", check_float(self.probe_regularization,
+        if cfg.train_size is not None:
+            put("train_size", check_int(cfg.train_size, "train_size", low=cfg.batch_size))
+        put("n_eval", check_int(cfg.n_eval, "n_eval", low=40))
+        put("probe_labels", check_int(cfg.probe_labels, "probe_labels", low=10,
+                                      high=cfg.n_eval - 10))
+        put("probe_regularization", check_float(cfg.probe_regularization,
                                                 "probe_regularization", low=0.0, low_open=True))
-        put("channel_noise", check_float(self.channel_noise, "channel_noise", low=0.0))
-        put("rec_weight", check_float(self.rec_weight, "rec_weight", low=0.0))
-        ssl = resolve_objective(self.eq9_ssl)
+        put("channel_noise", check_float(cfg.channel_noise, "channel_noise", low=0.0))
+        put("rec_weight", check_float(cfg.rec_weight, "rec_weight", low=0.0))
+        ssl = resolve_objective(cfg.eq9_ssl)
         if OBJECTIVE_KINDS[ssl] != "pair":
             pairs = sorted(n for n, k in OBJECTIVE_KINDS.items() if k == "pair")
-            raise ValueError(f"eq9_ssl must be one of {pairs}, got {self.eq9_ssl!r}")
+            raise ValueError(f"eq9_ssl must be one of {pairs}, got {cfg.eq9_ssl!r}")
         put("eq9_ssl", ssl)
-        check_choice(self.eq9_decoder, "eq9_decoder", DECODERS)
-        put("beta_warmup", check_float(self.beta_warmup, "beta_warmup", low=0.0, high=1.0))
+        check_choice(cfg.eq9_decoder, "eq9_decoder", DECODERS)
+        put("beta_warmup", check_float(cfg.beta_warmup, "beta_warmup", low=0.0, high=1.0))
         for name in ("mi_method", "cmi_method"):
-            if not isinstance(getattr(self, name), str):
+            if not isinstance(getattr(cfg, name), str):
                 raise TypeError(f"{name} must be an estimator registry name")
-        put("k", check_int(self.k, "k", low=1))
-        if not isinstance(self.objective_params, Mapping):
+        put("k", check_int(cfg.k, "k", low=1))
+        if not isinstance(cfg.objective_params, Mapping):
             raise TypeError("objective_params must map objective names to argument dicts")
         put("objective_params", {resolve_objective(n): dict(p)
-                                 for n, p in self.objective_params.items()})
-        if self.images and self.eps_info > math.log(2.0):
+                                 for n, p in cfg.objective_params.items()})
+        if cfg.images and cfg.eps_info > math.log(2.0):
             raise ValueError(f"eps_info must be <= ln 2 = {math.log(2.0):.4f} nats for the image "
-                             f"task (a binary view-specific bit), got {self.eps_info}")
+                             f"task (a binary view-specific bit), got {cfg.eps_info}")
+        return values
 
     @property
     def resolved_views(self) -> str:
@@ -277,7 +286,7 @@ class CompressConfig:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = self.model_dump()
         out["views"] = self.resolved_views
         out["encoder"] = self.resolved_encoder
         return out

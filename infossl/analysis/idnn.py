@@ -42,14 +42,16 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from pydantic import model_validator
 
 from infossl._checks import check_choice, check_float, check_int, check_sequence_of_int
+from infossl._config import FrozenConfig, with_defaults
 from infossl.data.idnn import load_idnn_task
 from infossl.estimators import get_estimator_class
 
@@ -82,8 +84,7 @@ def log_spaced_epochs(n_epochs: int, n_points: int) -> np.ndarray:
     return np.unique(np.concatenate([[0], grid, [n_epochs]]))
 
 
-@dataclass(frozen=True)
-class IDNNConfig:
+class IDNNConfig(FrozenConfig):
     """Settings of one IDNN experiment (all seeds share them).
 
     Attributes:
@@ -106,21 +107,25 @@ class IDNNConfig:
     train_fraction: float = 0.8
     log_points: int = 400
 
-    def __post_init__(self) -> None:
-        check_choice(self.activation, "activation", ACTIVATIONS)
-        check_int(self.epochs, "epochs", low=1)
-        seeds = tuple(check_sequence_of_int(list(self.seeds), "seeds", low=0))
+    @model_validator(mode="before")
+    @classmethod
+    def _check(cls, data: Any) -> dict[str, Any]:
+        values = with_defaults(cls, data)
+        check_choice(values["activation"], "activation", ACTIVATIONS)
+        values["epochs"] = check_int(values["epochs"], "epochs", low=1)
+        seeds = tuple(check_sequence_of_int(list(values["seeds"]), "seeds", low=0))
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"seeds must be distinct, got {seeds}")
-        object.__setattr__(self, "seeds", seeds)
-        hidden = tuple(check_sequence_of_int(list(self.hidden), "hidden", low=1))
-        object.__setattr__(self, "hidden", hidden)
-        check_float(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        if self.batch_size is not None:
-            check_int(self.batch_size, "batch_size", low=1)
-        check_float(self.train_fraction, "train_fraction", low=0.0, high=1.0, low_open=True,
-                    high_open=True)
-        check_int(self.log_points, "log_points", low=1)
+        values["seeds"] = seeds
+        values["hidden"] = tuple(check_sequence_of_int(list(values["hidden"]), "hidden", low=1))
+        values["learning_rate"] = check_float(values["learning_rate"], "learning_rate", low=0.0,
+                                              low_open=True)
+        if values["batch_size"] is not None:
+            values["batch_size"] = check_int(values["batch_size"], "batch_size", low=1)
+        values["train_fraction"] = check_float(values["train_fraction"], "train_fraction", low=0.0,
+                                               high=1.0, low_open=True, high_open=True)
+        values["log_points"] = check_int(values["log_points"], "log_points", low=1)
+        return values
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
@@ -351,7 +356,7 @@ class InformationPlane:
             "experiment": "idnn",
             "unit": self.unit,
             "config": {k: (list(v) if isinstance(v, tuple) else v)
-                       for k, v in asdict(self.config).items()},
+                       for k, v in self.config.model_dump().items()},
             "estimator": self.estimator,
             "estimator_params": self.estimator_params,
             "H_X_bits": self.h_x,

@@ -268,9 +268,10 @@ class InformationPlaneRecorder:
             return {"noise_variance": check_float(noise_variance, "noise_variance", low=0.0,
                                                   low_open=True)}
         if e == "matrix-renyi":
-            from infossl.estimators.kernel import _check_alpha, _check_sigma
+            from infossl.estimators.kernel import SIGMA_RULES, _check_alpha, _check_rule_or_width
 
-            return {"alpha": _check_alpha(alpha), "sigma": _check_sigma(sigma)}
+            return {"alpha": _check_alpha(alpha),
+                    "sigma": _check_rule_or_width(sigma, "sigma", SIGMA_RULES)}
         if not isinstance(noise, GaussianNoiseInjection):
             raise TypeError("estimator='noisy' needs noise=GaussianNoiseInjection(model, layers, "
                             "beta) installed on the model")

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from infossl._checks import as_samples, check_same_length
 from infossl.estimate import Estimate
 
 QUANTITIES: tuple[str, ...] = ("mi", "entropy", "cmi")
@@ -180,6 +181,15 @@ class CMIEstimator(BaseEstimator):
         self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike
     ) -> Estimate:
         raise NotImplementedError
+
+
+def paired_samples(
+    x: npt.ArrayLike, y: npt.ArrayLike, *, min_n: int = 1
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(x, y, n)``: both as ``(n, d)`` sample arrays of the same length ``n >= min_n``."""
+    xs = as_samples(x, "x", min_n=min_n)
+    ys = as_samples(y, "y", min_n=min_n)
+    return xs, ys, check_same_length(x=xs, y=ys)
 
 
 def unchanged_or(value: Any, checked: Any) -> Any:

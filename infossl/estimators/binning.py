@@ -234,8 +234,18 @@ class _BinningParams:
 
 
 # ------------------------------------------------------------------------------ discrete
+class _PluginParams:
+    """Class attributes and the one parameter of the plug-in estimators of discrete data."""
+
+    kind: ClassVar[str] = "point"
+    accepts: ClassVar[str] = "discrete"
+
+    def __init__(self, miller_madow: bool = False) -> None:
+        self.miller_madow = check_bool(miller_madow, "miller_madow")
+
+
 @register
-class PluginEntropy(EntropyEstimator):
+class PluginEntropy(_PluginParams, EntropyEstimator):
     """Plug-in entropy of discrete data: Ĥ = −Σ p̂(s) ln p̂(s) over the observed symbols.
 
     Symbols are distinct values (1-D) or distinct rows (2-D). ``miller_madow=True`` adds
@@ -245,12 +255,7 @@ class PluginEntropy(EntropyEstimator):
     """
 
     name: ClassVar[str] = "plugin"
-    kind: ClassVar[str] = "point"
-    accepts: ClassVar[str] = "discrete"
     summary: ClassVar[str] = "plug-in (empirical pmf) entropy, optional Miller–Madow"
-
-    def __init__(self, miller_madow: bool = False) -> None:
-        self.miller_madow = check_bool(miller_madow, "miller_madow")
 
     def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
@@ -265,7 +270,7 @@ def _mm_ceiling(n: int, miller_madow: bool) -> float:
 
 
 @register
-class PluginMI(MIEstimator):
+class PluginMI(_PluginParams, MIEstimator):
     """Plug-in MI of discrete data: Î = Ĥ(X) + Ĥ(Y) − Ĥ(X,Y) from the empirical joint pmf.
 
     With ``miller_madow=True`` each entropy gets its Miller–Madow term, i.e. Î gains
@@ -275,12 +280,7 @@ class PluginMI(MIEstimator):
     """
 
     name: ClassVar[str] = "plugin"
-    kind: ClassVar[str] = "point"
-    accepts: ClassVar[str] = "discrete"
     summary: ClassVar[str] = "plug-in MI of discrete data (empirical joint pmf)"
-
-    def __init__(self, miller_madow: bool = False) -> None:
-        self.miller_madow = check_bool(miller_madow, "miller_madow")
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
@@ -291,7 +291,7 @@ class PluginMI(MIEstimator):
 
 
 @register
-class PluginCMI(CMIEstimator):
+class PluginCMI(_PluginParams, CMIEstimator):
     """Plug-in conditional MI of discrete data: Ĥ(X,Z) + Ĥ(Y,Z) − Ĥ(Z) − Ĥ(X,Y,Z).
 
     ``miller_madow=True`` corrects each entropy. Assumptions: discrete data with many samples per
@@ -299,12 +299,7 @@ class PluginCMI(CMIEstimator):
     """
 
     name: ClassVar[str] = "plugin"
-    kind: ClassVar[str] = "point"
-    accepts: ClassVar[str] = "discrete"
     summary: ClassVar[str] = "plug-in conditional MI of discrete data"
-
-    def __init__(self, miller_madow: bool = False) -> None:
-        self.miller_madow = check_bool(miller_madow, "miller_madow")
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")

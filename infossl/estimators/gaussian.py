@@ -36,6 +36,7 @@ from infossl.estimators._base import (
     CMIEstimator,
     EntropyEstimator,
     MIEstimator,
+    paired_samples,
     register,
 )
 
@@ -136,9 +137,7 @@ def canonical_correlations(x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
     Singular values of R_xx^{-1/2} R_xy R_yy^{-1/2}; for jointly Gaussian data
     I(X;Y) = −½ Σ ln(1 − ρᵢ²). O(n (d_x + d_y)² + (d_x + d_y)³). Needs n > d_x + d_y.
     """
-    x = as_samples(x, "x", min_n=2)
-    y = as_samples(y, "y", min_n=2)
-    n = check_same_length(x=x, y=y)
+    x, y, n = paired_samples(x, y, min_n=2)
     _check_enough_samples(n, x.shape[1] + y.shape[1], 0.0, "(x, y)")
     zx, _ = _standardise(x, "x")
     zy, _ = _standardise(y, "y")
@@ -234,9 +233,7 @@ class GaussianMI(_GaussianParams, MIEstimator):
     summary: ClassVar[str] = "½ log-det ratio / canonical correlations: exact for Gaussian data"
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x", min_n=2)
-        y = as_samples(y, "y", min_n=2)
-        n = check_same_length(x=x, y=y)
+        x, y, n = paired_samples(x, y, min_n=2)
         dx, dy = dims_of(x, y)
         _check_enough_samples(n, dx + dy, self.shrinkage, "(x, y)")
         z = np.hstack([_standardise(x, "x")[0], _standardise(y, "y")[0]])
@@ -342,9 +339,7 @@ class LogDetMI(MIEstimator):
         self.direction = check_choice(direction, "direction", ["mean", "x|y", "y|x"])
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x", min_n=2)
-        y = as_samples(y, "y", min_n=2)
-        n = check_same_length(x=x, y=y)
+        x, y, n = paired_samples(x, y, min_n=2)
         dx, dy = dims_of(x, y)
         xy = np.hstack([x, y])
         xy = xy - xy.mean(axis=0)

@@ -31,11 +31,10 @@ from infossl._checks import (
     check_float,
     check_int,
     check_not_constant,
-    check_same_length,
     dims_of,
 )
 from infossl.estimate import Estimate
-from infossl.estimators._base import EntropyEstimator, MIEstimator, register
+from infossl.estimators._base import EntropyEstimator, MIEstimator, paired_samples, register
 from infossl.estimators.binning import entropy_of_codes, row_codes
 
 #: Upper limit on block_rows × n entries of a pairwise block (16 MB of float64 each).
@@ -138,14 +137,31 @@ def kde_loo_log_density(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     return out
 
 
-def _check_bandwidth(bandwidth: object) -> float | str:
-    if isinstance(bandwidth, str):
-        return check_choice(bandwidth, "bandwidth", BANDWIDTH_RULES)
-    return check_float(bandwidth, "bandwidth", low=0.0, low_open=True)
+def _check_rule_or_width(value: object, name: str, rules: tuple[str, ...]) -> float | str:
+    """A rule's name from ``rules``, or a positive float (a kernel width in data units)."""
+    if isinstance(value, str):
+        return check_choice(value, name, rules)
+    return check_float(value, name, low=0.0, low_open=True)
+
+
+class _KernelSums:
+    """Class attributes shared by the estimators built on Gaussian kernel sums."""
+
+    accepts: ClassVar[str] = "continuous"
+    resampling: ClassVar[str] = "subsample"  # duplicated rows distort kernel sums
+
+
+class _KDEBase(_KernelSums):
+    """Shared parameters of the Gaussian-KDE estimators."""
+
+    kind: ClassVar[str] = "point"
+
+    def __init__(self, bandwidth: float | str = "scott") -> None:
+        self.bandwidth = _check_rule_or_width(bandwidth, "bandwidth", BANDWIDTH_RULES)
 
 
 @register
-class KDEEntropy(EntropyEstimator):
+class KDEEntropy(_KDEBase, EntropyEstimator):
     """Leave-one-out Gaussian-KDE (resubstitution) entropy: Ĥ = −(1/n) Σᵢ ln f̂₋ᵢ(xᵢ).
 
     f̂₋ᵢ(x) = 1/(n − 1) Σ_{j≠i} N(x; xⱼ, diag(h²)); h from Scott's or Silverman's rule on each
@@ -156,13 +172,7 @@ class KDEEntropy(EntropyEstimator):
     """
 
     name: ClassVar[str] = "kde"
-    kind: ClassVar[str] = "point"
-    accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "leave-one-out Gaussian KDE entropy (Scott/Silverman/fixed bandwidth)"
-    resampling: ClassVar[str] = "subsample"  # duplicated rows distort kernel sums
-
-    def __init__(self, bandwidth: float | str = "scott") -> None:
-        self.bandwidth = _check_bandwidth(bandwidth)
 
     def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x", min_n=2)
@@ -180,7 +190,7 @@ def _kde_notes(d: int) -> tuple[str, ...]:
 
 
 @register
-class KDEMI(MIEstimator):
+class KDEMI(_KDEBase, MIEstimator):
     """KDE MI: Î = Ĥ(X) + Ĥ(Y) − Ĥ(X,Y), each a leave-one-out Gaussian-KDE entropy.
 
     Each of X, Y and (X, Y) gets its own bandwidth from the rule (or the same float).
@@ -190,18 +200,10 @@ class KDEMI(MIEstimator):
     """
 
     name: ClassVar[str] = "kde"
-    kind: ClassVar[str] = "point"
-    accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "MI from three leave-one-out Gaussian KDE entropies"
-    resampling: ClassVar[str] = "subsample"  # duplicated rows distort kernel sums
-
-    def __init__(self, bandwidth: float | str = "scott") -> None:
-        self.bandwidth = _check_bandwidth(bandwidth)
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x", min_n=2)
-        y = as_samples(y, "y", min_n=2)
-        n = check_same_length(x=x, y=y)
+        x, y, n = paired_samples(x, y, min_n=2)
         xy = np.hstack([x, y])
 
         def entropy(a: np.ndarray) -> float:
@@ -258,9 +260,7 @@ class _KTBase:
     def _information(
         self, x: npt.ArrayLike, y: npt.ArrayLike
     ) -> tuple[float, int, tuple[int, ...], float, bool]:
-        xs = as_samples(x, "x")
-        h = as_samples(y, "y")
-        n = check_same_length(x=xs, y=h)
+        xs, h, n = paired_samples(x, y)
         codes = row_codes(xs)
         value = _kt_information(codes, h, self.noise_variance, self.bound)
         ceiling = entropy_of_codes(codes)[0]
@@ -270,8 +270,34 @@ class _KTBase:
         return max(value, 0.0), n, dims_of(xs, h), ceiling, bool(exact_conditional)
 
 
+class _KTMI(_KTBase, MIEstimator):
+    """The estimate of the two Kolchinsky–Tracey MI bounds (``bound`` picks one)."""
+
+    accepts: ClassVar[str] = "discrete-continuous"
+
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
+        value, n, dims, ceiling, is_bound = self._information(x, y)
+        notes: tuple[str, ...] = ()
+        if not is_bound:
+            notes = ("y is not a function of x: the value is a difference of two "
+                     "pairwise-distance bounds, not a bound",)
+        return self._make(value, n, dims, ceiling=ceiling, notes=notes,
+                          kind=self.kind if is_bound else "proxy", quantity="I(X;T)")
+
+
+class _KTEntropy(_KTBase, EntropyEstimator):
+    """The estimate of the two Kolchinsky–Tracey entropy bounds (``bound`` picks one)."""
+
+    accepts: ClassVar[str] = "continuous"
+
+    def estimate(self, x: npt.ArrayLike) -> Estimate:
+        x = as_samples(x, "x")
+        value = mixture_entropy_bound(x, self.noise_variance, self.bound)
+        return self._make(value, len(x), dims_of(x), quantity="H(X+N)")
+
+
 @register
-class KolchinskyTraceyUpperMI(_KTBase, MIEstimator):
+class KolchinskyTraceyUpperMI(_KTMI):
     """Kolchinsky–Tracey KL-distance upper bound on I(X;T), T = y + N(0, σ²I).
 
     Inputs: ``x`` discrete (each distinct row a value of X, e.g. the input samples themselves or
@@ -290,15 +316,11 @@ class KolchinskyTraceyUpperMI(_KTBase, MIEstimator):
     name: ClassVar[str] = "kt-upper"
     kind: ClassVar[str] = "upper"
     bound: ClassVar[str] = "upper"
-    accepts: ClassVar[str] = "discrete-continuous"
     summary: ClassVar[str] = "pairwise-distance (KL) upper bound on I(X; h(X) + noise)"
-
-    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        return _kt_estimate(self, x, y)
 
 
 @register
-class KolchinskyTraceyLowerMI(_KTBase, MIEstimator):
+class KolchinskyTraceyLowerMI(_KTMI):
     """Kolchinsky–Tracey Bhattacharyya lower bound on I(X;T), T = y + N(0, σ²I).
 
     As :class:`KolchinskyTraceyUpperMI` with exp(−‖hᵢ − hⱼ‖²/(8σ²)); a lower bound (kind
@@ -309,27 +331,11 @@ class KolchinskyTraceyLowerMI(_KTBase, MIEstimator):
     name: ClassVar[str] = "kt-lower"
     kind: ClassVar[str] = "lower"
     bound: ClassVar[str] = "lower"
-    accepts: ClassVar[str] = "discrete-continuous"
     summary: ClassVar[str] = "pairwise-distance (Bhattacharyya) lower bound on I(X; h(X) + noise)"
-
-    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        return _kt_estimate(self, x, y)
-
-
-def _kt_estimate(
-    est: KolchinskyTraceyUpperMI | KolchinskyTraceyLowerMI, x: npt.ArrayLike, y: npt.ArrayLike
-) -> Estimate:
-    value, n, dims, ceiling, is_bound = est._information(x, y)
-    notes: tuple[str, ...] = ()
-    if not is_bound:
-        notes = ("y is not a function of x: the value is a difference of two pairwise-distance "
-                 "bounds, not a bound",)
-    return est._make(value, n, dims, ceiling=ceiling, notes=notes,
-                     kind=est.kind if is_bound else "proxy", quantity="I(X;T)")
 
 
 @register
-class KolchinskyTraceyUpperEntropy(_KTBase, EntropyEstimator):
+class KolchinskyTraceyUpperEntropy(_KTEntropy):
     """Kolchinsky–Tracey KL upper bound on H(T), T = x + N(0, σ²I), X uniform over the rows of x.
 
     Ĥ = (d/2) ln(2πeσ²) − (1/n) Σᵢ ln (1/n) Σⱼ exp(−‖xᵢ − xⱼ‖²/(2σ²)) ≥ H(T) (exact for n = 1).
@@ -339,17 +345,11 @@ class KolchinskyTraceyUpperEntropy(_KTBase, EntropyEstimator):
     name: ClassVar[str] = "kt-upper"
     kind: ClassVar[str] = "upper"
     bound: ClassVar[str] = "upper"
-    accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "KL pairwise-distance upper bound on the entropy of x + noise"
-
-    def estimate(self, x: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x")
-        value = mixture_entropy_bound(x, self.noise_variance, self.bound)
-        return self._make(value, len(x), dims_of(x), quantity="H(X+N)")
 
 
 @register
-class KolchinskyTraceyLowerEntropy(_KTBase, EntropyEstimator):
+class KolchinskyTraceyLowerEntropy(_KTEntropy):
     """Kolchinsky–Tracey Bhattacharyya lower bound on H(T), T = x + N(0, σ²I).
 
     Ĥ = (d/2) ln(2πeσ²) − (1/n) Σᵢ ln (1/n) Σⱼ exp(−‖xᵢ − xⱼ‖²/(8σ²)) ≤ H(T).
@@ -359,13 +359,7 @@ class KolchinskyTraceyLowerEntropy(_KTBase, EntropyEstimator):
     name: ClassVar[str] = "kt-lower"
     kind: ClassVar[str] = "lower"
     bound: ClassVar[str] = "lower"
-    accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "Bhattacharyya pairwise-distance lower bound on H(x + noise)"
-
-    def estimate(self, x: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x")
-        value = mixture_entropy_bound(x, self.noise_variance, self.bound)
-        return self._make(value, len(x), dims_of(x), quantity="H(X+N)")
 
 
 def pairwise_distance_bounds(
@@ -471,20 +465,16 @@ def kernel_width(x: np.ndarray, sigma: float | str, name: str) -> tuple[np.ndarr
     return x, float(sigma)
 
 
-def _check_sigma(sigma: object) -> float | str:
-    if isinstance(sigma, str):
-        return check_choice(sigma, "sigma", SIGMA_RULES)
-    return check_float(sigma, "sigma", low=0.0, low_open=True)
-
-
-class _MatrixRenyiBase:
+class _MatrixRenyiBase(_KernelSums):
     """Shared parameters of the matrix-based Rényi estimators."""
+
+    kind: ClassVar[str] = "proxy"
 
     def __init__(
         self, alpha: float = 1.01, sigma: float | str = "tapia-estevez", max_samples: int = 3000
     ) -> None:
         self.alpha = _check_alpha(alpha)
-        self.sigma = _check_sigma(sigma)
+        self.sigma = _check_rule_or_width(sigma, "sigma", SIGMA_RULES)
         self.max_samples = check_int(max_samples, "max_samples", low=2)
 
     def _gram(self, a: npt.ArrayLike, name: str) -> tuple[np.ndarray, float]:
@@ -517,10 +507,7 @@ class MatrixRenyiEntropy(_MatrixRenyiBase, EntropyEstimator):
     """
 
     name: ClassVar[str] = "matrix-renyi"
-    kind: ClassVar[str] = "proxy"
-    accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "matrix-based Rényi α-entropy of the Gaussian Gram matrix"
-    resampling: ClassVar[str] = "subsample"  # duplicated rows distort kernel sums
 
     def estimate(self, x: npt.ArrayLike) -> Estimate:
         xs = as_samples(x, "x")
@@ -543,15 +530,10 @@ class MatrixRenyiMI(_MatrixRenyiBase, MIEstimator):
     """
 
     name: ClassVar[str] = "matrix-renyi"
-    kind: ClassVar[str] = "proxy"
-    accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "matrix-based Rényi α-MI (Hadamard-product joint Gram)"
-    resampling: ClassVar[str] = "subsample"  # duplicated rows distort kernel sums
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        xs = as_samples(x, "x")
-        ys = as_samples(y, "y")
-        n = check_same_length(x=xs, y=ys)
+        xs, ys, n = paired_samples(x, y)
         kx, wx = self._gram(xs, "x")
         ky, wy = self._gram(ys, "y")
         value = max(matrix_renyi_mi(kx, ky, self.alpha), 0.0)

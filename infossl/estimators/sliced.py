@@ -25,15 +25,18 @@ import numpy.typing as npt
 
 from infossl._checks import (
     SeedLike,
-    as_samples,
     check_bool,
     check_int,
-    check_same_length,
     check_seed,
     dims_of,
 )
 from infossl.estimate import Estimate
-from infossl.estimators._base import MIEstimator, get_estimator_class, register
+from infossl.estimators._base import (
+    MIEstimator,
+    get_estimator_class,
+    paired_samples,
+    register,
+)
 
 
 def random_directions(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
@@ -150,9 +153,7 @@ class SlicedMI(MIEstimator):
             )
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x", min_n=2)
-        y = as_samples(y, "y", min_n=2)
-        n = check_same_length(x=x, y=y)
+        x, y, n = paired_samples(x, y, min_n=2)
         dx, dy = dims_of(x, y)
         rng = check_seed(self.seed)
         m_all = range(self.n_projections)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from infossl._checks import check_float, check_int
 
@@ -73,90 +74,80 @@ class LinearWarmup(Schedule):
 
 
 @dataclass(frozen=True)
-class LinearAnneal(Schedule):
-    """``start`` until ``delay``, then linear to ``end`` over ``steps`` steps, then ``end``."""
+class _Ramp(Schedule):
+    """``start`` until ``delay``, then a ramp to ``end`` over ``steps`` steps, then ``end``.
+
+    Subclasses give the ramp's shape (:meth:`_interpolate` of the progress ``t`` in [0, 1]) and
+    its name in :meth:`describe`.
+    """
 
     start: float
     end: float
     steps: int
     delay: int = 0
 
+    _label: ClassVar[str] = ""
+    _positive: ClassVar[bool] = False  # start and end must be > 0
+
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_float(self.start, "start"))
-        object.__setattr__(self, "end", check_float(self.end, "end"))
+        bound: dict[str, Any] = {"low": 0, "low_open": True} if self._positive else {}
+        object.__setattr__(self, "start", check_float(self.start, "start", **bound))
+        object.__setattr__(self, "end", check_float(self.end, "end", **bound))
         object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
         object.__setattr__(self, "delay", check_int(self.delay, "delay", low=0))
 
+    @abstractmethod
+    def _interpolate(self, t: float) -> float:
+        """The value at ramp progress ``t`` (0 gives ``start``, 1 gives ``end``)."""
+
     def __call__(self, step: int) -> float:
-        t = _progress(step, self.delay, self.steps)
-        return self.start + (self.end - self.start) * t
+        return self._interpolate(_progress(step, self.delay, self.steps))
 
     def describe(self) -> str:
         return (
-            f"linear {self.start:g} → {self.end:g} over steps "
+            f"{self._label} {self.start:g} → {self.end:g} over steps "
             f"{self.delay}–{self.delay + self.steps}"
         )
 
 
 @dataclass(frozen=True)
-class CosineAnneal(Schedule):
+class LinearAnneal(_Ramp):
+    """``start`` until ``delay``, then linear to ``end`` over ``steps`` steps, then ``end``."""
+
+    _label: ClassVar[str] = "linear"
+
+    def _interpolate(self, t: float) -> float:
+        return self.start + (self.end - self.start) * t
+
+
+@dataclass(frozen=True)
+class CosineAnneal(_Ramp):
     """Half-cosine from ``start`` to ``end``: ``start + (end − start)(1 − cos(π t))/2``.
 
     ``t`` is the ramp progress in [0, 1] (``delay`` steps at ``start`` first). With
     ``start=0.996, end=1`` this is the BYOL/DINO momentum schedule.
     """
 
-    start: float
-    end: float
-    steps: int
-    delay: int = 0
+    _label: ClassVar[str] = "cosine"
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_float(self.start, "start"))
-        object.__setattr__(self, "end", check_float(self.end, "end"))
-        object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
-        object.__setattr__(self, "delay", check_int(self.delay, "delay", low=0))
-
-    def __call__(self, step: int) -> float:
-        t = _progress(step, self.delay, self.steps)
+    def _interpolate(self, t: float) -> float:
         return self.start + (self.end - self.start) * (1.0 - math.cos(math.pi * t)) / 2.0
-
-    def describe(self) -> str:
-        return (
-            f"cosine {self.start:g} → {self.end:g} over steps "
-            f"{self.delay}–{self.delay + self.steps}"
-        )
 
 
 @dataclass(frozen=True)
-class ExponentialAnneal(Schedule):
+class ExponentialAnneal(_Ramp):
     """Geometric interpolation ``start · (end/start)^t`` (both positive), after ``delay`` steps.
 
     MIB's reference training anneals β this way, from about 1e-4 to 1, so that the compression
     term only bites once the shared information has been captured.
     """
 
-    start: float
-    end: float
-    steps: int
-    delay: int = 0
+    _label: ClassVar[str] = "exponential"
+    _positive: ClassVar[bool] = True
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_float(self.start, "start", low=0, low_open=True))
-        object.__setattr__(self, "end", check_float(self.end, "end", low=0, low_open=True))
-        object.__setattr__(self, "steps", check_int(self.steps, "steps", low=0))
-        object.__setattr__(self, "delay", check_int(self.delay, "delay", low=0))
-
-    def __call__(self, step: int) -> float:
-        t = _progress(step, self.delay, self.steps)
+    def _interpolate(self, t: float) -> float:
         value: float = self.start * (self.end / self.start) ** t
         return value
-
-    def describe(self) -> str:
-        return (
-            f"exponential {self.start:g} → {self.end:g} over steps "
-            f"{self.delay}–{self.delay + self.steps}"
-        )
 
 
 def value_at(schedule: Schedule, step: int) -> float:

@@ -95,6 +95,7 @@ def _check_rows(logits: Tensor, n: int, name: str = "logits") -> Tensor:
     inputs="forward(encoding, logits, labels): DiagonalGaussian p(z|x), label-decoder logits "
     "(B, C) computed on encoding.sample, integer labels (B,)",
     aliases=("supervised_ib",),
+    recipe=MethodRecipe(layout="supervised", proj_out=32, optimizer="adamw"),
 )
 class VIBLoss(ObjectiveLoss):
     """Deep variational IB. Terms: ``H(Y|Z)`` upper bound (cross-entropy), ``I(X;Z)`` upper bound.
@@ -148,6 +149,7 @@ class VIBLoss(ObjectiveLoss):
     inputs="forward(encodings, logits, labels): one DiagonalGaussian per view, joint-decoder "
     "logits (B, C) on the concatenated samples, integer labels (B,)",
     aliases=("mvib",),
+    recipe=MethodRecipe(layout="multiview_supervised", proj_out=32, optimizer="adamw"),
 )
 class MultiViewIBLoss(ObjectiveLoss):
     """Deep multiview IB. ``rate_weights`` holds one multiplier per view (α, β for two views)."""
@@ -210,6 +212,7 @@ class MultiViewIBLoss(ObjectiveLoss):
     inputs="forward(encoding, logits, labels, reconstruction=None, target=None, prior=None): "
     "labels (B,) with −1 for unlabelled rows; prior a DiagonalGaussian when prior='learnable'",
     aliases=("ssib",),
+    recipe=MethodRecipe(layout="supervised", proj_out=32, optimizer="adamw"),
 )
 class SemiSupervisedIBLoss(ObjectiveLoss):
     """Semi-supervised IB with a handcrafted ``N(0, I)`` or a learnable Gaussian prior on ``Z``.

@@ -36,6 +36,15 @@ views):
   loss reads the masked patches), both views stacked.
 * ``gaussian_decoder``: Gaussian head ``q(z|x)`` on the features (``proj_out`` wide) and an MLP
   decoder ``g`` from its sample; ``loss(q(z|x), g(z), x)``, both views stacked.
+* ``supervised``: labelled data only. Gaussian head ``q(z|x)`` on the features (``proj_out``
+  wide) and a linear label decoder ``c`` on its sample; the trainer passes the batch labels ``y``;
+  ``loss(q(z|x), c(z), y)``, both views stacked.
+* ``multiview_supervised``: labelled data only. One Gaussian head per view and a linear label
+  decoder on the concatenated samples; ``loss([q(z1|x1), q(z2|x2)], c([z1, z2]), y)``.
+* ``cross_decoder``: projector ``g`` and an MLP decoder ``d`` from ``z_1`` to the other view's
+  input; ``loss(z_1, z_2, d(z_1), x_2)``.
+* ``gaussian_contrastive``: Gaussian head ``q(z|x)`` on the features of both views;
+  ``loss(q(z|x_1), z_2)`` with ``z_2`` the other view's sample.
 
 Projector styles are the factories of :mod:`infossl.nn.heads` (see
 :func:`~infossl.nn.heads.projector`):
@@ -50,7 +59,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LAYOUTS", "PREDICTORS", "PROJECTORS", "MethodRecipe"]
+__all__ = ["LABELLED_LAYOUTS", "LAYOUTS", "PREDICTORS", "PROJECTORS", "MethodRecipe"]
 
 #: layout → what its loss takes (documentation; the trainer builds each layout).
 LAYOUTS: dict[str, str] = {
@@ -65,7 +74,14 @@ LAYOUTS: dict[str, str] = {
     "decoder": "loss(g(f(x̃)), x): reconstructions of the (clean) views from the features",
     "masked_decoder": "loss(prediction, patches, mask): patches predicted from masked views",
     "gaussian_decoder": "loss(q(z|x), g(z), x): Gaussian encoding, reconstruction, views",
+    "supervised": "loss(q(z|x), c(z), y): Gaussian encoding, label-decoder logits, labels",
+    "multiview_supervised": "loss([q(z1|x1), q(z2|x2)], c([z1, z2]), y): per-view encodings, "
+    "joint label-decoder logits, labels",
+    "cross_decoder": "loss(z1, z2, d(z1), x2): projections, prediction of the other view, view 2",
+    "gaussian_contrastive": "loss(q(z|x1), z2): Gaussian encoding of view 1, sample of view 2",
 }
+#: layouts whose loss reads the labels (labelled data only).
+LABELLED_LAYOUTS: tuple[str, ...] = ("supervised", "multiview_supervised")
 #: projector styles of :func:`infossl.nn.heads.projector`.
 PROJECTORS: tuple[str, ...] = ("simclr", "moco", "byol", "simsiam", "vicreg", "barlow")
 #: predictor styles of :func:`infossl.nn.heads.predictor`.
@@ -152,6 +168,11 @@ class MethodRecipe:
     def has_target(self) -> bool:
         """Whether the layout keeps an EMA target network."""
         return self.layout in ("ema_predictor", "ema_projector", "dino")
+
+    @property
+    def needs_labels(self) -> bool:
+        """Whether the loss reads the batch labels (the layout needs labelled data)."""
+        return self.layout in LABELLED_LAYOUTS
 
     @property
     def inputs(self) -> str:

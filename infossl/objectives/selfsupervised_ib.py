@@ -221,6 +221,8 @@ class CEBLoss(ObjectiveLoss):
     "Z_X and Z_S (B, D); the decoder's prediction of the other view's input S and S itself "
     "(needed when λ_FP > 0); a prediction of Z_X from S (default z_other)",
     aliases=("tsai",),
+    recipe=MethodRecipe(layout="cross_decoder", projector="simclr", proj_hidden=512,
+                        proj_out=128),
 )
 class TsaiCompositeLoss(ObjectiveLoss):
     """Tsai et al.'s composite objective; terms with weight 0 are left out.
@@ -306,6 +308,7 @@ class TsaiCompositeLoss(ObjectiveLoss):
     inputs="forward(encoding, z_other, prior=None): DiagonalGaussian p(z1|x1) with samples, the "
     "representation of the other view (B, D), an optional Gaussian prior r(z)",
     aliases=("dubois",),
+    recipe=MethodRecipe(layout="gaussian_contrastive", proj_out=128),
 )
 class DuboisLoss(ObjectiveLoss):
     """Rate–distortion SSL: ``rate ≥ I(X1;Z1)`` plus ``β·H(M|Z1) = β·(H(M) − I(M;Z1))``.

@@ -15,14 +15,32 @@ from scipy.linalg import solve_triangular
 LOG_2PI = math.log(2.0 * math.pi)
 
 
-def as_matrix(value: npt.ArrayLike, name: str, shape: tuple[int, int]) -> np.ndarray:
-    """A finite float matrix of the given shape, or ``ValueError`` naming ``name``."""
+def as_matrix(value: npt.ArrayLike, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A finite float array of exactly the given shape, or ``ValueError`` naming ``name``."""
     arr = np.asarray(value, dtype=np.float64)
     if arr.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} contains NaN or infinite values")
     return arr
+
+
+def as_blocks(
+    xx: npt.ArrayLike, yy: npt.ArrayLike, xy: npt.ArrayLike, prefix: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The blocks ``(XX, YY, XY)`` of a joint (X, Y) matrix, checked against each other.
+
+    A scalar block counts as 1 × 1; ``XX`` and ``YY`` must be square and ``XY`` of shape
+    ``(dim XX, dim YY)``, each finite, or ``ValueError`` naming ``{prefix}_xx`` and so on.
+    """
+    xx = np.atleast_2d(np.asarray(xx, dtype=np.float64))
+    yy = np.atleast_2d(np.asarray(yy, dtype=np.float64))
+    dx, dy = xx.shape[0], yy.shape[0]
+    return (
+        as_matrix(xx, f"{prefix}_xx", (dx, dx)),
+        as_matrix(yy, f"{prefix}_yy", (dy, dy)),
+        as_matrix(np.atleast_2d(np.asarray(xy, dtype=np.float64)), f"{prefix}_xy", (dx, dy)),
+    )
 
 
 def as_vector(value: npt.ArrayLike, name: str, size: int) -> np.ndarray:

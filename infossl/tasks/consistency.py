@@ -114,15 +114,22 @@ def _reference(estimate: Estimator, x: np.ndarray, y: np.ndarray) -> float:
     return ref
 
 
+def _ratio(
+    estimate: Estimator, d: dict[str, np.ndarray], x_key: str, y_key: str, what: str,
+    check: str, ideal: float,
+) -> ConsistencyResult:
+    """Î(d[x_key]; d[y_key]) / Î(d["x"]; d["y"]) as the result of ``check`` (reference first)."""
+    ref = _reference(estimate, d["x"], d["y"])
+    value = _run(estimate, d[x_key], d[y_key], what)
+    return ConsistencyResult(check, value / ref, ideal, {"I(X;Y)": ref, what: value}, len(d["x"]))
+
+
 def check_independence(
     estimate: Estimator, task: Task, n: int, seed: TaskSeed
 ) -> ConsistencyResult:
     """Î(X; Y') / Î(X; Y) with Y' independent of X (ideal 0)."""
     d = independence_inputs(task, n, seed)
-    ref = _reference(estimate, d["x"], d["y"])
-    indep = _run(estimate, d["x"], d["y_independent"], "I(X;Y')")
-    return ConsistencyResult("independence", indep / ref, 0.0,
-                             {"I(X;Y)": ref, "I(X;Y')": indep}, len(d["x"]))
+    return _ratio(estimate, d, "x", "y_independent", "I(X;Y')", "independence", 0.0)
 
 
 def check_data_processing(
@@ -131,19 +138,13 @@ def check_data_processing(
 ) -> ConsistencyResult:
     """Î([X, f(X)]; Y) / Î(X; Y) (ideal 1)."""
     d = data_processing_inputs(task, n, seed, fn)
-    ref = _reference(estimate, d["x"], d["y"])
-    aug = _run(estimate, d["x_augmented"], d["y"], "I([X,f(X)];Y)")
-    return ConsistencyResult("data-processing", aug / ref, 1.0,
-                             {"I(X;Y)": ref, "I([X,f(X)];Y)": aug}, len(d["x"]))
+    return _ratio(estimate, d, "x_augmented", "y", "I([X,f(X)];Y)", "data-processing", 1.0)
 
 
 def check_additivity(estimate: Estimator, task: Task, n: int, seed: TaskSeed) -> ConsistencyResult:
     """Î([X₁, X₂]; [Y₁, Y₂]) / Î(X₁; Y₁) for independent copies (ideal 2)."""
     d = additivity_inputs(task, n, seed)
-    ref = _reference(estimate, d["x"], d["y"])
-    pair = _run(estimate, d["x_pair"], d["y_pair"], "I([X1,X2];[Y1,Y2])")
-    return ConsistencyResult("additivity", pair / ref, 2.0,
-                             {"I(X;Y)": ref, "I([X1,X2];[Y1,Y2])": pair}, len(d["x"]))
+    return _ratio(estimate, d, "x_pair", "y_pair", "I([X1,X2];[Y1,Y2])", "additivity", 2.0)
 
 
 def self_consistency(

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from infossl._checks import check_float, check_int
 from infossl.tasks._base import Task
 from infossl.tasks._linalg import (
-    as_matrix,
+    as_blocks,
     as_vector,
     cholesky,
     gaussian_logpdf,
@@ -46,12 +46,8 @@ class GaussianTask(Task):
         name: str | None = None,
         params: dict[str, Any] | None = None,
     ) -> None:
-        cov_xx = np.atleast_2d(np.asarray(cov_xx, dtype=np.float64))
-        cov_yy = np.atleast_2d(np.asarray(cov_yy, dtype=np.float64))
+        cov_xx, cov_yy, cov_xy = as_blocks(cov_xx, cov_yy, cov_xy, "cov")
         dx, dy = cov_xx.shape[0], cov_yy.shape[0]
-        cov_xx = as_matrix(cov_xx, "cov_xx", (dx, dx))
-        cov_yy = as_matrix(cov_yy, "cov_yy", (dy, dy))
-        cov_xy = as_matrix(np.atleast_2d(np.asarray(cov_xy, dtype=np.float64)), "cov_xy", (dx, dy))
         cov = np.block([[cov_xx, cov_xy], [cov_xy.T, cov_yy]])
         self._mean = np.concatenate([
             np.zeros(dx) if mean_x is None else as_vector(mean_x, "mean_x", dx),

@@ -40,6 +40,7 @@ from scipy import optimize
 
 from infossl._checks import as_samples, check_choice, check_float, check_int
 from infossl.tasks._base import Task, rng_from_seed
+from infossl.tasks._linalg import as_matrix
 from infossl.tasks.gaussian import GaussianTask
 from infossl.tasks.invertible_mlp import InvertibleMLP
 from infossl.tasks.joint_gaussian import JointGaussian
@@ -137,15 +138,6 @@ def _unit_vector(rng: np.random.Generator, dim: int) -> np.ndarray:
     return out
 
 
-def _given_matrix(value: npt.ArrayLike, shape: tuple[int, ...], name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
-
-
 class LinearGaussianMultiView:
     """Linear-Gaussian two-view task with exact information (see the module docstring).
 
@@ -207,7 +199,7 @@ class LinearGaussianMultiView:
             shapes = [(dx, ds), (dx, du)] * 2
             names = ["mixing[0] (A1)", "mixing[1] (B1)", "mixing[2] (A2)", "mixing[3] (B2)"]
             mats = [
-                _given_matrix(m, sh, nm) for m, sh, nm in zip(mixing, shapes, names, strict=True)
+                as_matrix(m, nm, sh) for m, sh, nm in zip(mixing, shapes, names, strict=True)
             ]
         self.a1, self.b1, self.a2, self.b2 = mats
         if label_weights is None:
@@ -215,8 +207,8 @@ class LinearGaussianMultiView:
         else:
             if len(label_weights) != 2:
                 raise ValueError("label_weights must be a pair (w, v)")
-            self.w = _given_matrix(label_weights[0], (ds,), "label_weights[0] (w)")
-            self.v = _given_matrix(label_weights[1], (du,), "label_weights[1] (v)")
+            self.w = as_matrix(label_weights[0], "label_weights[0] (w)", (ds,))
+            self.v = as_matrix(label_weights[1], "label_weights[1] (v)", (du,))
         if not np.any(self.w) and not (self.eps_knob and np.any(self.v)) and self.label_noise == 0:
             raise ValueError("the label Y is constant: give a non-zero w, v or label_noise")
         self._joint = self._build_joint(self.eps_knob)

@@ -25,7 +25,7 @@ from scipy.special import digamma, gammaln
 from infossl._checks import check_float, check_int
 from infossl.tasks._base import Task
 from infossl.tasks._linalg import (
-    as_matrix,
+    as_blocks,
     cholesky,
     gaussian_mi,
     log_det_from_cholesky,
@@ -105,13 +105,8 @@ class StudentTask(Task):
         name: str | None = None,
         params: dict[str, Any] | None = None,
     ) -> None:
-        disp_xx = np.atleast_2d(np.asarray(disp_xx, dtype=np.float64))
-        disp_yy = np.atleast_2d(np.asarray(disp_yy, dtype=np.float64))
+        disp_xx, disp_yy, disp_xy = as_blocks(disp_xx, disp_yy, disp_xy, "disp")
         dx, dy = disp_xx.shape[0], disp_yy.shape[0]
-        disp_xx = as_matrix(disp_xx, "disp_xx", (dx, dx))
-        disp_yy = as_matrix(disp_yy, "disp_yy", (dy, dy))
-        disp_xy = as_matrix(np.atleast_2d(np.asarray(disp_xy, dtype=np.float64)), "disp_xy",
-                            (dx, dy))
         self._df = check_float(df, "df", low=0.0, low_open=True)
         disp = np.block([[disp_xx, disp_xy], [disp_xy.T, disp_yy]])
         self._disp = disp

@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from infossl._config import ConfigModel
+
 __all__ = [
     "RESOLVED_KEY",
     "CheckpointConfig",
@@ -51,8 +53,8 @@ class ConfigError(ValueError):
     """An invalid run configuration; the message names every offending key."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+class _Section(ConfigModel):
+    model_config = ConfigDict(validate_assignment=True, frozen=False)
 
 
 class DataConfig(_Section):

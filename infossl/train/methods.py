@@ -35,6 +35,14 @@ registered objective with a recipe is trainable (:data:`METHODS` reads the regis
   decoder predicts every patch; ``loss(prediction, patches, mask)`` (masked_reconstruction).
 * ``gaussian_decoder`` → :class:`GaussianDecoderMethod`: Gaussian head, decoder from its
   sample; ``loss(q(z|x), reconstruction, views)`` (beta_vae).
+* ``supervised`` / ``multiview_supervised`` → :class:`SupervisedMethod`: Gaussian head(s) and a
+  label decoder; the trainer passes the batch labels (``needs_labels``);
+  ``loss(q(z|x), logits, labels)`` (vib, semi_supervised_ib) / ``loss([q(z1|x1), q(z2|x2)],
+  logits, labels)`` (multiview_ib).
+* ``cross_decoder`` → :class:`CrossDecoderMethod`: projector and a decoder from ``z1`` to the
+  other view; ``loss(z1, z2, g(z1), x2)`` (tsai_composite).
+* ``gaussian_contrastive`` → :class:`GaussianContrastiveMethod`: Gaussian head on both views;
+  ``loss(q(z|x1), z2)`` with ``z2`` the other view's sample (dubois_rd).
 
 Default head sizes follow the CIFAR-scale recipes of lightly and solo-learn (smaller than the
 ImageNet ones); every one is a config key.
@@ -170,6 +178,9 @@ def _fp32(x: Tensor) -> Tensor:
 # ------------------------------------------------------------------------------ base
 class SSLMethod(nn.Module):
     """Backbone + heads + objective (see the module docstring for the life cycle)."""
+
+    #: whether ``compute_loss`` reads the batch labels (``out["labels"]``, set by the trainer)
+    needs_labels = False
 
     def __init__(self, backbone: nn.Module, feat_dim: int, objective: ObjectiveLoss,
                  num_classes: int | None = None) -> None:
@@ -493,6 +504,96 @@ class GaussianDecoderMethod(DecoderMethod):
         return self.objective(encoding, recon, target)
 
 
+class SupervisedMethod(SSLMethod):
+    """Supervised information bottleneck: Gaussian head(s) ``q(z|x)`` on the features and a
+    linear label decoder on the sample(s); the trainer adds the batch labels to the outputs.
+
+    ``multiview=False`` (vib, semi_supervised_ib): one head, both views stacked along the batch,
+    ``loss(q(z|x), logits, labels)``. ``multiview=True`` (multiview_ib): one head per view, the
+    decoder reads the concatenated samples, ``loss([q(z1|x1), q(z2|x2)], logits, labels)``.
+    """
+
+    needs_labels = True
+
+    def __init__(self, backbone, feat_dim, objective, encoders, label_decoder, multiview,
+                 num_classes=None):
+        super().__init__(backbone, feat_dim, objective, num_classes)
+        self.encoders = nn.ModuleList(encoders)
+        self.label_decoder = label_decoder
+        self.multiview = bool(multiview)
+
+    def heads(self, feats, seed):
+        with torch.autocast(feats[0].device.type, enabled=False):
+            if self.multiview:
+                enc = [e(_fp32(h), seed=(seed + i) % 2**62)
+                       for i, (e, h) in enumerate(zip(self.encoders, feats, strict=True))]
+                logits = self.label_decoder(torch.cat([d.sample for d in enc], dim=1))
+            else:
+                enc = [self.encoders[0](_fp32(h), seed=(seed + i) % 2**62)
+                       for i, h in enumerate(feats)]
+                logits = self.label_decoder(torch.cat([d.sample for d in enc]))
+        return {"enc": enc, "logits": logits}
+
+    def embeddings(self, out):
+        return [x for d in out["enc"] for x in (d.mean, d.std)] + [out["logits"]]
+
+    def compute_loss(self, out):
+        labels = out["labels"]
+        enc = out["enc"]
+        logits = _fp32(out["logits"])
+        if self.multiview:
+            return self.objective(enc, logits, labels)
+        encoding = DiagonalGaussian(torch.cat([e.mean for e in enc]),
+                                    torch.cat([e.std for e in enc]),
+                                    sample=torch.cat([e.sample for e in enc]))
+        return self.objective(encoding, logits, labels.repeat(len(enc)))
+
+
+class CrossDecoderMethod(EmbeddingMethod):
+    """Projector on each view and an MLP decoder from ``z1`` to the other view's input:
+    ``loss(z1, z2, g(z1), x2)`` (contrastive, forward- and inverse-predictive terms)."""
+
+    def __init__(self, backbone, feat_dim, objective, projector, decoder, num_classes=None):
+        super().__init__(backbone, feat_dim, objective, projector, num_classes)
+        self.decoder = decoder
+
+    def forward(self, views, *, seed=0):
+        out = super().forward(views, seed=seed)
+        out["inputs"] = list(views)
+        return out
+
+    def heads(self, feats, seed):
+        z = [self.projector(h) for h in feats]
+        return {"z": z, "reconstruction": self.decoder(z[0])}
+
+    def compute_loss(self, out):
+        z1, z2 = (_fp32(z) for z in out["z"])
+        target = _fp32(out["inputs"][1])
+        recon = _fp32(out["reconstruction"]).view_as(target)
+        return self.objective(z1, z2, recon, target)
+
+
+class GaussianContrastiveMethod(SSLMethod):
+    """Gaussian head ``q(z|x)`` on both views; ``loss(q(z|x1), z2)`` with ``z2`` the other
+    view's sample (rate of view 1's code, InfoNCE between the two codes)."""
+
+    def __init__(self, backbone, feat_dim, objective, encoder, num_classes=None):
+        super().__init__(backbone, feat_dim, objective, num_classes)
+        self.encoder = encoder
+
+    def heads(self, feats, seed):
+        with torch.autocast(feats[0].device.type, enabled=False):
+            enc = [self.encoder(_fp32(h), seed=(seed + i) % 2**62) for i, h in enumerate(feats)]
+        return {"enc": enc}
+
+    def embeddings(self, out):
+        return [x for d in out["enc"] for x in (d.mean, d.std)]
+
+    def compute_loss(self, out):
+        enc = out["enc"]
+        return self.objective(enc[0], enc[1].sample)
+
+
 # ------------------------------------------------------------------------------ factory
 @dataclass(frozen=True)
 class Heads:
@@ -509,6 +610,7 @@ class Heads:
     freeze_prototypes_epochs: int
     total_steps: int
     input_shape: tuple[int, ...] | None = None
+    method: str = ""
 
     def projector(self) -> MLPHead:
         return projector(self.recipe.projector, self.feat_dim, self.hidden, self.out,
@@ -583,6 +685,32 @@ def _gaussian_decoder_layout(h: Heads, backbone, objective, num_classes):
                                  num_classes)
 
 
+def _supervised(multiview: bool) -> Callable[..., SSLMethod]:
+    def build(h: Heads, backbone, objective, num_classes):
+        if not num_classes:
+            raise ValueError(f"method {h.method} needs labelled data and eval.online_probe=true "
+                             "(its label decoder takes the probe's class count)")
+        if (getattr(objective, "prior", "handcrafted") != "handcrafted"
+                or getattr(objective, "_uses_reconstruction", False)):
+            raise ValueError(f"method {h.method}: infossl train supports prior='handcrafted' and "
+                             "beta_x=0 only (the layout has no prior network and no decoder)")
+        encoders = [GaussianEncoderHead(h.feat_dim, h.out) for _ in range(2 if multiview else 1)]
+        width = h.out * len(encoders)
+        return SupervisedMethod(backbone, h.feat_dim, objective, encoders,
+                                nn.Linear(width, num_classes), multiview, num_classes)
+    return build
+
+
+def _cross_decoder_layout(h: Heads, backbone, objective, num_classes):
+    return CrossDecoderMethod(backbone, h.feat_dim, objective, h.projector(), h.decoder(h.out),
+                              num_classes)
+
+
+def _gaussian_contrastive_layout(h: Heads, backbone, objective, num_classes):
+    return GaussianContrastiveMethod(backbone, h.feat_dim, objective,
+                                     GaussianEncoderHead(h.feat_dim, h.out), num_classes)
+
+
 #: recipe layout → builder ``(heads, backbone, objective, num_classes) → SSLMethod``
 #: (the layouts of :data:`infossl.objectives.recipe.LAYOUTS`).
 LAYOUT_BUILDERS: dict[str, Callable[..., SSLMethod]] = {
@@ -597,6 +725,10 @@ LAYOUT_BUILDERS: dict[str, Callable[..., SSLMethod]] = {
     "decoder": _decoder_layout,
     "masked_decoder": _masked_decoder_layout,
     "gaussian_decoder": _gaussian_decoder_layout,
+    "supervised": _supervised(multiview=False),
+    "multiview_supervised": _supervised(multiview=True),
+    "cross_decoder": _cross_decoder_layout,
+    "gaussian_contrastive": _gaussian_contrastive_layout,
 }
 
 
@@ -616,7 +748,7 @@ def build_method(cfg: Any, backbone: nn.Module, feat_dim: int, *, num_classes: i
         momentum=d.momentum if m.momentum is None else m.momentum,
         prototypes=m.num_prototypes or d.num_prototypes,
         freeze_prototypes_epochs=m.freeze_prototypes_epochs, total_steps=total_steps,
-        input_shape=None if input_shape is None else tuple(input_shape))
+        input_shape=None if input_shape is None else tuple(input_shape), method=name)
     objective = _make_objective(name, cfg.objective, dim=heads.out, out_dim=heads.prototypes,
                                 seed=cfg.train.seed, distributed=distributed)
     return LAYOUT_BUILDERS[d.layout](heads, backbone, objective, num_classes)

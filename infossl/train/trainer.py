@@ -212,6 +212,8 @@ class Trainer:
         self.steps_per_epoch = len(self.loader)
         self.total_steps = cfg.train.epochs * self.steps_per_epoch
         precision = (Precision(**state["precision"]) if state is not None else None)
+        if METHODS[canonical_method(cfg.method)].needs_labels and self.data.num_classes is None:
+            raise ValueError(f"method {cfg.method} needs labelled data")
         self.method, self.spec, self.precision = build_parts(
             cfg, self.data, self.device, total_steps=self.total_steps,
             world_size=self.env.world_size, seed=cfg.train.seed, precision=precision)
@@ -492,6 +494,8 @@ class Trainer:
         with self.precision.autocast(self.device):
             out = self.model(views, seed=seed)
         self._check_outputs(out)
+        if self.method.needs_labels:
+            out["labels"] = labels
         with torch.autocast(self.device.type, enabled=False):
             loss_out = self.method.compute_loss(out)
             total = loss_out.loss

@@ -26,19 +26,17 @@ import numpy.typing as npt
 import torch
 
 from infossl._checks import (
-    as_samples,
     check_bool,
     check_choice,
     check_float,
     check_int,
     check_not_constant,
-    check_same_length,
     check_seed,
     check_sequence_of_int,
 )
 from infossl.bounds import BOUNDS
 from infossl.estimate import Estimate
-from infossl.estimators._base import MIEstimator, register, unchanged_or
+from infossl.estimators._base import MIEstimator, paired_samples, register, unchanged_or
 from infossl.estimators.neural.critics import (
     CRITICS,
     GaussianConditional,
@@ -191,9 +189,7 @@ class NeuralMIEstimator(MIEstimator):
     # ------------------------------------------------------------------ estimation
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         """Train on a random ``train_fraction`` of the pairs; evaluate on the rest."""
-        x = as_samples(x, "x")
-        y = as_samples(y, "y")
-        n = check_same_length(x=x, y=y)
+        x, y, n = paired_samples(x, y)
         check_not_constant(x, "x")
         check_not_constant(y, "y")
         eval_k = self.eval_batch_size or self.batch_size

@@ -16,14 +16,16 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from pydantic import model_validator
 
 from infossl._checks import check_float, check_int
+from infossl._config import FrozenConfig, with_defaults
 from infossl.estimators.neural.critics import CRITICS, make_critic
 from infossl.estimators.neural.fit import progress_bar
 from infossl.estimators.neural.heads import CriticBound
@@ -92,8 +94,7 @@ def parse_variant(label: str) -> Variant:
     )
 
 
-@dataclass(frozen=True)
-class StaircaseConfig:
+class StaircaseConfig(FrozenConfig):
     """Settings of a staircase run (defaults: Poole et al.'s, except steps per level)."""
 
     levels: tuple[float, ...] = LEVELS
@@ -105,17 +106,21 @@ class StaircaseConfig:
     lr: float = 5e-4
     seed: int = 0
 
-    def __post_init__(self) -> None:
-        check_int(self.dim, "dim", low=1)
-        check_int(self.batch_size, "batch_size", low=2)
-        check_int(self.steps_per_level, "steps_per_level", low=2)
-        check_int(self.embed_dim, "embed_dim", low=1)
-        check_float(self.lr, "lr", low=0.0, low_open=True)
-        check_int(self.seed, "seed", low=0)
-        if not self.levels:
+    @model_validator(mode="before")
+    @classmethod
+    def _check(cls, data: Any) -> dict[str, Any]:
+        values = with_defaults(cls, data)
+        values["dim"] = check_int(values["dim"], "dim", low=1)
+        values["batch_size"] = check_int(values["batch_size"], "batch_size", low=2)
+        values["steps_per_level"] = check_int(values["steps_per_level"], "steps_per_level", low=2)
+        values["embed_dim"] = check_int(values["embed_dim"], "embed_dim", low=1)
+        values["lr"] = check_float(values["lr"], "lr", low=0.0, low_open=True)
+        values["seed"] = check_int(values["seed"], "seed", low=0)
+        if not values["levels"]:
             raise ValueError("levels must name at least one MI level")
-        for level in self.levels:
+        for level in values["levels"]:
             check_float(level, "levels[...]", low=0.0)
+        return values
 
     @property
     def steps(self) -> int:
@@ -301,7 +306,7 @@ def write_results(result: StaircaseResult, out_dir: str | Path) -> dict[str, Pat
         writer.writeheader()
         writer.writerows(table)
     summary = {
-        "config": asdict(result.config),
+        "config": result.config.model_dump(),
         "seconds_total": result.seconds,
         "seconds_per_run": {f"{r.variant}/{r.critic}": r.seconds for r in result.runs},
         "table": table,
