@@ -21,12 +21,14 @@ demo: $(STAMP)
 	$(BIN)/infossl demo
 
 test: $(STAMP)
-	$(BIN)/ruff check infossl tests benchmarks examples
+	$(BIN)/ruff check infossl tests benchmarks examples docs
+	$(BIN)/ruff format --check infossl tests benchmarks examples docs
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check infossl tests benchmarks examples
+	$(BIN)/ruff check infossl tests benchmarks examples docs
+	$(BIN)/ruff format --check infossl tests benchmarks examples docs
 	$(BIN)/mypy
 
 # The API reference, from the docstrings; warnings are errors. Open docs/_build/html/index.html.

@@ -31,15 +31,22 @@ from infossl.data import (
     simclr,
 )
 
-CIFAR_VAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cifar10" / \
-    "cifar10_val_jpg.zip"
+CIFAR_VAL = (
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "data"
+    / "cifar10"
+    / "cifar10_val_jpg.zip"
+)
 
 
 def images(batch: int) -> torch.Tensor:
     if CIFAR_VAL.is_file():
         return load_dataset(CIFAR_VAL).images[:batch].clone()
-    return torch.randint(0, 256, (batch, 3, 32, 32), dtype=torch.uint8,
-                         generator=torch.Generator().manual_seed(0))
+    return torch.randint(
+        0, 256, (batch, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
 
 
 def fixed_order_simclr():
@@ -93,13 +100,17 @@ def main() -> None:
     first = names[0]
     base_cpu = statistics.median(cpu[first])
     print(f"threads={args.threads} batch={args.batch} rounds={args.rounds}")
-    print("| configuration | views/s wall (median, min–max) | views per CPU-s (median) | "
-          "ratio to SimCLR pair (CPU-s) |")
+    print(
+        "| configuration | views/s wall (median, min–max) | views per CPU-s (median) | "
+        "ratio to SimCLR pair (CPU-s) |"
+    )
     print("|---|---:|---:|---:|")
     for name in names:
         w, c = statistics.median(wall[name]), statistics.median(cpu[name])
-        print(f"| {name} | {w:,.0f} ({min(wall[name]):,.0f}–{max(wall[name]):,.0f}) | "
-              f"{c:,.0f} | {c / base_cpu:.2f} |")
+        print(
+            f"| {name} | {w:,.0f} ({min(wall[name]):,.0f}–{max(wall[name]):,.0f}) | "
+            f"{c:,.0f} | {c / base_cpu:.2f} |"
+        )
 
 
 if __name__ == "__main__":

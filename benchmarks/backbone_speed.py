@@ -42,8 +42,11 @@ def main() -> None:
             settings[f"{dtype}, {fmt}"] = (model, dtype)
 
     def step(model: torch.nn.Module, dtype: str) -> None:
-        ctx = (torch.autocast("cpu", dtype=torch.bfloat16) if dtype == "bfloat16"
-               else contextlib.nullcontext())
+        ctx = (
+            torch.autocast("cpu", dtype=torch.bfloat16)
+            if dtype == "bfloat16"
+            else contextlib.nullcontext()
+        )
         with ctx:
             loss = model(x).float().square().mean()
         loss.backward()
@@ -62,15 +65,21 @@ def main() -> None:
             cpu[name].append(args.steps * args.batch / (time.process_time() - c))
     base_wall = statistics.median(wall["float32, NCHW"])
     base_cpu = statistics.median(cpu["float32, NCHW"])
-    print(f"{args.model} batch={args.batch} size={args.size} threads={args.threads} "
-          f"steps/round={args.steps} rounds={args.rounds}")
-    print("| setting | img/s wall (median, min–max) | ratio (wall) | img per CPU-s (median) | "
-          "ratio (CPU-s) |")
+    print(
+        f"{args.model} batch={args.batch} size={args.size} threads={args.threads} "
+        f"steps/round={args.steps} rounds={args.rounds}"
+    )
+    print(
+        "| setting | img/s wall (median, min–max) | ratio (wall) | img per CPU-s (median) | "
+        "ratio (CPU-s) |"
+    )
     print("|---|---:|---:|---:|---:|")
     for name in settings:
         w, c = statistics.median(wall[name]), statistics.median(cpu[name])
-        print(f"| {name} | {w:,.1f} ({min(wall[name]):,.1f}–{max(wall[name]):,.1f}) | "
-              f"{w / base_wall:.2f} | {c:,.1f} | {c / base_cpu:.2f} |")
+        print(
+            f"| {name} | {w:,.1f} ({min(wall[name]):,.1f}–{max(wall[name]):,.1f}) | "
+            f"{w / base_wall:.2f} | {c:,.1f} | {c / base_cpu:.2f} |"
+        )
 
 
 if __name__ == "__main__":

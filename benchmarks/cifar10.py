@@ -61,15 +61,23 @@ def _run(args: list[str], log: Path) -> int:
     with open(log, "a") as f:
         f.write(f"\n$ {' '.join(args)}\n")
         f.flush()
-        return subprocess.run(args, cwd=ROOT, env=_env(), stdout=f, stderr=subprocess.STDOUT
-                              ).returncode
+        return subprocess.run(
+            args, cwd=ROOT, env=_env(), stdout=f, stderr=subprocess.STDOUT
+        ).returncode
 
 
 def _common(a: argparse.Namespace) -> list[str]:
     limit = [f"data.limit={a.limit}"] if a.limit else []
     threads = [f"train.threads={a.threads}"] if a.threads else []
-    return [f"data.name={TRAIN}", f"data.val={VAL}", "model.backbone=resnet20",
-            f"train.batch_size={a.batch}", "log.progress=false", *limit, *threads]
+    return [
+        f"data.name={TRAIN}",
+        f"data.val={VAL}",
+        "model.backbone=resnet20",
+        f"train.batch_size={a.batch}",
+        "log.progress=false",
+        *limit,
+        *threads,
+    ]
 
 
 def calibrate(method: str, a: argparse.Namespace, folder: Path, log: Path) -> float:
@@ -80,26 +88,54 @@ def calibrate(method: str, a: argparse.Namespace, folder: Path, log: Path) -> fl
         import shutil
 
         shutil.rmtree(out)
-    cmd = [sys.executable, "-m", "infossl", "train", "--method", method, "--epochs", "1000",
-           "--out", str(out), *_common(a), f"train.max_steps={a.calibration_steps}",
-           "log.every_steps=5", "eval.knn_every_epochs=0", "eval.final_linear=false",
-           "log.tensorboard=false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "infossl",
+        "train",
+        "--method",
+        method,
+        "--epochs",
+        "1000",
+        "--out",
+        str(out),
+        *_common(a),
+        f"train.max_steps={a.calibration_steps}",
+        "log.every_steps=5",
+        "eval.knn_every_epochs=0",
+        "eval.final_linear=false",
+        "log.tensorboard=false",
+    ]
     if _run(cmd, log) != 0:
         raise RuntimeError(f"calibration of {method} failed; see {log}")
     recs = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     recs = [r for r in recs if r["kind"] == "train"]
-    rates = [(b["step"] - p["step"]) * a.batch / (b["time"]["elapsed"] - p["time"]["elapsed"])
-             for p, b in itertools.pairwise(recs[1:])]
+    rates = [
+        (b["step"] - p["step"]) * a.batch / (b["time"]["elapsed"] - p["time"]["elapsed"])
+        for p, b in itertools.pairwise(recs[1:])
+    ]
     return statistics.median(rates)
 
 
-def train_method(method: str, epochs: int, a: argparse.Namespace, folder: Path,
-                 log: Path) -> dict:
+def train_method(method: str, epochs: int, a: argparse.Namespace, folder: Path, log: Path) -> dict:
     out = folder / method
     resume = ["--resume"] if (out / "checkpoints" / "last.pt").exists() else []
-    cmd = [sys.executable, "-m", "infossl", "train", "--method", method, "--epochs",
-           str(epochs), "--out", str(out), *_common(a),
-           f"eval.knn_every_epochs={a.knn_every}", "log.every_steps=20", *resume]
+    cmd = [
+        sys.executable,
+        "-m",
+        "infossl",
+        "train",
+        "--method",
+        method,
+        "--epochs",
+        str(epochs),
+        "--out",
+        str(out),
+        *_common(a),
+        f"eval.knn_every_epochs={a.knn_every}",
+        "log.every_steps=20",
+        *resume,
+    ]
     t0 = time.time()
     code = _run(cmd, log)
     if code != 0:
@@ -119,15 +155,24 @@ def baselines(checkpoint: Path, encoders: list[str], log: Path) -> list[tuple[st
     for encoder in encoders:
         result: dict = {"encoder": encoder}
         for kind in ("knn", "linear"):
-            cmd = [sys.executable, "-m", "infossl", "eval", kind, "--checkpoint", str(checkpoint),
-                   "--encoder", encoder]
+            cmd = [
+                sys.executable,
+                "-m",
+                "infossl",
+                "eval",
+                kind,
+                "--checkpoint",
+                str(checkpoint),
+                "--encoder",
+                encoder,
+            ]
             t0 = time.time()
             proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True)
             with open(log, "a") as f:
                 f.write(f"\n$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
             if proc.returncode != 0:
                 raise RuntimeError(f"eval {kind} --encoder {encoder} failed; see {log}")
-            out = json.loads(proc.stdout[proc.stdout.index("{"):])
+            out = json.loads(proc.stdout[proc.stdout.index("{") :])
             result[kind] = out
             result[f"{kind}_seconds"] = time.time() - t0
         rows.append((encoder, result))
@@ -137,16 +182,18 @@ def baselines(checkpoint: Path, encoders: list[str], log: Path) -> list[tuple[st
 def _machine() -> str:
     try:
         text = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        name = next(ln.split(":", 1)[1].strip() for ln in text.splitlines()
-                    if ln.startswith("Model name"))
+        name = next(
+            ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("Model name")
+        )
     except (OSError, StopIteration):
         name = platform.processor()
     return f"{name}, {os.cpu_count()} CPUs"
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--methods", default=",".join(METHODS))
     p.add_argument("--minutes", type=float, default=60.0, help="budget per method")
     p.add_argument("--batch", type=int, default=256)
@@ -156,12 +203,19 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads per run")
     p.add_argument("--folder", default=str(ROOT / "runs" / "cifar10"))
     p.add_argument("--results", default=str(ROOT / "benchmarks" / "cifar10.md"))
-    p.add_argument("--baselines", default=None, metavar="CHECKPOINT",
-                   help="instead of training: kNN and linear accuracy of a random-init encoder "
-                   "(CHECKPOINT's architecture) and of raw pixels, appended to the results")
+    p.add_argument(
+        "--baselines",
+        default=None,
+        metavar="CHECKPOINT",
+        help="instead of training: kNN and linear accuracy of a random-init encoder "
+        "(CHECKPOINT's architecture) and of raw pixels, appended to the results",
+    )
     p.add_argument("--baseline-encoders", default="random,pixels")
-    p.add_argument("--quick", action="store_true",
-                   help="pipeline check: 1,000 images, batch 128, 1 epoch, 8 calibration steps")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="pipeline check: 1,000 images, batch 128, 1 epoch, 8 calibration steps",
+    )
     a = p.parse_args()
     if not (TRAIN.is_file() and VAL.is_file()):
         sys.exit(f"CIFAR-10 not found under {DATA}")
@@ -183,19 +237,31 @@ def main() -> None:
         print(f"{method}: {rate:.1f} img/s → {epochs} epochs", flush=True)
         s = train_method(method, epochs, a, folder, log)
         rows.append((method, epochs, s, rate))
-        print(f"{method}: kNN {s.get('knn_acc')}, linear {s.get('linear_acc')}, "
-              f"{s['wall_seconds'] / 60:.1f} min", flush=True)
-    lines = [f"## {datetime.date.today().isoformat()}{' (quick check)' if a.quick else ''}",
-             "", f"Machine: {_machine()}.", "",
-             "Command: `PYTHONPATH=. .venv/bin/python benchmarks/cifar10.py "
-             + " ".join(sys.argv[1:]) + "`", "",
-             "| method | epochs | wall time | train img/s | kNN acc (val) | linear acc (val) | "
-             "precision |", "|---|---|---|---|---|---|---|"]
+        print(
+            f"{method}: kNN {s.get('knn_acc')}, linear {s.get('linear_acc')}, "
+            f"{s['wall_seconds'] / 60:.1f} min",
+            flush=True,
+        )
+    lines = [
+        f"## {datetime.date.today().isoformat()}{' (quick check)' if a.quick else ''}",
+        "",
+        f"Machine: {_machine()}.",
+        "",
+        "Command: `PYTHONPATH=. .venv/bin/python benchmarks/cifar10.py "
+        + " ".join(sys.argv[1:])
+        + "`",
+        "",
+        "| method | epochs | wall time | train img/s | kNN acc (val) | linear acc (val) | "
+        "precision |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for method, epochs, s, _ in rows:
         prec = s["precision"]["dtype"] + (" + CL" if s["precision"]["channels_last"] else "")
-        lines.append(f"| {method} | {epochs} | {s['wall_seconds'] / 60:.1f} min | "
-                     f"{s['img_per_s']:.0f} | {s.get('knn_acc', float('nan')):.4f} | "
-                     f"{s.get('linear_acc', float('nan')):.4f} | {prec} |")
+        lines.append(
+            f"| {method} | {epochs} | {s['wall_seconds'] / 60:.1f} min | "
+            f"{s['img_per_s']:.0f} | {s.get('knn_acc', float('nan')):.4f} | "
+            f"{s.get('linear_acc', float('nan')):.4f} | {prec} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     with open(a.results, "a") as f:
@@ -204,15 +270,23 @@ def main() -> None:
 
 def write_baselines(checkpoint: Path, encoders: list[str], log: Path, results: str) -> None:
     rows = baselines(checkpoint, encoders, log)
-    lines = [f"## {datetime.date.today().isoformat()}: untrained references", "",
-             f"Machine: {_machine()}.", "",
-             "Command: `PYTHONPATH=. .venv/bin/python benchmarks/cifar10.py "
-             + " ".join(sys.argv[1:]) + "`", "",
-             "| encoder | kNN acc (val) | linear acc (val) | seconds (kNN + linear) |",
-             "|---|---|---|---|"]
+    lines = [
+        f"## {datetime.date.today().isoformat()}: untrained references",
+        "",
+        f"Machine: {_machine()}.",
+        "",
+        "Command: `PYTHONPATH=. .venv/bin/python benchmarks/cifar10.py "
+        + " ".join(sys.argv[1:])
+        + "`",
+        "",
+        "| encoder | kNN acc (val) | linear acc (val) | seconds (kNN + linear) |",
+        "|---|---|---|---|",
+    ]
     for encoder, r in rows:
-        lines.append(f"| {encoder} | {r['knn']['accuracy']:.4f} | {r['linear']['accuracy']:.4f} "
-                     f"| {r['knn_seconds']:.0f} + {r['linear_seconds']:.0f} |")
+        lines.append(
+            f"| {encoder} | {r['knn']['accuracy']:.4f} | {r['linear']['accuracy']:.4f} "
+            f"| {r['knn_seconds']:.0f} + {r['linear_seconds']:.0f} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     with open(results, "a") as f:

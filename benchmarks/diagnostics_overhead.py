@@ -42,22 +42,38 @@ def _run(name: str, overrides: list[str], out: Path, *, strict: bool = True) -> 
     from infossl.train.config import load_config
     from infossl.train.trainer import train
 
-    schedule = (["diagnostics.every_epochs=1", "diagnostics.max_overhead=null"] if strict
-                else [])
-    cfg = load_config(None, [*overrides, "diagnostics.enabled=true", *schedule,
-                             "train.threads=1", "log.progress=false", "log.tensorboard=false",
-                             "eval.final_linear=false", f"out={out / name}"])
+    schedule = ["diagnostics.every_epochs=1", "diagnostics.max_overhead=null"] if strict else []
+    cfg = load_config(
+        None,
+        [
+            *overrides,
+            "diagnostics.enabled=true",
+            *schedule,
+            "train.threads=1",
+            "log.progress=false",
+            "log.tensorboard=false",
+            "eval.final_linear=false",
+            f"out={out / name}",
+        ],
+    )
     start = time.perf_counter()
     result = train(cfg, epoch_callbacks=callbacks_from_config(cfg))
     wall = time.perf_counter() - start
     rows = [r for r in read_diagnostics(out / name) if r["time"]["train_seconds"] > 0]
     diag = [r["time"]["seconds"] for r in rows]
     epoch = [r["time"]["train_seconds"] for r in rows]
-    return {"name": name, "wall": wall, "steps": result.steps, "diag": diag, "epoch": epoch,
-            "ratio": statistics.mean(diag) / statistics.mean(epoch),
-            "total_ratio": sum(diag) / result.summary["train_seconds"],
-            "epochs_measured": [r["epoch"] for r in read_diagnostics(out / name)],
-            "parts": rows[-1]["time"]["parts"], "dim": rows[-1]["dim"]}
+    return {
+        "name": name,
+        "wall": wall,
+        "steps": result.steps,
+        "diag": diag,
+        "epoch": epoch,
+        "ratio": statistics.mean(diag) / statistics.mean(epoch),
+        "total_ratio": sum(diag) / result.summary["train_seconds"],
+        "epochs_measured": [r["epoch"] for r in read_diagnostics(out / name)],
+        "parts": rows[-1]["time"]["parts"],
+        "dim": rows[-1]["dim"],
+    }
 
 
 def _machine() -> str:
@@ -68,9 +84,11 @@ def _machine() -> str:
 
     import torch
 
-    return (f"{model}, {os.cpu_count()} CPUs, torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads), Python {platform.python_version()}, "
-            f"load average {' '.join(load)}")
+    return (
+        f"{model}, {os.cpu_count()} CPUs, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), Python {platform.python_version()}, "
+        f"load average {' '.join(load)}"
+    )
 
 
 def main() -> None:
@@ -82,46 +100,81 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     try:
-        digits = ["method=simclr", "data.name=digits", "train.batch_size=256",
-                  "model.proj_hidden=512", "model.proj_out=128"]
+        digits = [
+            "method=simclr",
+            "data.name=digits",
+            "train.batch_size=256",
+            "model.proj_hidden=512",
+            "model.proj_out=128",
+        ]
         runs = [_run("digits-convnet", [*digits, f"train.epochs={args.digits_epochs}"], tmp)]
         default = _run("digits-defaults", [*digits, "train.epochs=40"], tmp, strict=False)
         if args.cifar.is_file():
-            runs.append(_run("cifar5k-resnet20", [
-                "method=simclr", f"data.name={args.cifar}", "model.backbone=resnet20",
-                f"train.epochs={args.cifar_epochs}", "train.batch_size=256",
-                "eval.knn_every_epochs=0"], tmp))
+            runs.append(
+                _run(
+                    "cifar5k-resnet20",
+                    [
+                        "method=simclr",
+                        f"data.name={args.cifar}",
+                        "model.backbone=resnet20",
+                        f"train.epochs={args.cifar_epochs}",
+                        "train.batch_size=256",
+                        "eval.knn_every_epochs=0",
+                    ],
+                    tmp,
+                )
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    lines = ["# Information diagnostics: overhead relative to training", "",
-             f"Date: {time.strftime('%Y-%m-%d %H:%M')}  ", f"Machine: {_machine()}  ",
-             "Command: `PYTHONPATH=. .venv/bin/python benchmarks/diagnostics_overhead.py`", "",
-             "Diagnostics after every epoch, evaluation batch 512 (+ 512 held out); per row the "
-             "diagnostics' wall time and the training-step time since the previous row.", "",
-             "| run | epochs timed | diagnostics s (mean, max) | epoch s (mean) | per-epoch "
-             "ratio | overhead at every 5 epochs |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Information diagnostics: overhead relative to training",
+        "",
+        f"Date: {time.strftime('%Y-%m-%d %H:%M')}  ",
+        f"Machine: {_machine()}  ",
+        "Command: `PYTHONPATH=. .venv/bin/python benchmarks/diagnostics_overhead.py`",
+        "",
+        "Diagnostics after every epoch, evaluation batch 512 (+ 512 held out); per row the "
+        "diagnostics' wall time and the training-step time since the previous row.",
+        "",
+        "| run | epochs timed | diagnostics s (mean, max) | epoch s (mean) | per-epoch "
+        "ratio | overhead at every 5 epochs |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in runs:
-        lines.append(f"| {r['name']} (d = {r['dim']}) | {len(r['diag'])} | "
-                     f"{statistics.mean(r['diag']):.2f}, {max(r['diag']):.2f} | "
-                     f"{statistics.mean(r['epoch']):.1f} | {r['ratio']:.1%} | "
-                     f"{r['ratio'] / 5:.1%} |")
+        lines.append(
+            f"| {r['name']} (d = {r['dim']}) | {len(r['diag'])} | "
+            f"{statistics.mean(r['diag']):.2f}, {max(r['diag']):.2f} | "
+            f"{statistics.mean(r['epoch']):.1f} | {r['ratio']:.1%} | "
+            f"{r['ratio'] / 5:.1%} |"
+        )
     for r in runs:
         if r["name"].startswith("cifar"):
-            lines.append(f"| CIFAR-10 extrapolated (50,000-image epoch) | | | "
-                         f"{10 * statistics.mean(r['epoch']):.0f} | {r['ratio'] / 10:.2%} | "
-                         f"{r['ratio'] / 50:.2%} |")
-    lines += ["", "Defaults (every 5 epochs, max_overhead 0.1), digits, 40 epochs: epochs measured "
-              f"{default['epochs_measured']}; diagnostics after epoch 0 took "
-              f"{default['total_ratio']:.1%} of the training-step time "
-              f"({sum(default['diag']):.1f} s of diagnostics, "
-              f"{sum(default['epoch']):.1f} s of training).", "",
-              "Seconds per quantity in the last row:", ""]
+            lines.append(
+                f"| CIFAR-10 extrapolated (50,000-image epoch) | | | "
+                f"{10 * statistics.mean(r['epoch']):.0f} | {r['ratio'] / 10:.2%} | "
+                f"{r['ratio'] / 50:.2%} |"
+            )
+    lines += [
+        "",
+        "Defaults (every 5 epochs, max_overhead 0.1), digits, 40 epochs: epochs measured "
+        f"{default['epochs_measured']}; diagnostics after epoch 0 took "
+        f"{default['total_ratio']:.1%} of the training-step time "
+        f"({sum(default['diag']):.1f} s of diagnostics, "
+        f"{sum(default['epoch']):.1f} s of training).",
+        "",
+        "Seconds per quantity in the last row:",
+        "",
+    ]
     for r in runs:
         parts = ", ".join(f"{k} {v:.2f}" for k, v in r["parts"].items())
         lines.append(f"- {r['name']}: {parts}")
     lines.append("")
-    lines.append("Raw: " + json.dumps([{k: r[k] for k in ("name", "diag", "epoch", "wall")}
-                                       for r in [*runs, default]]))
+    lines.append(
+        "Raw: "
+        + json.dumps(
+            [{k: r[k] for k in ("name", "diag", "epoch", "wall")} for r in [*runs, default]]
+        )
+    )
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -26,27 +26,37 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" /
-                        "diagnostics_story.md")
+    parser.add_argument(
+        "--results", type=Path, default=ROOT / "benchmarks" / "diagnostics_story.md"
+    )
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp()) / "story"
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     start = time.perf_counter()
-    story = run_training_story(out, minutes_budget=args.minutes, threads=args.threads,
-                               progress=False)
+    story = run_training_story(
+        out, minutes_budget=args.minutes, threads=args.threads, progress=False
+    )
     seconds = time.perf_counter() - start
     cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
     model = next((line.split(":", 1)[1].strip() for line in cpu if "Model name" in line), "?")
-    lines = ["# The demo's training story: timing", "",
-             f"Date: {time.strftime('%Y-%m-%d %H:%M')}  ",
-             f"Machine: {model}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-             f"load average before the run {' '.join(load_before)} (other jobs running)  ",
-             f"Command: `PYTHONPATH=. .venv/bin/python benchmarks/diagnostics_story.py "
-             f"--minutes {args.minutes:g}`", "",
-             f"Budget {args.minutes:g} min; measured {seconds:.0f} s in all.", "", "```",
-             story.format(), "```", "",
-             "| method | epochs reached | training-step seconds | mean diagnostics overhead "
-             "per pass |", "|---|---|---|---|"]
+    lines = [
+        "# The demo's training story: timing",
+        "",
+        f"Date: {time.strftime('%Y-%m-%d %H:%M')}  ",
+        f"Machine: {model}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average before the run {' '.join(load_before)} (other jobs running)  ",
+        f"Command: `PYTHONPATH=. .venv/bin/python benchmarks/diagnostics_story.py "
+        f"--minutes {args.minutes:g}`",
+        "",
+        f"Budget {args.minutes:g} min; measured {seconds:.0f} s in all.",
+        "",
+        "```",
+        story.format(),
+        "```",
+        "",
+        "| method | epochs reached | training-step seconds | mean diagnostics overhead per pass |",
+        "|---|---|---|---|",
+    ]
     for r in story.rows:
         overhead = "n/a" if r.overhead is None else f"{r.overhead:.0%}"
         lines.append(f"| {r.method} | {r.epochs:g} | {r.train_seconds:.0f} | {overhead} |")

@@ -15,8 +15,12 @@ import torch
 from infossl import estimate_mi
 from infossl.tasks import get_task
 
-TASKS = ("1v1-normal-0.75", "multinormal-sparse-5-5-2-2.0", "multinormal-sparse-25-25-2-2.0",
-         "multinormal-dense-50-50-0.5")
+TASKS = (
+    "1v1-normal-0.75",
+    "multinormal-sparse-5-5-2-2.0",
+    "multinormal-sparse-25-25-2-2.0",
+    "multinormal-dense-50-50-0.5",
+)
 METHODS = ("ksg1", "ksg2", "infonce", "nwj", "smile", "doe")
 REPEATS = 3
 

@@ -37,7 +37,8 @@ FACTOR = 1.5
 def load(path: Path) -> dict[tuple[str, str, int], dict]:
     """(method, task, n) → {"true", "values", "seconds"} over the seeds that succeeded."""
     cells: dict[tuple[str, str, int], dict] = defaultdict(
-        lambda: {"values": [], "seconds": [], "failed": 0})
+        lambda: {"values": [], "seconds": [], "failed": 0}
+    )
     with path.open() as fh:
         for r in csv.DictReader(fh):
             c = cells[(r["method"], r["task"], int(r["n"]))]
@@ -87,9 +88,11 @@ def rank_gauss_table() -> None:
             good[m][1] += within(after, truth)
             row.append(f"{before:.3g} → {after:.3g}")
         print("| " + " | ".join(row) + " |")
-    print(f"\nWithin ×1.5 of the truth on these {len(tasks)} tasks (without → with): "
-          + "; ".join(f"{m} {good[m][0]} → {good[m][1]}" for m in NEURAL)
-          + f"; best kNN {good['best kNN'][0]}.")
+    print(
+        f"\nWithin ×1.5 of the truth on these {len(tasks)} tasks (without → with): "
+        + "; ".join(f"{m} {good[m][0]} → {good[m][1]}" for m in NEURAL)
+        + f"; best kNN {good['best kNN'][0]}."
+    )
 
 
 def main() -> None:
@@ -116,8 +119,7 @@ def main() -> None:
                 v = knn if m == "best kNN" else centre(cells[(m, t, n)])
                 if m != "best kNN":
                     seconds[m] += cells[(m, t, n)]["seconds"]
-                    row.append(f"**{v:.3f}**" if abs(v - truth) < abs(knn - truth)
-                               else f"{v:.3g}")
+                    row.append(f"**{v:.3f}**" if abs(v - truth) < abs(knn - truth) else f"{v:.3g}")
                     wins[m] += abs(v - truth) < abs(knn - truth)
                 good[m] += within(v, truth)
                 errors[m].append(abs(v - truth))
@@ -125,13 +127,14 @@ def main() -> None:
                 seconds["best kNN"] += cells[(m, t, n)]["seconds"]
             print("| " + " | ".join(row) + " |")
         print(f"\nBold: closer to the truth than the better of KSG1/KSG2. At n = {n}:\n")
-        print("| method | within ×1.5 | closer than best kNN | median abs. error | "
-              "mean s/cell |")
+        print("| method | within ×1.5 | closer than best kNN | median abs. error | mean s/cell |")
         print("|---|---|---|---|---|")
         for m in ("best kNN", *NEURAL):
             won = "—" if m == "best kNN" else f"{wins[m]}/{len(tasks)}"
-            print(f"| {m} | {good[m]}/{len(tasks)} | {won} | "
-                  f"{np.median(errors[m]):.3f} | {np.mean(seconds[m]):.2f} |")
+            print(
+                f"| {m} | {good[m]}/{len(tasks)} | {won} | "
+                f"{np.median(errors[m]):.3f} | {np.mean(seconds[m]):.2f} |"
+            )
 
 
 if __name__ == "__main__":

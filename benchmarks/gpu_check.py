@@ -33,13 +33,28 @@ def monitor_check(out: Path) -> dict:
 
     def run(monitor_dir: Path | None) -> tuple[dict, float | None]:
         torch.manual_seed(0)
-        model = nn.Sequential(nn.Flatten(), nn.Linear(64, 256), nn.BatchNorm1d(256), nn.ReLU(),
-                              nn.Dropout(0.1), nn.Linear(256, 64)).to(dev)
+        model = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(64, 256),
+            nn.BatchNorm1d(256),
+            nn.ReLU(),
+            nn.Dropout(0.1),
+            nn.Linear(256, 64),
+        ).to(dev)
         opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
         crit = VICRegLoss()
-        mon = None if monitor_dir is None else InformationMonitor(
-            monitor_dir, data.inputs, data.labels, views=augment,
-            clean=lambda x: (x.to(dev).float() / 255.0 - 0.3) / 0.38, max_overhead=None)
+        mon = (
+            None
+            if monitor_dir is None
+            else InformationMonitor(
+                monitor_dir,
+                data.inputs,
+                data.labels,
+                views=augment,
+                clean=lambda x: (x.to(dev).float() / 255.0 - 0.3) / 0.38,
+                max_overhead=None,
+            )
+        )
         seconds = None
         if mon is not None:
             mon.step(model, epoch=0)
@@ -62,10 +77,17 @@ def monitor_check(out: Path) -> dict:
     plain, _ = run(None)
     watched, seconds = run(out / "monitor-cuda")
     same = all(torch.equal(plain[k], watched[k]) for k in plain)
-    rows = [json.loads(line) for line in
-            (out / "monitor-cuda" / "diagnostics.jsonl").read_text().splitlines()]
-    return {"bit_identical": same, "rows": len(rows), "errors": rows[-1]["errors"],
-            "quantities": sorted(rows[-1]["estimates"]), "pass_seconds": seconds}
+    rows = [
+        json.loads(line)
+        for line in (out / "monitor-cuda" / "diagnostics.jsonl").read_text().splitlines()
+    ]
+    return {
+        "bit_identical": same,
+        "rows": len(rows),
+        "errors": rows[-1]["errors"],
+        "quantities": sorted(rows[-1]["estimates"]),
+        "pass_seconds": seconds,
+    }
 
 
 def bf16_check() -> dict:
@@ -92,8 +114,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    result = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__,
-              "monitor": monitor_check(args.out), "bf16_relative_error": bf16_check()}
+    result = {
+        "device": torch.cuda.get_device_name(0),
+        "torch": torch.__version__,
+        "monitor": monitor_check(args.out),
+        "bf16_relative_error": bf16_check(),
+    }
     (args.out / "gpu_check.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
 

@@ -75,17 +75,29 @@ def targets(repeats: int) -> list[dict[str, Any]]:
         est = KSG1(k=3)
         est.estimate(x, y)  # warm-up (imports, allocator)
         t = best_time(lambda est=est, x=x, y=y: est.estimate(x, y), repeats)
-        rows.append({"dims": f"{dx}+{dy}", "n": 10_000, "seconds": t.wall, "cpu_s": t.cpu,
-                     "median_s": t.median, "target": target, "value": t.result.value,
-                     "load": os.getloadavg()[0]})
+        rows.append(
+            {
+                "dims": f"{dx}+{dy}",
+                "n": 10_000,
+                "seconds": t.wall,
+                "cpu_s": t.cpu,
+                "median_s": t.median,
+                "target": target,
+                "value": t.result.value,
+                "load": os.getloadavg()[0],
+            }
+        )
     return rows
 
 
 def crossover(repeats: int, quick: bool) -> list[dict[str, Any]]:
     from infossl.estimators.knn import KSG1
 
-    dims = [(2, 2), (3, 3), (4, 4), (5, 5)] if quick else [(2, 2), (3, 3), (4, 4), (5, 5),
-                                                          (6, 6), (8, 8), (25, 25)]
+    dims = (
+        [(2, 2), (3, 3), (4, 4), (5, 5)]
+        if quick
+        else [(2, 2), (3, 3), (4, 4), (5, 5), (6, 6), (8, 8), (25, 25)]
+    )
     rows = []
     for dx, dy in dims:
         x, y = gaussian_xy(10_000, dx, dy)
@@ -114,9 +126,18 @@ def versus_sklearn(repeats: int) -> dict[str, Any]:
             lambda: mutual_info_regression(x, y[:, 0], n_neighbors=3, random_state=0)[0], 1
         )
         sk_t, sk_c, sk = min(sk_t, t.wall), min(sk_c, t.cpu), t.result
-    return {"n": 100_000, "ours_s": ours_t, "sklearn_s": sk_t, "ratio": sk_t / ours_t,
-            "ours_cpu_s": ours_c, "sklearn_cpu_s": sk_c, "cpu_ratio": sk_c / ours_c,
-            "ours": ours.value, "sklearn": float(sk), "abs_diff": abs(ours.value - float(sk))}
+    return {
+        "n": 100_000,
+        "ours_s": ours_t,
+        "sklearn_s": sk_t,
+        "ratio": sk_t / ours_t,
+        "ours_cpu_s": ours_c,
+        "sklearn_cpu_s": sk_c,
+        "cpu_ratio": sk_c / ours_c,
+        "ours": ours.value,
+        "sklearn": float(sk),
+        "abs_diff": abs(ours.value - float(sk)),
+    }
 
 
 _MEMORY_SNIPPET = """
@@ -142,8 +163,12 @@ print(json.dumps({"case": case, "seconds": time.perf_counter() - start,
 def memory() -> list[dict[str, Any]]:
     rows = []
     for case in ("kl 10-D", "ksg1 5+5"):
-        out = subprocess.run([sys.executable, "-c", _MEMORY_SNIPPET, case], check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", _MEMORY_SNIPPET, case],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     return rows
 
@@ -157,29 +182,41 @@ def main() -> None:
     report: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "machine": f"{platform.processor() or platform.machine()}, "
-                   f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        f"{os.cpu_count()} cores, Python {platform.python_version()}",
     }
     report["targets"] = targets(3 if args.quick else 10)
     for row in report["targets"]:
-        print(f"KSG-1 n=10,000 {row['dims']:>6}: {row['seconds']:.3f} s wall (median "
-              f"{row['median_s']:.3f}), {row['cpu_s']:.3f} s CPU (target < {row['target']} s)  "
-              f"I={row['value']:.4f}  load {row['load']:.1f}", flush=True)
+        print(
+            f"KSG-1 n=10,000 {row['dims']:>6}: {row['seconds']:.3f} s wall (median "
+            f"{row['median_s']:.3f}), {row['cpu_s']:.3f} s CPU (target < {row['target']} s)  "
+            f"I={row['value']:.4f}  load {row['load']:.1f}",
+            flush=True,
+        )
     report["crossover"] = crossover(repeats, args.quick)
     for row in report["crossover"]:
-        print(f"crossover {row['dims']:>6}: tree {row['tree']:.3f} s ({row['cpu_tree']:.3f} CPU)"
-              f"  brute {row['brute']:.3f} s ({row['cpu_brute']:.3f} CPU)"
-              f"  same value: {row['value_tree'] == row['value_brute']}", flush=True)
+        print(
+            f"crossover {row['dims']:>6}: tree {row['tree']:.3f} s ({row['cpu_tree']:.3f} CPU)"
+            f"  brute {row['brute']:.3f} s ({row['cpu_brute']:.3f} CPU)"
+            f"  same value: {row['value_tree'] == row['value_brute']}",
+            flush=True,
+        )
     report["sklearn_1d"] = versus_sklearn(3 if args.quick else 5)
     s = report["sklearn_1d"]
-    print(f"1-D n=100,000: ours {s['ours_s']:.3f} s ({s['ours_cpu_s']:.3f} CPU), sklearn "
-          f"{s['sklearn_s']:.3f} s ({s['sklearn_cpu_s']:.3f} CPU): sklearn/ours = "
-          f"{s['ratio']:.2f} wall, {s['cpu_ratio']:.2f} CPU; values {s['ours']:.6f} vs "
-          f"{s['sklearn']:.6f}", flush=True)
+    print(
+        f"1-D n=100,000: ours {s['ours_s']:.3f} s ({s['ours_cpu_s']:.3f} CPU), sklearn "
+        f"{s['sklearn_s']:.3f} s ({s['sklearn_cpu_s']:.3f} CPU): sklearn/ours = "
+        f"{s['ratio']:.2f} wall, {s['cpu_ratio']:.2f} CPU; values {s['ours']:.6f} vs "
+        f"{s['sklearn']:.6f}",
+        flush=True,
+    )
     if not args.skip_memory:
         report["memory"] = memory()
         for row in report["memory"]:
-            print(f"n=200,000 {row['case']}: {row['seconds']:.1f} s ({row['cpu_s']:.1f} CPU), "
-                  f"peak RSS {row['peak_rss_mib']:.0f} MiB", flush=True)
+            print(
+                f"n=200,000 {row['case']}: {row['seconds']:.1f} s ({row['cpu_s']:.1f} CPU), "
+                f"peak RSS {row['peak_rss_mib']:.0f} MiB",
+                flush=True,
+            )
     print(json.dumps(report, indent=1))
 
 

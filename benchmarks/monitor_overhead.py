@@ -45,16 +45,27 @@ def train(data_path: str, epochs: int, monitor_dir: str | None, seed: int = 0) -
     views = simclr(32, mean=mean, std=std)
     clean = evaluation(mean, std)
     backbone = resnet20()
-    model = nn.Sequential(backbone, nn.Linear(backbone.feat_dim, 512), nn.BatchNorm1d(512),
-                          nn.ReLU(), nn.Linear(512, 128))
+    model = nn.Sequential(
+        backbone,
+        nn.Linear(backbone.feat_dim, 512),
+        nn.BatchNorm1d(512),
+        nn.ReLU(),
+        nn.Linear(512, 128),
+    )
     crit = get_objective("simclr")
     opt = torch.optim.SGD(model.parameters(), lr=0.3, momentum=0.9, weight_decay=1e-4)
     monitor = None
     start = time.perf_counter()  # everything the monitor costs counts, its set-up too
     if monitor_dir is not None:
-        monitor = InformationMonitor(monitor_dir, data.inputs, data.labels, views=views,
-                                     clean=lambda x: clean(x, 0), name="cifar10-val-5k",
-                                     method="simclr (own loop)")
+        monitor = InformationMonitor(
+            monitor_dir,
+            data.inputs,
+            data.labels,
+            views=views,
+            clean=lambda x: clean(x, 0),
+            name="cifar10-val-5k",
+            method="simclr (own loop)",
+        )
         monitor.step(model, epoch=0)
     step = 0
     gen = torch.Generator().manual_seed(seed)
@@ -78,11 +89,17 @@ def train(data_path: str, epochs: int, monitor_dir: str | None, seed: int = 0) -
     if monitor is not None:
         monitor.close()
         summary = json.loads((Path(monitor_dir) / "summary.json").read_text())
-        rows = [json.loads(line) for line in
-                (Path(monitor_dir) / "diagnostics.jsonl").read_text().splitlines()]
-        result.update({"monitor_seconds": summary["monitor_seconds"],
-                       "rows": [r["epoch"] for r in rows],
-                       "pass_seconds": [r["time"]["seconds"] for r in rows]})
+        rows = [
+            json.loads(line)
+            for line in (Path(monitor_dir) / "diagnostics.jsonl").read_text().splitlines()
+        ]
+        result.update(
+            {
+                "monitor_seconds": summary["monitor_seconds"],
+                "rows": [r["epoch"] for r in rows],
+                "pass_seconds": [r["time"]["seconds"] for r in rows],
+            }
+        )
     digest = hashlib.sha256()
     for value in model.state_dict().values():
         digest.update(value.detach().cpu().numpy().tobytes())
@@ -100,8 +117,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         with tempfile.TemporaryDirectory() as tmp:
-            res = train(str(args.cifar), args.epochs,
-                        str(Path(tmp) / "run") if args.worker == "on" else None)
+            res = train(
+                str(args.cifar),
+                args.epochs,
+                str(Path(tmp) / "run") if args.worker == "on" else None,
+            )
         Path(args.result).write_text(json.dumps(res))
         return
     load_before = os.getloadavg()
@@ -110,9 +130,20 @@ def main() -> None:
         for mode in ("off", "on"):
             files[mode] = Path(tmp) / f"{mode}.json"
             procs[mode] = subprocess.Popen(
-                [sys.executable, __file__, "--worker", mode, "--epochs", str(args.epochs),
-                 "--cifar", str(args.cifar), "--result", str(files[mode])],
-                env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)})
+                [
+                    sys.executable,
+                    __file__,
+                    "--worker",
+                    mode,
+                    "--epochs",
+                    str(args.epochs),
+                    "--cifar",
+                    str(args.cifar),
+                    "--result",
+                    str(files[mode]),
+                ],
+                env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)},
+            )
         for p in procs.values():
             if p.wait() != 0:
                 raise SystemExit("a worker failed")
@@ -126,28 +157,35 @@ def main() -> None:
     import torch
 
     lines = [
-        "# InformationMonitor overhead in a user's own loop (CIFAR-10, ResNet-20)", "",
+        "# InformationMonitor overhead in a user's own loop (CIFAR-10, ResNet-20)",
+        "",
         f"Date: {time.strftime('%Y-%m-%d %H:%M')}  ",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch "
         f"{torch.__version__}, one thread per process; load average before "
         f"{load_before[0]:.2f}, after {load_after[0]:.2f}  ",
         "Command: `PYTHONPATH=. .venv/bin/python benchmarks/monitor_overhead.py "
-        f"--epochs {args.epochs}`", "",
+        f"--epochs {args.epochs}`",
+        "",
         "Plain SimCLR loop (ResNet-20, batch 256, 5,000 CIFAR-10 images per epoch) with and "
-        "without the monitor at its defaults, the two processes side by side.", "",
+        "without the monitor at its defaults, the two processes side by side.",
+        "",
         "| run | epochs | steps | wall s | diagnostics rows (epochs) | mean pass s |",
         "|---|---|---|---|---|---|",
         f"| without monitor | {args.epochs} | {off['steps']} | {off['wall']:.1f} | | |",
         f"| with monitor | {args.epochs} | {on['steps']} | {on['wall']:.1f} | {on['rows']} | "
-        f"{sum(on['pass_seconds']) / len(on['pass_seconds']):.2f} |", "",
+        f"{sum(on['pass_seconds']) / len(on['pass_seconds']):.2f} |",
+        "",
         f"Overhead, wall(on)/wall(off) − 1: **{overhead:.1%}** (the monitor's own accounting: "
         f"{on['monitor_seconds']:.1f} s, {own:.1%} of the training time; wall times include "
         "the monitor's set-up and its epoch-0 pass). Final weights bit-identical with and "
         "without the monitor: "
-        f"**{on['weights_sha256'] == off['weights_sha256']}**.", "",
+        f"**{on['weights_sha256'] == off['weights_sha256']}**.",
+        "",
         "A real CIFAR-10 epoch is 10× longer, so at the default schedule (one pass per epoch) "
-        f"the overhead there would be about {overhead / 10:.1%}.", "",
-        "Raw: " + json.dumps(res)]
+        f"the overhead there would be about {overhead / 10:.1%}.",
+        "",
+        "Raw: " + json.dumps(res),
+    ]
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

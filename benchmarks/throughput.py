@@ -47,8 +47,11 @@ def _data_source(tmp: Path) -> str:
         return str(CIFAR)
     rng = np.random.default_rng(0)
     path = tmp / "random32.npz"
-    np.savez(path, images=rng.integers(0, 256, (4096, 3, 32, 32), dtype=np.uint8),
-             labels=rng.integers(0, 10, 4096))
+    np.savez(
+        path,
+        images=rng.integers(0, 256, (4096, 3, 32, 32), dtype=np.uint8),
+        labels=rng.integers(0, 10, 4096),
+    )
     return str(path)
 
 
@@ -66,11 +69,11 @@ class PairedTimer:
     def _bare(self, method, prec, device) -> float:
         if self.views is None:
             gen = torch.Generator().manual_seed(0)
-            self.views = [torch.randn(self.batch, 3, 32, 32, generator=gen).to(device)
-                          for _ in range(2)]
+            self.views = [
+                torch.randn(self.batch, 3, 32, 32, generator=gen).to(device) for _ in range(2)
+            ]
             if prec.channels_last:
-                self.views = [v.contiguous(memory_format=torch.channels_last)
-                              for v in self.views]
+                self.views = [v.contiguous(memory_format=torch.channels_last) for v in self.views]
         t0 = time.perf_counter()
         with prec.autocast(device):
             z = [method.projector(method.backbone(v)) for v in self.views]
@@ -91,11 +94,23 @@ def measure(model: str, steps: int, args, data: str, tmp: Path) -> dict:
     from infossl.train.config import load_config
     from infossl.train.trainer import Trainer
 
-    cfg = load_config(None, [
-        f"method={args.method}", f"data.name={data}", f"model.backbone={model}",
-        f"train.batch_size={args.batch}", "train.epochs=1000", f"train.max_steps={steps}",
-        "train.precision=auto", "log.every_steps=10", "log.progress=false",
-        "eval.knn_every_epochs=0", "eval.final_linear=false", f"out={tmp / model}"])
+    cfg = load_config(
+        None,
+        [
+            f"method={args.method}",
+            f"data.name={data}",
+            f"model.backbone={model}",
+            f"train.batch_size={args.batch}",
+            "train.epochs=1000",
+            f"train.max_steps={steps}",
+            "train.precision=auto",
+            "log.every_steps=10",
+            "log.progress=false",
+            "eval.knn_every_epochs=0",
+            "eval.final_linear=false",
+            f"out={tmp / model}",
+        ],
+    )
     timer = PairedTimer(args.batch)
     trainer = Trainer(cfg, callbacks=[timer])
     timer.trainer = trainer
@@ -104,28 +119,39 @@ def measure(model: str, steps: int, args, data: str, tmp: Path) -> dict:
         trainer.run()
     finally:
         trainer.close()
-    train_s, bare_s = timer.train_s[args.warmup:], timer.bare_s[args.warmup:]
+    train_s, bare_s = timer.train_s[args.warmup :], timer.bare_s[args.warmup :]
     ratios = [b / t for b, t in zip(bare_s, train_s, strict=True)]
-    return {"model": model, "precision": trainer.precision, "steps": len(train_s),
-            "bare": args.batch / statistics.median(bare_s),
-            "train": args.batch / statistics.median(train_s),
-            "ratio": statistics.median(ratios),
-            "ratio_q": (float(np.quantile(ratios, 0.25)), float(np.quantile(ratios, 0.75)))}
+    return {
+        "model": model,
+        "precision": trainer.precision,
+        "steps": len(train_s),
+        "bare": args.batch / statistics.median(bare_s),
+        "train": args.batch / statistics.median(train_s),
+        "ratio": statistics.median(ratios),
+        "ratio_q": (float(np.quantile(ratios, 0.25)), float(np.quantile(ratios, 0.75))),
+    }
 
 
 def _machine() -> str:
     try:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        name = next((ln.split(":", 1)[1].strip() for ln in lscpu.splitlines()
-                     if ln.startswith("Model name")), platform.processor())
+        name = next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in lscpu.splitlines()
+                if ln.startswith("Model name")
+            ),
+            platform.processor(),
+        )
     except OSError:
         name = platform.processor()
     return f"{name}, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--models", default="resnet20,resnet18")
     parser.add_argument("--steps", default="24,12", help="training steps per model")
     parser.add_argument("--batch", type=int, default=128)
@@ -146,23 +172,37 @@ def main() -> None:
         for model, n in zip(models, steps, strict=False):
             rows.append(measure(model, n, args, data, tmp))
             r = rows[-1]
-            print(f"{model}: bare {r['bare']:.1f} img/s, train {r['train']:.1f} img/s, "
-                  f"ratio {r['ratio']:.3f}", flush=True)
+            print(
+                f"{model}: bare {r['bare']:.1f} img/s, train {r['train']:.1f} img/s, "
+                f"ratio {r['ratio']:.3f}",
+                flush=True,
+            )
     source = "CIFAR-10 (shared JPEG zip)" if CIFAR.is_file() else "random uint8 images"
-    command = ("PYTHONPATH=. .venv/bin/python benchmarks/throughput.py "
-               f"--models {args.models} --steps {args.steps} --batch {args.batch} "
-               f"--warmup {args.warmup} --method {args.method}"
-               + (f" --threads {args.threads}" if args.threads else ""))
-    lines = [f"## {datetime.date.today().isoformat()}: {args.method}, batch {args.batch}, 32×32",
-             "", f"Machine: {_machine()}. Data: {source}.", "", f"Command: `{command}`", "",
-             "| backbone | precision | steps | bare fwd+bwd img/s | `infossl train` img/s | "
-             "ratio (median) | ratio IQR |", "|---|---|---|---|---|---|---|"]
+    command = (
+        "PYTHONPATH=. .venv/bin/python benchmarks/throughput.py "
+        f"--models {args.models} --steps {args.steps} --batch {args.batch} "
+        f"--warmup {args.warmup} --method {args.method}"
+        + (f" --threads {args.threads}" if args.threads else "")
+    )
+    lines = [
+        f"## {datetime.date.today().isoformat()}: {args.method}, batch {args.batch}, 32×32",
+        "",
+        f"Machine: {_machine()}. Data: {source}.",
+        "",
+        f"Command: `{command}`",
+        "",
+        "| backbone | precision | steps | bare fwd+bwd img/s | `infossl train` img/s | "
+        "ratio (median) | ratio IQR |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         p = r["precision"]
         fmt = f"{p.dtype}{' + channels_last' if p.channels_last else ''}"
-        lines.append(f"| {r['model']} | {fmt} | {r['steps']} | {r['bare']:.1f} | "
-                     f"{r['train']:.1f} | {r['ratio']:.3f} | "
-                     f"{r['ratio_q'][0]:.3f}–{r['ratio_q'][1]:.3f} |")
+        lines.append(
+            f"| {r['model']} | {fmt} | {r['steps']} | {r['bare']:.1f} | "
+            f"{r['train']:.1f} | {r['ratio']:.3f} | "
+            f"{r['ratio_q'][0]:.3f}–{r['ratio_q'][1]:.3f} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

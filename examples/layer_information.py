@@ -30,8 +30,14 @@ from infossl.data.digits import load_digits
 def load_network(x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> nn.Module:
     """Stand-in for your own trained model: an MLP classifier fitted on digits."""
     torch.manual_seed(seed)
-    net = nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 32),
-                        nn.ReLU(), nn.Linear(32, 10))
+    net = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(64, 128),
+        nn.ReLU(),
+        nn.Linear(128, 32),
+        nn.ReLU(),
+        nn.Linear(32, 10),
+    )
     opt = torch.optim.Adam(net.parameters(), lr=3e-3)
     for _ in range(300):
         loss = nn.functional.cross_entropy(net(x), y)
@@ -41,12 +47,17 @@ def load_network(x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> nn.Module:
     return net.eval()
 
 
-def activations(net: nn.Module, x: torch.Tensor, layers: dict[str, nn.Module]
-                ) -> dict[str, np.ndarray]:
+def activations(
+    net: nn.Module, x: torch.Tensor, layers: dict[str, nn.Module]
+) -> dict[str, np.ndarray]:
     """The outputs of ``layers`` (name → submodule) on ``x``, via forward hooks."""
     store: dict[str, torch.Tensor] = {}
-    hooks = [m.register_forward_hook(lambda _m, _i, out, name=name: store.__setitem__(
-        name, out.detach().flatten(1))) for name, m in layers.items()]
+    hooks = [
+        m.register_forward_hook(
+            lambda _m, _i, out, name=name: store.__setitem__(name, out.detach().flatten(1))
+        )
+        for name, m in layers.items()
+    ]
     try:
         with torch.no_grad():
             net(x)
@@ -80,27 +91,49 @@ def main(argv: list[str] | None = None) -> None:
     labels = y.numpy()
 
     rows = [
-        ("I(hidden1; hidden2)", infossl.estimate_mi(
-            a, b, method="gaussian", unit=args.unit, ci=0.95, n_resamples=args.resamples)),
-        ("I(hidden1; hidden2)", infossl.estimate_mi(
-            a, b, method="infonce", unit=args.unit, steps=args.neural_steps)),
-        ("I(hidden1; Y)", infossl.estimate_mi(
-            labels, a, method="ross", unit=args.unit, ci=0.95, n_resamples=args.resamples)),
-        ("I(hidden2; Y)", infossl.estimate_mi(
-            labels, b, method="ross", unit=args.unit, ci=0.95, n_resamples=args.resamples)),
+        (
+            "I(hidden1; hidden2)",
+            infossl.estimate_mi(
+                a, b, method="gaussian", unit=args.unit, ci=0.95, n_resamples=args.resamples
+            ),
+        ),
+        (
+            "I(hidden1; hidden2)",
+            infossl.estimate_mi(a, b, method="infonce", unit=args.unit, steps=args.neural_steps),
+        ),
+        (
+            "I(hidden1; Y)",
+            infossl.estimate_mi(
+                labels, a, method="ross", unit=args.unit, ci=0.95, n_resamples=args.resamples
+            ),
+        ),
+        (
+            "I(hidden2; Y)",
+            infossl.estimate_mi(
+                labels, b, method="ross", unit=args.unit, ci=0.95, n_resamples=args.resamples
+            ),
+        ),
     ]
-    print(f"{len(labels)} digits, top {args.pca} principal components of each layer "
-          f"(H(Y) = {infossl.estimate_entropy(labels, method='plugin', unit=args.unit).value:.3f}"
-          f" {args.unit} bounds every I(layer; Y))")
+    print(
+        f"{len(labels)} digits, top {args.pca} principal components of each layer "
+        f"(H(Y) = {infossl.estimate_entropy(labels, method='plugin', unit=args.unit).value:.3f}"
+        f" {args.unit} bounds every I(layer; Y))"
+    )
     for name, est in rows:
-        interval = (f"[{est.ci[0]:.3f}, {est.ci[1]:.3f}]" if est.ci is not None else "—")
+        interval = f"[{est.ci[0]:.3f}, {est.ci[1]:.3f}]" if est.ci is not None else "—"
         ceiling = "—" if est.ceiling is None else f"{est.ceiling:.3f}"
-        print(f"{name:22s} {est.method:9s} {est.kind:6s} {est.value:7.3f} {est.unit}  "
-              f"95% CI {interval:18s} ceiling {ceiling}")
-    print("Gaussian: exact only for jointly Gaussian activations; InfoNCE: a lower bound "
-          "(≤ ln K); Ross: a kNN point estimate. Intervals cover sampling variability only.")
-    print("The full layers are deterministic functions of each other, so their I is infinite "
-          "for continuous activations; the principal-component projections keep it finite.")
+        print(
+            f"{name:22s} {est.method:9s} {est.kind:6s} {est.value:7.3f} {est.unit}  "
+            f"95% CI {interval:18s} ceiling {ceiling}"
+        )
+    print(
+        "Gaussian: exact only for jointly Gaussian activations; InfoNCE: a lower bound "
+        "(≤ ln K); Ross: a kNN point estimate. Intervals cover sampling variability only."
+    )
+    print(
+        "The full layers are deterministic functions of each other, so their I is infinite "
+        "for continuous activations; the principal-component projections keep it finite."
+    )
 
 
 if __name__ == "__main__":

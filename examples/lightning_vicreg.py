@@ -40,11 +40,18 @@ class VICRegModule(L.LightningModule):
     def __init__(self, dim: int = 64, lr: float = 2e-3) -> None:
         super().__init__()
         self.backbone = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
-            nn.Conv2d(32, 64, 3, padding=1, stride=2), nn.BatchNorm2d(64), nn.ReLU(),
-            nn.AdaptiveAvgPool2d(1), nn.Flatten())
-        self.projector = nn.Sequential(nn.Linear(64, 128), nn.BatchNorm1d(128), nn.ReLU(),
-                                       nn.Linear(128, dim))
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 3, padding=1, stride=2),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
+        self.projector = nn.Sequential(
+            nn.Linear(64, 128), nn.BatchNorm1d(128), nn.ReLU(), nn.Linear(128, dim)
+        )
         self.crit = VICRegLoss()
         self.lr = lr
 
@@ -55,7 +62,7 @@ class VICRegModule(L.LightningModule):
         images, _ = batch
         out = self.crit(self(augment(images)), self(augment(images)))
         self.log("loss", out.loss)
-        return {"loss": out.loss, "info": out}     # "info": every term, for infossl's callback
+        return {"loss": out.loss, "info": out}  # "info": every term, for infossl's callback
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.AdamW(self.parameters(), lr=self.lr, weight_decay=1e-4)
@@ -77,15 +84,32 @@ def main(argv: list[str] | None = None) -> None:
         data = data.subset(range(args.limit))
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(data.inputs, data.labels),
-        batch_size=args.batch_size, shuffle=True, drop_last=True)
-    callback = InformationCallback(data.inputs, data.labels, views=augment, clean=clean,
-                                   run_dir=args.out, batch_size=args.eval_size,
-                                   log_every_n_steps=5, name="digits",
-                                   method="vicreg (Lightning)")
-    trainer = L.Trainer(max_epochs=args.epochs, callbacks=[callback], logger=False,
-                        enable_checkpointing=False, enable_progress_bar=False,
-                        enable_model_summary=False, accelerator="auto", devices=1,
-                        default_root_dir=args.out)
+        batch_size=args.batch_size,
+        shuffle=True,
+        drop_last=True,
+    )
+    callback = InformationCallback(
+        data.inputs,
+        data.labels,
+        views=augment,
+        clean=clean,
+        run_dir=args.out,
+        batch_size=args.eval_size,
+        log_every_n_steps=5,
+        name="digits",
+        method="vicreg (Lightning)",
+    )
+    trainer = L.Trainer(
+        max_epochs=args.epochs,
+        callbacks=[callback],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="auto",
+        devices=1,
+        default_root_dir=args.out,
+    )
     trainer.fit(VICRegModule(), loader)
     print(f"run folder: {args.out}  (render it with: infossl report {args.out})")
 

@@ -43,11 +43,18 @@ class Encoder(nn.Module):
     def __init__(self, dim: int = 64) -> None:
         super().__init__()
         self.backbone = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
-            nn.Conv2d(32, 64, 3, padding=1, stride=2), nn.BatchNorm2d(64), nn.ReLU(),
-            nn.AdaptiveAvgPool2d(1), nn.Flatten())
-        self.projector = nn.Sequential(nn.Linear(64, 128), nn.BatchNorm1d(128), nn.ReLU(),
-                                       nn.Linear(128, dim))
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 3, padding=1, stride=2),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
+        self.projector = nn.Sequential(
+            nn.Linear(64, 128), nn.BatchNorm1d(128), nn.ReLU(), nn.Linear(128, dim)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.projector(self.backbone(x))
@@ -73,9 +80,16 @@ def main(argv: list[str] | None = None) -> None:
 
     # Two lines of infossl: a fixed evaluation batch, your augmentation, a run folder.
     monitor = infossl.InformationMonitor(
-        args.out, data.inputs, data.labels, views=augment, clean=clean,
-        batch_size=args.eval_size, name="digits", method="vicreg (own loop)")
-    monitor.step(model, epoch=0)                        # the initialisation
+        args.out,
+        data.inputs,
+        data.labels,
+        views=augment,
+        clean=clean,
+        batch_size=args.eval_size,
+        name="digits",
+        method="vicreg (own loop)",
+    )
+    monitor.step(model, epoch=0)  # the initialisation
 
     step, result = 0, None
     for epoch in range(1, args.epochs + 1):
@@ -88,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
             opt.step()
             step += 1
             if step % 5 == 0:
-                monitor.log_loss(loss, step=step, epoch=epoch)   # every term, labelled
+                monitor.log_loss(loss, step=step, epoch=epoch)  # every term, labelled
         # computed when due and within the time budget (else None); forced at the end
         result = monitor.step(model, epoch=epoch, step=step, force=epoch == args.epochs)
     monitor.close()
@@ -96,8 +110,10 @@ def main(argv: list[str] | None = None) -> None:
     assert result is not None
     nce = result.estimates["I(Z1;Z2):infonce"]
     print(f"epoch {args.epochs}: {nce}")
-    print(f"RankMe {result.metrics['rankme']:.1f}, held-out probe accuracy "
-          f"{result.metrics['probe_accuracy']:.3f}")
+    print(
+        f"RankMe {result.metrics['rankme']:.1f}, held-out probe accuracy "
+        f"{result.metrics['probe_accuracy']:.3f}"
+    )
     print(f"run folder: {args.out}  (render it with: infossl report {args.out})")
 
 

@@ -86,9 +86,7 @@ def check_same_length(**arrays: np.ndarray) -> int:
     return next(iter(lengths.values()))
 
 
-def check_int(
-    value: object, name: str, *, low: int | None = None, high: int | None = None
-) -> int:
+def check_int(value: object, name: str, *, low: int | None = None, high: int | None = None) -> int:
     """Check ``value`` is an integer (not bool) within ``[low, high]``; return it as int."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")

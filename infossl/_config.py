@@ -71,7 +71,10 @@ def with_defaults(cls: type[BaseModel], data: Any) -> dict[str, Any]:
         data = data.model_dump()
     if not isinstance(data, dict):
         raise TypeError(f"{cls.__name__} takes keyword arguments, got {type(data).__name__}")
-    values = {name: field.get_default(call_default_factory=True)
-              for name, field in cls.model_fields.items() if name not in data}
+    values = {
+        name: field.get_default(call_default_factory=True)
+        for name, field in cls.model_fields.items()
+        if name not in data
+    }
     values.update(data)
     return values

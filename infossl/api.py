@@ -82,8 +82,10 @@ def choose_method(quantity: str, *arrays: np.ndarray) -> tuple[str, str]:
         return "mixed-ksg", f"mixed data ({100 * ties:.0f}% repeated rows)"
     joint_dim = sum(a.shape[1] for a in arrays)
     if joint_dim >= NEURAL_MIN_JOINT_DIM and len(arrays[0]) >= NEURAL_MIN_SAMPLES:
-        return "infonce", (f"continuous data in {joint_dim} joint dimensions with "
-                           f"{len(arrays[0])} samples, where kNN estimates are biased low")
+        return "infonce", (
+            f"continuous data in {joint_dim} joint dimensions with "
+            f"{len(arrays[0])} samples, where kNN estimates are biased low"
+        )
     return "ksg1", "continuous data without ties"
 
 
@@ -116,8 +118,10 @@ def _run(
     except TypeError as err:
         if reason is None:
             raise
-        raise TypeError(f"method='auto' chose {method!r} ({reason}): {err}; name the method "
-                        "explicitly to pass its parameters") from None
+        raise TypeError(
+            f"method='auto' chose {method!r} ({reason}): {err}; name the method "
+            "explicitly to pass its parameters"
+        ) from None
     result = estimator.estimate(*arrays)
     if reason is not None:
         result = result.with_notes(f"method='auto' chose {method!r}: {reason}")

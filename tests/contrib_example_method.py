@@ -32,19 +32,32 @@ class AlignUniformLoss(ObjectiveLoss):
         self.t = check_float(t, "t", low=0.0, low_open=True)
 
     def build_objective(self, num_views: int) -> Objective:
-        align = entropy("Z1", given="Z2", path=(encoder("X2", "Z2"), cross_decoder("Z2", "Z1")),
-                        bound="mse on the sphere", kind="proxy")
-        spread = entropy("Z", path=(encoder("X", "Z"),), bound="Gaussian-kernel log-mean",
-                         kind="proxy")
-        return Objective([WeightedTerm("alignment", align),
-                          WeightedTerm("entropy", spread, -self.uniformity_weight)],
-                         name="AlignUniform")
+        align = entropy(
+            "Z1",
+            given="Z2",
+            path=(encoder("X2", "Z2"), cross_decoder("Z2", "Z1")),
+            bound="mse on the sphere",
+            kind="proxy",
+        )
+        spread = entropy(
+            "Z", path=(encoder("X", "Z"),), bound="Gaussian-kernel log-mean", kind="proxy"
+        )
+        return Objective(
+            [
+                WeightedTerm("alignment", align),
+                WeightedTerm("entropy", spread, -self.uniformity_weight),
+            ],
+            name="AlignUniform",
+        )
 
     def forward(self, z1: Tensor, z2: Tensor) -> LossOutput:
         z1, z2 = F.normalize(z1.float(), dim=1), F.normalize(z2.float(), dim=1)
         alignment = (z1 - z2).pow(2).sum(dim=1).mean()
         off = ~torch.eye(len(z1), dtype=torch.bool, device=z1.device)
-        logmeanexp = [torch.logsumexp(-self.t * torch.cdist(z, z).pow(2)[off], dim=0)
-                      - torch.log(off.sum().float()) for z in (z1, z2)]
+        logmeanexp = [
+            torch.logsumexp(-self.t * torch.cdist(z, z).pow(2)[off], dim=0)
+            - torch.log(off.sum().float())
+            for z in (z1, z2)
+        ]
         spread = -(logmeanexp[0] + logmeanexp[1]) / 2
         return self.output({"alignment": alignment, "entropy": spread})

@@ -54,9 +54,17 @@ def test_auto_rule():
     assert choose_method("mi", many[:, :4], many)[0] == "ksg1"  # 5000 rows but 9-D
     assert choose_method("mi", many, many)[0] == "infonce"
     # every name the rule can pick is registered
-    for q, name in [("mi", "ksg1"), ("mi", "infonce"), ("mi", "plugin"), ("mi", "ross"),
-                    ("mi", "mixed-ksg"), ("entropy", "kl"), ("entropy", "plugin"),
-                    ("cmi", "plugin"), ("cmi", "frenzel-pompe")]:
+    for q, name in [
+        ("mi", "ksg1"),
+        ("mi", "infonce"),
+        ("mi", "plugin"),
+        ("mi", "ross"),
+        ("mi", "mixed-ksg"),
+        ("entropy", "kl"),
+        ("entropy", "plugin"),
+        ("cmi", "plugin"),
+        ("cmi", "frenzel-pompe"),
+    ]:
         assert name in method_names(q), (q, name)
 
 
@@ -100,8 +108,9 @@ def test_confidence_interval_is_seeded_and_covers():
     # the asymptotic SE of the Gaussian MI estimate is ρ/√n (delta method)
     assert a.stderr == pytest.approx(0.6 / math.sqrt(2000), rel=0.35)
     assert a.params["ci_scheme"] == "bootstrap"
-    bits = infossl.estimate_mi(x, y, method="gaussian", ci=0.95, n_resamples=50, seed=7,
-                               unit="bits")
+    bits = infossl.estimate_mi(
+        x, y, method="gaussian", ci=0.95, n_resamples=50, seed=7, unit="bits"
+    )
     assert bits.ci[0] == pytest.approx(lo / math.log(2))
 
 

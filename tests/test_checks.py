@@ -125,9 +125,15 @@ def test_private_copies_of_the_shared_checks_are_gone():
     """Each check lives once in infossl._checks; the modules that used copies import it."""
     import importlib
 
-    for module in ("infossl.estimators.binning", "infossl.estimators.gaussian",
-                   "infossl.estimators.knn", "infossl.estimators.neural.estimator",
-                   "infossl.analysis.infoplane", "infossl.data.augment", "infossl.data.loading"):
+    for module in (
+        "infossl.estimators.binning",
+        "infossl.estimators.gaussian",
+        "infossl.estimators.knn",
+        "infossl.estimators.neural.estimator",
+        "infossl.analysis.infoplane",
+        "infossl.data.augment",
+        "infossl.data.loading",
+    ):
         mod = importlib.import_module(module)
         for name in ("_check_bool", "_check_value_range", "_check_size"):
             assert not hasattr(mod, name), (module, name)

@@ -33,13 +33,13 @@ def test_the_trainable_method_example_is_the_tested_file():
 
 @pytest.fixture
 def example_method():
-    sys.modules.pop("contrib_example_method", None)
-    module = importlib.import_module("contrib_example_method")
+    sys.modules.pop("tests.contrib_example_method", None)
+    module = importlib.import_module("tests.contrib_example_method")
     try:
         yield module
     finally:
         unregister_objective("align_uniform")
-        sys.modules.pop("contrib_example_method", None)
+        sys.modules.pop("tests.contrib_example_method", None)
 
 
 @pytest.mark.usefixtures("one_thread")
@@ -49,11 +49,25 @@ def test_the_example_method_trains_one_epoch_on_digits(example_method, tmp_path)
     from infossl.train.methods import method_names
 
     assert "align_uniform" in method_names()
-    cfg = load_config(None, [
-        "method=align_uniform", "data.name=digits", "data.limit=256", "train.batch_size=64",
-        "train.epochs=1", "train.precision=fp32", "model.proj_hidden=32", "model.proj_out=16",
-        "log.progress=false", "log.tensorboard=false", "eval.final_linear=false",
-        "eval.knn_every_epochs=0", "log.every_steps=1", f"out={tmp_path}"])
+    cfg = load_config(
+        None,
+        [
+            "method=align_uniform",
+            "data.name=digits",
+            "data.limit=256",
+            "train.batch_size=64",
+            "train.epochs=1",
+            "train.precision=fp32",
+            "model.proj_hidden=32",
+            "model.proj_out=16",
+            "log.progress=false",
+            "log.tensorboard=false",
+            "eval.final_linear=false",
+            "eval.knn_every_epochs=0",
+            "log.every_steps=1",
+            f"out={tmp_path}",
+        ],
+    )
     result = train(cfg)
     assert result.steps == 4
     records = read_jsonl(tmp_path / "metrics.jsonl")
@@ -69,6 +83,7 @@ def test_the_estimator_example_runs():
     try:
         exec(compile(code, "CONTRIBUTING.md", "exec"), {})
         from infossl import estimate_mi
+
         rng = np.random.default_rng(0)
         rho = 0.8
         x = rng.standard_normal(20000)

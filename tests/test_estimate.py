@@ -9,8 +9,19 @@ from infossl.estimate import Estimate, convert
 
 
 def make(**kw):
-    base = dict(value=1.0, unit="nats", kind="lower", method="infonce", n=64, dims=(20, 20),
-                ceiling=math.log(64), stderr=0.1, ci=(0.8, 1.2), ci_level=0.95, params={"k": 3})
+    base = dict(
+        value=1.0,
+        unit="nats",
+        kind="lower",
+        method="infonce",
+        n=64,
+        dims=(20, 20),
+        ceiling=math.log(64),
+        stderr=0.1,
+        ci=(0.8, 1.2),
+        ci_level=0.95,
+        params={"k": 3},
+    )
     base.update(kw)
     return Estimate(**base)
 

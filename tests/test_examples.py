@@ -36,8 +36,9 @@ def _assert_complete_report(run_dir: Path) -> str:
 
 
 def test_plain_pytorch_loop(tmp_path, capsys):
-    _load("plain_pytorch_vicreg").main(["--out", str(tmp_path / "run"), "--epochs", "2",
-                                        "--limit", "384", "--eval-size", "64"])
+    _load("plain_pytorch_vicreg").main(
+        ["--out", str(tmp_path / "run"), "--epochs", "2", "--limit", "384", "--eval-size", "64"]
+    )
     out = capsys.readouterr().out
     assert "I(Z1;Z2)" in out and "infossl report" in out
     text = _assert_complete_report(tmp_path / "run")
@@ -47,8 +48,9 @@ def test_plain_pytorch_loop(tmp_path, capsys):
 
 def test_lightning_callback(tmp_path):
     pytest.importorskip("lightning")
-    _load("lightning_vicreg").main(["--out", str(tmp_path / "run"), "--epochs", "2",
-                                    "--limit", "384", "--eval-size", "64"])
+    _load("lightning_vicreg").main(
+        ["--out", str(tmp_path / "run"), "--epochs", "2", "--limit", "384", "--eval-size", "64"]
+    )
     text = _assert_complete_report(tmp_path / "run")
     assert "vicreg (Lightning) on digits" in text
     from infossl.analysis.monitor import read_diagnostics

@@ -60,8 +60,11 @@ def test_values_are_normalised_and_copies_are_validated():
 def test_the_run_config_sections_share_the_base_and_keep_their_behaviour():
     assert issubclass(OptimConfig, ConfigModel) and issubclass(RunConfig, ConfigModel)
     assert not issubclass(OptimConfig, FrozenConfig)
-    assert OptimConfig.model_config == {"extra": "forbid", "validate_assignment": True,
-                                        "frozen": False}
+    assert OptimConfig.model_config == {
+        "extra": "forbid",
+        "validate_assignment": True,
+        "frozen": False,
+    }
     optim = OptimConfig()
     with pytest.raises(ValidationError):
         optim.nope = 1  # type: ignore[attr-defined]

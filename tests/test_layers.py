@@ -57,8 +57,9 @@ def read_name_loads(markdown: str) -> list[str]:
     if "Deliberate exceptions" not in section:
         raise ValueError("the Layers section has no 'Deliberate exceptions' list")
     items = section.split("Deliberate exceptions", 1)[1].split("\n\n", 2)[1]
-    names = [m.group(1) for line in items.splitlines()
-             if (m := re.match(r"- `([^`]+)`", line.strip()))]
+    names = [
+        m.group(1) for line in items.splitlines() if (m := re.match(r"- `([^`]+)`", line.strip()))
+    ]
     if not names:
         raise ValueError("the 'Deliberate exceptions' list names no module")
     return names
@@ -114,7 +115,8 @@ def _resolve(project: Project, name: str) -> str | None:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports_of(project: Project, module: str) -> list[Import]:
@@ -130,8 +132,9 @@ def imports_of(project: Project, module: str) -> list[Import]:
             return [t for a in node.names if (t := _resolve(project, a.name))]
         if node.level:
             if node.level - 1 >= len(package):
-                raise ValueError(f"{project.rel(module)}:{node.lineno}: relative import "
-                                 "beyond the top package")
+                raise ValueError(
+                    f"{project.rel(module)}:{node.lineno}: relative import beyond the top package"
+                )
             anchor = package[: len(package) - (node.level - 1)]
             base = ".".join(anchor + ([node.module] if node.module else []))
         else:
@@ -173,10 +176,14 @@ def loads_by_name(project: Project, module: str) -> list[int]:
     """Lines of ``module`` that call ``importlib.import_module`` or ``__import__``."""
     tree = ast.parse(project.files[module].read_text())
     return sorted(
-        node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and (
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
             (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
-            or (isinstance(node.func, ast.Name)
-                and node.func.id in ("import_module", "__import__"))))
+            or (isinstance(node.func, ast.Name) and node.func.id in ("import_module", "__import__"))
+        )
+    )
 
 
 def layer_of(project: Project, layers: dict[str, int], module: str) -> int | None:
@@ -193,13 +200,19 @@ def layer_of(project: Project, layers: dict[str, int], module: str) -> int | Non
 
 
 def unplaced(project: Project, layers: dict[str, int]) -> list[str]:
-    return [f"{project.rel(m)} ({m}) is in no row of the Layers table" for m in project.files
-            if layer_of(project, layers, m) is None]
+    return [
+        f"{project.rel(m)} ({m}) is in no row of the Layers table"
+        for m in project.files
+        if layer_of(project, layers, m) is None
+    ]
 
 
 def unknown_names(project: Project, layers: dict[str, int]) -> list[str]:
-    return [f"the Layers table names {name}, which is no module" for name in layers
-            if name not in project.files]
+    return [
+        f"the Layers table names {name}, which is no module"
+        for name in layers
+        if name not in project.files
+    ]
 
 
 def upward_imports(project: Project, layers: dict[str, int]) -> list[str]:
@@ -212,8 +225,10 @@ def upward_imports(project: Project, layers: dict[str, int]) -> list[str]:
             other = layer_of(project, layers, imp.target)
             if other is not None and other > own:
                 target = project.top if imp.target == f"{project.top}.__init__" else imp.target
-                out.append(f"{project.rel(module)}:{imp.line} imports {target} (layer {other}) "
-                           f"from layer {own}")
+                out.append(
+                    f"{project.rel(module)}:{imp.line} imports {target} (layer {other}) "
+                    f"from layer {own}"
+                )
     return out
 
 
@@ -294,8 +309,12 @@ def shortest_cycles(graph: dict[str, dict[str, str]]) -> list[str]:
 
 def cycles(project: Project) -> list[str]:
     """Cycles of module-level imports between modules, with file:line of each import."""
-    return shortest_cycles({m: {t: f"{project.rel(m)}:{line}" for t, line in targets.items()}
-                            for m, targets in import_graph(project).items()})
+    return shortest_cycles(
+        {
+            m: {t: f"{project.rel(m)}:{line}" for t, line in targets.items()}
+            for m, targets in import_graph(project).items()
+        }
+    )
 
 
 def package_cycles(project: Project, layers: dict[str, int]) -> list[str]:
@@ -338,18 +357,23 @@ def test_every_module_is_in_the_layer_table(project: Project, layers: dict[str, 
 
 def test_no_import_of_a_higher_layer(project: Project, layers: dict[str, int]) -> None:
     problems = upward_imports(project, layers)
-    assert not problems, ("imports against the Layers table of docs/design.md:\n"
-                          + "\n".join(problems))
+    assert not problems, "imports against the Layers table of docs/design.md:\n" + "\n".join(
+        problems
+    )
 
 
-def test_loads_by_name_are_the_documented_ones(project: Project,
-                                               layers: dict[str, int]) -> None:
+def test_loads_by_name_are_the_documented_ones(project: Project, layers: dict[str, int]) -> None:
     allowed = read_name_loads(DESIGN.read_text())
     assert set(allowed) <= set(project.files), f"no such module in the exceptions: {allowed}"
-    undocumented = [f"{project.rel(m)}:{line} loads a module by name" for m in project.files
-                    if m not in allowed for line in loads_by_name(project, m)]
-    assert not undocumented, ("not among the deliberate exceptions of docs/design.md, Layers:\n"
-                              + "\n".join(undocumented))
+    undocumented = [
+        f"{project.rel(m)}:{line} loads a module by name"
+        for m in project.files
+        if m not in allowed
+        for line in loads_by_name(project, m)
+    ]
+    assert not undocumented, (
+        "not among the deliberate exceptions of docs/design.md, Layers:\n" + "\n".join(undocumented)
+    )
     # what the exceptions load is what the document says
     import infossl
     from infossl.cli.main import COMMAND_MODULES
@@ -366,11 +390,12 @@ def test_no_import_cycles(project: Project) -> None:
     assert not found, "module-level import cycles:\n" + "\n".join(found)
 
 
-def test_no_cycles_between_the_tables_packages(project: Project,
-                                               layers: dict[str, int]) -> None:
+def test_no_cycles_between_the_tables_packages(project: Project, layers: dict[str, int]) -> None:
     found = package_cycles(project, layers)
-    assert not found, ("import cycles between packages of the Layers table (lazy imports "
-                       "included):\n" + "\n".join(found))
+    assert not found, (
+        "import cycles between packages of the Layers table (lazy imports "
+        "included):\n" + "\n".join(found)
+    )
 
 
 # ----------------------------------------------------------------------------- the checker
@@ -398,8 +423,13 @@ def _package(tmp_path: Path, sources: dict[str, str]) -> Project:
 
 
 def test_checker_reads_the_table() -> None:
-    assert read_layers(TABLE) == {"pkg.low": 0, "pkg.__init__": 0, "pkg.mid": 1,
-                                  "pkg.mid.deep": 1, "pkg.high": 2}
+    assert read_layers(TABLE) == {
+        "pkg.low": 0,
+        "pkg.__init__": 0,
+        "pkg.mid": 1,
+        "pkg.mid.deep": 1,
+        "pkg.high": 2,
+    }
     with pytest.raises(ValueError, match="two rows"):
         read_layers(TABLE.replace("`pkg.high`", "`pkg.mid`"))
     with pytest.raises(ValueError, match="no '## Layers'"):
@@ -407,23 +437,35 @@ def test_checker_reads_the_table() -> None:
 
 
 def test_checker_reads_the_exceptions_and_finds_loads_by_name(tmp_path: Path) -> None:
-    text = TABLE.replace("## Next", "Deliberate exceptions:\n\n- `pkg.low` loads `pkg.high`;\n"
-                         "- `pkg.mid` too.\n\nMore text naming `pkg.high`.\n\n## Next")
+    text = TABLE.replace(
+        "## Next",
+        "Deliberate exceptions:\n\n- `pkg.low` loads `pkg.high`;\n"
+        "- `pkg.mid` too.\n\nMore text naming `pkg.high`.\n\n## Next",
+    )
     assert read_name_loads(text) == ["pkg.low", "pkg.mid"]
-    project = _package(tmp_path, {"__init__.py": "", "low.py": "import importlib\n\n"
-                                  "importlib.import_module('pkg.high')\n__import__('pkg')\n"})
+    project = _package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "low.py": "import importlib\n\n"
+            "importlib.import_module('pkg.high')\n__import__('pkg')\n",
+        },
+    )
     assert loads_by_name(project, "pkg.low") == [3, 4]
 
 
 def test_checker_finds_every_kind_of_upward_import(tmp_path: Path) -> None:
-    project = _package(tmp_path, {
-        "__init__.py": "",
-        "low.py": "def f():\n    import pkg.high.x\n",  # lazy, dotted
-        "mid/__init__.py": "from pkg import high\n",  # a subpackage named in a from-import
-        "mid/deep.py": "from ..high.x import name\n",  # relative
-        "high/__init__.py": "",
-        "high/x.py": "from pkg.low import f\nfrom pkg import mid\n",  # downward: fine
-    })
+    project = _package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "low.py": "def f():\n    import pkg.high.x\n",  # lazy, dotted
+            "mid/__init__.py": "from pkg import high\n",  # a subpackage named in a from-import
+            "mid/deep.py": "from ..high.x import name\n",  # relative
+            "high/__init__.py": "",
+            "high/x.py": "from pkg.low import f\nfrom pkg import mid\n",  # downward: fine
+        },
+    )
     layers = read_layers(TABLE)
     assert unplaced(project, layers) == []
     assert upward_imports(project, layers) == [
@@ -434,34 +476,47 @@ def test_checker_finds_every_kind_of_upward_import(tmp_path: Path) -> None:
 
 
 def test_checker_refuses_a_module_in_no_row(tmp_path: Path) -> None:
-    project = _package(tmp_path, {"__init__.py": "", "low.py": "", "new/__init__.py": "",
-                                  "new/part.py": "", "mid/__init__.py": "", "high.py": ""})
+    project = _package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "low.py": "",
+            "new/__init__.py": "",
+            "new/part.py": "",
+            "mid/__init__.py": "",
+            "high.py": "",
+        },
+    )
     layers = read_layers(TABLE)
     assert unplaced(project, layers) == [
         "pkg/new/__init__.py (pkg.new) is in no row of the Layers table",
         "pkg/new/part.py (pkg.new.part) is in no row of the Layers table",
     ]
-    assert unknown_names(project, layers) == ["the Layers table names pkg.mid.deep, which is "
-                                              "no module"]
+    assert unknown_names(project, layers) == [
+        "the Layers table names pkg.mid.deep, which is no module"
+    ]
     # the bare top package covers nothing: only pkg.__init__ names it
     assert layer_of(project, {"pkg": 0}, "pkg.low") is None
 
 
 def test_checker_prints_cycles_and_ignores_lazy_imports(tmp_path: Path) -> None:
-    project = _package(tmp_path, {
-        "__init__.py": "",
-        "a.py": "import pkg.b\n",
-        "b.py": "from pkg import c\n",
-        "c.py": "if True:\n    from . import a\n",
-        "d.py": "from pkg.e import x\n",
-        "e.py": "def f():\n    from pkg.d import y\n",  # lazy: breaks the cycle
-        "f.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pkg.d\n"
-                "import pkg.g\n",
-        "g.py": "import pkg.f\n",
-        "sub/__init__.py": "import pkg.h\n",
-        "sub/part.py": "",
-        "h.py": "from pkg.sub.part import z\n",  # runs pkg/sub/__init__.py first
-    })
+    project = _package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "a.py": "import pkg.b\n",
+            "b.py": "from pkg import c\n",
+            "c.py": "if True:\n    from . import a\n",
+            "d.py": "from pkg.e import x\n",
+            "e.py": "def f():\n    from pkg.d import y\n",  # lazy: breaks the cycle
+            "f.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pkg.d\n"
+            "import pkg.g\n",
+            "g.py": "import pkg.f\n",
+            "sub/__init__.py": "import pkg.h\n",
+            "sub/part.py": "",
+            "h.py": "from pkg.sub.part import z\n",  # runs pkg/sub/__init__.py first
+        },
+    )
     assert cycles(project) == [
         "pkg.a (pkg/a.py:1) -> pkg.b (pkg/b.py:1) -> pkg.c (pkg/c.py:2) -> pkg.a",
         "pkg.f (pkg/f.py:4) -> pkg.g (pkg/g.py:1) -> pkg.f",
@@ -470,13 +525,17 @@ def test_checker_prints_cycles_and_ignores_lazy_imports(tmp_path: Path) -> None:
 
 
 def test_checker_prints_cycles_between_packages(tmp_path: Path) -> None:
-    project = _package(tmp_path, {
-        "__init__.py": "",
-        "low.py": "",
-        "mid/__init__.py": "",
-        "mid/one.py": "def f():\n    from pkg.mid.deep import x\n",  # lazy still counts
-        "mid/deep.py": "from pkg.mid import one\n",
-        "high.py": "",
-    })
+    project = _package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "low.py": "",
+            "mid/__init__.py": "",
+            "mid/one.py": "def f():\n    from pkg.mid.deep import x\n",  # lazy still counts
+            "mid/deep.py": "from pkg.mid import one\n",
+            "high.py": "",
+        },
+    )
     assert package_cycles(project, read_layers(TABLE)) == [
-        "pkg.mid (pkg/mid/one.py:2) -> pkg.mid.deep (pkg/mid/deep.py:1) -> pkg.mid"]
+        "pkg.mid (pkg/mid/one.py:2) -> pkg.mid.deep (pkg/mid/deep.py:1) -> pkg.mid"
+    ]

@@ -29,6 +29,7 @@ def test_pyproject_reads_the_version_from_the_package() -> None:
 
 def test_version_import_does_not_load_torch() -> None:
     code = "import sys, infossl; print(infossl.__version__, 'torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
     assert out == [infossl.__version__, "False"]

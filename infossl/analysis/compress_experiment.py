@@ -76,19 +76,49 @@ DEFAULT_OBJECTIVES: tuple[str, ...] = ("simclr", "vicreg", "mib", "ceb", "dont_c
 DEFAULT_BETAS: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0)
 #: Information columns of a result row (nats; NaN where not measured, ``inf`` where infinite).
 INFO_COLUMNS: tuple[str, ...] = (
-    "i_z1_s", "i_z1_u1", "i_z1_y", "i_z1_u1_given_s", "i_z1_x1_given_x2", "i_z1_z2",
-    "i_z1_x1", "h_z1_given_x2", "i_mean1_s", "i_mean1_u1", "i_z1_s_lb", "i_z1_u1_lb",
+    "i_z1_s",
+    "i_z1_u1",
+    "i_z1_y",
+    "i_z1_u1_given_s",
+    "i_z1_x1_given_x2",
+    "i_z1_z2",
+    "i_z1_x1",
+    "h_z1_given_x2",
+    "i_mean1_s",
+    "i_mean1_u1",
+    "i_z1_s_lb",
+    "i_z1_u1_lb",
     "i_z1_y_lb",
 )
 #: Every column of a result row, in CSV order.
 ROW_COLUMNS: tuple[str, ...] = (
-    "regime", "eps_info", "objective", "beta", "seed", "encoder", "views", "dim_z", "steps",
-    "status", "method", "view_method", *INFO_COLUMNS, "probe_accuracy", "probe_accuracy_of_mean",
-    "bayes_accuracy", "final_loss", "train_seconds", "measure_seconds",
+    "regime",
+    "eps_info",
+    "objective",
+    "beta",
+    "seed",
+    "encoder",
+    "views",
+    "dim_z",
+    "steps",
+    "status",
+    "method",
+    "view_method",
+    *INFO_COLUMNS,
+    "probe_accuracy",
+    "probe_accuracy_of_mean",
+    "bayes_accuracy",
+    "final_loss",
+    "train_seconds",
+    "measure_seconds",
 )
 #: Numeric columns averaged over seeds by :func:`summarise`.
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    *INFO_COLUMNS, "probe_accuracy", "probe_accuracy_of_mean", "bayes_accuracy", "final_loss",
+    *INFO_COLUMNS,
+    "probe_accuracy",
+    "probe_accuracy_of_mean",
+    "bayes_accuracy",
+    "final_loss",
     "train_seconds",
 )
 
@@ -210,17 +240,24 @@ class CompressConfig(FrozenConfig):
         if len(set(regimes)) != len(regimes):
             raise ValueError(f"regimes lists a regime twice: {list(regimes)}")
         put("regimes", regimes)
-        seeds = tuple(check_int(s, f"seeds[{i}]", low=0)
-                      for i, s in enumerate(_as_tuple(cfg.seeds, "seeds")))
+        seeds = tuple(
+            check_int(s, f"seeds[{i}]", low=0) for i, s in enumerate(_as_tuple(cfg.seeds, "seeds"))
+        )
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"seeds must be distinct, got {list(seeds)}")
         put("seeds", seeds)
-        put("betas", tuple(check_float(b, f"betas[{i}]", low=0.0, low_open=True)
-                           for i, b in enumerate(_as_tuple(cfg.betas, "betas"))))
+        put(
+            "betas",
+            tuple(
+                check_float(b, f"betas[{i}]", low=0.0, low_open=True)
+                for i, b in enumerate(_as_tuple(cfg.betas, "betas"))
+            ),
+        )
         put("steps", check_int(cfg.steps, "steps", low=1))
         put("batch_size", check_int(cfg.batch_size, "batch_size", low=4))
-        put("learning_rate", check_float(cfg.learning_rate, "learning_rate", low=0.0,
-                                         low_open=True))
+        put(
+            "learning_rate", check_float(cfg.learning_rate, "learning_rate", low=0.0, low_open=True)
+        )
         check_choice(cfg.encoder, "encoder", ("mlp", "linear"))
         check_choice(cfg.views, "views", VIEWS)
         if not isinstance(cfg.images, bool):
@@ -237,10 +274,14 @@ class CompressConfig(FrozenConfig):
         if cfg.train_size is not None:
             put("train_size", check_int(cfg.train_size, "train_size", low=cfg.batch_size))
         put("n_eval", check_int(cfg.n_eval, "n_eval", low=40))
-        put("probe_labels", check_int(cfg.probe_labels, "probe_labels", low=10,
-                                      high=cfg.n_eval - 10))
-        put("probe_regularization", check_float(cfg.probe_regularization,
-                                                "probe_regularization", low=0.0, low_open=True))
+        put(
+            "probe_labels",
+            check_int(cfg.probe_labels, "probe_labels", low=10, high=cfg.n_eval - 10),
+        )
+        put(
+            "probe_regularization",
+            check_float(cfg.probe_regularization, "probe_regularization", low=0.0, low_open=True),
+        )
         put("channel_noise", check_float(cfg.channel_noise, "channel_noise", low=0.0))
         put("rec_weight", check_float(cfg.rec_weight, "rec_weight", low=0.0))
         ssl = resolve_objective(cfg.eq9_ssl)
@@ -256,11 +297,15 @@ class CompressConfig(FrozenConfig):
         put("k", check_int(cfg.k, "k", low=1))
         if not isinstance(cfg.objective_params, Mapping):
             raise TypeError("objective_params must map objective names to argument dicts")
-        put("objective_params", {resolve_objective(n): dict(p)
-                                 for n, p in cfg.objective_params.items()})
+        put(
+            "objective_params",
+            {resolve_objective(n): dict(p) for n, p in cfg.objective_params.items()},
+        )
         if cfg.images and cfg.eps_info > math.log(2.0):
-            raise ValueError(f"eps_info must be <= ln 2 = {math.log(2.0):.4f} nats for the image "
-                             f"task (a binary view-specific bit), got {cfg.eps_info}")
+            raise ValueError(
+                f"eps_info must be <= ln 2 = {math.log(2.0):.4f} nats for the image "
+                f"task (a binary view-specific bit), got {cfg.eps_info}"
+            )
         return values
 
     @property
@@ -313,8 +358,9 @@ def build_task(config: CompressConfig, regime: str) -> Any:
     label = "shared" if knob == 0.0 else "view-specific"
     if views == "linear":
         return base.with_knob(knob)
-    return NonlinearMultiView(seed=config.task_seed, label=label,
-                              eps_knob=knob if knob else None, **params)
+    return NonlinearMultiView(
+        seed=config.task_seed, label=label, eps_knob=knob if knob else None, **params
+    )
 
 
 def _linear_part(task: Any) -> LinearGaussianMultiView | None:
@@ -331,8 +377,18 @@ def task_references(task: Any) -> dict[str, float]:
     if linear is None:
         return {k: float(v) for k, v in task.known_information().items()}
     known = linear.known_information()
-    out = {key: float(known[key]) for key in ("eps_info", "I(Y;X1)", "I(Y;X2)", "I(Y;X1|X2)",
-                                              "I(X1;S)", "I(X1;U1)", "I(Y;U1)")}
+    out = {
+        key: float(known[key])
+        for key in (
+            "eps_info",
+            "I(Y;X1)",
+            "I(Y;X2)",
+            "I(Y;X1|X2)",
+            "I(X1;S)",
+            "I(X1;U1)",
+            "I(Y;U1)",
+        )
+    }
     out["I(Y;S)"] = float(linear.information("y", "s"))
     out["bayes_accuracy_x1"] = float(linear.bayes_accuracy("x1"))
     out["bayes_accuracy_s"] = float(linear.bayes_accuracy("s"))
@@ -374,8 +430,9 @@ class TrainedRun:
 class _Batches:
     """Mini-batches: fresh draws of the testbed, or random rows of a fixed training set."""
 
-    def __init__(self, task: Any, config: CompressConfig, seed: int,
-                 train: MultiViewSample | None) -> None:
+    def __init__(
+        self, task: Any, config: CompressConfig, seed: int, train: MultiViewSample | None
+    ) -> None:
         self.task, self.batch = task, config.batch_size
         self.rng = np.random.default_rng([seed, 1])
         self.train = train
@@ -388,8 +445,14 @@ class _Batches:
         return _to_tensor(self.train.x1[idx]), _to_tensor(self.train.x2[idx])
 
 
-def train_run(task: Any, config: CompressConfig, objective: str, beta: float | None, seed: int,
-              train: MultiViewSample | None = None) -> TrainedRun:
+def train_run(
+    task: Any,
+    config: CompressConfig,
+    objective: str,
+    beta: float | None,
+    seed: int,
+    train: MultiViewSample | None = None,
+) -> TrainedRun:
     """Train both encoders with ``objective`` (Adam, ``config.steps`` steps).
 
     The initialisation uses torch's generator re-seeded with ``seed`` inside
@@ -403,10 +466,15 @@ def train_run(task: Any, config: CompressConfig, objective: str, beta: float | N
     example = task.sample(1, 0)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = TwoViewModel(config.resolved_encoder, tuple(example.x1.shape[1:]), config.dim_z,
-                             stochastic=objective in STOCHASTIC_OBJECTIVES,
-                             decoders=kind == "eq9", hidden=config.hidden,
-                             decoder=config.eq9_decoder)
+        model = TwoViewModel(
+            config.resolved_encoder,
+            tuple(example.x1.shape[1:]),
+            config.dim_z,
+            stochastic=objective in STOCHASTIC_OBJECTIVES,
+            decoders=kind == "eq9",
+            hidden=config.hidden,
+            decoder=config.eq9_decoder,
+        )
     params = [p for p in model.parameters() if p.requires_grad] + list(loss_fn.parameters())
     optimiser = torch.optim.Adam(params, lr=config.learning_rate)
     generator = torch.Generator().manual_seed(seed)
@@ -437,13 +505,15 @@ def train_run(task: Any, config: CompressConfig, objective: str, beta: float | N
                 terms[name] = terms.get(name, 0.0) + float(value.value) / tail
     model.eval()
     final = float(np.mean(losses)) if losses and status == "ok" else float("nan")
-    return TrainedRun(model, status, final, terms if status == "ok" else {},
-                      time.perf_counter() - start)
+    return TrainedRun(
+        model, status, final, terms if status == "ok" else {}, time.perf_counter() - start
+    )
 
 
 # ---------------------------------------------------------------------------------- measuring
-def _encode(model: TwoViewModel, data: MultiViewSample, seed: int
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _encode(
+    model: TwoViewModel, data: MultiViewSample, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     generator = torch.Generator().manual_seed(seed + 1_000_003)
     with torch.no_grad():
         z1, m1 = model.enc1.encode(_to_tensor(data.x1), generator)
@@ -455,8 +525,9 @@ def _value_or_nan(value: float | None) -> float:
     return float("nan") if value is None else float(value)
 
 
-def measure_run(task: Any, model: TwoViewModel, data: MultiViewSample, config: CompressConfig,
-                seed: int) -> dict[str, Any]:
+def measure_run(
+    task: Any, model: TwoViewModel, data: MultiViewSample, config: CompressConfig, seed: int
+) -> dict[str, Any]:
     """Information terms (nats) and probe accuracies of a trained model on held-out ``data``."""
     z1, m1, z2 = _encode(model, data, seed)
     row: dict[str, Any] = {c: float("nan") for c in INFO_COLUMNS}
@@ -464,55 +535,117 @@ def measure_run(task: Any, model: TwoViewModel, data: MultiViewSample, config: C
     rng = np.random.default_rng([seed, 2])
     if exact:
         e1, e2 = model.enc1.as_linear_encoder(), model.enc2.as_linear_encoder()
-        views = measure_representation(task, data, z1, z2, encoder1=e1, encoder2=e2,
-                                       channel_noise=config.channel_noise, probe=False,
-                                       conditioning="views")
-        latents = measure_representation(task, data, z1, z2, encoder1=e1, encoder2=e2,
-                                         channel_noise=config.channel_noise, probe=False,
-                                         conditioning="latents")
+        views = measure_representation(
+            task,
+            data,
+            z1,
+            z2,
+            encoder1=e1,
+            encoder2=e2,
+            channel_noise=config.channel_noise,
+            probe=False,
+            conditioning="views",
+        )
+        latents = measure_representation(
+            task,
+            data,
+            z1,
+            z2,
+            encoder1=e1,
+            encoder2=e2,
+            channel_noise=config.channel_noise,
+            probe=False,
+            conditioning="latents",
+        )
         info = task.encoder_information(e1, e2)
         mean_enc = model.enc1.as_linear_encoder(mean=True)
-        row.update(i_mean1_s=task.information("z1", "s", encoder1=mean_enc),
-                   i_mean1_u1=task.information("z1", "u1", encoder1=mean_enc))
-        row.update(i_z1_x1_given_x2=views.superfluous_view.value,
-                   i_z1_x1=info["I(Z1;X1)"], h_z1_given_x2=info["H(Z1|X2)"],
-                   bayes_accuracy=views.bayes_accuracy, method="closed-form",
-                   view_method="closed-form")
+        row.update(
+            i_mean1_s=task.information("z1", "s", encoder1=mean_enc),
+            i_mean1_u1=task.information("z1", "u1", encoder1=mean_enc),
+        )
+        row.update(
+            i_z1_x1_given_x2=views.superfluous_view.value,
+            i_z1_x1=info["I(Z1;X1)"],
+            h_z1_given_x2=info["H(Z1|X2)"],
+            bayes_accuracy=views.bayes_accuracy,
+            method="closed-form",
+            view_method="closed-form",
+        )
         main = latents
     else:
-        params = {name: {"k": config.k} for name in (config.mi_method, config.cmi_method, "ross")
-                  if name != "gaussian"}
-        main = measure_representation(task, data, z1, z2, channel_noise=config.channel_noise,
-                                      seed=rng, mi_method=config.mi_method,
-                                      cmi_method=config.cmi_method, conditioning="latents",
-                                      method_params=params, probe=False, max_samples=None)
-        row.update(method=f"{main.sufficiency_s.method} (k={config.k})",
-                   view_method=f"{main.superfluous_view.method} (k={config.k})",
-                   bayes_accuracy=float("nan"))
+        params = {
+            name: {"k": config.k}
+            for name in (config.mi_method, config.cmi_method, "ross")
+            if name != "gaussian"
+        }
+        main = measure_representation(
+            task,
+            data,
+            z1,
+            z2,
+            channel_noise=config.channel_noise,
+            seed=rng,
+            mi_method=config.mi_method,
+            cmi_method=config.cmi_method,
+            conditioning="latents",
+            method_params=params,
+            probe=False,
+            max_samples=None,
+        )
+        row.update(
+            method=f"{main.sufficiency_s.method} (k={config.k})",
+            view_method=f"{main.superfluous_view.method} (k={config.k})",
+            bayes_accuracy=float("nan"),
+        )
         if model.enc1.stochastic:
-            of_mean = measure_representation(task, data, m1, channel_noise=config.channel_noise,
-                                             seed=rng, mi_method=config.mi_method,
-                                             cmi_method=config.cmi_method,
-                                             conditioning="latents", method_params=params,
-                                             probe=False, max_samples=None)
-            row.update(i_mean1_s=of_mean.sufficiency_s.value,
-                       i_mean1_u1=of_mean.superfluous_u.value)
+            of_mean = measure_representation(
+                task,
+                data,
+                m1,
+                channel_noise=config.channel_noise,
+                seed=rng,
+                mi_method=config.mi_method,
+                cmi_method=config.cmi_method,
+                conditioning="latents",
+                method_params=params,
+                probe=False,
+                max_samples=None,
+            )
+            row.update(
+                i_mean1_s=of_mean.sufficiency_s.value, i_mean1_u1=of_mean.superfluous_u.value
+            )
         if _linear_part(task) is not None:
-            gauss = estimate_measurement(data, z1, channel_noise=config.channel_noise, seed=rng,
-                                         mi_method="gaussian", cmi_method="gaussian",
-                                         probe=False, max_samples=None)
-            row.update(i_z1_s_lb=gauss.sufficiency_s.value, i_z1_u1_lb=gauss.superfluous_u.value,
-                       i_z1_y_lb=gauss.sufficiency_y.value)
-    row.update(i_z1_s=main.sufficiency_s.value, i_z1_u1=main.superfluous_u.value,
-               i_z1_y=main.sufficiency_y.value, i_z1_u1_given_s=main.superfluous_view.value,
-               i_z1_z2=_value_or_nan(main.shared.value if main.shared is not None else None))
+            gauss = estimate_measurement(
+                data,
+                z1,
+                channel_noise=config.channel_noise,
+                seed=rng,
+                mi_method="gaussian",
+                cmi_method="gaussian",
+                probe=False,
+                max_samples=None,
+            )
+            row.update(
+                i_z1_s_lb=gauss.sufficiency_s.value,
+                i_z1_u1_lb=gauss.superfluous_u.value,
+                i_z1_y_lb=gauss.sufficiency_y.value,
+            )
+    row.update(
+        i_z1_s=main.sufficiency_s.value,
+        i_z1_u1=main.superfluous_u.value,
+        i_z1_y=main.sufficiency_y.value,
+        i_z1_u1_given_s=main.superfluous_view.value,
+        i_z1_z2=_value_or_nan(main.shared.value if main.shared is not None else None),
+    )
     if not model.enc1.stochastic:
         row.update(i_mean1_s=row["i_z1_s"], i_mean1_u1=row["i_z1_u1"])
     labels, n_fit, c = data.y_class, config.probe_labels, config.probe_regularization
-    row["probe_accuracy"] = linear_probe_accuracy(z1[:n_fit], labels[:n_fit], z1[n_fit:],
-                                                  labels[n_fit:], regularization=c)
-    row["probe_accuracy_of_mean"] = linear_probe_accuracy(m1[:n_fit], labels[:n_fit], m1[n_fit:],
-                                                          labels[n_fit:], regularization=c)
+    row["probe_accuracy"] = linear_probe_accuracy(
+        z1[:n_fit], labels[:n_fit], z1[n_fit:], labels[n_fit:], regularization=c
+    )
+    row["probe_accuracy_of_mean"] = linear_probe_accuracy(
+        m1[:n_fit], labels[:n_fit], m1[n_fit:], labels[n_fit:], regularization=c
+    )
     return row
 
 
@@ -538,19 +671,27 @@ class CompressResult:
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"config": self.config.to_dict(), "references": self.references,
-                "rows": self.rows, "summary": self.summary, "seconds": self.seconds,
-                "unit": "nats"}
+        return {
+            "config": self.config.to_dict(),
+            "references": self.references,
+            "rows": self.rows,
+            "summary": self.summary,
+            "seconds": self.seconds,
+            "unit": "nats",
+        }
 
 
 def _same_views(tasks: Mapping[str, Any]) -> None:
     """Guard: the regimes must differ only in the label (the views drive training)."""
     samples = [task.sample(4, 0) for task in tasks.values()]
     for sample in samples[1:]:
-        if not (np.array_equal(sample.x1, samples[0].x1) and
-                np.array_equal(sample.x2, samples[0].x2)):
-            raise RuntimeError("the regimes' testbeds draw different views for one seed; "
-                               "a representation cannot be shared between them")
+        if not (
+            np.array_equal(sample.x1, samples[0].x1) and np.array_equal(sample.x2, samples[0].x2)
+        ):
+            raise RuntimeError(
+                "the regimes' testbeds draw different views for one seed; "
+                "a representation cannot be shared between them"
+            )
 
 
 def run_compress_experiment(
@@ -580,36 +721,57 @@ def run_compress_experiment(
     rows: list[dict[str, Any]] = []
     for objective, beta, seed in runs:
         if seed not in train_sets:
-            train_sets[seed] = None if config.train_size is None else train_task.sample(
-                config.train_size, np.random.default_rng([seed, 4]))
+            train_sets[seed] = (
+                None
+                if config.train_size is None
+                else train_task.sample(config.train_size, np.random.default_rng([seed, 4]))
+            )
         trained = train_run(train_task, config, objective, beta, seed, train_sets[seed])
         for regime in config.regimes:
             task = tasks[regime]
             if (regime, seed) not in held_out:
-                held_out[(regime, seed)] = task.sample(config.n_eval,
-                                                       np.random.default_rng([seed, 3]))
+                held_out[(regime, seed)] = task.sample(
+                    config.n_eval, np.random.default_rng([seed, 3])
+                )
             row: dict[str, Any] = {
-                "regime": regime, "eps_info": references[regime]["eps_info"],
-                "objective": objective, "beta": float("nan") if beta is None else beta,
-                "seed": seed, "encoder": config.resolved_encoder,
-                "views": config.resolved_views, "dim_z": config.dim_z, "steps": config.steps,
-                "status": trained.status, "method": "", "view_method": "",
+                "regime": regime,
+                "eps_info": references[regime]["eps_info"],
+                "objective": objective,
+                "beta": float("nan") if beta is None else beta,
+                "seed": seed,
+                "encoder": config.resolved_encoder,
+                "views": config.resolved_views,
+                "dim_z": config.dim_z,
+                "steps": config.steps,
+                "status": trained.status,
+                "method": "",
+                "view_method": "",
             }
             tic = time.perf_counter()
             if trained.status == "ok":
-                row.update(measure_run(task, trained.model, held_out[(regime, seed)], config,
-                                       seed))
+                row.update(measure_run(task, trained.model, held_out[(regime, seed)], config, seed))
             else:
-                row.update({c: float("nan") for c in (*INFO_COLUMNS, "probe_accuracy",
-                                                     "probe_accuracy_of_mean",
-                                                     "bayes_accuracy")})
-            row.update(final_loss=trained.final_loss, train_seconds=trained.seconds,
-                       measure_seconds=time.perf_counter() - tic, terms=trained.final_terms)
+                row.update(
+                    {
+                        c: float("nan")
+                        for c in (
+                            *INFO_COLUMNS,
+                            "probe_accuracy",
+                            "probe_accuracy_of_mean",
+                            "bayes_accuracy",
+                        )
+                    }
+                )
+            row.update(
+                final_loss=trained.final_loss,
+                train_seconds=trained.seconds,
+                measure_seconds=time.perf_counter() - tic,
+                terms=trained.final_terms,
+            )
             rows.append(row)
             if progress is not None:
                 progress(len(rows), total, row)
-    return CompressResult(config, rows, summarise(rows), references,
-                          time.perf_counter() - start)
+    return CompressResult(config, rows, summarise(rows), references, time.perf_counter() - start)
 
 
 def summarise(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -626,9 +788,11 @@ def summarise(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for (regime, objective, beta), members in groups.items():
         ok = [m for m in members if m["status"] == "ok"]
         entry: dict[str, Any] = {
-            "regime": regime, "objective": objective,
+            "regime": regime,
+            "objective": objective,
             "beta": float("nan") if beta is None else beta,
-            "eps_info": members[0]["eps_info"], "n": len(ok),
+            "eps_info": members[0]["eps_info"],
+            "n": len(ok),
             "n_failed": len(members) - len(ok),
             "method": ok[0]["method"] if ok else "",
         }
@@ -646,9 +810,14 @@ def summarise(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         out.append(entry)
     regimes = list(dict.fromkeys(row["regime"] for row in rows))
     objectives = list(dict.fromkeys(row["objective"] for row in rows))
-    return sorted(out, key=lambda e: (regimes.index(e["regime"]),
-                                      objectives.index(e["objective"]),
-                                      -math.inf if _isnan(e["beta"]) else e["beta"]))
+    return sorted(
+        out,
+        key=lambda e: (
+            regimes.index(e["regime"]),
+            objectives.index(e["objective"]),
+            -math.inf if _isnan(e["beta"]) else e["beta"],
+        ),
+    )
 
 
 def _isnan(value: Any) -> bool:

@@ -62,8 +62,9 @@ class HomoscedasticGaussianHead(nn.Module):
     def std(self) -> Tensor:
         return nn.functional.softplus(self.raw_std) + self.min_std
 
-    def forward(self, h: Tensor, *, seed: torch.Generator | None = None,
-                sample: bool = True) -> DiagonalGaussian:
+    def forward(
+        self, h: Tensor, *, seed: torch.Generator | None = None, sample: bool = True
+    ) -> DiagonalGaussian:
         mean = self.linear(h)
         dist = DiagonalGaussian(mean, self.std().expand_as(mean))
         return dist.with_sample(seed) if sample else dist
@@ -93,8 +94,9 @@ class ViewEncoder(nn.Module):
         else:
             self.head = GaussianEncoderHead(feat, dim_z, min_std=1e-3)
 
-    def forward(self, x: Tensor, generator: torch.Generator | None = None
-                ) -> Tensor | DiagonalGaussian:
+    def forward(
+        self, x: Tensor, generator: torch.Generator | None = None
+    ) -> Tensor | DiagonalGaussian:
         h = self.trunk(x)
         if self.stochastic:
             return self.head(h, seed=generator)
@@ -134,8 +136,9 @@ class ViewDecoder(nn.Module):
         if hidden is None:
             self.net: nn.Module = nn.Linear(dim_z, out_dim)
         else:
-            self.net = nn.Sequential(nn.Linear(dim_z, hidden), nn.ReLU(),
-                                     nn.Linear(hidden, out_dim))
+            self.net = nn.Sequential(
+                nn.Linear(dim_z, hidden), nn.ReLU(), nn.Linear(hidden, out_dim)
+            )
 
     def forward(self, z: Tensor) -> Tensor:
         return self.net(z)
@@ -157,9 +160,18 @@ class TwoViewModel(nn.Module):
         conv_width: convnet base width.
     """
 
-    def __init__(self, encoder: str, input_shape: tuple[int, ...], dim_z: int, *,
-                 stochastic: bool = False, decoders: bool = False, hidden: int = 64,
-                 decoder: str = "auto", conv_width: int = 8) -> None:
+    def __init__(
+        self,
+        encoder: str,
+        input_shape: tuple[int, ...],
+        dim_z: int,
+        *,
+        stochastic: bool = False,
+        decoders: bool = False,
+        hidden: int = 64,
+        decoder: str = "auto",
+        conv_width: int = 8,
+    ) -> None:
         super().__init__()
         self.encoder_kind = check_choice(encoder, "encoder", ENCODERS)
         dim_z = check_int(dim_z, "dim_z", low=1)
@@ -173,9 +185,14 @@ class TwoViewModel(nn.Module):
         else:
             if len(input_shape) != 1:
                 raise ValueError(f"the {encoder} encoder needs vector views, got {input_shape}")
-            trunks = (None, None) if encoder == "linear" else (
-                MLP(in_dim, (hidden, hidden), batch_norm=False),
-                MLP(in_dim, (hidden, hidden), batch_norm=False))
+            trunks = (
+                (None, None)
+                if encoder == "linear"
+                else (
+                    MLP(in_dim, (hidden, hidden), batch_norm=False),
+                    MLP(in_dim, (hidden, hidden), batch_norm=False),
+                )
+            )
         self.enc1 = ViewEncoder(trunks[0], in_dim, dim_z, stochastic)
         self.enc2 = ViewEncoder(trunks[1], in_dim, dim_z, stochastic)
         self.decoders = None
@@ -183,12 +200,19 @@ class TwoViewModel(nn.Module):
             check_choice(decoder, "decoder", DECODERS)
             linear_decoder = decoder == "linear" or (decoder == "auto" and encoder == "linear")
             dec_hidden = None if linear_decoder else hidden
-            self.decoders = nn.ModuleList([ViewDecoder(dim_z, in_dim, dec_hidden),
-                                           ViewDecoder(dim_z, in_dim, dec_hidden)])
+            self.decoders = nn.ModuleList(
+                [ViewDecoder(dim_z, in_dim, dec_hidden), ViewDecoder(dim_z, in_dim, dec_hidden)]
+            )
 
 
-def objective_loss(kind: str, loss_fn: ObjectiveLoss, model: TwoViewModel, x1: Tensor,
-                   x2: Tensor, generator: torch.Generator | None = None) -> LossOutput:
+def objective_loss(
+    kind: str,
+    loss_fn: ObjectiveLoss,
+    model: TwoViewModel,
+    x1: Tensor,
+    x2: Tensor,
+    generator: torch.Generator | None = None,
+) -> LossOutput:
     """One evaluation of the objective on a batch of view pairs (see the module docstring)."""
     kind = check_choice(kind, "kind", sorted(set(OBJECTIVE_KINDS.values())))
     out1, out2 = model.enc1(x1, generator), model.enc2(x2, generator)

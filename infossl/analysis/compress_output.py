@@ -47,8 +47,9 @@ def jsonable(value: Any) -> Any:
 def rows_to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """CSV text with a header; floats written with ``repr`` precision, ``nan``/``inf`` as text."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore",
-                            lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({c: row.get(c, "") for c in columns})
@@ -63,20 +64,21 @@ def _atomic_write(path: Path, data: str | bytes) -> None:
     os.replace(tmp, path)
 
 
-def write_results(result: CompressResult, out_dir: str | Path, *, dpi: int = 130
-                  ) -> dict[str, Path]:
+def write_results(
+    result: CompressResult, out_dir: str | Path, *, dpi: int = 130
+) -> dict[str, Path]:
     """Write every output of ``result`` to ``out_dir`` (created if needed); returns the paths."""
     if not isinstance(result, CompressResult):
         raise TypeError(f"result must be a CompressResult, got {type(result).__name__}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / name for name in ("results.csv", "summary.csv", "results.json",
-                                           *FIGURES)}
+    paths = {name: out / name for name in ("results.csv", "summary.csv", "results.json", *FIGURES)}
     _atomic_write(paths["results.csv"], rows_to_csv(result.rows, ROW_COLUMNS))
     summary_cols = list(result.summary[0]) if result.summary else []
     _atomic_write(paths["summary.csv"], rows_to_csv(result.summary, summary_cols))
-    _atomic_write(paths["results.json"],
-                  json.dumps(jsonable(result.to_dict()), indent=1, allow_nan=False))
+    _atomic_write(
+        paths["results.json"], json.dumps(jsonable(result.to_dict()), indent=1, allow_nan=False)
+    )
     figures = {
         "plane.png": plot_compression_plane(result.summary, result.references),
         "accuracy.png": plot_accuracy(result.summary, result.references),

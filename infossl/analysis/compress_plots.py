@@ -63,8 +63,10 @@ def _objective_colour(objectives: Sequence[str], name: str) -> str:
 
 
 def plot_compression_plane(
-    summary: Sequence[Mapping[str, Any]], references: Mapping[str, Mapping[str, float]],
-    *, figsize: tuple[float, float] = (11.5, 4.8),
+    summary: Sequence[Mapping[str, Any]],
+    references: Mapping[str, Mapping[str, float]],
+    *,
+    figsize: tuple[float, float] = (11.5, 4.8),
 ) -> Figure:
     """Left: ``I(Z1;U1)`` vs ``I(Z1;S)``; right: ``I(Z1;U1)`` vs ``I(Z1;Y)`` (nats).
 
@@ -79,21 +81,41 @@ def plot_compression_plane(
     objectives = _objectives(summary)
     regimes = _regimes(summary)
     first = [row for row in summary if row["regime"] == regimes[0]] if regimes else []
-    panels = ((axes[0], first, "i_z1_s", "I(Z1;S)  shared information kept [nats]", False),
-              (axes[1], summary, "i_z1_y", "I(Z1;Y)  label information kept [nats]", True))
+    panels = (
+        (axes[0], first, "i_z1_s", "I(Z1;S)  shared information kept [nats]", False),
+        (axes[1], summary, "i_z1_y", "I(Z1;Y)  label information kept [nats]", True),
+    )
     for ax, rows, ycol, ylabel, by_regime in panels:
         for row in rows:
             x, y = row["i_z1_u1_mean"], row[f"{ycol}_mean"]
             if not _finite(x, y):
                 continue
-            colour = (REGIME_COLOURS.get(row["regime"], "tab:gray") if by_regime
-                      else _objective_colour(objectives, row["objective"]))
-            ax.errorbar(x, y, xerr=_nan0(row["i_z1_u1_std"]), yerr=_nan0(row[f"{ycol}_std"]),
-                        fmt=_marker(objectives, row["objective"]), color=colour, ms=7,
-                        mfc="white" if _swept(row["beta"]) else colour, capsize=2, lw=1)
+            colour = (
+                REGIME_COLOURS.get(row["regime"], "tab:gray")
+                if by_regime
+                else _objective_colour(objectives, row["objective"])
+            )
+            ax.errorbar(
+                x,
+                y,
+                xerr=_nan0(row["i_z1_u1_std"]),
+                yerr=_nan0(row[f"{ycol}_std"]),
+                fmt=_marker(objectives, row["objective"]),
+                color=colour,
+                ms=7,
+                mfc="white" if _swept(row["beta"]) else colour,
+                capsize=2,
+                lw=1,
+            )
             if _swept(row["beta"]):
-                ax.annotate(f"β={row['beta']:g}", (x, y), textcoords="offset points",
-                            xytext=(4, 3), fontsize=7, color=colour)
+                ax.annotate(
+                    f"β={row['beta']:g}",
+                    (x, y),
+                    textcoords="offset points",
+                    xytext=(4, 3),
+                    fontsize=7,
+                    color=colour,
+                )
         ax.set_xlabel("I(Z1;U1)  view-specific information kept [nats]")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
@@ -101,17 +123,38 @@ def plot_compression_plane(
     if "I(X1;S)" in ref:
         axes[0].axhline(ref["I(X1;S)"], ls="--", color="gray", lw=0.8)
         axes[0].axvline(ref["I(X1;U1)"], ls="--", color="gray", lw=0.8)
-        axes[0].annotate("I(X1;S)", (0, ref["I(X1;S)"]), fontsize=7, color="gray",
-                         xytext=(2, -9), textcoords="offset points")
-        axes[0].annotate("I(X1;U1)", (ref["I(X1;U1)"], 0), fontsize=7, color="gray",
-                         xytext=(-38, 2), textcoords="offset points")
+        axes[0].annotate(
+            "I(X1;S)",
+            (0, ref["I(X1;S)"]),
+            fontsize=7,
+            color="gray",
+            xytext=(2, -9),
+            textcoords="offset points",
+        )
+        axes[0].annotate(
+            "I(X1;U1)",
+            (ref["I(X1;U1)"], 0),
+            fontsize=7,
+            color="gray",
+            xytext=(-38, 2),
+            textcoords="offset points",
+        )
     for regime, values in references.items():
         if "I(Y;X1)" in values:
-            axes[1].axhline(values["I(Y;X1)"], ls="--", lw=0.8,
-                            color=REGIME_COLOURS.get(regime, "gray"))
-    handles = [axes[0].plot([], [], _marker(objectives, name), ls="",
-                            color=_objective_colour(objectives, name), label=name)[0]
-               for name in objectives]
+            axes[1].axhline(
+                values["I(Y;X1)"], ls="--", lw=0.8, color=REGIME_COLOURS.get(regime, "gray")
+            )
+    handles = [
+        axes[0].plot(
+            [],
+            [],
+            _marker(objectives, name),
+            ls="",
+            color=_objective_colour(objectives, name),
+            label=name,
+        )[0]
+        for name in objectives
+    ]
     axes[0].legend(handles=handles, fontsize=7, loc="best")
     _legend(axes[1], objectives, regimes)
     axes[0].set_title("compression–sufficiency plane (the same in every regime)", fontsize=10)
@@ -127,19 +170,28 @@ def _nan0(value: float) -> float:
 def _legend(ax: Any, objectives: Sequence[str], regimes: Sequence[str]) -> None:
     handles = []
     for name in objectives:
-        (h,) = ax.plot([], [], _marker(objectives, name), color="black", mfc="white", ls="",
-                       label=name)
+        (h,) = ax.plot(
+            [], [], _marker(objectives, name), color="black", mfc="white", ls="", label=name
+        )
         handles.append(h)
     for regime in regimes:
-        (h,) = ax.plot([], [], "s", color=REGIME_COLOURS.get(regime, "tab:gray"), ls="",
-                       label=f"assumption {regime}")
+        (h,) = ax.plot(
+            [],
+            [],
+            "s",
+            color=REGIME_COLOURS.get(regime, "tab:gray"),
+            ls="",
+            label=f"assumption {regime}",
+        )
         handles.append(h)
     ax.legend(handles=handles, fontsize=7, loc="best")
 
 
 def plot_accuracy(
-    summary: Sequence[Mapping[str, Any]], references: Mapping[str, Mapping[str, float]],
-    *, figsize: tuple[float, float] | None = None,
+    summary: Sequence[Mapping[str, Any]],
+    references: Mapping[str, Mapping[str, float]],
+    *,
+    figsize: tuple[float, float] | None = None,
 ) -> Figure:
     """Bars: probe accuracy on the code, mean ± std over seeds; ``×``: on the encoder mean.
 
@@ -148,17 +200,23 @@ def plot_accuracy(
     labels = list(dict.fromkeys(_label(row) for row in summary))
     regimes = _regimes(summary)
     width = 0.8 / max(len(regimes), 1)
-    fig = Figure(figsize=figsize or (max(7.0, 0.9 * len(labels) + 3.5), 4.6),
-                 layout="constrained")
+    fig = Figure(figsize=figsize or (max(7.0, 0.9 * len(labels) + 3.5), 4.6), layout="constrained")
     ax = fig.add_subplot()
     index = {label: i for i, label in enumerate(labels)}
     for r, regime in enumerate(regimes):
         colour = REGIME_COLOURS.get(regime, "tab:gray")
         rows = [row for row in summary if row["regime"] == regime]
         xs = np.array([index[_label(row)] for row in rows]) + (r - (len(regimes) - 1) / 2) * width
-        ax.bar(xs, [row["probe_accuracy_mean"] for row in rows], width,
-               yerr=[_nan0(row["probe_accuracy_std"]) for row in rows], color=colour,
-               alpha=0.75, capsize=2, label=f"assumption {regime}")
+        ax.bar(
+            xs,
+            [row["probe_accuracy_mean"] for row in rows],
+            width,
+            yerr=[_nan0(row["probe_accuracy_std"]) for row in rows],
+            color=colour,
+            alpha=0.75,
+            capsize=2,
+            label=f"assumption {regime}",
+        )
         ax.plot(xs, [row["probe_accuracy_of_mean_mean"] for row in rows], "x", color="black", ms=5)
         ref = references.get(regime, {})
         if "bayes_accuracy_x1" in ref:
@@ -178,7 +236,9 @@ def plot_accuracy(
 
 
 def plot_ib_curve(
-    summary: Sequence[Mapping[str, Any]], *, figsize: tuple[float, float] = (11.0, 4.6),
+    summary: Sequence[Mapping[str, Any]],
+    *,
+    figsize: tuple[float, float] = (11.0, 4.6),
 ) -> Figure:
     """The β sweep: left, compression (``I(Z1;X1)`` if finite for every swept row, else
     ``I(Z1;U1)``) against ``I(Z1;Y)``; right, ``I(Z1;S)`` (solid) and ``I(Z1;U1)`` (dashed)
@@ -194,43 +254,73 @@ def plot_ib_curve(
     for regime in regimes:
         colour = REGIME_COLOURS.get(regime, "tab:gray")
         for name in objectives:
-            rows = sorted((row for row in swept
-                           if row["objective"] == name and row["regime"] == regime),
-                          key=lambda row: row["beta"])
+            rows = sorted(
+                (row for row in swept if row["objective"] == name and row["regime"] == regime),
+                key=lambda row: row["beta"],
+            )
             if not rows:
                 continue
             marker = _marker(objectives, name)
             x = [row[f"{xcol}_mean"] for row in rows]
-            axes[0].plot(x, [row["i_z1_y_mean"] for row in rows], marker=marker, color=colour,
-                         label=f"{name}, {regime}")
+            axes[0].plot(
+                x,
+                [row["i_z1_y_mean"] for row in rows],
+                marker=marker,
+                color=colour,
+                label=f"{name}, {regime}",
+            )
             for row in rows:
                 if _finite(row[f"{xcol}_mean"], row["i_z1_y_mean"]):
-                    axes[0].annotate(f"{row['beta']:g}", (row[f"{xcol}_mean"], row["i_z1_y_mean"]),
-                                     textcoords="offset points", xytext=(3, 3), fontsize=7,
-                                     color=colour)
+                    axes[0].annotate(
+                        f"{row['beta']:g}",
+                        (row[f"{xcol}_mean"], row["i_z1_y_mean"]),
+                        textcoords="offset points",
+                        xytext=(3, 3),
+                        fontsize=7,
+                        color=colour,
+                    )
             if regime != regimes[0]:
                 continue
             betas = [row["beta"] for row in rows]
             ocolour = _objective_colour(objectives, name)
-            axes[1].plot(betas, [row["i_z1_s_mean"] for row in rows], marker=marker,
-                         color=ocolour, label=f"I(Z1;S) {name}")
-            axes[1].plot(betas, [row["i_z1_u1_mean"] for row in rows], marker=marker,
-                         color=ocolour, ls="--", mfc="white", label=f"I(Z1;U1) {name}")
+            axes[1].plot(
+                betas,
+                [row["i_z1_s_mean"] for row in rows],
+                marker=marker,
+                color=ocolour,
+                label=f"I(Z1;S) {name}",
+            )
+            axes[1].plot(
+                betas,
+                [row["i_z1_u1_mean"] for row in rows],
+                marker=marker,
+                color=ocolour,
+                ls="--",
+                mfc="white",
+                label=f"I(Z1;U1) {name}",
+            )
         if not use_x1:
             for row in summary:
-                if row["regime"] == regime and not _swept(row["beta"]) and _finite(
-                        row["i_z1_u1_mean"], row["i_z1_y_mean"]):
-                    axes[0].plot(row["i_z1_u1_mean"], row["i_z1_y_mean"],
-                                 _marker(objectives, row["objective"]), color=colour, mfc="white",
-                                 alpha=0.6)
+                if (
+                    row["regime"] == regime
+                    and not _swept(row["beta"])
+                    and _finite(row["i_z1_u1_mean"], row["i_z1_y_mean"])
+                ):
+                    axes[0].plot(
+                        row["i_z1_u1_mean"],
+                        row["i_z1_y_mean"],
+                        _marker(objectives, row["objective"]),
+                        color=colour,
+                        mfc="white",
+                        alpha=0.6,
+                    )
     axes[0].set_xlabel(xlabel)
     axes[0].set_ylabel("I(Z1;Y) [nats]")
     axes[0].set_title("information-bottleneck curve along β (labels: β)", fontsize=10)
     axes[1].set_xscale("log")
     axes[1].set_xlabel("β")
     axes[1].set_ylabel("nats")
-    axes[1].set_title("I(Z1;S) (solid), I(Z1;U1) (dashed) vs β (same in every regime)",
-                      fontsize=10)
+    axes[1].set_title("I(Z1;S) (solid), I(Z1;U1) (dashed) vs β (same in every regime)", fontsize=10)
     for ax in axes:
         ax.grid(alpha=0.3)
     if swept:

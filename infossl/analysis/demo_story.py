@@ -44,8 +44,19 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-__all__ = ["COLUMNS", "SHOWCASE", "STORY_METHODS", "ShowcaseRow", "StoryRow", "TrainingStory",
-           "estimator_showcase", "run_demo", "run_training_story", "showcase_table", "takeaway"]
+__all__ = [
+    "COLUMNS",
+    "SHOWCASE",
+    "STORY_METHODS",
+    "ShowcaseRow",
+    "StoryRow",
+    "TrainingStory",
+    "estimator_showcase",
+    "run_demo",
+    "run_training_story",
+    "showcase_table",
+    "takeaway",
+]
 
 
 # ------------------------------------------------------------------- part 1: the estimators
@@ -85,8 +96,9 @@ def estimator_showcase(n: int = 5000, seed: int = 0) -> list[ShowcaseRow]:
         for method in methods:
             start = time.perf_counter()
             est = estimate_mi(x, y, method=method)
-            rows.append(ShowcaseRow(task_id, task.mutual_information, est,
-                                    time.perf_counter() - start))
+            rows.append(
+                ShowcaseRow(task_id, task.mutual_information, est, time.perf_counter() - start)
+            )
     return rows
 
 
@@ -99,8 +111,15 @@ def showcase_table(rows: Sequence[ShowcaseRow], n: int) -> Table:
         table.add_column(col, justify="left" if col in ("task", "method", "kind") else "right")
     for row in rows:
         e = row.estimate
-        table.add_row(row.task, f"{row.truth:.3f}", e.method, f"{e.value:.3f}",
-                      f"{e.value - row.truth:+.3f}", e.kind, f"{row.seconds:.2f}")
+        table.add_row(
+            row.task,
+            f"{row.truth:.3f}",
+            e.method,
+            f"{e.value:.3f}",
+            f"{e.value - row.truth:+.3f}",
+            e.kind,
+            f"{row.seconds:.2f}",
+        )
     return table
 
 
@@ -181,11 +200,18 @@ class StoryRow:
 #: (header with its unit on a second line, justification) of the story table, in the style
 #: of the estimator table of the demo's first part.
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("method", "left"), ("family", "left"), ("d", "right"), ("epochs", "right"),
-    ("train\ns", "right"), ("linear probe\naccuracy", "right"),
-    ("random init\naccuracy", "right"), ("raw pixels\naccuracy", "right"),
-    ("kNN\naccuracy", "right"), ("RankMe\nof d", "right"),
-    ("Î(Z1;Z2) InfoNCE\nnats", "right"), ("Î(Z;Y) probe\nnats", "right"),
+    ("method", "left"),
+    ("family", "left"),
+    ("d", "right"),
+    ("epochs", "right"),
+    ("train\ns", "right"),
+    ("linear probe\naccuracy", "right"),
+    ("random init\naccuracy", "right"),
+    ("raw pixels\naccuracy", "right"),
+    ("kNN\naccuracy", "right"),
+    ("RankMe\nof d", "right"),
+    ("Î(Z1;Z2) InfoNCE\nnats", "right"),
+    ("Î(Z;Y) probe\nnats", "right"),
 )
 
 
@@ -201,18 +227,30 @@ class TrainingStory:
         """Rows of strings under :attr:`HEADER` (ceilings in brackets)."""
         out = []
         for r in self.rows:
-            out.append([r.method, r.family, str(r.dim), f"{r.epochs:g}",
-                        f"{r.train_seconds:.0f}", f"{r.linear['trained']:.3f}",
-                        f"{r.linear['random']:.3f}", f"{r.linear['pixels']:.3f}",
-                        f"{r.knn:.3f}", f"{r.rankme:.1f} / {r.rank_ceiling:g}",
-                        f"{r.infonce:.2f} (≤ {r.infonce_ceiling:.2f})",
-                        f"{r.label_information:.2f} (≤ {r.label_ceiling:.2f})"])
+            out.append(
+                [
+                    r.method,
+                    r.family,
+                    str(r.dim),
+                    f"{r.epochs:g}",
+                    f"{r.train_seconds:.0f}",
+                    f"{r.linear['trained']:.3f}",
+                    f"{r.linear['random']:.3f}",
+                    f"{r.linear['pixels']:.3f}",
+                    f"{r.knn:.3f}",
+                    f"{r.rankme:.1f} / {r.rank_ceiling:g}",
+                    f"{r.infonce:.2f} (≤ {r.infonce_ceiling:.2f})",
+                    f"{r.label_information:.2f} (≤ {r.label_ceiling:.2f})",
+                ]
+            )
         return out
 
     def title(self) -> str:
         n_val = self.rows[0].n_val if self.rows else 0
-        return (f"accuracy on {n_val} test digits; information at the last diagnostics epoch "
-                f"on {self.batch_size} training digits (nats)")
+        return (
+            f"accuracy on {n_val} test digits; information at the last diagnostics epoch "
+            f"on {self.batch_size} training digits (nats)"
+        )
 
     @property
     def batch_size(self) -> int:
@@ -255,9 +293,15 @@ class TrainingStory:
 
         buffer = io.StringIO()
         Console(file=buffer, width=width, color_system=None).print(self.rich_table())
-        lines = [buffer.getvalue().rstrip("\n"), "", *self.notes(), "",
-                 *[f"report: {r.report}" for r in self.rows], f"({self.seconds:.0f} s in all)",
-                 self.takeaway()]
+        lines = [
+            buffer.getvalue().rstrip("\n"),
+            "",
+            *self.notes(),
+            "",
+            *[f"report: {r.report}" for r in self.rows],
+            f"({self.seconds:.0f} s in all)",
+            self.takeaway(),
+        ]
         return "\n".join(lines)
 
 
@@ -273,26 +317,34 @@ def takeaway(rows: Sequence[StoryRow]) -> str:
     gains = [r.linear["trained"] - r.linear["random"] for r in rows]
     if len(rows) == 1:
         r = rows[0]
-        return (f"Takeaway: {r.method}'s trained encoder reached {r.linear['trained']:.3f} "
-                f"linear-probe accuracy, {gains[0]:+.3f} over the same encoder at random "
-                f"initialisation and {r.linear['trained'] - r.linear['pixels']:+.3f} over raw "
-                "pixels.")
+        return (
+            f"Takeaway: {r.method}'s trained encoder reached {r.linear['trained']:.3f} "
+            f"linear-probe accuracy, {gains[0]:+.3f} over the same encoder at random "
+            f"initialisation and {r.linear['trained'] - r.linear['pixels']:+.3f} over raw "
+            "pixels."
+        )
     ranked = sorted(rows, key=lambda r: r.linear["trained"], reverse=True)
     a, b = ranked[0], ranked[-1]
     n = a.n_val
     digits = round((a.linear["trained"] - b.linear["trained"]) * n)
     if digits == 0:
-        head = (f"Takeaway: {a.method} and {b.method} tied on the linear probe "
-                f"({a.linear['trained']:.3f} on {n} test digits)")
+        head = (
+            f"Takeaway: {a.method} and {b.method} tied on the linear probe "
+            f"({a.linear['trained']:.3f} on {n} test digits)"
+        )
     else:
-        head = (f"Takeaway: {a.method} beat {b.method} on the linear probe by {digits} of {n} "
-                f"test digits ({a.linear['trained']:.3f} vs {b.linear['trained']:.3f})")
+        head = (
+            f"Takeaway: {a.method} beat {b.method} on the linear probe by {digits} of {n} "
+            f"test digits ({a.linear['trained']:.3f} vs {b.linear['trained']:.3f})"
+        )
     rank = _compare(a.rankme, b.rankme, "a higher", "a lower")
     bound = _compare(a.infonce, b.infonce, "a higher", "a lower")
-    return (f"{head}, with {rank} effective rank (RankMe {a.rankme:.1f} vs {b.rankme:.1f}) and "
-            f"{bound} InfoNCE bound ({a.infonce:.2f} vs {b.infonce:.2f} nats); training gained "
-            + ", ".join(f"{g:+.3f} ({r.method})" for r, g in zip(rows, gains, strict=True))
-            + " over the random-init encoder.")
+    return (
+        f"{head}, with {rank} effective rank (RankMe {a.rankme:.1f} vs {b.rankme:.1f}) and "
+        f"{bound} InfoNCE bound ({a.infonce:.2f} vs {b.infonce:.2f} nats); training gained "
+        + ", ".join(f"{g:+.3f} ({r.method})" for r, g in zip(rows, gains, strict=True))
+        + " over the random-init encoder."
+    )
 
 
 def _last_diagnostics(run_dir: Path) -> dict[str, Any]:
@@ -342,20 +394,30 @@ def run_training_story(
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     deadline = start + minutes_budget * 60.0
-    section = DiagnosticsConfig(enabled=True, every_epochs=every_epochs, seed=seed,
-                                max_overhead=None)
+    section = DiagnosticsConfig(
+        enabled=True, every_epochs=every_epochs, seed=seed, max_overhead=None
+    )
     threads_before = torch.get_num_threads()
     try:
-        rows = _train_all(out, methods, epochs, every_epochs, seed, threads, progress, section,
-                          deadline)
+        rows = _train_all(
+            out, methods, epochs, every_epochs, seed, threads, progress, section, deadline
+        )
     finally:
         torch.set_num_threads(threads_before)
     return TrainingStory(rows, time.perf_counter() - start, out)
 
 
-def _train_all(out: Path, methods: Sequence[tuple[str, str, int]], epochs: int,
-               every_epochs: int, seed: int, threads: int | None, progress: bool | None,
-               section: Any, deadline: float) -> list[StoryRow]:
+def _train_all(
+    out: Path,
+    methods: Sequence[tuple[str, str, int]],
+    epochs: int,
+    every_epochs: int,
+    seed: int,
+    threads: int | None,
+    progress: bool | None,
+    section: Any,
+    deadline: float,
+) -> list[StoryRow]:
     from infossl.analysis.trainer_diagnostics import DiagnosticsCallback
     from infossl.report import build_report
     from infossl.train.demo import run_digits_demo
@@ -365,37 +427,58 @@ def _train_all(out: Path, methods: Sequence[tuple[str, str, int]], epochs: int,
     for i, (method, family, width) in enumerate(methods):
         run_start = time.perf_counter()
         overhead = sum(outside) / len(outside) if outside else DEFAULT_RUN_OVERHEAD
-        time_limit = max(MIN_TRAIN_SECONDS,
-                         (deadline - run_start) / (len(methods) - i) - overhead)
+        time_limit = max(MIN_TRAIN_SECONDS, (deadline - run_start) / (len(methods) - i) - overhead)
         run_dir = out / method
-        overrides = ["model.proj_hidden=512", f"model.proj_out={width}",
-                     "log.tensorboard=false", "diagnostics.enabled=true",
-                     f"diagnostics.every_epochs={every_epochs}", f"diagnostics.seed={seed}",
-                     "diagnostics.max_overhead=null"]
-        result = run_digits_demo(run_dir, method=method, epochs=epochs, seed=seed,
-                                 time_limit=time_limit, threads=threads,
-                                 progress=progress, overrides=overrides,
-                                 epoch_callbacks=[DiagnosticsCallback.from_config(section)])
+        overrides = [
+            "model.proj_hidden=512",
+            f"model.proj_out={width}",
+            "log.tensorboard=false",
+            "diagnostics.enabled=true",
+            f"diagnostics.every_epochs={every_epochs}",
+            f"diagnostics.seed={seed}",
+            "diagnostics.max_overhead=null",
+        ]
+        result = run_digits_demo(
+            run_dir,
+            method=method,
+            epochs=epochs,
+            seed=seed,
+            time_limit=time_limit,
+            threads=threads,
+            progress=progress,
+            overrides=overrides,
+            epoch_callbacks=[DiagnosticsCallback.from_config(section)],
+        )
         report = build_report(run_dir)
         wall = float(_summary(run_dir).get("wall_seconds", 0.0))
         outside.append(time.perf_counter() - run_start - wall)
         last = _last_diagnostics(run_dir)
         est, metrics = last["estimates"], last["metrics"]
         overheads = _overheads(run_dir)
-        rows.append(StoryRow(
-            method=method, family=family, epochs=result.epochs,
-            train_seconds=result.train_seconds, linear=result.linear,
-            knn=result.knn["trained"], diagnostics_epoch=int(last["epoch"]),
-            dim=int(last["dim"]),
-            rankme=metrics["rankme"], rank_ceiling=metrics["rank_ceiling"],
-            infonce=est["I(Z1;Z2):infonce"]["value"],
-            infonce_ceiling=est["I(Z1;Z2):infonce"]["ceiling"],
-            entropy=est["H(Z):gaussian-ridge"]["value"],
-            conditional_entropy=est["H(Z1|Z2):view-gaussian"]["value"],
-            label_information=est["I(Z;Y):probe"]["value"],
-            label_ceiling=est["I(Z;Y):probe"]["ceiling"],
-            overhead=sum(overheads) / len(overheads) if overheads else None,
-            run_dir=run_dir, report=report, n_val=result.n_val))
+        rows.append(
+            StoryRow(
+                method=method,
+                family=family,
+                epochs=result.epochs,
+                train_seconds=result.train_seconds,
+                linear=result.linear,
+                knn=result.knn["trained"],
+                diagnostics_epoch=int(last["epoch"]),
+                dim=int(last["dim"]),
+                rankme=metrics["rankme"],
+                rank_ceiling=metrics["rank_ceiling"],
+                infonce=est["I(Z1;Z2):infonce"]["value"],
+                infonce_ceiling=est["I(Z1;Z2):infonce"]["ceiling"],
+                entropy=est["H(Z):gaussian-ridge"]["value"],
+                conditional_entropy=est["H(Z1|Z2):view-gaussian"]["value"],
+                label_information=est["I(Z;Y):probe"]["value"],
+                label_ceiling=est["I(Z;Y):probe"]["ceiling"],
+                overhead=sum(overheads) / len(overheads) if overheads else None,
+                run_dir=run_dir,
+                report=report,
+                n_val=result.n_val,
+            )
+        )
     return rows
 
 

@@ -81,8 +81,15 @@ __all__ = [
 
 #: Quantities computed by default (keys of :attr:`DiagnosticsResult.estimates`).
 QUANTITIES: tuple[str, ...] = (
-    "H(Z):gaussian-ridge", "H(Z):kl", "H(Z):matrix-renyi", "H(Z1|Z2):view-gaussian",
-    "I(Z1;Z2):infonce", "I(Z1;Z2):ksg-2d", "I(Z;Y):probe", "I(Z;Y):ross", "I(X;Z):gaussian-aug",
+    "H(Z):gaussian-ridge",
+    "H(Z):kl",
+    "H(Z):matrix-renyi",
+    "H(Z1|Z2):view-gaussian",
+    "I(Z1;Z2):infonce",
+    "I(Z1;Z2):ksg-2d",
+    "I(Z;Y):probe",
+    "I(Z;Y):ross",
+    "I(X;Z):gaussian-aug",
 )
 #: Eigenvalues of the spectrum kept per row (largest first).
 SPECTRUM_KEEP = 256
@@ -138,10 +145,21 @@ def gaussian_entropy_ridge(z: Any, ridge: float = 1e-4) -> Estimate:
     n, d = z.shape
     lam = covariance_eigenvalues(z)
     value = 0.5 * d * math.log(2.0 * math.pi * math.e) + 0.5 * float(np.log(lam + ridge).sum())
-    notes = ("Gaussian upper bound with ridge; finite-sample log-det bias about "
-             f"{d * d / (2 * n):.3g} nats low",)
-    return Estimate(value, "nats", "upper", "gaussian-ridge", n, (d,), params={"ridge": ridge},
-                    quantity="H(Z)", notes=notes)
+    notes = (
+        "Gaussian upper bound with ridge; finite-sample log-det bias about "
+        f"{d * d / (2 * n):.3g} nats low",
+    )
+    return Estimate(
+        value,
+        "nats",
+        "upper",
+        "gaussian-ridge",
+        n,
+        (d,),
+        params={"ridge": ridge},
+        quantity="H(Z)",
+        notes=notes,
+    )
 
 
 def _check_views(z1: Any, z2: Any) -> tuple[np.ndarray, np.ndarray, int]:
@@ -149,8 +167,9 @@ def _check_views(z1: Any, z2: Any) -> tuple[np.ndarray, np.ndarray, int]:
     z2 = as_samples(z2, "z2", min_n=2)
     n = check_same_length(z1=z1, z2=z2)
     if z1.shape[1] != z2.shape[1]:
-        raise ValueError(f"z1 and z2 must have the same dimension, got {z1.shape[1]} and "
-                         f"{z2.shape[1]}")
+        raise ValueError(
+            f"z1 and z2 must have the same dimension, got {z1.shape[1]} and {z2.shape[1]}"
+        )
     return z1, z2, n
 
 
@@ -172,11 +191,20 @@ def view_conditional_entropy(z1: Any, z2: Any, ridge: float = 1e-4) -> Estimate:
     d = z1.shape[1]
     lam = covariance_eigenvalues(z1 - z2)
     value = 0.5 * d * math.log(2.0 * math.pi * math.e) + 0.5 * _ridge_logdet(lam, ridge)
-    return Estimate(value, "nats", "proxy", "view-gaussian", n, (d, d),
-                    params={"ridge": ridge, "mean_sq_discrepancy": float(lam.sum())},
-                    quantity="H(Z1|Z2)",
-                    notes=("cross-entropy of the Gaussian channel q(z1|z2) = N(z2 + m, S), "
-                           "m and S fitted on the batch",))
+    return Estimate(
+        value,
+        "nats",
+        "proxy",
+        "view-gaussian",
+        n,
+        (d, d),
+        params={"ridge": ridge, "mean_sq_discrepancy": float(lam.sum())},
+        quantity="H(Z1|Z2)",
+        notes=(
+            "cross-entropy of the Gaussian channel q(z1|z2) = N(z2 + m, S), "
+            "m and S fitted on the batch",
+        ),
+    )
 
 
 def augmentation_information(z1: Any, z2: Any, ridge: float = 1e-4) -> Estimate:
@@ -195,10 +223,17 @@ def augmentation_information(z1: Any, z2: Any, ridge: float = 1e-4) -> Estimate:
     lam_z = covariance_eigenvalues(z1)
     lam_w = 0.5 * covariance_eigenvalues(z1 - z2)
     value = 0.5 * (_ridge_logdet(lam_z, ridge) - _ridge_logdet(lam_w, ridge))
-    return Estimate(value, "nats", "proxy", "gaussian-aug", n, (1, d),
-                    params={"ridge": ridge}, quantity="I(X;Z)",
-                    notes=("Gaussian channel X -> Z with the augmentation orbit as noise: "
-                           "H_G(Z) - H_G(Z|X)",))
+    return Estimate(
+        value,
+        "nats",
+        "proxy",
+        "gaussian-aug",
+        n,
+        (1, d),
+        params={"ridge": ridge},
+        quantity="I(X;Z)",
+        notes=("Gaussian channel X -> Z with the augmentation orbit as noise: H_G(Z) - H_G(Z|X)",),
+    )
 
 
 def infonce_views(z1: Any, z2: Any, temperature: float = 0.1) -> Estimate:
@@ -223,23 +258,37 @@ def infonce_views(z1: Any, z2: Any, temperature: float = 0.1) -> Estimate:
     b = _unit_rows(z2, "z2")
     scores = torch.from_numpy(a @ b.T / temperature)
     raw = float(infonce(scores))
-    return Estimate(max(raw, 0.0), "nats", "lower", "infonce", n, (z1.shape[1], z2.shape[1]),
-                    ceiling=infonce_ceiling(n), params={"critic": "cosine/temperature",
-                                                        "temperature": temperature,
-                                                        "raw_bound": raw},
-                    quantity="I(Z1;Z2)")
+    return Estimate(
+        max(raw, 0.0),
+        "nats",
+        "lower",
+        "infonce",
+        n,
+        (z1.shape[1], z2.shape[1]),
+        ceiling=infonce_ceiling(n),
+        params={"critic": "cosine/temperature", "temperature": temperature, "raw_bound": raw},
+        quantity="I(Z1;Z2)",
+    )
 
 
 def _unit_rows(z: np.ndarray, name: str) -> np.ndarray:
     norms = np.linalg.norm(z, axis=1, keepdims=True)
     if np.any(norms == 0):
-        raise ValueError(f"{name} has {int((norms == 0).sum())} zero row(s); cosine similarity "
-                         "is undefined")
+        raise ValueError(
+            f"{name} has {int((norms == 0).sum())} zero row(s); cosine similarity is undefined"
+        )
     return z / norms
 
 
-def projected_ksg_mi(z1: Any, z2: Any, *, n_projections: int = 8, dims: int = 2, k: int = 3,
-                     seed: int | np.random.Generator = 0) -> Estimate:
+def projected_ksg_mi(
+    z1: Any,
+    z2: Any,
+    *,
+    n_projections: int = 8,
+    dims: int = 2,
+    k: int = 3,
+    seed: int | np.random.Generator = 0,
+) -> Estimate:
     """Mean over random orthonormal W (d×dims) of the KSG estimate of I(WᵀZ1; WᵀZ2).
 
     The same W projects both views (their coordinates correspond). Each term is ≤ I(Z1;Z2) by
@@ -260,14 +309,25 @@ def projected_ksg_mi(z1: Any, z2: Any, *, n_projections: int = 8, dims: int = 2,
     n_projections = check_int(n_projections, "n_projections", low=1)
     dims = check_int(dims, "dims", low=1, high=d)
     k = check_int(k, "k", low=1)
-    est = SlicedMI(n_projections, "ksg1", {"k": k}, seed=check_seed(seed), paired=True,
-                   dims=dims).estimate(z1, z2)
+    est = SlicedMI(
+        n_projections, "ksg1", {"k": k}, seed=check_seed(seed), paired=True, dims=dims
+    ).estimate(z1, z2)
     params = {"k": k, "dims": dims, "n_projections": n_projections}
-    return Estimate(est.value, "nats", "lower", "ksg-projected", n, (d, d),
-                    stderr=est.stderr, params=params,
-                    quantity="I(Z1;Z2)",
-                    notes=("I(W'Z1;W'Z2) <= I(Z1;Z2) (data processing); KSG estimate of the "
-                           "projected MI, averaged over random projections",))
+    return Estimate(
+        est.value,
+        "nats",
+        "lower",
+        "ksg-projected",
+        n,
+        (d, d),
+        stderr=est.stderr,
+        params=params,
+        quantity="I(Z1;Z2)",
+        notes=(
+            "I(W'Z1;W'Z2) <= I(Z1;Z2) (data processing); KSG estimate of the "
+            "projected MI, averaged over random projections",
+        ),
+    )
 
 
 def label_entropy(labels: Any) -> float:
@@ -291,9 +351,17 @@ def _principal_components(fit: np.ndarray, *others: np.ndarray, dims: int) -> li
     return [centred @ basis] + [(o - mean) @ basis for o in others]
 
 
-def probe_information(z_fit: Any, y_fit: Any, z_test: Any, y_test: Any, *, C: float = 0.1,
-                      pca_dims: int | None = 64, max_iter: int = 300,
-                      min_probability: float = 1e-6) -> tuple[Estimate, float]:
+def probe_information(
+    z_fit: Any,
+    y_fit: Any,
+    z_test: Any,
+    y_test: Any,
+    *,
+    C: float = 0.1,
+    pca_dims: int | None = 64,
+    max_iter: int = 300,
+    min_probability: float = 1e-6,
+) -> tuple[Estimate, float]:
     """Probe lower bound Î(Z;Y) = H(Y) − CE and the probe's held-out accuracy.
 
     A multinomial logistic regression (L2, inverse strength ``C``, standardised inputs,
@@ -323,8 +391,9 @@ def probe_information(z_fit: Any, y_fit: Any, z_test: Any, y_test: Any, *, C: fl
     check_same_length(z_test=zt, y_test=raw_test)
     C = check_float(C, "C", low=0.0, low_open=True)
     max_iter = check_int(max_iter, "max_iter", low=1)
-    min_probability = check_float(min_probability, "min_probability", low=0.0, high=1.0,
-                                  low_open=True, high_open=True)
+    min_probability = check_float(
+        min_probability, "min_probability", low=0.0, high=1.0, low_open=True, high_open=True
+    )
     if len(np.unique(raw_fit)) < 2:
         raise ValueError("y_fit must contain at least 2 classes")
     if pca_dims is not None:
@@ -341,13 +410,25 @@ def probe_information(z_fit: Any, y_fit: Any, z_test: Any, y_test: Any, *, C: fl
     ce = float(-np.log(np.maximum(p_true, min_probability)).mean())
     h_y = label_entropy(raw_test)
     accuracy = float(np.mean(model.classes_[proba.argmax(axis=1)] == raw_test))
-    est = Estimate(max(h_y - ce, 0.0), "nats", "lower", "probe-ba", len(zt), (zf.shape[1], 1),
-                   ceiling=h_y, params={"C": C, "pca_dims": pca_dims, "n_fit": len(zf),
-                                        "cross_entropy": ce, "H(Y)": h_y,
-                                        "raw_bound": h_y - ce},
-                   quantity="I(Z;Y)",
-                   notes=("H(Y) - held-out cross-entropy of a linear probe "
-                          "(Barber-Agakov lower bound)",))
+    est = Estimate(
+        max(h_y - ce, 0.0),
+        "nats",
+        "lower",
+        "probe-ba",
+        len(zt),
+        (zf.shape[1], 1),
+        ceiling=h_y,
+        params={
+            "C": C,
+            "pca_dims": pca_dims,
+            "n_fit": len(zf),
+            "cross_entropy": ce,
+            "H(Y)": h_y,
+            "raw_bound": h_y - ce,
+        },
+        quantity="I(Z;Y)",
+        notes=("H(Y) - held-out cross-entropy of a linear probe (Barber-Agakov lower bound)",),
+    )
     return est, accuracy
 
 
@@ -374,9 +455,13 @@ class DiagnosticsResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: estimates as :meth:`Estimate.to_dict` dictionaries."""
-        return {"estimates": {k: e.to_dict() for k, e in self.estimates.items()},
-                "metrics": dict(self.metrics), "spectrum": list(self.spectrum),
-                "errors": dict(self.errors), "scale": self.scale}
+        return {
+            "estimates": {k: e.to_dict() for k, e in self.estimates.items()},
+            "metrics": dict(self.metrics),
+            "spectrum": list(self.spectrum),
+            "errors": dict(self.errors),
+            "scale": self.scale,
+        }
 
 
 def information_diagnostics(
@@ -417,9 +502,22 @@ def information_diagnostics(
         blas_threads = check_int(blas_threads, "blas_threads", low=1)
         with threadpool_limits(limits=blas_threads, user_api="blas"):
             return information_diagnostics(
-                z1, z2, clean, labels, holdout, holdout_labels, quantities=quantities,
-                temperature=temperature, ridge=ridge, k=k, n_projections=n_projections,
-                pca_dims=pca_dims, probe_C=probe_C, seed=seed, blas_threads=None)
+                z1,
+                z2,
+                clean,
+                labels,
+                holdout,
+                holdout_labels,
+                quantities=quantities,
+                temperature=temperature,
+                ridge=ridge,
+                k=k,
+                n_projections=n_projections,
+                pca_dims=pca_dims,
+                probe_C=probe_C,
+                seed=seed,
+                blas_threads=None,
+            )
     unknown = [q for q in quantities if q not in QUANTITIES]
     if unknown:
         raise ValueError(f"quantities: unknown {unknown} (valid: {list(QUANTITIES)})")
@@ -435,19 +533,23 @@ def information_diagnostics(
     rng = check_seed(seed)
     pcs: list[np.ndarray] | None = None
     if labels is not None:
-        pcs = _principal_components(cleann, *( [holdn] if holdn is not None else []),
-                                    dims=pca_dims)
+        pcs = _principal_components(cleann, *([holdn] if holdn is not None else []), dims=pca_dims)
 
     def ross() -> Estimate:
         from infossl.api import estimate_mi
 
-        est = estimate_mi(np.asarray(labels).reshape(-1).astype(np.int64), pcs[0],  # type: ignore[index]
-                          method="ross", k=k)
+        est = estimate_mi(
+            np.asarray(labels).reshape(-1).astype(np.int64),
+            pcs[0],  # type: ignore[index]
+            method="ross",
+            k=k,
+        )
         return _relabel(est, "I(Z;Y)")
 
     def probe() -> Estimate:
-        est, acc = probe_information(cleann, labels, holdn, holdout_labels, C=probe_C,
-                                     pca_dims=pca_dims)
+        est, acc = probe_information(
+            cleann, labels, holdn, holdout_labels, C=probe_C, pca_dims=pca_dims
+        )
         metrics["probe_accuracy"] = acc
         return est
 
@@ -467,8 +569,9 @@ def information_diagnostics(
         "H(Z):matrix-renyi": matrix,
         "H(Z1|Z2):view-gaussian": lambda: view_conditional_entropy(z1n, z2n, ridge),
         "I(Z1;Z2):infonce": lambda: infonce_views(z1n, z2n, temperature),
-        "I(Z1;Z2):ksg-2d": lambda: projected_ksg_mi(z1n, z2n, n_projections=n_projections,
-                                                    k=k, seed=rng),
+        "I(Z1;Z2):ksg-2d": lambda: projected_ksg_mi(
+            z1n, z2n, n_projections=n_projections, k=k, seed=rng
+        ),
         "I(Z;Y):probe": probe,
         "I(Z;Y):ross": ross,
         "I(X;Z):gaussian-aug": lambda: augmentation_information(z1n, z2n, ridge),
@@ -512,6 +615,10 @@ def _relabel(est: Estimate, quantity: str) -> Estimate:
 def _label_free_metrics(clean: np.ndarray, z1: np.ndarray, z2: np.ndarray) -> dict[str, float]:
     from infossl.metrics import alignment, effective_rank, rankme, uniformity
 
-    return {"rankme": rankme(clean), "effective_rank": effective_rank(clean),
-            "uniformity": uniformity(clean), "alignment": alignment(z1, z2),
-            "rank_ceiling": float(min(clean.shape))}
+    return {
+        "rankme": rankme(clean),
+        "effective_rank": effective_rank(clean),
+        "uniformity": uniformity(clean),
+        "alignment": alignment(z1, z2),
+        "rank_ceiling": float(min(clean.shape)),
+    }

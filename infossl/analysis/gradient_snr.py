@@ -50,8 +50,9 @@ def _default_loss(model: nn.Module, batch: Any) -> torch.Tensor:
     return F.cross_entropy(model(x), y)
 
 
-def _layer_parameters(model: nn.Module, layers: Sequence[str] | None
-                      ) -> dict[str, list[nn.Parameter]]:
+def _layer_parameters(
+    model: nn.Module, layers: Sequence[str] | None
+) -> dict[str, list[nn.Parameter]]:
     groups: dict[str, list[nn.Parameter]] = {}
     for name, module in model.named_modules():
         params = [p for p in module.parameters(recurse=False) if p.requires_grad]
@@ -98,9 +99,14 @@ def gradient_snr(
             loss.backward()
             count += 1
             for name, params in groups.items():
-                g = torch.cat([torch.zeros(p.numel(), dtype=torch.float64, device=p.device)
-                               if p.grad is None else p.grad.detach().reshape(-1).double()
-                               for p in params])
+                g = torch.cat(
+                    [
+                        torch.zeros(p.numel(), dtype=torch.float64, device=p.device)
+                        if p.grad is None
+                        else p.grad.detach().reshape(-1).double()
+                        for p in params
+                    ]
+                )
                 if count == 1:
                     mean[name], m2[name] = g.clone(), torch.zeros_like(g)
                     continue
@@ -122,8 +128,9 @@ def gradient_snr(
     return out
 
 
-def diffusion_onset(epochs: Sequence[float], snr: Sequence[float], *,
-                    threshold: float = 1.0) -> float | None:
+def diffusion_onset(
+    epochs: Sequence[float], snr: Sequence[float], *, threshold: float = 1.0
+) -> float | None:
     """The first epoch from which the SNR stays below ``threshold`` (None if it never does).
 
     The drift → diffusion transition of Shwartz-Ziv & Tishby: after it, batch-to-batch noise
@@ -131,8 +138,9 @@ def diffusion_onset(epochs: Sequence[float], snr: Sequence[float], *,
     """
     threshold = check_float(threshold, "threshold", low=0.0, low_open=True)
     if len(epochs) != len(snr):
-        raise ValueError(f"epochs and snr must have the same length, got {len(epochs)} and "
-                         f"{len(snr)}")
+        raise ValueError(
+            f"epochs and snr must have the same length, got {len(epochs)} and {len(snr)}"
+        )
     onset = None
     for epoch, value in zip(epochs, snr, strict=True):
         if value < threshold:

@@ -118,12 +118,19 @@ class IDNNConfig(FrozenConfig):
             raise ValueError(f"seeds must be distinct, got {seeds}")
         values["seeds"] = seeds
         values["hidden"] = tuple(check_sequence_of_int(list(values["hidden"]), "hidden", low=1))
-        values["learning_rate"] = check_float(values["learning_rate"], "learning_rate", low=0.0,
-                                              low_open=True)
+        values["learning_rate"] = check_float(
+            values["learning_rate"], "learning_rate", low=0.0, low_open=True
+        )
         if values["batch_size"] is not None:
             values["batch_size"] = check_int(values["batch_size"], "batch_size", low=1)
-        values["train_fraction"] = check_float(values["train_fraction"], "train_fraction", low=0.0,
-                                               high=1.0, low_open=True, high_open=True)
+        values["train_fraction"] = check_float(
+            values["train_fraction"],
+            "train_fraction",
+            low=0.0,
+            high=1.0,
+            low_open=True,
+            high_open=True,
+        )
         values["log_points"] = check_int(values["log_points"], "log_points", low=1)
         return values
 
@@ -245,8 +252,9 @@ def train_idnn(
         snapshots.append([p.detach().clone() for p in params])
         with torch.no_grad():
             _, logits = _forward(params, x_eval, config.activation)
-            losses = F.cross_entropy(logits.transpose(1, 2), y_all.expand(n_seeds, -1),
-                                     reduction="none").numpy()
+            losses = F.cross_entropy(
+                logits.transpose(1, 2), y_all.expand(n_seeds, -1), reduction="none"
+            ).numpy()
             correct = (logits.argmax(dim=-1) == y_all).numpy()
         curves[0, :, column] = (losses * mask_np).sum(1) / mask_np.sum(1)
         curves[1, :, column] = (correct * mask_np).sum(1) / mask_np.sum(1)
@@ -261,9 +269,12 @@ def train_idnn(
         for lo in range(0, n_train, batch):
             idx = order[:, lo : lo + batch]
             _, logits = _forward(params, x_train[seed_axis, idx], config.activation)
-            loss = F.cross_entropy(
-                logits.reshape(-1, 2), y_train[seed_axis, idx].reshape(-1), reduction="sum"
-            ) / idx.shape[1]
+            loss = (
+                F.cross_entropy(
+                    logits.reshape(-1, 2), y_train[seed_axis, idx].reshape(-1), reduction="sum"
+                )
+                / idx.shape[1]
+            )
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
@@ -355,8 +366,10 @@ class InformationPlane:
         return {
             "experiment": "idnn",
             "unit": self.unit,
-            "config": {k: (list(v) if isinstance(v, tuple) else v)
-                       for k, v in self.config.model_dump().items()},
+            "config": {
+                k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in self.config.model_dump().items()
+            },
             "estimator": self.estimator,
             "estimator_params": self.estimator_params,
             "H_X_bits": self.h_x,
@@ -375,7 +388,6 @@ class InformationPlane:
             "train_loss": listed(self.train_loss),
             "seconds": self.seconds,
         }
-
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InformationPlane:
@@ -477,9 +489,12 @@ def information_plane(
         else:
             n_bins = 100 if bins is None else check_int(bins, "bins", low=1)
             ranges = _layer_ranges(training, x)
-            params.update(strategy="uniform", bins=n_bins,
-                          value_range="per seed and layer: [min, max] over all logged epochs",
-                          ranges=ranges.tolist())
+            params.update(
+                strategy="uniform",
+                bins=n_bins,
+                value_range="per seed and layer: [min, max] over all logged epochs",
+                ranges=ranges.tolist(),
+            )
     else:
         mi_class["kt-upper"] = get_estimator_class("mi", "kt-upper")
         mi_class["kt-lower"] = get_estimator_class("mi", "kt-lower")

@@ -95,8 +95,9 @@ def _value(v: Any) -> float:
     return float(v.value) if isinstance(v, Estimate) else float(v)
 
 
-def check_dpi(values: Any, *, tolerance: float = 0.0,
-              names: Sequence[str] | None = None) -> list[DPIViolation]:
+def check_dpi(
+    values: Any, *, tolerance: float = 0.0, names: Sequence[str] | None = None
+) -> list[DPIViolation]:
     """Violations of the data-processing inequality along a chain of layers.
 
     For a Markov chain X → T_1 → T_2 → … every I(X;T_m) ≤ I(X;T_ℓ) for ℓ < m (also for
@@ -125,9 +126,16 @@ def check_dpi(values: Any, *, tolerance: float = 0.0,
             for ell in range(m):
                 excess = row[m] - row[ell]
                 if excess > tolerance:
-                    out.append(DPIViolation(labels[ell], labels[m], float(row[ell]),
-                                            float(row[m]), float(excess),
-                                            None if single else r))
+                    out.append(
+                        DPIViolation(
+                            labels[ell],
+                            labels[m],
+                            float(row[ell]),
+                            float(row[m]),
+                            float(excess),
+                            None if single else r,
+                        )
+                    )
     return out
 
 
@@ -169,11 +177,19 @@ class InformationPlaneHistory:
         def listed(a: np.ndarray | None) -> Any:
             return None if a is None else np.asarray(a).tolist()
 
-        return {"unit": self.unit, "estimator": self.estimator, "params": self.params,
-                "epochs": self.epochs.tolist(), "layers": list(self.layers),
-                "I_XT": listed(self.i_xt), "I_TY": listed(self.i_ty),
-                "I_XT_lower": listed(self.i_xt_lower), "I_TY_lower": listed(self.i_ty_lower),
-                "H_X": self.h_x, "H_Y": self.h_y}
+        return {
+            "unit": self.unit,
+            "estimator": self.estimator,
+            "params": self.params,
+            "epochs": self.epochs.tolist(),
+            "layers": list(self.layers),
+            "I_XT": listed(self.i_xt),
+            "I_TY": listed(self.i_ty),
+            "I_XT_lower": listed(self.i_xt_lower),
+            "I_TY_lower": listed(self.i_ty_lower),
+            "H_X": self.h_x,
+            "H_Y": self.h_y,
+        }
 
 
 # ----------------------------------------------------------------------------- the recorder
@@ -235,16 +251,26 @@ class InformationPlaneRecorder:
         self.unit = check_unit(unit)
         self.batch_size = check_int(batch_size, "batch_size", low=1)
         self.seed = check_int(seed, "seed", low=0)
-        self.params = self._check_params(bins, value_range, noise_variance, alpha, sigma, noise,
-                                         n_conditional, n_mc)
+        self.params = self._check_params(
+            bins, value_range, noise_variance, alpha, sigma, noise, n_conditional, n_mc
+        )
         self.noise = noise
         self.points: list[LayerInformation] = []
         self._stored: list[tuple[int, dict[str, np.ndarray], np.ndarray, np.ndarray | None]] = []
         self._first_range: dict[str, tuple[float, float]] = {}
         self._h: tuple[float, float | None] = (0.0, None)
 
-    def _check_params(self, bins: Any, value_range: Any, noise_variance: Any, alpha: Any,
-                      sigma: Any, noise: Any, n_conditional: Any, n_mc: Any) -> dict[str, Any]:
+    def _check_params(
+        self,
+        bins: Any,
+        value_range: Any,
+        noise_variance: Any,
+        alpha: Any,
+        sigma: Any,
+        noise: Any,
+        n_conditional: Any,
+        n_mc: Any,
+    ) -> dict[str, Any]:
         e = self.estimator
         if e == "binning":
             if value_range is None:
@@ -255,33 +281,50 @@ class InformationPlaneRecorder:
             else:
                 value_range = check_value_range(value_range)
                 default_bins = 30
-            return {"bins": default_bins if bins is None else check_int(bins, "bins", low=1),
-                    "value_range": value_range}
+            return {
+                "bins": default_bins if bins is None else check_int(bins, "bins", low=1),
+                "value_range": value_range,
+            }
         if e == "idnn":
             rng = (-1.0, 1.0) if value_range is None else check_value_range(value_range)
-            return {"bins": 30 if bins is None else check_int(bins, "bins", low=2),
-                    "value_range": rng}
+            return {
+                "bins": 30 if bins is None else check_int(bins, "bins", low=2),
+                "value_range": rng,
+            }
         if e == "kde":
             if noise_variance is None:
-                raise ValueError("noise_variance is required for estimator='kde' (σ² defines "
-                                 "the quantity; Saxe et al. use 0.1, their notebook 1e-3)")
-            return {"noise_variance": check_float(noise_variance, "noise_variance", low=0.0,
-                                                  low_open=True)}
+                raise ValueError(
+                    "noise_variance is required for estimator='kde' (σ² defines "
+                    "the quantity; Saxe et al. use 0.1, their notebook 1e-3)"
+                )
+            return {
+                "noise_variance": check_float(
+                    noise_variance, "noise_variance", low=0.0, low_open=True
+                )
+            }
         if e == "matrix-renyi":
             from infossl.estimators.kernel import SIGMA_RULES, _check_alpha, _check_rule_or_width
 
-            return {"alpha": _check_alpha(alpha),
-                    "sigma": _check_rule_or_width(sigma, "sigma", SIGMA_RULES)}
+            return {
+                "alpha": _check_alpha(alpha),
+                "sigma": _check_rule_or_width(sigma, "sigma", SIGMA_RULES),
+            }
         if not isinstance(noise, GaussianNoiseInjection):
-            raise TypeError("estimator='noisy' needs noise=GaussianNoiseInjection(model, layers, "
-                            "beta) installed on the model")
+            raise TypeError(
+                "estimator='noisy' needs noise=GaussianNoiseInjection(model, layers, "
+                "beta) installed on the model"
+            )
         missing = [name for name in self.layers if name not in noise.layers]
         if missing:
-            raise ValueError(f"layers {missing} are not noisy; estimator='noisy' needs noise "
-                             "injected after every recorded layer")
-        return {"beta": noise.beta, "n_conditional": check_int(n_conditional, "n_conditional",
-                                                               low=2),
-                "n_mc": check_int(n_mc, "n_mc", low=1)}
+            raise ValueError(
+                f"layers {missing} are not noisy; estimator='noisy' needs noise "
+                "injected after every recorded layer"
+            )
+        return {
+            "beta": noise.beta,
+            "n_conditional": check_int(n_conditional, "n_conditional", low=2),
+            "n_mc": check_int(n_mc, "n_mc", low=1),
+        }
 
     # -------------------------------------------------------------------- forward passes
     @torch.no_grad()
@@ -296,14 +339,16 @@ class InformationPlaneRecorder:
         handles = []
         if self.estimator != "noisy":
             for name, module in zip(self.layers, self._modules, strict=True):
+
                 def hook(mod: nn.Module, inputs: Any, output: Any, name: str = name) -> None:
                     captured[name].append(output.detach().reshape(output.shape[0], -1).cpu())
+
                 handles.append(module.register_forward_hook(hook))
         was_training = self.model.training
         self.model.eval()
         try:
             for chunk, a in enumerate(range(0, x.shape[0], self.batch_size)):
-                self.model(x[a:a + self.batch_size])
+                self.model(x[a : a + self.batch_size])
                 if self.estimator == "noisy":
                     assert self.noise is not None
                     for name in self.layers:
@@ -311,8 +356,10 @@ class InformationPlaneRecorder:
                         captured[name].append(out.reshape(out.shape[0], -1).cpu())
                 calls = {name: len(parts) for name, parts in captured.items()}
                 if any(c != chunk + 1 for c in calls.values()):
-                    raise ValueError(f"layers: each recorded module must run once per forward "
-                                     f"pass, got call counts {calls} after {chunk + 1} pass(es)")
+                    raise ValueError(
+                        f"layers: each recorded module must run once per forward "
+                        f"pass, got call counts {calls} after {chunk + 1} pass(es)"
+                    )
         finally:
             for h in handles:
                 h.remove()
@@ -327,8 +374,7 @@ class InformationPlaneRecorder:
         with ``value_range="global"``, computed by :meth:`results`).
         """
         epoch = check_int(epoch, "epoch", low=0)
-        if any(p.epoch == epoch for p in self.points) or any(s[0] == epoch
-                                                             for s in self._stored):
+        if any(p.epoch == epoch for p in self.points) or any(s[0] == epoch for s in self._stored):
             raise ValueError(f"epoch {epoch} was already recorded")
         x_np = x.detach().reshape(x.shape[0], -1).cpu().double().numpy()
         y_np = None if y is None else np.asarray(torch.as_tensor(y).cpu()).reshape(-1)
@@ -337,14 +383,17 @@ class InformationPlaneRecorder:
         self._set_entropies(x_np, y_np)
         acts = self.activations(x)
         if self.estimator == "binning" and self.params["value_range"] == "global":
-            self._stored.append((epoch, {k: v.astype(np.float32) for k, v in acts.items()},
-                                 x_np, y_np))
+            self._stored.append(
+                (epoch, {k: v.astype(np.float32) for k, v in acts.items()}, x_np, y_np)
+            )
             return []
         if self.estimator == "noisy":
             new = self._noisy_points(epoch, x, x_np, y_np, acts)
         else:
-            new = [self._point(epoch, name, x_np, acts[name], y_np, self._range(name, acts[name]))
-                   for name in self.layers]
+            new = [
+                self._point(epoch, name, x_np, acts[name], y_np, self._range(name, acts[name]))
+                for name in self.layers
+            ]
         self.points.extend(new)
         return new
 
@@ -371,9 +420,15 @@ class InformationPlaneRecorder:
             return None
         return replace(est, quantity=quantity).to(self.unit)
 
-    def _point(self, epoch: int, name: str, x_np: np.ndarray, t: np.ndarray,
-               y_np: np.ndarray | None, value_range: tuple[float, float] | None
-               ) -> LayerInformation:
+    def _point(
+        self,
+        epoch: int,
+        name: str,
+        x_np: np.ndarray,
+        t: np.ndarray,
+        y_np: np.ndarray | None,
+        value_range: tuple[float, float] | None,
+    ) -> LayerInformation:
         from infossl.estimators import get_estimator_class
 
         e = self.estimator
@@ -395,18 +450,23 @@ class InformationPlaneRecorder:
                 i_ty, lower_ty = up.estimate(y_np, t), low.estimate(y_np, t)
         else:
             i_xt, i_ty = self._matrix_renyi(x_np, t, y_np)
-        return LayerInformation(epoch, name, self._convert(i_xt, "I(X;T)"),  # type: ignore[arg-type]
-                                self._convert(i_ty, "I(T;Y)"),
-                                self._convert(lower_xt, "I(X;T)"),
-                                self._convert(lower_ty, "I(T;Y)"))
+        return LayerInformation(
+            epoch,
+            name,
+            self._convert(i_xt, "I(X;T)"),  # type: ignore[arg-type]
+            self._convert(i_ty, "I(T;Y)"),
+            self._convert(lower_xt, "I(X;T)"),
+            self._convert(lower_ty, "I(T;Y)"),
+        )
 
-    def _matrix_renyi(self, x_np: np.ndarray, t: np.ndarray, y_np: np.ndarray | None
-                      ) -> tuple[Estimate, Estimate | None]:
+    def _matrix_renyi(
+        self, x_np: np.ndarray, t: np.ndarray, y_np: np.ndarray | None
+    ) -> tuple[Estimate, Estimate | None]:
         from infossl.estimators import get_estimator_class
 
-        est = get_estimator_class("mi", "matrix-renyi")(alpha=self.params["alpha"],
-                                                        sigma=self.params["sigma"],
-                                                        max_samples=max(3000, len(t)))
+        est = get_estimator_class("mi", "matrix-renyi")(
+            alpha=self.params["alpha"], sigma=self.params["sigma"], max_samples=max(3000, len(t))
+        )
 
         def varying(a: np.ndarray) -> np.ndarray | None:
             keep = np.ptp(a, axis=0) > 0
@@ -414,9 +474,16 @@ class InformationPlaneRecorder:
 
         xv, tv = varying(x_np), varying(t)
         n = len(t)
-        zero = Estimate(0.0, "nats", "proxy", "matrix-renyi", n, (x_np.shape[1], t.shape[1]),
-                        ceiling=math.log(n), notes=("constant layer: the Gram matrix is all "
-                                                    "ones, so the entropy is 0",))
+        zero = Estimate(
+            0.0,
+            "nats",
+            "proxy",
+            "matrix-renyi",
+            n,
+            (x_np.shape[1], t.shape[1]),
+            ceiling=math.log(n),
+            notes=("constant layer: the Gram matrix is all ones, so the entropy is 0",),
+        )
         i_xt = zero if xv is None or tv is None else est.estimate(xv, tv)
         if y_np is None:
             return i_xt, None
@@ -427,9 +494,14 @@ class InformationPlaneRecorder:
         return i_xt, i_ty
 
     # -------------------------------------------------------------------- noisy networks
-    def _noisy_points(self, epoch: int, x: torch.Tensor, x_np: np.ndarray,
-                      y_np: np.ndarray | None, acts: dict[str, np.ndarray]
-                      ) -> list[LayerInformation]:
+    def _noisy_points(
+        self,
+        epoch: int,
+        x: torch.Tensor,
+        x_np: np.ndarray,
+        y_np: np.ndarray | None,
+        acts: dict[str, np.ndarray],
+    ) -> list[LayerInformation]:
         beta, n_c, n_mc = (self.params[k] for k in ("beta", "n_conditional", "n_mc"))
         rng = check_seed(self.seed + epoch)
         repeated = x.repeat_interleave(n_c, dim=0)
@@ -444,20 +516,46 @@ class InformationPlaneRecorder:
             value = h_t.value - h_cond
             stderr = math.sqrt(h_t.stderr**2 + se_cond**2)
             params = {"beta": beta, "n_conditional": n_c, "n_mc": n_mc}
-            i_xt = Estimate(value, "nats", "point", "noisy-sp", m, (x_np.shape[1], d),
-                            ceiling=math.log(m), stderr=stderr, params=params,
-                            quantity="I(X;T)")
+            i_xt = Estimate(
+                value,
+                "nats",
+                "point",
+                "noisy-sp",
+                m,
+                (x_np.shape[1], d),
+                ceiling=math.log(m),
+                stderr=stderr,
+                params=params,
+                quantity="I(X;T)",
+            )
             i_ty = None
             if y_np is not None:
                 codes = _codes(y_np.reshape(-1, 1))
-                h_y_terms = [(np.mean(codes == c), gaussian_mixture_entropy(
-                    s[codes == c], beta, n_mc=n_mc, seed=rng)) for c in np.unique(codes)]
+                h_y_terms = [
+                    (
+                        np.mean(codes == c),
+                        gaussian_mixture_entropy(s[codes == c], beta, n_mc=n_mc, seed=rng),
+                    )
+                    for c in np.unique(codes)
+                ]
                 h_ty = sum(p * e.value for p, e in h_y_terms)
                 se = math.sqrt(h_t.stderr**2 + sum((p * e.stderr) ** 2 for p, e in h_y_terms))
-                i_ty = Estimate(h_t.value - h_ty, "nats", "point", "noisy-sp", m, (d, 1),
-                                stderr=se, params=params, quantity="I(T;Y)")
-            out.append(LayerInformation(epoch, name, i_xt.to(self.unit),
-                                        None if i_ty is None else i_ty.to(self.unit)))
+                i_ty = Estimate(
+                    h_t.value - h_ty,
+                    "nats",
+                    "point",
+                    "noisy-sp",
+                    m,
+                    (d, 1),
+                    stderr=se,
+                    params=params,
+                    quantity="I(T;Y)",
+                )
+            out.append(
+                LayerInformation(
+                    epoch, name, i_xt.to(self.unit), None if i_ty is None else i_ty.to(self.unit)
+                )
+            )
         return out
 
     # -------------------------------------------------------------------- outputs
@@ -465,13 +563,21 @@ class InformationPlaneRecorder:
         """Every recorded epoch as arrays; computes the ``"global"``-range binning now."""
         points = list(self.points)
         if self._stored:
-            ranges = {name: (min(float(a[name].min()) for _, a, _, _ in self._stored),
-                             max(float(a[name].max()) for _, a, _, _ in self._stored))
-                      for name in self.layers}
+            ranges = {
+                name: (
+                    min(float(a[name].min()) for _, a, _, _ in self._stored),
+                    max(float(a[name].max()) for _, a, _, _ in self._stored),
+                )
+                for name in self.layers
+            }
             ranges = {k: (lo, max(hi, lo + 1e-12)) for k, (lo, hi) in ranges.items()}
             for epoch, acts, x_np, y_np in self._stored:
-                points += [self._point(epoch, name, x_np, acts[name].astype(np.float64), y_np,
-                                       ranges[name]) for name in self.layers]
+                points += [
+                    self._point(
+                        epoch, name, x_np, acts[name].astype(np.float64), y_np, ranges[name]
+                    )
+                    for name in self.layers
+                ]
             self.params["ranges"] = {k: list(v) for k, v in ranges.items()}
         if not points:
             raise ValueError("nothing recorded yet: call record(epoch, x, y) first")
@@ -491,10 +597,19 @@ class InformationPlaneRecorder:
         factor = 1.0 if self.unit == "nats" else 1.0 / math.log(2.0)
         h_x, h_y = self._h
         return InformationPlaneHistory(
-            epochs, self.layers, gather("i_xt"), gather("i_ty"),  # type: ignore[arg-type]
-            gather("i_xt_lower"), gather("i_ty_lower"), self.unit, self.estimator,
-            dict(self.params), h_x * factor, None if h_y is None else h_y * factor,
-            sorted(points, key=lambda p: (p.epoch, l_index[p.layer])))
+            epochs,
+            self.layers,
+            gather("i_xt"),
+            gather("i_ty"),  # type: ignore[arg-type]
+            gather("i_xt_lower"),
+            gather("i_ty_lower"),
+            self.unit,
+            self.estimator,
+            dict(self.params),
+            h_x * factor,
+            None if h_y is None else h_y * factor,
+            sorted(points, key=lambda p: (p.epoch, l_index[p.layer])),
+        )
 
     def check_dpi(self, *, tolerance: float = 0.0) -> dict[str, list[DPIViolation]]:
         """:func:`check_dpi` of I(X;T) and I(T;Y) across layers at every recorded epoch.
@@ -508,8 +623,9 @@ class InformationPlaneRecorder:
         return out
 
 
-def _conditional_sp(centres: np.ndarray, beta: float, n_mc: int, rng: np.random.Generator
-                    ) -> tuple[float, float]:
+def _conditional_sp(
+    centres: np.ndarray, beta: float, n_mc: int, rng: np.random.Generator
+) -> tuple[float, float]:
     """(1/m) Σ_x ĥ_SP(centres[x]) and its Monte Carlo standard error; centres (m, n_c, d).
 
     All inputs at once (blocks of inputs bound the memory to about 2²¹ kernel entries).
@@ -521,20 +637,27 @@ def _conditional_sp(centres: np.ndarray, beta: float, n_mc: int, rng: np.random.
     step = max(1, (1 << 21) // (n_c * n_c * n_mc))
     const = math.log(n_c) + 0.5 * d * math.log(2.0 * math.pi * beta**2)
     for a in range(0, m, step):
-        p, c = points[a:a + step], centres[a:a + step]
-        d2 = ((p**2).sum(axis=2)[:, :, None] + (c**2).sum(axis=2)[:, None, :]
-              - 2.0 * np.einsum("mkd,mjd->mkj", p, c))
+        p, c = points[a : a + step], centres[a : a + step]
+        d2 = (
+            (p**2).sum(axis=2)[:, :, None]
+            + (c**2).sum(axis=2)[:, None, :]
+            - 2.0 * np.einsum("mkd,mjd->mkj", p, c)
+        )
         logk = -np.maximum(d2, 0.0) / (2.0 * beta**2)
         top = logk.max(axis=2)
         terms = const - (top + np.log(np.exp(logk - top[:, :, None]).sum(axis=2)))
-        values[a:a + step] = terms.mean(axis=1)
-        variances[a:a + step] = terms.var(axis=1, ddof=1) / terms.shape[1]
+        values[a : a + step] = terms.mean(axis=1)
+        variances[a : a + step] = terms.var(axis=1, ddof=1) / terms.shape[1]
     return float(values.mean()), float(math.sqrt(variances.sum()) / m)
 
 
 # ----------------------------------------------------------------------------- figure
-def plot_history(history: InformationPlaneHistory, *, cmap: str = "gnuplot",
-                 figsize: tuple[float, float] = (7.0, 5.0)) -> Any:
+def plot_history(
+    history: InformationPlaneHistory,
+    *,
+    cmap: str = "gnuplot",
+    figsize: tuple[float, float] = (7.0, 5.0),
+) -> Any:
     """The information plane of a recording: one trajectory per layer, markers coloured by
     epoch, dashed lines at H(X) and H(Y) (the largest values the estimates can take)."""
     from matplotlib import colors
@@ -546,14 +669,21 @@ def plot_history(history: InformationPlaneHistory, *, cmap: str = "gnuplot",
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     epochs = history.epochs
-    norm = colors.Normalize(vmin=float(epochs.min()), vmax=float(max(epochs.max(),
-                                                                       epochs.min() + 1)))
+    norm = colors.Normalize(
+        vmin=float(epochs.min()), vmax=float(max(epochs.max(), epochs.min() + 1))
+    )
     for li, name in enumerate(history.layers):
         ax.plot(history.i_xt[:, li], history.i_ty[:, li], color="0.6", linewidth=0.8, zorder=1)
-        ax.scatter(history.i_xt[:, li], history.i_ty[:, li], c=epochs, cmap=cmap, norm=norm,
-                   s=18, zorder=2)
-        ax.annotate(name, (history.i_xt[-1, li], history.i_ty[-1, li]), fontsize=8,
-                    xytext=(3, 3), textcoords="offset points")
+        ax.scatter(
+            history.i_xt[:, li], history.i_ty[:, li], c=epochs, cmap=cmap, norm=norm, s=18, zorder=2
+        )
+        ax.annotate(
+            name,
+            (history.i_xt[-1, li], history.i_ty[-1, li]),
+            fontsize=8,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
     ax.axvline(history.h_x, color="k", linestyle="--", linewidth=0.8, label="H(X)")
     if history.h_y is not None:
         ax.axhline(history.h_y, color="k", linestyle=":", linewidth=0.8, label="H(Y)")

@@ -24,8 +24,18 @@ from infossl.analysis.idnn import InformationPlane
 
 __all__ = ["plot_information_plane", "plot_layer_curves"]
 
-_LAYER_COLOURS = ("tab:red", "tab:blue", "tab:green", "tab:olive", "tab:pink", "tab:orange",
-                  "tab:purple", "tab:brown", "tab:cyan", "tab:gray")
+_LAYER_COLOURS = (
+    "tab:red",
+    "tab:blue",
+    "tab:green",
+    "tab:olive",
+    "tab:pink",
+    "tab:orange",
+    "tab:purple",
+    "tab:brown",
+    "tab:cyan",
+    "tab:gray",
+)
 
 
 def _layer_colour(index: int) -> str:
@@ -61,10 +71,25 @@ def plot_information_plane(
         ax.plot(x[e], y[e], color="0.5", alpha=0.1, linewidth=0.6, zorder=1)
     for li, name in enumerate(plane.layers):
         ax.plot(x[:, li], y[:, li], color="0.25", linewidth=0.7, zorder=2)
-        ax.scatter(x[:, li], y[:, li], c=colour_epochs, cmap=cmap, norm=norm, s=12,
-                   edgecolors="none", zorder=3)
-        ax.annotate(name, (x[-1, li], y[-1, li]), xytext=(0, 6), textcoords="offset points",
-                    ha="center", fontsize=8, zorder=4)
+        ax.scatter(
+            x[:, li],
+            y[:, li],
+            c=colour_epochs,
+            cmap=cmap,
+            norm=norm,
+            s=12,
+            edgecolors="none",
+            zorder=3,
+        )
+        ax.annotate(
+            name,
+            (x[-1, li], y[-1, li]),
+            xytext=(0, 6),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+            zorder=4,
+        )
     ax.axvline(plane.h_x, color="k", linestyle="--", linewidth=0.8)
     ax.axhline(plane.h_y, color="k", linestyle="--", linewidth=0.8)
     ax.set_xlim(0, plane.h_x * 1.04)

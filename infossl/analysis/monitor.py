@@ -190,16 +190,17 @@ class InformationMonitor:
         self._closed = False
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.run_dir / DIAGNOSTICS_FILE
-        kept = ([] if resume_step is None else
-                [r for r in read_diagnostics(self.run_dir) if int(r.get("step", 0))
-                 <= resume_step])
+        kept = (
+            []
+            if resume_step is None
+            else [r for r in read_diagnostics(self.run_dir) if int(r.get("step", 0)) <= resume_step]
+        )
         _write_rows(self.path, kept)
         if logger is None:
             from infossl.train.logger import RunLogger
 
             with preserved_host_random_state():
-                logger = RunLogger(self.run_dir, tensorboard=tensorboard,
-                                   resume_step=resume_step)
+                logger = RunLogger(self.run_dir, tensorboard=tensorboard, resume_step=resume_step)
             self._owns_logger = True
             self._write_config(name, method)
         else:
@@ -210,10 +211,14 @@ class InformationMonitor:
         wanted = 2 * self.batch_size if self._labels is not None else self.batch_size
         if self._owns_logger and pool < wanted:
             got = pool // 2 if self._labels is not None else pool
-            warnings.warn(f"the evaluation pool has {pool} rows, fewer than the {wanted} that "
-                          f"batch_size={self.batch_size} needs"
-                          + (" with a held-out batch" if self._labels is not None else "")
-                          + f": the diagnostics use n = {got}", UserWarning, stacklevel=2)
+            warnings.warn(
+                f"the evaluation pool has {pool} rows, fewer than the {wanted} that "
+                f"batch_size={self.batch_size} needs"
+                + (" with a held-out batch" if self._labels is not None else "")
+                + f": the diagnostics use n = {got}",
+                UserWarning,
+                stacklevel=2,
+            )
         if not isinstance(representation, str):
             raise TypeError(f"representation must be a string, got {representation!r}")
         self.representation = representation
@@ -236,9 +241,15 @@ class InformationMonitor:
         self._last_train_seconds = train_seconds
 
     # ------------------------------------------------------------------------- public API
-    def step(self, model: Any, epoch: int | None = None, step: int | None = None, *,
-             force: bool = False, train_seconds: float | None = None
-             ) -> DiagnosticsResult | None:
+    def step(
+        self,
+        model: Any,
+        epoch: int | None = None,
+        step: int | None = None,
+        *,
+        force: bool = False,
+        train_seconds: float | None = None,
+    ) -> DiagnosticsResult | None:
         """Diagnostics of ``model`` now, if due (see the class docstring); else None.
 
         A pass that ran always returns its result: quantities that could not be computed
@@ -287,8 +298,14 @@ class InformationMonitor:
 
     __call__ = step
 
-    def log_loss(self, loss: Any, step: int | None = None, epoch: int | None = None, *,
-                 lr: float | None = None) -> None:
+    def log_loss(
+        self,
+        loss: Any,
+        step: int | None = None,
+        epoch: int | None = None,
+        *,
+        lr: float | None = None,
+    ) -> None:
         """Append a training row to ``metrics.jsonl`` (and TensorBoard).
 
         ``loss``: an infossl :class:`~infossl.framework.LossOutput` (every information term is
@@ -301,8 +318,7 @@ class InformationMonitor:
 
         if self._closed:
             raise ValueError("the monitor is closed")
-        self._loss_step = self._loss_step + 1 if step is None else check_int(step, "step",
-                                                                                low=0)
+        self._loss_step = self._loss_step + 1 if step is None else check_int(step, "step", low=0)
         if epoch is not None:
             self._last_epoch = check_int(epoch, "epoch", low=0)
         out = loss if isinstance(loss, LossOutput) else _scalar_output(loss)
@@ -314,12 +330,19 @@ class InformationMonitor:
         self.logger.write_header(out)
         value = float(out.loss.detach())
         if not math.isfinite(value):
-            warnings.warn(f"the logged loss is not finite ({value}) at step {self._loss_step}",
-                          RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"the logged loss is not finite ({value}) at step {self._loss_step}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         record: dict[str, Any] = {
-            "kind": "train", "step": self._loss_step, "epoch": self._last_epoch, "loss": value,
+            "kind": "train",
+            "step": self._loss_step,
+            "epoch": self._last_epoch,
+            "loss": value,
             "terms": {n: float(tv.value) for n, tv in out.terms.items()},
-            "weights": {n: tv.weight for n, tv in out.terms.items()}}
+            "weights": {n: tv.weight for n, tv in out.terms.items()},
+        }
         if out.diagnostics:
             record["diagnostics"] = {n: float(tv.value) for n, tv in out.diagnostics.items()}
         if lr is not None:
@@ -345,15 +368,20 @@ class InformationMonitor:
 
             rows = read_diagnostics(self.run_dir)
             wall = time.perf_counter() - self._clock
-            summary = {"method": self.method or "custom", "data": self.name or "custom",
-                       "backbone": self._model_name, "stopped": "completed",
-                       "steps": self._loss_step,
-                       "epochs_completed": rows[-1]["epoch"] if rows else 0,
-                       "wall_seconds": wall, "train_seconds": wall - self._own_seconds,
-                       "monitor_seconds": self._own_seconds,
-                       "monitor_overhead": (self._own_seconds - self._first_seconds)
-                       / max(wall - self._own_seconds, 1e-9),
-                       "diagnostics_rows": len(rows)}
+            summary = {
+                "method": self.method or "custom",
+                "data": self.name or "custom",
+                "backbone": self._model_name,
+                "stopped": "completed",
+                "steps": self._loss_step,
+                "epochs_completed": rows[-1]["epoch"] if rows else 0,
+                "wall_seconds": wall,
+                "train_seconds": wall - self._own_seconds,
+                "monitor_seconds": self._own_seconds,
+                "monitor_overhead": (self._own_seconds - self._first_seconds)
+                / max(wall - self._own_seconds, 1e-9),
+                "diagnostics_rows": len(rows),
+            }
             write_json_atomic(self.run_dir / "summary.json", summary)
             self.logger.close()
         else:
@@ -370,28 +398,43 @@ class InformationMonitor:
         import yaml
 
         path = self.run_dir / "config.yaml"
-        cfg = {"method": method or "custom", "data": {"name": name or "custom"},
-               "monitor": {"batch_size": self.batch_size, "every": self.every,
-                           "max_overhead": self.budget.max_overhead, "seed": self.seed,
-                           "quantities": list(self.quantities),
-                           "temperature": self.temperature, "ridge": self.ridge, "k": self.k,
-                           "n_projections": self.n_projections, "pca_dims": self.pca_dims}}
+        cfg = {
+            "method": method or "custom",
+            "data": {"name": name or "custom"},
+            "monitor": {
+                "batch_size": self.batch_size,
+                "every": self.every,
+                "max_overhead": self.budget.max_overhead,
+                "seed": self.seed,
+                "quantities": list(self.quantities),
+                "temperature": self.temperature,
+                "ridge": self.ridge,
+                "k": self.k,
+                "n_projections": self.n_projections,
+                "pca_dims": self.pca_dims,
+            },
+        }
         path.write_text(yaml.safe_dump(cfg, sort_keys=False))
 
     def _prepare(self, device: Any) -> PreparedBatch:
         if self._prepared is None:
             has_labels = self._labels is not None
-            fit, hold = draw_eval_batch(len(self._inputs), self.batch_size, self.seed,
-                                        holdout=has_labels)
+            fit, hold = draw_eval_batch(
+                len(self._inputs), self.batch_size, self.seed, holdout=has_labels
+            )
             batch = take_rows(self._inputs, fit)
             v1, v2 = self._views(batch)
             clean = self._clean(batch)
             held = self._clean(take_rows(self._inputs, hold)) if has_labels else None
             labels = self._labels
             self._prepared = PreparedBatch(
-                v1, v2, clean, held,
+                v1,
+                v2,
+                clean,
+                held,
                 None if labels is None else labels[fit],
-                None if labels is None else labels[hold])
+                None if labels is None else labels[hold],
+            )
         return self._prepared
 
     def _encode_all(self, model: Any, prepared: PreparedBatch) -> dict[str, np.ndarray]:
@@ -400,16 +443,24 @@ class InformationMonitor:
         device, dtype = model_device_dtype(model)
         key = str(device)
         if key not in self._on_device:
-            self._on_device = {key: tuple(
-                None if t is None else t.to(device)
-                for t in (prepared.view1, prepared.view2, prepared.clean, prepared.holdout))}
+            self._on_device = {
+                key: tuple(
+                    None if t is None else t.to(device)
+                    for t in (prepared.view1, prepared.view2, prepared.clean, prepared.holdout)
+                )
+            }
         v1, v2, clean, held = self._on_device[key]
-        ctx = ((lambda: torch.autocast(device.type, dtype=self.autocast))
-               if self.autocast is not None else contextlib.nullcontext)
+        ctx = (
+            (lambda: torch.autocast(device.type, dtype=self.autocast))
+            if self.autocast is not None
+            else contextlib.nullcontext
+        )
         with frozen_modules(model):
-            out = {"z1": self._encode(model, v1, dtype, ctx),
-                   "z2": self._encode(model, v2, dtype, ctx),
-                   "clean": self._encode(model, clean, dtype, ctx)}
+            out = {
+                "z1": self._encode(model, v1, dtype, ctx),
+                "z2": self._encode(model, v2, dtype, ctx),
+                "clean": self._encode(model, clean, dtype, ctx),
+            }
             if held is not None:
                 out["holdout"] = self._encode(model, held, dtype, ctx)
         return out
@@ -419,7 +470,7 @@ class InformationMonitor:
 
         parts = []
         for a in range(0, x.shape[0], ENCODE_CHUNK):
-            xb = x[a:a + ENCODE_CHUNK]
+            xb = x[a : a + ENCODE_CHUNK]
             if dtype is not None and xb.is_floating_point() and xb.dtype != dtype:
                 xb = xb.to(dtype)
             with ctx():
@@ -427,45 +478,75 @@ class InformationMonitor:
             parts.append(z.detach().float().reshape(z.shape[0], -1))
         return torch.cat(parts).double().cpu().numpy()
 
-    def _pass(self, model: Any, epoch: int, step: int, trained: float,
-              train_seconds: float | None) -> DiagnosticsResult:
+    def _pass(
+        self, model: Any, epoch: int, step: int, trained: float, train_seconds: float | None
+    ) -> DiagnosticsResult:
         start = time.perf_counter()
         if self._model_name is None:
             self._model_name = type(model).__name__
         device, _ = model_device_dtype(model)
         prepared = self._prepare(device)
         emb = self._encode_all(model, prepared)
-        row: dict[str, Any] = {"epoch": epoch, "step": step,
-                               "representation": self.representation,
-                               "n": int(emb["z1"].shape[0]), "dim": int(emb["z1"].shape[1])}
+        row: dict[str, Any] = {
+            "epoch": epoch,
+            "step": step,
+            "representation": self.representation,
+            "n": int(emb["z1"].shape[0]),
+            "dim": int(emb["z1"].shape[1]),
+        }
         parts: dict[str, float] = {}
         try:
             result = information_diagnostics(
-                emb["z1"], emb["z2"], emb["clean"], prepared.labels, emb.get("holdout"),
-                prepared.holdout_labels, quantities=self.quantities,
-                temperature=self.temperature, ridge=self.ridge, k=self.k,
-                n_projections=self.n_projections, pca_dims=self.pca_dims, seed=self.seed)
+                emb["z1"],
+                emb["z2"],
+                emb["clean"],
+                prepared.labels,
+                emb.get("holdout"),
+                prepared.holdout_labels,
+                quantities=self.quantities,
+                temperature=self.temperature,
+                ridge=self.ridge,
+                k=self.k,
+                n_projections=self.n_projections,
+                pca_dims=self.pca_dims,
+                seed=self.seed,
+            )
             row.update(result.to_dict())
             parts = result.seconds
         except (ValueError, np.linalg.LinAlgError) as err:  # e.g. non-finite embeddings
             result = DiagnosticsResult({}, {}, [], {"all": str(err)}, float("nan"))
-            row.update({"estimates": {}, "metrics": {}, "spectrum": [],
-                        "errors": {"all": str(err)}, "scale": None})
+            row.update(
+                {
+                    "estimates": {},
+                    "metrics": {},
+                    "spectrum": [],
+                    "errors": {"all": str(err)},
+                    "scale": None,
+                }
+            )
         if result.errors:
-            warnings.warn(f"information diagnostics at epoch {epoch}, step {step}: "
-                          f"{len(result.errors)} not computed: "
-                          + "; ".join(f"{k}: {v}" for k, v in result.errors.items()),
-                          RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"information diagnostics at epoch {epoch}, step {step}: "
+                f"{len(result.errors)} not computed: "
+                + "; ".join(f"{k}: {v}" for k, v in result.errors.items()),
+                RuntimeWarning,
+                stacklevel=3,
+            )
         seconds = time.perf_counter() - start
         if train_seconds is not None:
-            since = train_seconds - (self._last_train_seconds
-                                     if self._last_train_seconds is not None else train_seconds)
+            since = train_seconds - (
+                self._last_train_seconds if self._last_train_seconds is not None else train_seconds
+            )
             self._last_train_seconds = train_seconds
         else:
             since = trained - self._last_wall_train
             self._last_wall_train = trained
-        row["time"] = {"seconds": seconds, "train_seconds": since,
-                       "overhead": seconds / since if since > 0 else None, "parts": parts}
+        row["time"] = {
+            "seconds": seconds,
+            "train_seconds": since,
+            "overhead": seconds / since if since > 0 else None,
+            "parts": parts,
+        }
         self._append(row)
         return result
 
@@ -483,8 +564,9 @@ def _scalar_output(loss: Any) -> Any:
     if isinstance(loss, np.generic) and np.issubdtype(type(loss), np.number):
         loss = loss.item()
     if isinstance(loss, bool) or not (torch.is_tensor(loss) or isinstance(loss, (int, float))):
-        raise TypeError(f"loss must be a LossOutput, a scalar tensor or a number, got "
-                        f"{type(loss).__name__}")
+        raise TypeError(
+            f"loss must be a LossOutput, a scalar tensor or a number, got {type(loss).__name__}"
+        )
     value = torch.as_tensor(loss).detach().float()
     if value.numel() != 1:
         raise ValueError(f"loss must be a scalar, got shape {tuple(value.shape)}")

@@ -17,8 +17,12 @@ import numpy as np
 
 from infossl._checks import check_float
 
-__all__ = ["OverheadBudget", "frozen_modules", "isolated_random_state",
-           "preserved_host_random_state"]
+__all__ = [
+    "OverheadBudget",
+    "frozen_modules",
+    "isolated_random_state",
+    "preserved_host_random_state",
+]
 
 
 class OverheadBudget:

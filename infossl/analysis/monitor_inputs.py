@@ -17,13 +17,24 @@ import numpy as np
 
 from infossl._checks import check_choice, check_int
 
-__all__ = ["PreparedBatch", "as_batch", "check_autocast", "check_features", "check_inputs",
-           "draw_eval_batch", "model_device_dtype", "read_features", "resolve_views",
-           "take_rows", "two_views"]
+__all__ = [
+    "PreparedBatch",
+    "as_batch",
+    "check_autocast",
+    "check_features",
+    "check_inputs",
+    "draw_eval_batch",
+    "model_device_dtype",
+    "read_features",
+    "resolve_views",
+    "take_rows",
+    "two_views",
+]
 
 
-def draw_eval_batch(n: int, batch_size: int, seed: int, *, holdout: bool = True
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def draw_eval_batch(
+    n: int, batch_size: int, seed: int, *, holdout: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Fixed (fit, held-out) row indices of a set of ``n`` rows, drawn once with ``seed``.
 
     Each half has ``batch_size`` rows, fewer when ``n < 2 · batch_size`` (both ⌊n/2⌋); without
@@ -34,11 +45,12 @@ def draw_eval_batch(n: int, batch_size: int, seed: int, *, holdout: bool = True
     batch_size = check_int(batch_size, "batch_size", low=1)
     size = min(batch_size, n // 2) if holdout else min(batch_size, n)
     if size < 4:
-        raise ValueError(f"the evaluation inputs have {n} rows; diagnostics need at least "
-                         f"{8 if holdout else 4}")
+        raise ValueError(
+            f"the evaluation inputs have {n} rows; diagnostics need at least {8 if holdout else 4}"
+        )
     order = np.random.default_rng(seed).permutation(n)
     fit = np.sort(order[:size])
-    hold = np.sort(order[size:2 * size]) if holdout else np.zeros(0, dtype=np.int64)
+    hold = np.sort(order[size : 2 * size]) if holdout else np.zeros(0, dtype=np.int64)
     return fit, hold
 
 
@@ -46,8 +58,7 @@ def take_rows(inputs: Any, idx: np.ndarray) -> Any:
     import torch
 
     if torch.is_tensor(inputs):
-        return inputs.index_select(0, torch.as_tensor(idx, dtype=torch.long,
-                                                      device=inputs.device))
+        return inputs.index_select(0, torch.as_tensor(idx, dtype=torch.long, device=inputs.device))
     if isinstance(inputs, np.ndarray):
         return torch.from_numpy(np.ascontiguousarray(inputs[idx]))
     return [inputs[int(i)] for i in idx]
@@ -61,9 +72,10 @@ def as_batch(items: Any, what: str) -> Any:
         return items
     if isinstance(items, list) and items and all(torch.is_tensor(t) for t in items):
         return torch.stack(items)
-    raise TypeError(f"{what} must give torch tensors, got {type(items).__name__}"
-                    + (f" of {type(items[0]).__name__}" if isinstance(items, list) and items
-                       else ""))
+    raise TypeError(
+        f"{what} must give torch tensors, got {type(items).__name__}"
+        + (f" of {type(items[0]).__name__}" if isinstance(items, list) and items else "")
+    )
 
 
 def two_views(out: Any, again: Callable[[], Any], what: str) -> tuple[Any, Any]:
@@ -73,8 +85,10 @@ def two_views(out: Any, again: Callable[[], Any], what: str) -> tuple[Any, Any]:
         return out, again()
     if isinstance(out, (list, tuple)) and len(out) >= 2:
         return out[0], out[1]
-    raise TypeError(f"{what} must return a tensor (one view; it is called twice) or a "
-                    f"sequence of at least 2 views, got {type(out).__name__}")
+    raise TypeError(
+        f"{what} must return a tensor (one view; it is called twice) or a "
+        f"sequence of at least 2 views, got {type(out).__name__}"
+    )
 
 
 @dataclass
@@ -99,11 +113,14 @@ def check_inputs(inputs: Any, labels: Any) -> tuple[Any, np.ndarray | None]:
     elif isinstance(inputs, Sequence) and not isinstance(inputs, (str, bytes)):
         n = len(inputs)
     else:
-        raise TypeError("inputs must be a tensor, an array or a list of items, got "
-                        f"{type(inputs).__name__}")
+        raise TypeError(
+            f"inputs must be a tensor, an array or a list of items, got {type(inputs).__name__}"
+        )
     if n < 8:
-        raise ValueError(f"inputs has {n} rows; the diagnostics need at least 8 (and a few "
-                         "hundred for estimates worth reading)")
+        raise ValueError(
+            f"inputs has {n} rows; the diagnostics need at least 8 (and a few "
+            "hundred for estimates worth reading)"
+        )
     if labels is None:
         return inputs, None
     from infossl._checks import as_labels
@@ -112,8 +129,10 @@ def check_inputs(inputs: Any, labels: Any) -> tuple[Any, np.ndarray | None]:
     if raw.ndim == 2 and raw.shape[1] == 1:
         raw = raw.reshape(-1)
     if raw.ndim != 1:
-        raise ValueError(f"labels must be (N,) class indices, got shape {raw.shape} (for "
-                         "one-hot labels pass labels.argmax(1))")
+        raise ValueError(
+            f"labels must be (N,) class indices, got shape {raw.shape} (for "
+            "one-hot labels pass labels.argmax(1))"
+        )
     codes = as_labels(raw, "labels")
     if len(codes) != n:
         raise ValueError(f"labels has {len(codes)} entries, inputs has {n} rows")
@@ -134,8 +153,7 @@ def check_features(value: Any) -> Any:
     if value is None or callable(value) or isinstance(value, str):
         return value
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError("features must be None, an index, a key or a callable, got "
-                        f"{value!r}")
+        raise TypeError(f"features must be None, an index, a key or a callable, got {value!r}")
     return value
 
 
@@ -145,20 +163,27 @@ def read_features(out: Any, how: Any) -> Any:
     if how is not None and callable(how):
         out = how(out)
     elif how is not None:
-        found = (how in out if isinstance(how, str) and isinstance(out, Mapping) else
-                 isinstance(how, int) and isinstance(out, (tuple, list))
-                 and -len(out) <= how < len(out))
+        found = (
+            how in out
+            if isinstance(how, str) and isinstance(out, Mapping)
+            else isinstance(how, int)
+            and isinstance(out, (tuple, list))
+            and -len(out) <= how < len(out)
+        )
         if not found:
-            raise ValueError(f"features={how!r} does not select anything from the model's "
-                             f"{type(out).__name__} output")
+            raise ValueError(
+                f"features={how!r} does not select anything from the model's "
+                f"{type(out).__name__} output"
+            )
         out = out[how]
     if not torch.is_tensor(out):
-        raise TypeError(f"the model returned {type(out).__name__}, not a tensor: pass "
-                        "features= (an index, a key or a callable) to pick the (n, d) "
-                        "features")
+        raise TypeError(
+            f"the model returned {type(out).__name__}, not a tensor: pass "
+            "features= (an index, a key or a callable) to pick the (n, d) "
+            "features"
+        )
     if out.ndim < 2:
-        raise ValueError(f"the model's features must have shape (n, d), got "
-                         f"{tuple(out.shape)}")
+        raise ValueError(f"the model's features must have shape (n, d), got {tuple(out.shape)}")
     return out
 
 
@@ -176,9 +201,9 @@ def model_device_dtype(model: Any) -> tuple[Any, Any]:
     return torch.device("cpu"), None
 
 
-
-def resolve_views(views: Any, clean: Any, options: Mapping[str, Any] | None, inputs: Any
-                   ) -> tuple[Callable[[Any], tuple[Any, Any]], Callable[[Any], Any]]:
+def resolve_views(
+    views: Any, clean: Any, options: Mapping[str, Any] | None, inputs: Any
+) -> tuple[Callable[[Any], tuple[Any, Any]], Callable[[Any], Any]]:
     """(make two views of a batch, make the clean batch) from the user's arguments."""
     from infossl.data.augment import MultiView
 
@@ -187,8 +212,10 @@ def resolve_views(views: Any, clean: Any, options: Mapping[str, Any] | None, inp
         raise TypeError(f"clean must be a callable, got {type(clean).__name__}")
     if isinstance(views, str) or isinstance(views, MultiView):
         if per_item:
-            raise TypeError("infossl's presets work on image tensors (B, C, H, W); for a list "
-                            "of items pass your own views callable")
+            raise TypeError(
+                "infossl's presets work on image tensors (B, C, H, W); for a list "
+                "of items pass your own views callable"
+            )
         options = dict(options or {})
         if isinstance(views, str):
             from infossl.data.presets import PRESETS, build_views
@@ -199,8 +226,7 @@ def resolve_views(views: Any, clean: Any, options: Mapping[str, Any] | None, inp
                 raise ValueError(f"preset views need images (N, C, H, W), got {shape}")
             if views != "digits":
                 options.setdefault("channels", shape[1])
-                options.setdefault("size" if views != "multicrop" else "global_size",
-                                   shape[2])
+                options.setdefault("size" if views != "multicrop" else "global_size", shape[2])
             else:
                 options.setdefault("size", shape[2])
             multi = build_views(views, **options)
@@ -219,24 +245,35 @@ def resolve_views(views: Any, clean: Any, options: Mapping[str, Any] | None, inp
 
         return preset_views, clean
     if not callable(views):
-        raise TypeError("views must be a callable, an infossl MultiView or a preset name, got "
-                        f"{type(views).__name__}")
+        raise TypeError(
+            "views must be a callable, an infossl MultiView or a preset name, got "
+            f"{type(views).__name__}"
+        )
     if clean is None:
         if per_item:
-            raise TypeError("inputs is a list of items: pass clean=, the un-augmented "
-                            "transform of one item to a tensor")
+            raise TypeError(
+                "inputs is a list of items: pass clean=, the un-augmented "
+                "transform of one item to a tensor"
+            )
         if inputs.dtype in (np.uint8, _uint8()):
-            warnings.warn("inputs are uint8 and clean= is not given: the clean and held-out "
-                          "batches reach the model as raw 0-255 floats, unlike your views; "
-                          "pass clean=, your un-augmented transform (e.g. normalisation)",
-                          UserWarning, stacklevel=3)
+            warnings.warn(
+                "inputs are uint8 and clean= is not given: the clean and held-out "
+                "batches reach the model as raw 0-255 floats, unlike your views; "
+                "pass clean=, your un-augmented transform (e.g. normalisation)",
+                UserWarning,
+                stacklevel=3,
+            )
         clean = _identity_float
     if per_item:
+
         def item_views(batch: Any) -> tuple[Any, Any]:
-            pairs = [two_views(views(item), lambda item=item: views(item), "views")
-                     for item in batch]
-            return (as_batch([p[0] for p in pairs], "views"),
-                    as_batch([p[1] for p in pairs], "views"))
+            pairs = [
+                two_views(views(item), lambda item=item: views(item), "views") for item in batch
+            ]
+            return (
+                as_batch([p[0] for p in pairs], "views"),
+                as_batch([p[1] for p in pairs], "views"),
+            )
 
         def item_clean(batch: Any) -> Any:
             return as_batch([clean(item) for item in batch], "clean")

@@ -126,9 +126,7 @@ def linear_probe_accuracy(
         )
     if len(np.unique(y_train)) < 2:
         raise ValueError("y_train holds a single class: a probe needs at least two")
-    probe = make_pipeline(
-        StandardScaler(), LogisticRegression(C=regularization, max_iter=max_iter)
-    )
+    probe = make_pipeline(StandardScaler(), LogisticRegression(C=regularization, max_iter=max_iter))
     probe.fit(z_train, y_train)
     return float(probe.score(z_test, y_test))
 
@@ -161,7 +159,12 @@ def _closed_form(value: float, quantity: str, dims: tuple[int, ...], params: dic
             "use channel_noise > 0 or a noisy encoder"
         )
     return Estimate(
-        value=value, kind="point", method="closed-form", n=0, dims=dims, params=params,
+        value=value,
+        kind="point",
+        method="closed-form",
+        n=0,
+        dims=dims,
+        params=params,
         quantity=quantity,
     )
 
@@ -200,22 +203,30 @@ def exact_measurement(
     dz = joint.dim("z1")
     params = {"task": task.id, "channel_noise": channel_noise, "conditioning": conditioning}
     if conditioning == "views":
-        view_value, view_name, cond_dims = joint.mutual_information(noisy, "x1", "x2"), (
-            "I(Z̃1;X1|X2)"), (task.dim_x, task.dim_x)
+        view_value, view_name, cond_dims = (
+            joint.mutual_information(noisy, "x1", "x2"),
+            ("I(Z̃1;X1|X2)"),
+            (task.dim_x, task.dim_x),
+        )
     else:
-        view_value, view_name, cond_dims = joint.mutual_information(noisy, "u1", "s"), (
-            "I(Z̃1;U1|S)"), (task.dim_u, task.dim_s)
+        view_value, view_name, cond_dims = (
+            joint.mutual_information(noisy, "u1", "s"),
+            ("I(Z̃1;U1|S)"),
+            (task.dim_u, task.dim_s),
+        )
     shared = None
     if encoder2 is not None:
         shared = _closed_form(
             joint.mutual_information("z1", "z2"), "I(Z1;Z2)", (dz, joint.dim("z2")), params
         )
     return MultiViewMeasurement(
-        sufficiency_s=_closed_form(joint.mutual_information("z1", "s"), "I(Z1;S)",
-                                   (dz, task.dim_s), params),
+        sufficiency_s=_closed_form(
+            joint.mutual_information("z1", "s"), "I(Z1;S)", (dz, task.dim_s), params
+        ),
         sufficiency_y=_closed_form(joint.mutual_information("z1", "y"), "I(Z1;Y)", (dz, 1), params),
-        superfluous_u=_closed_form(joint.mutual_information("z1", "u1"), "I(Z1;U1)",
-                                   (dz, task.dim_u), params),
+        superfluous_u=_closed_form(
+            joint.mutual_information("z1", "u1"), "I(Z1;U1)", (dz, task.dim_u), params
+        ),
         superfluous_view=_closed_form(view_value, view_name, (dz, *cond_dims), params),
         shared=shared,
         bayes_accuracy=joint.sign_bayes_accuracy("y", "z1"),
@@ -276,7 +287,11 @@ def _mi_with_discrete(
 
 
 def _cmi_with_discrete(
-    methods: _Methods, x: np.ndarray, y: np.ndarray, cond: np.ndarray, discrete: tuple[int, ...],
+    methods: _Methods,
+    x: np.ndarray,
+    y: np.ndarray,
+    cond: np.ndarray,
+    discrete: tuple[int, ...],
     quantity: str,
 ) -> Estimate:
     """``I(X;Y|C)`` with some columns of ``C`` discrete: ``Σ_c p(c) I(X;Y|C_c, C_d = c)``."""
@@ -296,9 +311,14 @@ def _cmi_with_discrete(
         kinds.add(part.kind)
         notes.extend(n for n in part.notes if n not in notes)
     return Estimate(
-        value=value, kind=kinds.pop() if len(kinds) == 1 else "proxy",
-        method=methods_used[0], n=len(x), dims=(x.shape[1], y.shape[1], cond.shape[1]),
-        params={"split_on": discrete}, quantity=quantity, notes=tuple(notes),
+        value=value,
+        kind=kinds.pop() if len(kinds) == 1 else "proxy",
+        method=methods_used[0],
+        n=len(x),
+        dims=(x.shape[1], y.shape[1], cond.shape[1]),
+        params={"split_on": discrete},
+        quantity=quantity,
+        notes=tuple(notes),
     )
 
 
@@ -364,10 +384,14 @@ def estimate_measurement(
         raise TypeError(f"data must be a MultiViewSample, got {type(data).__name__}")
     channel_noise = check_float(channel_noise, "channel_noise", low=0.0)
     conditioning = check_choice(conditioning, "conditioning", CONDITIONING)
-    probe_fraction = check_float(probe_fraction, "probe_fraction", low=0.0, high=1.0,
-                                 low_open=True, high_open=True)
-    for name, value in (("mi_method", mi_method), ("cmi_method", cmi_method),
-                        ("label_method", label_method)):
+    probe_fraction = check_float(
+        probe_fraction, "probe_fraction", low=0.0, high=1.0, low_open=True, high_open=True
+    )
+    for name, value in (
+        ("mi_method", mi_method),
+        ("cmi_method", cmi_method),
+        ("label_method", label_method),
+    ):
         if not isinstance(value, str):
             raise TypeError(f"{name} must be a registry name (str), got {value!r}")
     rng = check_seed(seed)
@@ -379,8 +403,10 @@ def estimate_measurement(
         z2 = _flat(z2, "z2")
         if len(z2) != n:
             raise ValueError(f"z2 has {len(z2)} rows but data has {n}")
-    discrete = tuple(check_int(c, "s_discrete_columns entry", low=0, high=data.s.shape[1] - 1)
-                     for c in s_discrete_columns)
+    discrete = tuple(
+        check_int(c, "s_discrete_columns entry", low=0, high=data.s.shape[1] - 1)
+        for c in s_discrete_columns
+    )
     if conditioning == "auto":
         conditioning = "latents" if data.x1.ndim > 2 else "views"
     methods = _Methods(mi_method, cmi_method, label_method, dict(method_params or {}))
@@ -399,12 +425,17 @@ def estimate_measurement(
     if y.dtype.kind in "biu":
         suff_y = _relabel(methods.run("label", y.astype(np.int64), z), "I(Z1;Y)")
     else:
-        suff_y = _relabel(methods.run("mi", z, _standardise(_flat(y, "data.y"), "data.y")),
-                          "I(Z1;Y)")
+        suff_y = _relabel(
+            methods.run("mi", z, _standardise(_flat(y, "data.y"), "data.y")), "I(Z1;Y)"
+        )
     if conditioning == "views":
         view = _relabel(
-            methods.run("cmi", noisy, _standardise(_flat(data.x1[rows], "data.x1"), "data.x1"),
-                        _standardise(_flat(data.x2[rows], "data.x2"), "data.x2")),
+            methods.run(
+                "cmi",
+                noisy,
+                _standardise(_flat(data.x1[rows], "data.x1"), "data.x1"),
+                _standardise(_flat(data.x2[rows], "data.x2"), "data.x2"),
+            ),
             "I(Z̃1;X1|X2)",
         )
     else:
@@ -475,14 +506,17 @@ def measure_representation(
     if estimate_kwargs:
         raise TypeError(f"unexpected arguments for the exact mode: {sorted(estimate_kwargs)}")
     result = exact_measurement(
-        task, encoder1, encoder2,
+        task,
+        encoder1,
+        encoder2,
         channel_noise=channel_noise,
         conditioning="views" if conditioning == "auto" else conditioning,
     )
     if not probe:
         return result
-    probe_fraction = check_float(probe_fraction, "probe_fraction", low=0.0, high=1.0,
-                                 low_open=True, high_open=True)
+    probe_fraction = check_float(
+        probe_fraction, "probe_fraction", low=0.0, high=1.0, low_open=True, high_open=True
+    )
     z1 = _flat(z1, "z1")
     if len(z1) != len(data):
         raise ValueError(f"z1 has {len(z1)} rows but data has {len(data)}")

@@ -58,8 +58,9 @@ class MixtureEntropy:
     n_mc: int
 
 
-def _mixture_log_density_terms(centres: np.ndarray, beta: float, n_mc: int,
-                               rng: np.random.Generator) -> np.ndarray:
+def _mixture_log_density_terms(
+    centres: np.ndarray, beta: float, n_mc: int, rng: np.random.Generator
+) -> np.ndarray:
     """ln[(1/n) Σⱼ φ_β(sᵢ + z − sⱼ)] for every centre i and draw z, shape (n·M,). Blocked."""
     n, d = centres.shape
     points = np.repeat(centres, n_mc, axis=0) + beta * rng.standard_normal((n * n_mc, d))
@@ -67,16 +68,17 @@ def _mixture_log_density_terms(centres: np.ndarray, beta: float, n_mc: int,
     out = np.empty(len(points))
     step = max(1, _BLOCK_ENTRIES // max(n, 1))
     for a in range(0, len(points), step):
-        p = points[a:a + step]
+        p = points[a : a + step]
         d2 = (p**2).sum(axis=1)[:, None] + c_sq[None, :] - 2.0 * p @ centres.T
         logk = -np.maximum(d2, 0.0) / (2.0 * beta**2)
         m = logk.max(axis=1)
-        out[a:a + step] = m + np.log(np.exp(logk - m[:, None]).sum(axis=1))
+        out[a : a + step] = m + np.log(np.exp(logk - m[:, None]).sum(axis=1))
     return out - math.log(n) - 0.5 * d * math.log(2.0 * math.pi * beta**2)
 
 
-def gaussian_mixture_entropy(centres: Any, beta: float, *, n_mc: int = 10,
-                             seed: int | np.random.Generator = 0) -> MixtureEntropy:
+def gaussian_mixture_entropy(
+    centres: Any, beta: float, *, n_mc: int = 10, seed: int | np.random.Generator = 0
+) -> MixtureEntropy:
     """SP estimate of h(P̂ ∗ N(0, β²I)), P̂ the empirical distribution of ``centres`` (n, d).
 
     Monte Carlo with ``n_mc`` draws per centre; ``stderr`` is the Monte Carlo error (the
@@ -103,8 +105,9 @@ class GaussianNoiseInjection:
     noise off without removing the hooks; :meth:`remove` removes them.
     """
 
-    def __init__(self, model: nn.Module, layers: Sequence[str], beta: float, *,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, model: nn.Module, layers: Sequence[str], beta: float, *, seed: int = 0
+    ) -> None:
         if isinstance(layers, str) or not layers:
             raise TypeError(f"layers must be a non-empty sequence of module names, got {layers!r}")
         self.beta = check_float(beta, "beta", low=0.0, low_open=True)

@@ -35,30 +35,55 @@ class DiagnosticsCallback:
     ``errors``, ``scale`` and ``time`` (the only non-reproducible field).
     """
 
-    def __init__(self, every_epochs: int = 5, batch_size: int = 512, *, seed: int = 0,
-                 temperature: float = 0.1, representation: str = "projector",
-                 at_start: bool = True, quantities: Sequence[str] = QUANTITIES,
-                 pca_dims: int = 64, ridge: float = 1e-4, k: int = 3,
-                 n_projections: int = 8, max_overhead: float | None = 0.1) -> None:
+    def __init__(
+        self,
+        every_epochs: int = 5,
+        batch_size: int = 512,
+        *,
+        seed: int = 0,
+        temperature: float = 0.1,
+        representation: str = "projector",
+        at_start: bool = True,
+        quantities: Sequence[str] = QUANTITIES,
+        pca_dims: int = 64,
+        ridge: float = 1e-4,
+        k: int = 3,
+        n_projections: int = 8,
+        max_overhead: float | None = 0.1,
+    ) -> None:
         self.every_epochs = check_int(every_epochs, "every_epochs", low=1)
         self.batch_size = check_int(batch_size, "batch_size", low=8)
         self.seed = check_int(seed, "seed", low=0)
-        self.representation = check_choice(representation, "representation",
-                                           ("projector", "backbone"))
+        self.representation = check_choice(
+            representation, "representation", ("projector", "backbone")
+        )
         if not isinstance(at_start, bool):
             raise TypeError(f"at_start must be a bool, got {at_start!r}")
         self.at_start = at_start
-        self.options = {"temperature": temperature, "quantities": tuple(quantities),
-                        "pca_dims": pca_dims, "ridge": ridge, "k": k,
-                        "n_projections": n_projections, "max_overhead": max_overhead}
+        self.options = {
+            "temperature": temperature,
+            "quantities": tuple(quantities),
+            "pca_dims": pca_dims,
+            "ridge": ridge,
+            "k": k,
+            "n_projections": n_projections,
+            "max_overhead": max_overhead,
+        }
         OverheadBudget(max_overhead)  # validates it
         self.monitor: InformationMonitor | None = None
 
     @classmethod
     def from_config(cls, section: Any) -> DiagnosticsCallback:
         """Build from a ``diagnostics`` config section (attributes of the same names)."""
-        names = ("every_epochs", "batch_size", "seed", "temperature", "representation",
-                 "at_start", "max_overhead")
+        names = (
+            "every_epochs",
+            "batch_size",
+            "seed",
+            "temperature",
+            "representation",
+            "at_start",
+            "max_overhead",
+        )
         return cls(**{n: getattr(section, n) for n in names if hasattr(section, n)})
 
     def __call__(self, info: Any) -> None:
@@ -80,19 +105,32 @@ class DiagnosticsCallback:
         labels = data.labels if getattr(data, "has_labels", False) else None
         encoder = _trainer_encoder(trainer.method, self.representation)
         self.monitor = InformationMonitor(
-            trainer.out, data.inputs, labels,
+            trainer.out,
+            data.inputs,
+            labels,
             views=lambda x: trainer.views(x.to(trainer.device), self.seed),
             clean=lambda x: trainer.eval_transform(x.to(trainer.device)),
-            batch_size=self.batch_size, seed=self.seed, reserve_final=True,
-            autocast=trainer.precision.autocast_dtype, resume_step=step if step > 0 else None,
-            logger=trainer.logger, representation=encoder[1], **self.options)
+            batch_size=self.batch_size,
+            seed=self.seed,
+            reserve_final=True,
+            autocast=trainer.precision.autocast_dtype,
+            resume_step=step if step > 0 else None,
+            logger=trainer.logger,
+            representation=encoder[1],
+            **self.options,
+        )
         self.monitor.reset_clock(float(trainer.train_seconds))
         self._encoder = encoder[0]
 
     def _step(self, trainer: Any, info: Any, *, force: bool) -> None:
         assert self.monitor is not None
-        self.monitor.step(self._encoder, info.epoch, info.step, force=force,
-                          train_seconds=float(trainer.train_seconds))
+        self.monitor.step(
+            self._encoder,
+            info.epoch,
+            info.step,
+            force=force,
+            train_seconds=float(trainer.train_seconds),
+        )
 
 
 def _trainer_encoder(method: Any, representation: str) -> tuple[Any, str]:

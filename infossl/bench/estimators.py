@@ -80,16 +80,24 @@ def run_estimator_benchmark(
     if show_progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-        with Progress("[progress.description]{task.description}", BarColumn(),
-                      MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        ) as bar:
             handle = bar.add_task("cells", total=None)
-            ran = run_cells(cells, results, jobs=jobs, timeout=timeout,
-                            progress=lambda d, t: bar.update(handle, completed=d, total=t))
+            ran = run_cells(
+                cells,
+                results,
+                jobs=jobs,
+                timeout=timeout,
+                progress=lambda d, t: bar.update(handle, completed=d, total=t),
+            )
     else:
         ran = run_cells(cells, results, jobs=jobs, timeout=timeout)
     wanted = {c.key for c in cells}
-    rows = [r for r in read_rows(results)
-            if (r["method"], r["task"], r["n"], r["seed"]) in wanted]
+    rows = [r for r in read_rows(results) if (r["method"], r["task"], r["n"], r["seed"]) in wanted]
     summary = summarise(rows)
     complexity = sample_complexity(summary)
     write_table_csv(summary, out / "table.csv")

@@ -23,8 +23,18 @@ from infossl._checks import check_float, check_int
 from infossl._params import parse_params
 
 FIELDS = [
-    "method", "task", "n", "seed", "status", "value", "true_mi", "true_mi_stderr", "kind",
-    "ceiling", "seconds", "error",
+    "method",
+    "task",
+    "n",
+    "seed",
+    "status",
+    "value",
+    "true_mi",
+    "true_mi_stderr",
+    "kind",
+    "ceiling",
+    "seconds",
+    "error",
 ]
 
 
@@ -81,9 +91,7 @@ def read_done(path: Path) -> set[tuple[str, str, int, int]]:
     if not path.exists():
         return set()
     with path.open(newline="") as fh:
-        return {
-            (r["method"], r["task"], int(r["n"]), int(r["seed"])) for r in csv.DictReader(fh)
-        }
+        return {(r["method"], r["task"], int(r["n"]), int(r["seed"])) for r in csv.DictReader(fh)}
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -102,9 +110,7 @@ def make_cells(
     methods: Sequence[MethodSpec], tasks: Sequence[Any], ns: Sequence[int], seeds: Iterable[int]
 ) -> list[Cell]:
     """The full grid, tasks outermost so that partial runs cover whole tasks first."""
-    return [
-        Cell(m, t, n, s) for t in tasks for n in ns for m in methods for s in seeds
-    ]
+    return [Cell(m, t, n, s) for t in tasks for n in ns for m in methods for s in seeds]
 
 
 def run_cells(
@@ -142,12 +148,20 @@ def run_cells(
 
         def record(cell: Cell, row: dict[str, Any]) -> None:
             nonlocal finished
-            writer.writerow({
-                "method": cell.method.label, "task": cell.task.id, "n": cell.n,
-                "seed": cell.seed, "true_mi": cell.task.mutual_information,
-                "true_mi_stderr": getattr(cell.task, "mi_stderr", None),
-                "value": None, "kind": "", "ceiling": None, **row,
-            })
+            writer.writerow(
+                {
+                    "method": cell.method.label,
+                    "task": cell.task.id,
+                    "n": cell.n,
+                    "seed": cell.seed,
+                    "true_mi": cell.task.mutual_information,
+                    "true_mi_stderr": getattr(cell.task, "mi_stderr", None),
+                    "value": None,
+                    "kind": "",
+                    "ceiling": None,
+                    **row,
+                }
+            )
             fh.flush()
             finished += 1
             if progress is not None:
@@ -177,13 +191,25 @@ def run_cells(
                     if conn.poll():  # the result arrived between the two checks
                         record(cell, conn.recv())
                     else:
-                        record(cell, {"status": "error", "seconds": elapsed,
-                                      "error": f"worker exited with code {proc.exitcode}"})
+                        record(
+                            cell,
+                            {
+                                "status": "error",
+                                "seconds": elapsed,
+                                "error": f"worker exited with code {proc.exitcode}",
+                            },
+                        )
                 elif elapsed > timeout:
                     proc.terminate()
                     proc.join()
-                    record(cell, {"status": "timeout", "seconds": elapsed,
-                                  "error": f"exceeded {timeout:g} s"})
+                    record(
+                        cell,
+                        {
+                            "status": "timeout",
+                            "seconds": elapsed,
+                            "error": f"exceeded {timeout:g} s",
+                        },
+                    )
                 else:
                     still.append((proc, conn, cell, start))
             running = still

@@ -62,14 +62,20 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[CellSummary]:
     for (method, task, n), rs in sorted(groups.items()):
         ok = [r["value"] for r in rs if r["status"] == "ok" and r["value"] is not None]
         bad = [r["status"] for r in rs if r["status"] != "ok"]
-        out.append(CellSummary(
-            method=method, task=task, n=n, true_mi=float(rs[0]["true_mi"]),
-            mean=float(np.mean(ok)) if ok else None,
-            std=float(np.std(ok, ddof=1)) if len(ok) > 1 else (0.0 if ok else None),
-            n_ok=len(ok), n_failed=len(bad),
-            failures=", ".join(f"{s}×{bad.count(s)}" for s in sorted(set(bad))),
-            seconds=float(np.mean([r["seconds"] for r in rs if r["seconds"] is not None])),
-        ))
+        out.append(
+            CellSummary(
+                method=method,
+                task=task,
+                n=n,
+                true_mi=float(rs[0]["true_mi"]),
+                mean=float(np.mean(ok)) if ok else None,
+                std=float(np.std(ok, ddof=1)) if len(ok) > 1 else (0.0 if ok else None),
+                n_ok=len(ok),
+                n_failed=len(bad),
+                failures=", ".join(f"{s}×{bad.count(s)}" for s in sorted(set(bad))),
+                seconds=float(np.mean([r["seconds"] for r in rs if r["seconds"] is not None])),
+            )
+        )
     return out
 
 
@@ -93,11 +99,35 @@ def sample_complexity(cells: Sequence[CellSummary]) -> dict[tuple[str, str], int
 def write_table_csv(cells: Sequence[CellSummary], path: Path) -> None:
     with Path(path).open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["method", "task", "n", "true_mi_nats", "mean_nats", "std_nats",
-                    "relative_error", "n_ok", "failures", "seconds"])
+        w.writerow(
+            [
+                "method",
+                "task",
+                "n",
+                "true_mi_nats",
+                "mean_nats",
+                "std_nats",
+                "relative_error",
+                "n_ok",
+                "failures",
+                "seconds",
+            ]
+        )
         for c in cells:
-            w.writerow([c.method, c.task, c.n, f"{c.true_mi:.6g}", _fmt(c.mean), _fmt(c.std),
-                        _fmt(c.relative_error), c.n_ok, c.failures, f"{c.seconds:.4g}"])
+            w.writerow(
+                [
+                    c.method,
+                    c.task,
+                    c.n,
+                    f"{c.true_mi:.6g}",
+                    _fmt(c.mean),
+                    _fmt(c.std),
+                    _fmt(c.relative_error),
+                    c.n_ok,
+                    c.failures,
+                    f"{c.seconds:.4g}",
+                ]
+            )
 
 
 def plot_heatmap(cells: Sequence[CellSummary], path: Path, n: int | None = None) -> None:
@@ -136,7 +166,9 @@ def plot_heatmap(cells: Sequence[CellSummary], path: Path, n: int | None = None)
 
 
 def write_markdown(
-    cells: Sequence[CellSummary], complexity: dict[tuple[str, str], int | None], path: Path,
+    cells: Sequence[CellSummary],
+    complexity: dict[tuple[str, str], int | None],
+    path: Path,
     command: str = "",
 ) -> None:
     """A markdown summary: per-method overview, sample complexity, full table."""
@@ -147,28 +179,44 @@ def write_markdown(
     if command:
         lines += ["Command:", "", f"    {command}", ""]
     lines += [f"Cells: {len(cells)} (method × task × n); largest n = {n_max}. Values in nats.", ""]
-    lines += ["## Overview at the largest n", "",
-              "| method | tasks within ×1.5 | median relative error | failures | mean seconds |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "## Overview at the largest n",
+        "",
+        "| method | tasks within ×1.5 | median relative error | failures | mean seconds |",
+        "|---|---|---|---|---|",
+    ]
     for m in methods:
         sel = [c for c in cells if c.method == m and c.n == n_max]
         errs = [c.relative_error for c in sel if c.relative_error is not None]
         fails = sum(c.n_failed for c in sel)
         good = sum(c.within_factor for c in sel)
-        lines.append(f"| {m} | {good}/{len(sel)} | {_fmt(float(np.median(errs)) if errs else None)}"
-                     f" | {fails} | {np.mean([c.seconds for c in sel]):.3g} |")
-    lines += ["", "## Sample complexity (smallest N within ×1.5 at N and above; — = never)", "",
-              "| task | " + " | ".join(methods) + " |", "|---" * (len(methods) + 1) + "|"]
+        lines.append(
+            f"| {m} | {good}/{len(sel)} | {_fmt(float(np.median(errs)) if errs else None)}"
+            f" | {fails} | {np.mean([c.seconds for c in sel]):.3g} |"
+        )
+    lines += [
+        "",
+        "## Sample complexity (smallest N within ×1.5 at N and above; — = never)",
+        "",
+        "| task | " + " | ".join(methods) + " |",
+        "|---" * (len(methods) + 1) + "|",
+    ]
     for t in tasks:
         vals = [complexity.get((m, t)) for m in methods]
         lines.append(f"| {t} | " + " | ".join("—" if v is None else str(v) for v in vals) + " |")
-    lines += ["", "## All cells", "",
-              "| method | task | n | true | mean ± std | rel. err | failures | s |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## All cells",
+        "",
+        "| method | task | n | true | mean ± std | rel. err | failures | s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for c in cells:
         mean = "—" if c.mean is None else f"{c.mean:.3f} ± {c.std or 0:.3f}"
-        lines.append(f"| {c.method} | {c.task} | {c.n} | {c.true_mi:.3f} | {mean} | "
-                     f"{_fmt(c.relative_error)} | {c.failures} | {c.seconds:.3g} |")
+        lines.append(
+            f"| {c.method} | {c.task} | {c.n} | {c.true_mi:.3f} | {mean} | "
+            f"{_fmt(c.relative_error)} | {c.failures} | {c.seconds:.3g} |"
+        )
     Path(path).write_text("\n".join(lines) + "\n")
 
 

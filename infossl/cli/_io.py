@@ -61,9 +61,7 @@ def load_array(
         if not files:
             raise ValueError(f"{path} holds no arrays")
         if key is not None and key not in files:
-            raise ValueError(
-                f"{path} has no array {key!r}; arrays present: {', '.join(files)}"
-            )
+            raise ValueError(f"{path} has no array {key!r}; arrays present: {', '.join(files)}")
         with np.load(path, allow_pickle=False) as data:
             arr = data[key if key is not None else files[0]]
     elif suffix in (".csv", ".txt", ".tsv"):
@@ -98,8 +96,12 @@ def _load_text(path: Path, delimiter: str | None) -> np.ndarray:
         raise ValueError(f"{path}: could not read numbers ({err})") from None
 
 
-def print_estimates(estimates: Sequence[Estimate], truth: Sequence[float | None] | None = None,
-                    title: str | None = None, unit: str | None = None) -> None:
+def print_estimates(
+    estimates: Sequence[Estimate],
+    truth: Sequence[float | None] | None = None,
+    title: str | None = None,
+    unit: str | None = None,
+) -> None:
     """Print estimates as a rich table (one row each), with the truth when given.
 
     Every row and note is shown in one unit: ``unit``, or that of the first estimate (``truth``
@@ -120,10 +122,16 @@ def print_estimates(estimates: Sequence[Estimate], truth: Sequence[float | None]
     for i, e in enumerate(estimates):
         ci = "" if e.ci is None else f"[{e.ci[0]:.4g}, {e.ci[1]:.4g}]"
         row = [
-            e.quantity, e.method, e.kind, f"{e.value:.4g}", e.unit,
-            "" if e.stderr is None else f"{e.stderr:.2g}", ci,
+            e.quantity,
+            e.method,
+            e.kind,
+            f"{e.value:.4g}",
+            e.unit,
+            "" if e.stderr is None else f"{e.stderr:.2g}",
+            ci,
             _ceiling_text(e),
-            str(e.n), "×".join(map(str, e.dims)),
+            str(e.n),
+            "×".join(map(str, e.dims)),
         ]
         if truth is not None:
             t = truth[i]

@@ -38,7 +38,11 @@ def estimators(
             [m for m in methods.split(",") if m],
             suite=None if suite in (None, "", "none") else suite,
             task_ids=None if tasks is None else [t for t in tasks.split(",") if t],
-            ns=ns, seeds=seeds, jobs=jobs, timeout=timeout, out=out,
+            ns=ns,
+            seeds=seeds,
+            jobs=jobs,
+            timeout=timeout,
+            out=out,
             show_progress=not no_progress,
             command="infossl " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         )

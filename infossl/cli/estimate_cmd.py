@@ -81,19 +81,28 @@ def estimate(
 
 
 def _load_pair(
-    x: Path, y: Path | None, key: str | None, x_key: str | None, y_key: str | None,
-    x_cols: str | None, y_cols: str | None,
+    x: Path,
+    y: Path | None,
+    key: str | None,
+    x_key: str | None,
+    y_key: str | None,
+    x_cols: str | None,
+    y_cols: str | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """X and Y from two files, from columns of one file, or from the x/y arrays of one .npz."""
     x_columns = parse_columns(x_cols, "--x-cols")
     y_columns = parse_columns(y_cols, "--y-cols")
     if y is not None:
-        return (load_array(x, key=x_key or key, columns=x_columns),
-                load_array(y, key=y_key or key, columns=y_columns))
+        return (
+            load_array(x, key=x_key or key, columns=x_columns),
+            load_array(y, key=y_key or key, columns=y_columns),
+        )
     if y_cols is not None:  # both from X's file (the same array unless --y-key names another)
         x_name = x_key or key
-        return (load_array(x, key=x_name, columns=x_columns),
-                load_array(x, key=y_key or x_name, columns=y_columns))
+        return (
+            load_array(x, key=x_name, columns=x_columns),
+            load_array(x, key=y_key or x_name, columns=y_columns),
+        )
     if x.suffix.lower() != ".npz":
         raise ValueError(
             "give a Y file, or --y-cols to take Y from X's file, or an .npz holding arrays x and y"
@@ -106,8 +115,10 @@ def _load_pair(
             f"{x} has no array {missing[0]!r} (arrays present: {', '.join(present) or 'none'}); "
             "choose X and Y with --x-key/--y-key, or give a Y file or --y-cols"
         )
-    return (load_array(x, key=names[0], columns=x_columns),
-            load_array(x, key=names[1], columns=y_columns))
+    return (
+        load_array(x, key=names[0], columns=x_columns),
+        load_array(x, key=names[1], columns=y_columns),
+    )
 
 
 def _identical_warning(xs: np.ndarray, conditional: bool) -> str:
@@ -115,13 +126,19 @@ def _identical_warning(xs: np.ndarray, conditional: bool) -> str:
     from infossl.api import TIE_FRACTION_MIXED, is_discrete, tie_fraction
 
     if conditional:
-        return ("X and Y are identical: I(X;Y|Z) = H(X|Z), an entropy, which is infinite for "
-                "continuous X unless Z determines X")
+        return (
+            "X and Y are identical: I(X;Y|Z) = H(X|Z), an entropy, which is infinite for "
+            "continuous X unless Z determines X"
+        )
     if is_discrete(xs) or tie_fraction(xs) > TIE_FRACTION_MIXED:
-        return ("X and Y are identical: I(X;Y) = H(X), so the estimate is an entropy "
-                "(--entropy estimates it directly)")
-    return ("X and Y are identical continuous samples: the true I(X;Y) is infinite, so the value "
-            "reported only reflects the method's ceiling")
+        return (
+            "X and Y are identical: I(X;Y) = H(X), so the estimate is an entropy "
+            "(--entropy estimates it directly)"
+        )
+    return (
+        "X and Y are identical continuous samples: the true I(X;Y) is infinite, so the value "
+        "reported only reflects the method's ceiling"
+    )
 
 
 def methods(

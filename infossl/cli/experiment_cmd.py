@@ -10,40 +10,77 @@ import typer
 from infossl.cli._common import add_group, comma_floats, comma_list, fail, set_torch_threads
 
 #: Defaults of the standard run (vector views, MLP encoders): a few minutes on 2 CPU cores.
-DEFAULT = {"steps": 600, "seeds": 3, "betas": "0.001,0.01,0.1,1", "batch_size": 128, "n_eval": 2000,
-           "probe_labels": 1000, "train_size": None}
+DEFAULT = {
+    "steps": 600,
+    "seeds": 3,
+    "betas": "0.001,0.01,0.1,1",
+    "batch_size": 128,
+    "n_eval": 2000,
+    "probe_labels": 1000,
+    "train_size": None,
+}
 #: ``--quick``: seconds, for tests and a first look.
-QUICK = {"steps": 30, "seeds": 2, "betas": "0.01,1", "batch_size": 64, "n_eval": 400,
-         "probe_labels": 200, "train_size": None}
+QUICK = {
+    "steps": 30,
+    "seeds": 2,
+    "betas": "0.01,1",
+    "batch_size": 64,
+    "n_eval": 400,
+    "probe_labels": 200,
+    "train_size": None,
+}
 #: ``--images``: 16×16 renders, a shared convnet, a fixed training set (longer).
-IMAGES = {"steps": 800, "seeds": 2, "betas": "0.001,0.1,1", "batch_size": 128, "n_eval": 2000,
-          "probe_labels": 1000, "train_size": 8192}
+IMAGES = {
+    "steps": 800,
+    "seeds": 2,
+    "betas": "0.001,0.1,1",
+    "batch_size": 128,
+    "n_eval": 2000,
+    "probe_labels": 1000,
+    "train_size": 8192,
+}
 DEFAULT_OBJECTIVES = "simclr,vicreg,mib,ceb,dont_compress"
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    add_group(app, "experiment", "Experiments on the multi-view testbed with known information.",
-              {"compress": compress})
+    add_group(
+        app,
+        "experiment",
+        "Experiments on the multi-view testbed with known information.",
+        {"compress": compress},
+    )
 
 
 def compress(
     objectives: str = typer.Option(
-        DEFAULT_OBJECTIVES, help="Comma-separated objectives: simclr, infonce, vicreg, "
-        "barlow_twins, mib, ceb, dont_compress (Eq. 9: SSL + reconstruction)."),
+        DEFAULT_OBJECTIVES,
+        help="Comma-separated objectives: simclr, infonce, vicreg, "
+        "barlow_twins, mib, ceb, dont_compress (Eq. 9: SSL + reconstruction).",
+    ),
     regimes: str = typer.Option("holds,violated", help="MultiView assumption regimes."),
     seeds: int | None = typer.Option(
-        None, help=f"Seeds 0..S-1 (default {DEFAULT['seeds']}; --quick {QUICK['seeds']})."),
+        None, help=f"Seeds 0..S-1 (default {DEFAULT['seeds']}; --quick {QUICK['seeds']})."
+    ),
     betas: str | None = typer.Option(
-        None, help=f"β sweep of mib and ceb (default {DEFAULT['betas']})."),
+        None, help=f"β sweep of mib and ceb (default {DEFAULT['betas']})."
+    ),
     steps: int | None = typer.Option(
-        None, help=f"Adam steps per run (default {DEFAULT['steps']}; --quick {QUICK['steps']}; "
-        f"--images {IMAGES['steps']})."),
+        None,
+        help=f"Adam steps per run (default {DEFAULT['steps']}; --quick {QUICK['steps']}; "
+        f"--images {IMAGES['steps']}).",
+    ),
     out: Path = typer.Option(Path("compress-experiment"), help="Output folder."),
-    images: bool = typer.Option(False, "--images", help="16×16 shape renders with a small "
-                                "convnet shared by the views (longer)."),
+    images: bool = typer.Option(
+        False,
+        "--images",
+        help="16×16 shape renders with a small convnet shared by the views (longer).",
+    ),
     quick: bool = typer.Option(False, "--quick", help="A few seconds: tiny settings."),
-    encoder: str = typer.Option("mlp", help="Vector encoders: mlp (kNN measurement) or linear "
-                                "(closed-form measurement on linear views)."),
+    encoder: str = typer.Option(
+        "mlp",
+        help="Vector encoders: mlp (kNN measurement) or linear "
+        "(closed-form measurement on linear views).",
+    ),
     views: str = typer.Option("auto", help="Vector views: auto, linear or nonlinear."),
     eps_info: float = typer.Option(0.5, help="ε_info of the violated regime (nats)."),
     dim_z: int = typer.Option(4, help="Representation width."),
@@ -51,11 +88,13 @@ def compress(
     learning_rate: float = typer.Option(3e-3, help="Adam learning rate."),
     n_eval: int | None = typer.Option(None, help="Held-out rows for measurement and probe."),
     train_size: int | None = typer.Option(
-        None, help="Fixed training set size (default: a fresh batch every step; images 8192)."),
+        None, help="Fixed training set size (default: a fresh batch every step; images 8192)."
+    ),
     rec_weight: float = typer.Option(1.0, help="λ of the reconstruction terms of Eq. 9."),
     task_seed: int = typer.Option(0, help="Seed of the testbed's mixing matrices."),
-    threads: int = typer.Option(1, help="torch CPU threads (tiny networks: 1 is fastest; "
-                                "0 leaves torch's default)."),
+    threads: int = typer.Option(
+        1, help="torch CPU threads (tiny networks: 1 is fastest; 0 leaves torch's default)."
+    ),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Train SSL and IB objectives in both regimes of the MultiView assumption and measure
@@ -107,39 +146,51 @@ def compress(
             total = len(config.runs()) * len(config.regimes)
             task = bar.add_task("training and measuring", total=total)
             result = run_compress_experiment(
-                config, progress=lambda done, total, row: bar.update(task, completed=done))
+                config, progress=lambda done, total, row: bar.update(task, completed=done)
+            )
     except (ValueError, TypeError) as err:
         fail(err)
     paths = write_results(result, out)
     _print_summary(console, result, Table)
-    console.print(f"{len(result.rows)} runs in {time.perf_counter() - started:.0f} s; "
-                  f"files in {out}/: {', '.join(p.name for p in paths.values())}")
+    console.print(
+        f"{len(result.rows)} runs in {time.perf_counter() - started:.0f} s; "
+        f"files in {out}/: {', '.join(p.name for p in paths.values())}"
+    )
 
 
 def _print_summary(console, result, table_cls) -> None:
     from infossl.analysis.compress_experiment import label_of
 
     method = result.summary[0]["method"] if result.summary else ""
-    table = table_cls(title=f"seed mean±std, nats ({method}); probe: linear-probe accuracy on "
-                            "the code, probe(μ): on the encoder mean")
-    for column in ("regime", "objective", "I(Z1;S)", "I(Z1;U1)", "I(Z1;Y)", "probe",
-                   "probe(μ)"):
+    table = table_cls(
+        title=f"seed mean±std, nats ({method}); probe: linear-probe accuracy on "
+        "the code, probe(μ): on the encoder mean"
+    )
+    for column in ("regime", "objective", "I(Z1;S)", "I(Z1;U1)", "I(Z1;Y)", "probe", "probe(μ)"):
         table.add_column(column, justify="right", no_wrap=True)
 
     def cell(row, col, digits=2):
         return f"{row[col + '_mean']:.{digits}f}±{row[col + '_std']:.{digits}f}"
 
     for row in result.summary:
-        table.add_row(row["regime"], label_of(row["objective"], row["beta"]),
-                      cell(row, "i_z1_s"), cell(row, "i_z1_u1"), cell(row, "i_z1_y"),
-                      cell(row, "probe_accuracy"), cell(row, "probe_accuracy_of_mean"))
+        table.add_row(
+            row["regime"],
+            label_of(row["objective"], row["beta"]),
+            cell(row, "i_z1_s"),
+            cell(row, "i_z1_u1"),
+            cell(row, "i_z1_y"),
+            cell(row, "probe_accuracy"),
+            cell(row, "probe_accuracy_of_mean"),
+        )
     console.print(table)
     for regime, ref in result.references.items():
         parts = [f"eps_info = {ref['eps_info']:.3f} nats"]
         if "bayes_accuracy_x1" in ref:
-            parts += [f"Bayes accuracy from X1 {ref['bayes_accuracy_x1']:.3f}",
-                      f"from S {ref['bayes_accuracy_s']:.3f}",
-                      f"I(Y;X1) = {ref['I(Y;X1)']:.3f} nats"]
+            parts += [
+                f"Bayes accuracy from X1 {ref['bayes_accuracy_x1']:.3f}",
+                f"from S {ref['bayes_accuracy_s']:.3f}",
+                f"I(Y;X1) = {ref['I(Y;X1)']:.3f} nats",
+            ]
         console.print(f"{regime}: " + ", ".join(parts))
 
 

@@ -18,8 +18,12 @@ FULL = {"epochs": 8000, "seeds": 50, "log_points": 400}
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    add_group(app, "infoplane", "Information-plane experiments (I(X;T) vs I(T;Y) per layer "
-              "during training).", {"idnn": idnn, "plot": plot})
+    add_group(
+        app,
+        "infoplane",
+        "Information-plane experiments (I(X;T) vs I(T;Y) per layer during training).",
+        {"idnn": idnn, "plot": plot},
+    )
 
 
 def idnn(
@@ -31,16 +35,18 @@ def idnn(
         None, help=f"Networks, seeds 0..S-1 (default {QUICK['seeds']}; --full: {FULL['seeds']})."
     ),
     estimator: str = typer.Option(
-        "binning", help="binning (IDNN bins for tanh, Saxe's adaptive bins for relu), or kt/kde "
-        "(Kolchinsky–Tracey bounds)."
+        "binning",
+        help="binning (IDNN bins for tanh, Saxe's adaptive bins for relu), or kt/kde "
+        "(Kolchinsky–Tracey bounds).",
     ),
     out: Path = typer.Option(Path("infoplane-idnn"), help="Output folder."),
     full: bool = typer.Option(
         False, "--full", help="Original settings: 8000 epochs, 400 log points, 50 seeds."
     ),
     log_points: int | None = typer.Option(
-        None, help=f"Log-spaced logging epochs (default {QUICK['log_points']}; --full: "
-        f"{FULL['log_points']})."
+        None,
+        help=f"Log-spaced logging epochs (default {QUICK['log_points']}; --full: "
+        f"{FULL['log_points']}).",
     ),
     batch_size: int = typer.Option(512, help="Minibatch size (IDNNs 512)."),
     full_batch: bool = typer.Option(False, "--full-batch", help="Full-batch training."),
@@ -48,8 +54,9 @@ def idnn(
     bins: int | None = typer.Option(None, help="Bins (default 30 tanh, 100 relu)."),
     noise_variance: float = typer.Option(0.1, help="σ² of the kt/kde estimator."),
     max_samples: int | None = typer.Option(
-        None, help="Measure on a random subset of the 4096 patterns (default: all for binning, "
-        "1024 for kt/kde)."
+        None,
+        help="Measure on a random subset of the 4096 patterns (default: all for binning, "
+        "1024 for kt/kde).",
     ),
 ) -> None:
     """Train 12-10-7-5-4-3-2 networks on the 12-bit task and draw their information plane.
@@ -88,7 +95,9 @@ def idnn(
             task2 = bar.add_task("information", total=len(training.epochs))
             started = time.perf_counter()
             plane = information_plane(
-                training, estimator, progress=lambda e, _: bar.update(task2, completed=e),
+                training,
+                estimator,
+                progress=lambda e, _: bar.update(task2, completed=e),
                 **options,
             )
     except (ValueError, TypeError) as err:
@@ -104,16 +113,30 @@ def idnn(
         writer.writerows(rows)
     (out / "infoplane.json").write_text(json.dumps(plane.to_dict(), indent=1))
 
-    table = Table(title=f"IDNN {activation}, {estimator}, {n_seeds} seed(s), "
-                        f"{config.epochs} epochs (seed means, bits)")
-    for column in ("layer", "I(X;T) epoch 0", "max I(X;T)", "I(X;T) last", "compression",
-                   "I(T;Y) last"):
+    table = Table(
+        title=f"IDNN {activation}, {estimator}, {n_seeds} seed(s), "
+        f"{config.epochs} epochs (seed means, bits)"
+    )
+    for column in (
+        "layer",
+        "I(X;T) epoch 0",
+        "max I(X;T)",
+        "I(X;T) last",
+        "compression",
+        "I(T;Y) last",
+    ):
         table.add_column(column, justify="right")
     mean_xt, mean_ty = plane.i_xt.mean(axis=0), plane.i_ty.mean(axis=0)
     drop = plane.compression()
     for li, name in enumerate(plane.layers):
-        table.add_row(name, f"{mean_xt[0, li]:.3f}", f"{mean_xt[:, li].max():.3f}",
-                      f"{mean_xt[-1, li]:.3f}", f"{drop[li]:.3f}", f"{mean_ty[-1, li]:.3f}")
+        table.add_row(
+            name,
+            f"{mean_xt[0, li]:.3f}",
+            f"{mean_xt[:, li].max():.3f}",
+            f"{mean_xt[-1, li]:.3f}",
+            f"{drop[li]:.3f}",
+            f"{mean_ty[-1, li]:.3f}",
+        )
     console.print(table)
     console.print(
         f"train accuracy {plane.train_accuracy[:, -1].mean():.3f}, test accuracy "

@@ -17,8 +17,12 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    add_group(app, "tasks", "Distributions with known mutual information (ground truth for "
-              "estimators).", {"list": list_cmd, "sample": sample_cmd})
+    add_group(
+        app,
+        "tasks",
+        "Distributions with known mutual information (ground truth for estimators).",
+        {"list": list_cmd, "sample": sample_cmd},
+    )
 
 
 def list_cmd(
@@ -45,9 +49,12 @@ def list_cmd(
     for t in tasks:
         s = _summary(t)
         table.add_row(
-            t.id, f"{t.dim_x}×{t.dim_y}", f"{s['mutual_information']:.4f}",
+            t.id,
+            f"{t.dim_x}×{t.dim_y}",
+            f"{s['mutual_information']:.4f}",
             "" if s["mi_stderr"] is None else f"{s['mi_stderr']:.4f}",
-            t.ground_truth, f"{t.x_kind} / {t.y_kind}",
+            t.ground_truth,
+            f"{t.x_kind} / {t.y_kind}",
         )
     Console(width=140).print(table)
     if suite is None:
@@ -56,9 +63,14 @@ def list_cmd(
 
 def _summary(t: Task) -> dict[str, Any]:
     return {
-        "id": t.id, "dim_x": t.dim_x, "dim_y": t.dim_y,
-        "mutual_information": t.mutual_information, "mi_stderr": t.mi_stderr,
-        "ground_truth": t.ground_truth, "x_kind": t.x_kind, "y_kind": t.y_kind,
+        "id": t.id,
+        "dim_x": t.dim_x,
+        "dim_y": t.dim_y,
+        "mutual_information": t.mutual_information,
+        "mi_stderr": t.mi_stderr,
+        "ground_truth": t.ground_truth,
+        "x_kind": t.x_kind,
+        "y_kind": t.y_kind,
     }
 
 
@@ -88,9 +100,14 @@ def sample_cmd(
         try:
             with os.fdopen(fd, "wb") as fh:
                 np.savez(
-                    fh, x=x, y=y, task_id=np.array(task.id),
+                    fh,
+                    x=x,
+                    y=y,
+                    task_id=np.array(task.id),
                     mutual_information=np.array(task.mutual_information),
-                    ground_truth=np.array(task.ground_truth), seed=np.array(seed), **extra,
+                    ground_truth=np.array(task.ground_truth),
+                    seed=np.array(seed),
+                    **extra,
                 )
             os.replace(tmp, out)
         except BaseException:
@@ -98,5 +115,7 @@ def sample_cmd(
             raise
     except (ValueError, TypeError, OSError) as err:
         fail(err)
-    typer.echo(f"wrote {out}: x {x.shape}, y {y.shape}, I(X;Y) = {task.mutual_information:.4f} "
-               f"nats ({task.ground_truth})")
+    typer.echo(
+        f"wrote {out}: x {x.shape}, y {y.shape}, I(X;Y) = {task.mutual_information:.4f} "
+        f"nats ({task.ground_truth})"
+    )

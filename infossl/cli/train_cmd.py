@@ -13,8 +13,12 @@ from infossl.cli._common import add_group, comma_floats, fail
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.command("train", context_settings={"allow_extra_args": False})(train)
-    add_group(app, "eval", "Offline evaluation of a trained encoder from its checkpoint.",
-              {"linear": eval_linear, "knn": eval_knn})
+    add_group(
+        app,
+        "eval",
+        "Offline evaluation of a trained encoder from its checkpoint.",
+        {"linear": eval_linear, "knn": eval_knn},
+    )
 
 
 def _base_tree(config: Path | None, resume: bool, out: str | None) -> dict[str, Any]:
@@ -28,19 +32,29 @@ def _base_tree(config: Path | None, resume: bool, out: str | None) -> dict[str, 
 
 def train(
     overrides: list[str] = typer.Argument(
-        None, help="Config overrides key=value with dotted keys, e.g. optim.lr=0.1 "
-        "train.precision=fp32 objective.temperature=0.2."),
-    method: str | None = typer.Option(None, help="SSL method: simclr, moco, byol, simsiam, "
-                                      "barlow_twins, vicreg, dino, swav, w_mse, mib, ceb, ..."),
+        None,
+        help="Config overrides key=value with dotted keys, e.g. optim.lr=0.1 "
+        "train.precision=fp32 objective.temperature=0.2.",
+    ),
+    method: str | None = typer.Option(
+        None,
+        help="SSL method: simclr, moco, byol, simsiam, "
+        "barlow_twins, vicreg, dino, swav, w_mse, mib, ceb, ...",
+    ),
     data: str | None = typer.Option(None, help="Dataset name (digits) or path."),
     epochs: int | None = typer.Option(None, help="Number of epochs."),
     batch_size: int | None = typer.Option(None, help="Global batch size."),
-    config: Path | None = typer.Option(None, help="YAML run config (overridden by the options "
-                                       "and key=value pairs)."),
+    config: Path | None = typer.Option(
+        None, help="YAML run config (overridden by the options and key=value pairs)."
+    ),
     out: str | None = typer.Option(None, help="Run folder (default runs/<method>-<data>)."),
-    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its "
-                                "last checkpoint (its config.yaml is the default config); "
-                                "with more --epochs, extend a finished run."),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Continue the run in --out from its "
+        "last checkpoint (its config.yaml is the default config); "
+        "with more --epochs, extend a finished run.",
+    ),
 ) -> None:
     """Train a self-supervised encoder; logs every information term of the loss."""
     from infossl.train.config import ConfigError, apply_overrides, parse_overrides, validate_config
@@ -48,8 +62,13 @@ def train(
     try:
         tree = _base_tree(config, resume, out)
         pairs = []
-        for key, value in (("method", method), ("data.name", data), ("train.epochs", epochs),
-                           ("train.batch_size", batch_size), ("out", out)):
+        for key, value in (
+            ("method", method),
+            ("data.name", data),
+            ("train.epochs", epochs),
+            ("train.batch_size", batch_size),
+            ("out", out),
+        ):
             if value is not None:
                 pairs.append((key, value))
         pairs += parse_overrides(overrides or [])
@@ -88,13 +107,22 @@ def _print_summary(result: Any) -> None:
     table = Table(title=f"{s['method']} on {s['data']} ({s['stopped']})")
     table.add_column("quantity")
     table.add_column("value", justify="right")
-    rows = [("epochs", f"{s['epochs_completed']:.2f}"), ("steps", str(s["steps"])),
-            ("wall time", f"{s['wall_seconds']:.1f} s"), ("img/s", f"{s['img_per_s']:.0f}"),
-            ("precision", f"{s['precision']['dtype']}"
-             f"{' + channels_last' if s['precision']['channels_last'] else ''}")]
-    for key, name in (("knn_acc", "kNN accuracy (k=200, τ=0.1)"),
-                      ("probe_val_acc", "online linear probe accuracy"),
-                      ("linear_acc", "offline linear probe accuracy")):
+    rows = [
+        ("epochs", f"{s['epochs_completed']:.2f}"),
+        ("steps", str(s["steps"])),
+        ("wall time", f"{s['wall_seconds']:.1f} s"),
+        ("img/s", f"{s['img_per_s']:.0f}"),
+        (
+            "precision",
+            f"{s['precision']['dtype']}"
+            f"{' + channels_last' if s['precision']['channels_last'] else ''}",
+        ),
+    ]
+    for key, name in (
+        ("knn_acc", "kNN accuracy (k=200, τ=0.1)"),
+        ("probe_val_acc", "online linear probe accuracy"),
+        ("linear_acc", "offline linear probe accuracy"),
+    ):
         if key in s:
             rows.append((name, f"{s[key]:.4f}"))
     for row in rows:
@@ -108,22 +136,37 @@ def _print_summary(result: Any) -> None:
         for col in ("term", "quantity", "measured as", "value", "weight"):
             terms.add_column(col, justify="right" if col in ("value", "weight") else "left")
         for name, d in header["terms"].items():
-            terms.add_row(name, escape(d["quantity"]), escape(f"{d['kind']} [{d['bound']}]"),
-                          f"{last['terms'][name]:.4f}", f"{last['weights'][name]:g}")
+            terms.add_row(
+                name,
+                escape(d["quantity"]),
+                escape(f"{d['kind']} [{d['bound']}]"),
+                f"{last['terms'][name]:.4f}",
+                f"{last['weights'][name]:g}",
+            )
         console.print(terms)
     console.print(f"run folder: {result.out}  (metrics.jsonl, tb/, checkpoints/last.pt)")
 
 
-_RUN = typer.Argument(None, metavar="RUN_DIR", show_default=False,
-                      help="A run folder of infossl train (its checkpoints/last.pt is used).")
-_CHECKPOINT = typer.Option(None, show_default=False, help="A checkpoint written by infossl "
-                           "train (last.pt), or a run folder.")
+_RUN = typer.Argument(
+    None,
+    metavar="RUN_DIR",
+    show_default=False,
+    help="A run folder of infossl train (its checkpoints/last.pt is used).",
+)
+_CHECKPOINT = typer.Option(
+    None,
+    show_default=False,
+    help="A checkpoint written by infossl train (last.pt), or a run folder.",
+)
 _DATA = typer.Option(None, help="Training source for the probe (default: the run's).")
 _SPLIT = typer.Option(None, help="Split of --data.")
 _VAL = typer.Option(None, help="Validation source (default: the run's).")
 _VAL_SPLIT = typer.Option(None, help="Split of --val.")
-_ENCODER = typer.Option("trained", help="trained, random (same architecture, random "
-                        "initialisation) or pixels (the normalised input).")
+_ENCODER = typer.Option(
+    "trained",
+    help="trained, random (same architecture, random "
+    "initialisation) or pixels (the normalised input).",
+)
 _DEVICE = typer.Option("cpu", help="Device for feature extraction.")
 
 
@@ -138,8 +181,12 @@ def _checkpoint_arg(run: Path | None, checkpoint: Path | None) -> Path:
     return resolve_checkpoint(run if run is not None else checkpoint)  # type: ignore[arg-type]
 
 
-def _evaluate(evaluate: Callable[..., dict[str, Any]], run: Path | None,
-              checkpoint: Path | None, **options: Any) -> None:
+def _evaluate(
+    evaluate: Callable[..., dict[str, Any]],
+    run: Path | None,
+    checkpoint: Path | None,
+    **options: Any,
+) -> None:
     """Run ``evaluate(checkpoint, **options)`` on the checkpoint of RUN_DIR or --checkpoint and
     print its result as JSON; bad input exits with status 2."""
     import json
@@ -154,8 +201,12 @@ def _evaluate(evaluate: Callable[..., dict[str, Any]], run: Path | None,
 def eval_linear(
     run: Path | None = _RUN,
     checkpoint: Path | None = _CHECKPOINT,
-    c: str = typer.Option("1.0", "--C", help="Inverse L2 strength; several (0.1,1,10) pick one "
-                          "on a held-out 20 % of the training features."),
+    c: str = typer.Option(
+        "1.0",
+        "--C",
+        help="Inverse L2 strength; several (0.1,1,10) pick one "
+        "on a held-out 20 % of the training features.",
+    ),
     encoder: str = _ENCODER,
     data: str | None = _DATA,
     split: str | None = _SPLIT,
@@ -171,9 +222,19 @@ def eval_linear(
         grid = comma_floats(c, "--C")
     except ValueError as err:
         fail(err)
-    _evaluate(evaluate_linear, run, checkpoint, C=grid if len(grid) > 1 else grid[0],
-              encoder=encoder, seed=seed, data=data, split=split, val=val, val_split=val_split,
-              device=device)
+    _evaluate(
+        evaluate_linear,
+        run,
+        checkpoint,
+        C=grid if len(grid) > 1 else grid[0],
+        encoder=encoder,
+        seed=seed,
+        data=data,
+        split=split,
+        val=val,
+        val_split=val_split,
+        device=device,
+    )
 
 
 def eval_knn(
@@ -192,5 +253,17 @@ def eval_knn(
     """Weighted cosine kNN accuracy (bank: un-augmented training features)."""
     from infossl.train.evaluate import evaluate_knn
 
-    _evaluate(evaluate_knn, run, checkpoint, k=k, tau=tau, encoder=encoder, seed=seed,
-              data=data, split=split, val=val, val_split=val_split, device=device)
+    _evaluate(
+        evaluate_knn,
+        run,
+        checkpoint,
+        k=k,
+        tau=tau,
+        encoder=encoder,
+        seed=seed,
+        data=data,
+        split=split,
+        val=val,
+        val_split=val_split,
+        device=device,
+    )

@@ -18,8 +18,14 @@ import numpy as np
 from infossl.data.conversion import LAYOUTS, images_to_uint8_nchw, labels_to_int64
 from infossl.data.dataset import DatasetError, ImageDataset, VectorDataset
 
-__all__ = ["IMAGE_KEYS", "LABEL_KEYS", "LAYOUTS", "images_to_uint8_nchw", "labels_to_int64",
-           "load_array_file"]
+__all__ = [
+    "IMAGE_KEYS",
+    "LABEL_KEYS",
+    "LAYOUTS",
+    "images_to_uint8_nchw",
+    "labels_to_int64",
+    "load_array_file",
+]
 
 IMAGE_KEYS = ("images", "x", "data", "features")
 LABEL_KEYS = ("labels", "y", "targets")
@@ -54,7 +60,8 @@ def load_array_file(
                     raise DatasetError(
                         f"{path} has no input array: expected one of "
                         f"{[f'{k}_{split}' if split else k for k in IMAGE_KEYS]}, found "
-                        f"{sorted(store.files)}")
+                        f"{sorted(store.files)}"
+                    )
                 label_key = _pick(LABEL_KEYS, store, split)
                 inputs = store[key]
                 labels = store[label_key] if label_key else None

@@ -38,8 +38,9 @@ def _chosen(n: int, p: float, gen: torch.Generator) -> torch.Tensor:
     return (torch.rand(n, generator=gen) < p).nonzero().squeeze(1)
 
 
-def _apply_to(x: torch.Tensor, idx: torch.Tensor, fn: Callable[..., torch.Tensor],
-              *params: torch.Tensor) -> torch.Tensor:
+def _apply_to(
+    x: torch.Tensor, idx: torch.Tensor, fn: Callable[..., torch.Tensor], *params: torch.Tensor
+) -> torch.Tensor:
     """``x[idx] = fn(x[idx], *params[idx])`` in place, skipping the gather when idx is all."""
     if idx.numel() == 0:
         return x
@@ -50,8 +51,9 @@ def _apply_to(x: torch.Tensor, idx: torch.Tensor, fn: Callable[..., torch.Tensor
     return x
 
 
-def _check_range(value: Sequence[float], name: str, low: float, high: float | None = None
-                 ) -> tuple[float, float]:
+def _check_range(
+    value: Sequence[float], name: str, low: float, high: float | None = None
+) -> tuple[float, float]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
         raise TypeError(f"{name} must be a pair (low, high), got {value!r}")
     a = check_float(value[0], f"{name}[0]", low=low, high=high)
@@ -67,8 +69,10 @@ def _check_p(p: float) -> float:
 
 def _need_rgb(x: torch.Tensor, what: str) -> None:
     if x.shape[1] != 3:
-        raise ValueError(f"{what} needs 3-channel (RGB) images, got {x.shape[1]} channel(s); "
-                         "set it to 0 for grayscale data")
+        raise ValueError(
+            f"{what} needs 3-channel (RGB) images, got {x.shape[1]} channel(s); "
+            "set it to 0 for grayscale data"
+        )
 
 
 class RandomResizedCrop:
@@ -78,8 +82,12 @@ class RandomResizedCrop:
 
     attempts = 10
 
-    def __init__(self, size: int | Sequence[int], scale: Sequence[float] = (0.08, 1.0),
-                 ratio: Sequence[float] = (3 / 4, 4 / 3)) -> None:
+    def __init__(
+        self,
+        size: int | Sequence[int],
+        scale: Sequence[float] = (0.08, 1.0),
+        ratio: Sequence[float] = (3 / 4, 4 / 3),
+    ) -> None:
         self.size = check_image_size(size, "size")
         self.scale = _check_range(scale, "scale", 0.0, 1.0)
         if self.scale[1] <= 0:
@@ -88,8 +96,7 @@ class RandomResizedCrop:
         if self.ratio[0] <= 0:
             raise ValueError(f"ratio must be positive, got {ratio!r}")
 
-    def sample_boxes(self, n: int, height: int, width: int, gen: torch.Generator
-                     ) -> torch.Tensor:
+    def sample_boxes(self, n: int, height: int, width: int, gen: torch.Generator) -> torch.Tensor:
         """Boxes ``(n, 4)`` = ``(x0, y0, w, h)`` in pixels (float64)."""
         t = self.attempts
         area = torch.rand(n, t, generator=gen, dtype=torch.float64)
@@ -135,8 +142,15 @@ class ColorJitter:
 
     _FUNCS = (AF.adjust_brightness, AF.adjust_contrast, AF.adjust_saturation, AF.adjust_hue)
 
-    def __init__(self, brightness: float = 0.4, contrast: float = 0.4, saturation: float = 0.4,
-                 hue: float = 0.1, p: float = 0.8, random_order: bool = True) -> None:
+    def __init__(
+        self,
+        brightness: float = 0.4,
+        contrast: float = 0.4,
+        saturation: float = 0.4,
+        hue: float = 0.1,
+        p: float = 0.8,
+        random_order: bool = True,
+    ) -> None:
         self.brightness = check_float(brightness, "brightness", low=0.0)
         self.contrast = check_float(contrast, "contrast", low=0.0)
         self.saturation = check_float(saturation, "saturation", low=0.0)
@@ -152,11 +166,19 @@ class ColorJitter:
         if self.hue > 0:
             _need_rgb(x, "hue jitter")
         active = [k for k, s in enumerate(strengths) if s > 0]
-        params = [(_uniform(n, -self.hue, self.hue, gen) if k == 3 else
-                   _uniform(n, max(0.0, 1 - strengths[k]), 1 + strengths[k], gen))
-                  for k in active]
-        order = (torch.rand(n, len(active), generator=gen).argsort(dim=1) if self.random_order
-                 else torch.arange(len(active)).expand(n, -1))
+        params = [
+            (
+                _uniform(n, -self.hue, self.hue, gen)
+                if k == 3
+                else _uniform(n, max(0.0, 1 - strengths[k]), 1 + strengths[k], gen)
+            )
+            for k in active
+        ]
+        order = (
+            torch.rand(n, len(active), generator=gen).argsort(dim=1)
+            if self.random_order
+            else torch.arange(len(active)).expand(n, -1)
+        )
         idx = _chosen(n, self.p, gen)
         if idx.numel() == 0 or not active:
             return x
@@ -180,8 +202,9 @@ class ColorJitter:
                 blend = kind < 3
                 if bool(blend.any()):
                     factor = torch.where(blend, chosen, torch.ones_like(chosen))
-                    y = AF.blend_with_luma(y, factor, (kind == 2).to(factor.dtype),
-                                           (kind == 1).to(factor.dtype))
+                    y = AF.blend_with_luma(
+                        y, factor, (kind == 2).to(factor.dtype), (kind == 1).to(factor.dtype)
+                    )
                 y = _apply_to(y, (kind == 3).nonzero().squeeze(1), AF.adjust_hue, chosen)
             return y
 
@@ -205,14 +228,16 @@ class RandomGaussianBlur:
     """With probability ``p`` blur with ``σ ~ U(sigma)`` pixels; ``kernel_size`` None means the
     odd size nearest 10% of the smaller image side (at least 3), as in SimCLR."""
 
-    def __init__(self, p: float = 0.5, sigma: Sequence[float] = (0.1, 2.0),
-                 kernel_size: int | None = None) -> None:
+    def __init__(
+        self, p: float = 0.5, sigma: Sequence[float] = (0.1, 2.0), kernel_size: int | None = None
+    ) -> None:
         self.p = _check_p(p)
         self.sigma = _check_range(sigma, "sigma", 0.0)
         if self.sigma[0] <= 0:
             raise ValueError(f"sigma must be positive, got {sigma!r}")
-        self.kernel_size = None if kernel_size is None else check_int(kernel_size,
-                                                                      "kernel_size", low=1)
+        self.kernel_size = (
+            None if kernel_size is None else check_int(kernel_size, "kernel_size", low=1)
+        )
         if self.kernel_size is not None and self.kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be odd, got {kernel_size}")
 
@@ -259,16 +284,20 @@ class Normalize:
 
     def __init__(self, mean: Sequence[float], std: Sequence[float]) -> None:
         if len(mean) != len(std) or not len(mean):
-            raise ValueError(f"mean and std must have the same positive length, got {mean!r}, "
-                             f"{std!r}")
+            raise ValueError(
+                f"mean and std must have the same positive length, got {mean!r}, {std!r}"
+            )
         self.mean = torch.tensor([check_float(m, "mean") for m in mean], dtype=torch.float32)
-        self.std = torch.tensor([check_float(s, "std", low=0.0, low_open=True) for s in std],
-                                dtype=torch.float32)
+        self.std = torch.tensor(
+            [check_float(s, "std", low=0.0, low_open=True) for s in std], dtype=torch.float32
+        )
 
     def __call__(self, x: torch.Tensor, gen: torch.Generator | None = None) -> torch.Tensor:
         if x.shape[1] != len(self.mean):
-            raise ValueError(f"Normalize has {len(self.mean)} channel statistics, images have "
-                             f"{x.shape[1]} channels")
+            raise ValueError(
+                f"Normalize has {len(self.mean)} channel statistics, images have "
+                f"{x.shape[1]} channels"
+            )
         return AF.normalize(x, self.mean, self.std)
 
 
@@ -320,8 +349,11 @@ class MultiView:
         self.pipelines = list(pipelines)
         if not self.pipelines:
             raise ValueError("pipelines must not be empty")
-        self.n_global = (len(self.pipelines) if n_global is None
-                         else check_int(n_global, "n_global", low=1, high=len(self.pipelines)))
+        self.n_global = (
+            len(self.pipelines)
+            if n_global is None
+            else check_int(n_global, "n_global", low=1, high=len(self.pipelines))
+        )
 
     def __len__(self) -> int:
         return len(self.pipelines)

@@ -54,8 +54,10 @@ class BatchLoader:
         device: torch.device | str | None = None,
     ) -> None:
         if not isinstance(dataset, (ImageDataset, VectorDataset, MultiViewDataset)):
-            raise TypeError(f"dataset must be an ImageDataset, VectorDataset or MultiViewDataset,"
-                            f" got {type(dataset).__name__}")
+            raise TypeError(
+                f"dataset must be an ImageDataset, VectorDataset or MultiViewDataset,"
+                f" got {type(dataset).__name__}"
+            )
         self.dataset = dataset
         self.batch_size = check_int(batch_size, "batch_size", low=1)
         self.shuffle = bool(shuffle)
@@ -69,7 +71,8 @@ class BatchLoader:
             raise ValueError(
                 f"dataset {dataset.name!r} with {len(dataset)} samples gives no batch of "
                 f"batch_size={batch_size} on each of world_size={world_size} ranks "
-                f"(drop_last={drop_last})")
+                f"(drop_last={drop_last})"
+            )
 
     @property
     def samples_per_rank(self) -> int:
@@ -88,8 +91,11 @@ class BatchLoader:
         """This rank's sample order for ``epoch`` (default: the current one), int64."""
         epoch = self.epoch if epoch is None else check_int(epoch, "epoch", low=0)
         n = len(self.dataset)
-        order = (np.random.default_rng([self.seed, epoch]).permutation(n) if self.shuffle
-                 else np.arange(n))
+        order = (
+            np.random.default_rng([self.seed, epoch]).permutation(n)
+            if self.shuffle
+            else np.arange(n)
+        )
         total = self.samples_per_rank * self.world_size
         if total > n:
             order = np.concatenate([order, order[: total - n]])
@@ -105,7 +111,8 @@ class BatchLoader:
             if isinstance(inputs, tuple):
                 x: torch.Tensor | tuple[torch.Tensor, ...] = tuple(
                     v.index_select(0, sel) if dev is None else v.index_select(0, sel).to(dev)
-                    for v in inputs)
+                    for v in inputs
+                )
             else:
                 x = inputs.index_select(0, sel)
                 x = x if dev is None else x.to(dev)

@@ -71,11 +71,16 @@ def save_cached(
     tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", suffix=".npz",
-                                         delete=False) as tmp:
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=".tmp-", suffix=".npz", delete=False
+        ) as tmp:
             tmp_name = tmp.name
-            np.savez(tmp, images=images.numpy(), labels=labels.numpy(),
-                     classes=np.array(classes, dtype=np.str_))
+            np.savez(
+                tmp,
+                images=images.numpy(),
+                labels=labels.numpy(),
+                classes=np.array(classes, dtype=np.str_),
+            )
         os.replace(tmp_name, path)
         return True
     except OSError as err:

@@ -18,8 +18,18 @@ from infossl._checks import check_choice
 from infossl.data.dataset import DatasetError, ImageDataset
 
 RECORD_BYTES = 1 + 3 * 32 * 32
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
-                   "ship", "truck")
+CIFAR10_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 #: Channel mean and standard deviation of the CIFAR-10 training images in [0, 1].
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
@@ -28,21 +38,26 @@ CIFAR_SPLITS = ("train", "test")
 
 def is_cifar_binary_dir(path: Path) -> bool:
     """True if ``path`` is a folder holding CIFAR-10 binary batches."""
-    return path.is_dir() and (any(path.glob("data_batch_*.bin")) or
-                              (path / "test_batch.bin").is_file())
+    return path.is_dir() and (
+        any(path.glob("data_batch_*.bin")) or (path / "test_batch.bin").is_file()
+    )
 
 
 def read_cifar_records(file: Path) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(images uint8 (n, 3, 32, 32), labels int64 (n,))`` from one batch file."""
     raw = np.fromfile(file, dtype=np.uint8)
     if raw.size == 0 or raw.size % RECORD_BYTES:
-        raise DatasetError(f"{file} is not a CIFAR-10 binary batch: {raw.size} bytes is not a "
-                           f"positive multiple of the {RECORD_BYTES}-byte record")
+        raise DatasetError(
+            f"{file} is not a CIFAR-10 binary batch: {raw.size} bytes is not a "
+            f"positive multiple of the {RECORD_BYTES}-byte record"
+        )
     records = raw.reshape(-1, RECORD_BYTES)
     labels = records[:, 0].astype(np.int64)
     if labels.max() >= len(CIFAR10_CLASSES):
-        raise DatasetError(f"{file} holds label {labels.max()}; CIFAR-10 labels are 0..9 "
-                           "(is this a CIFAR-100 file?)")
+        raise DatasetError(
+            f"{file} holds label {labels.max()}; CIFAR-10 labels are 0..9 "
+            "(is this a CIFAR-100 file?)"
+        )
     return records[:, 1:].reshape(-1, 3, 32, 32), labels
 
 
@@ -61,17 +76,23 @@ def read_cifar_binary(path: Path, split: str | None = None) -> ImageDataset:
         if split is not None:
             raise DatasetError(f"{path} is a single CIFAR-10 batch; it has no split {split!r}")
         images, labels = read_cifar_records(path)
-        return ImageDataset(torch.from_numpy(images.copy()), torch.from_numpy(labels),
-                            _class_names(path.parent), path.stem)
+        return ImageDataset(
+            torch.from_numpy(images.copy()),
+            torch.from_numpy(labels),
+            _class_names(path.parent),
+            path.stem,
+        )
     split = check_choice("train" if split is None else split, "split", CIFAR_SPLITS)
-    files = (sorted(path.glob("data_batch_*.bin")) if split == "train"
-             else [path / "test_batch.bin"])
+    files = sorted(path.glob("data_batch_*.bin")) if split == "train" else [path / "test_batch.bin"]
     files = [f for f in files if f.is_file()]
     if not files:
-        raise DatasetError(f"no CIFAR-10 {split} batches in {path} (expected "
-                           f"{'data_batch_*.bin' if split == 'train' else 'test_batch.bin'})")
+        raise DatasetError(
+            f"no CIFAR-10 {split} batches in {path} (expected "
+            f"{'data_batch_*.bin' if split == 'train' else 'test_batch.bin'})"
+        )
     parts = [read_cifar_records(f) for f in files]
     images = np.concatenate([p[0] for p in parts])
     labels = np.concatenate([p[1] for p in parts])
-    return ImageDataset(torch.from_numpy(images), torch.from_numpy(labels),
-                        _class_names(path), f"cifar10-{split}")
+    return ImageDataset(
+        torch.from_numpy(images), torch.from_numpy(labels), _class_names(path), f"cifar10-{split}"
+    )

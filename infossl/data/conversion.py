@@ -40,13 +40,16 @@ def images_to_uint8_nchw(images: Any, layout: str = "auto", name: str = "images"
         arr = arr[:, None]
         layout = "nchw"
     elif arr.ndim != 4:
-        raise ValueError(f"{name} must have shape (N, H, W), (N, C, H, W) or (N, H, W, C), got "
-                         f"{arr.shape}")
+        raise ValueError(
+            f"{name} must have shape (N, H, W), (N, C, H, W) or (N, H, W, C), got {arr.shape}"
+        )
     if layout == "auto":
         first, last = arr.shape[1] in (1, 3), arr.shape[3] in (1, 3)
         if first == last:
-            raise ValueError(f"cannot tell the channel axis of {name} with shape {arr.shape}; "
-                             "pass layout='nchw' or layout='nhwc'")
+            raise ValueError(
+                f"cannot tell the channel axis of {name} with shape {arr.shape}; "
+                "pass layout='nchw' or layout='nhwc'"
+            )
         layout = "nchw" if first else "nhwc"
     if layout == "nhwc":
         arr = arr.transpose(0, 3, 1, 2)
@@ -56,12 +59,15 @@ def images_to_uint8_nchw(images: Any, layout: str = "auto", name: str = "images"
         if not np.isfinite(arr).all():
             raise ValueError(f"{name} contains NaN or infinite values")
         if arr.min() < 0.0 or arr.max() > 1.0:
-            raise ValueError(f"float {name} must lie in [0, 1] (got range [{arr.min()}, "
-                             f"{arr.max()}]); pass uint8 for values in 0..255")
+            raise ValueError(
+                f"float {name} must lie in [0, 1] (got range [{arr.min()}, "
+                f"{arr.max()}]); pass uint8 for values in 0..255"
+            )
         arr = np.rint(arr * 255.0)
     elif arr.dtype != np.uint8 and (arr.min() < 0 or arr.max() > 255):
-        raise ValueError(f"integer {name} must lie in [0, 255], got range [{arr.min()}, "
-                         f"{arr.max()}]")
+        raise ValueError(
+            f"integer {name} must lie in [0, 255], got range [{arr.min()}, {arr.max()}]"
+        )
     return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.uint8))
 
 

@@ -25,8 +25,10 @@ class DatasetError(ValueError):
 
 def _check_labels(labels: torch.Tensor, n: int, classes: tuple[str, ...], where: str) -> None:
     if labels.dtype != torch.int64 or labels.ndim != 1:
-        raise TypeError(f"labels of {where} must be an int64 tensor of shape (N,), got "
-                        f"{labels.dtype} {tuple(labels.shape)}")
+        raise TypeError(
+            f"labels of {where} must be an int64 tensor of shape (N,), got "
+            f"{labels.dtype} {tuple(labels.shape)}"
+        )
     if labels.shape[0] != n:
         raise ValueError(f"labels of {where} has {labels.shape[0]} entries for {n} samples")
     if n == 0:
@@ -34,8 +36,10 @@ def _check_labels(labels: torch.Tensor, n: int, classes: tuple[str, ...], where:
     if classes:
         low, high = int(labels.min()), int(labels.max())
         if low < 0 or high >= len(classes):
-            raise ValueError(f"labels of {where} must lie in [0, {len(classes) - 1}] for "
-                             f"{len(classes)} classes, got range [{low}, {high}]")
+            raise ValueError(
+                f"labels of {where} must lie in [0, {len(classes) - 1}] for "
+                f"{len(classes)} classes, got range [{low}, {high}]"
+            )
     elif bool((labels != UNLABELLED).any()):
         raise ValueError(f"{where} has no classes, so every label must be {UNLABELLED}")
 
@@ -47,8 +51,10 @@ def _as_index(indices: Any, n: int) -> torch.Tensor:
             raise ValueError(f"a boolean mask must have shape ({n},), got {tuple(idx.shape)}")
         return idx.nonzero().squeeze(1)
     if idx.dtype.is_floating_point or idx.dtype.is_complex or idx.ndim != 1:
-        raise TypeError(f"indices must be a 1-D integer array or a boolean mask, got "
-                        f"{idx.dtype} {tuple(idx.shape)}")
+        raise TypeError(
+            f"indices must be a 1-D integer array or a boolean mask, got "
+            f"{idx.dtype} {tuple(idx.shape)}"
+        )
     idx = idx.to(torch.int64)
     if idx.numel() and (int(idx.min()) < -n or int(idx.max()) >= n):
         raise ValueError(f"indices out of range for a dataset of {n} samples")
@@ -80,11 +86,15 @@ class ImageDataset(LabelledSamples):
 
     def __post_init__(self) -> None:
         if not torch.is_tensor(self.images) or self.images.dtype != torch.uint8:
-            raise TypeError(f"images of dataset {self.name!r} must be a uint8 tensor, got "
-                            f"{getattr(self.images, 'dtype', type(self.images).__name__)}")
+            raise TypeError(
+                f"images of dataset {self.name!r} must be a uint8 tensor, got "
+                f"{getattr(self.images, 'dtype', type(self.images).__name__)}"
+            )
         if self.images.ndim != 4:
-            raise ValueError(f"images of dataset {self.name!r} must have shape (N, C, H, W), "
-                             f"got {tuple(self.images.shape)}")
+            raise ValueError(
+                f"images of dataset {self.name!r} must have shape (N, C, H, W), "
+                f"got {tuple(self.images.shape)}"
+            )
         object.__setattr__(self, "classes", tuple(str(c) for c in self.classes))
         _check_labels(self.labels, self.images.shape[0], self.classes, f"dataset {self.name!r}")
 
@@ -108,8 +118,9 @@ class ImageDataset(LabelledSamples):
     def subset(self, indices: Any, name: str | None = None) -> ImageDataset:
         """The samples at ``indices`` (integer array or boolean mask) as a new dataset."""
         idx = _as_index(indices, len(self))
-        return ImageDataset(self.images[idx], self.labels[idx], self.classes,
-                            name or f"{self.name}[subset]")
+        return ImageDataset(
+            self.images[idx], self.labels[idx], self.classes, name or f"{self.name}[subset]"
+        )
 
     def channel_stats(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """Per-channel mean and standard deviation of the pixels scaled to [0, 1].
@@ -153,13 +164,14 @@ class VectorDataset(LabelledSamples):
         if not torch.is_tensor(self.features) or self.features.dtype != torch.float32:
             raise TypeError(f"features of dataset {self.name!r} must be a float32 tensor")
         if self.features.ndim != 2:
-            raise ValueError(f"features of dataset {self.name!r} must have shape (N, D), got "
-                             f"{tuple(self.features.shape)}")
+            raise ValueError(
+                f"features of dataset {self.name!r} must have shape (N, D), got "
+                f"{tuple(self.features.shape)}"
+            )
         if not bool(torch.isfinite(self.features).all()):
             raise ValueError(f"features of dataset {self.name!r} contain NaN or infinite values")
         object.__setattr__(self, "classes", tuple(str(c) for c in self.classes))
-        _check_labels(self.labels, self.features.shape[0], self.classes,
-                      f"dataset {self.name!r}")
+        _check_labels(self.labels, self.features.shape[0], self.classes, f"dataset {self.name!r}")
 
     @property
     def inputs(self) -> torch.Tensor:
@@ -176,8 +188,9 @@ class VectorDataset(LabelledSamples):
     def subset(self, indices: Any, name: str | None = None) -> VectorDataset:
         """The samples at ``indices`` (integer array or boolean mask) as a new dataset."""
         idx = _as_index(indices, len(self))
-        return VectorDataset(self.features[idx], self.labels[idx], self.classes,
-                             name or f"{self.name}[subset]")
+        return VectorDataset(
+            self.features[idx], self.labels[idx], self.classes, name or f"{self.name}[subset]"
+        )
 
     @classmethod
     def from_arrays(
@@ -190,8 +203,7 @@ class VectorDataset(LabelledSamples):
         """Build a dataset from a real ``(N, D)`` array and optional labels."""
         from infossl._checks import as_samples
 
-        feats = torch.from_numpy(as_samples(features, "features", dtype=np.float32,
-                                            allow_1d=False))
+        feats = torch.from_numpy(as_samples(features, "features", dtype=np.float32, allow_1d=False))
         labs, cls_names = labels_to_int64(labels, feats.shape[0], classes)
         return cls(feats, labs, cls_names, name)
 

@@ -37,9 +37,11 @@ def load_digits(split: str | None = None, image_size: int = 8) -> ImageDataset:
         keep = keep[test] if split == "test" else keep[~test]
     images = torch.from_numpy(values[keep][:, None].copy())
     if image_size != 8:
-        up = F.interpolate(images.float(), size=(image_size, image_size), mode="bilinear",
-                           align_corners=False)
+        up = F.interpolate(
+            images.float(), size=(image_size, image_size), mode="bilinear", align_corners=False
+        )
         images = up.round().clamp(0, 255).to(torch.uint8)
     name = "digits" if image_size == 8 else f"digits{image_size}"
-    return ImageDataset(images, torch.from_numpy(labels[keep]),
-                        tuple(str(d) for d in range(10)), f"{name}-{split}")
+    return ImageDataset(
+        images, torch.from_numpy(labels[keep]), tuple(str(d) for d in range(10)), f"{name}-{split}"
+    )

@@ -69,8 +69,8 @@ def resized_crop(x: torch.Tensor, boxes: torch.Tensor, size: tuple[int, int]) ->
     height, width = x.shape[-2:]
     boxes = boxes.to(device=x.device, dtype=x.dtype)
     x0, y0, w, h = boxes.unbind(1)
-    cols = interpolation_matrices(x0, w, width, size[1])      # (B, W', W)
-    rows = interpolation_matrices(y0, h, height, size[0])     # (B, H', H)
+    cols = interpolation_matrices(x0, w, width, size[1])  # (B, W', W)
+    rows = interpolation_matrices(y0, h, height, size[0])  # (B, H', H)
     return torch.matmul(torch.matmul(rows.unsqueeze(1), x), cols.transpose(1, 2).unsqueeze(1))
 
 
@@ -107,8 +107,9 @@ def adjust_saturation(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
     return (x * f).add_(gray).clamp_(0.0, 1.0)
 
 
-def blend_with_luma(x: torch.Tensor, factor: torch.Tensor, pixel: torch.Tensor,
-                    mean: torch.Tensor) -> torch.Tensor:
+def blend_with_luma(
+    x: torch.Tensor, factor: torch.Tensor, pixel: torch.Tensor, mean: torch.Tensor
+) -> torch.Tensor:
     """``clip(f·x + (1−f)·(p·Y + m·mean(Y)), 0, 1)`` per sample: brightness (p = m = 0),
     contrast (m = 1) and saturation (p = 1) in one pass."""
     f = _per_sample(factor, x)
@@ -135,15 +136,18 @@ def adjust_hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     chroma = x.amin(dim=1, keepdim=True).neg_().add_(maxc)
     is_r = r == maxc
     is_g = (g == maxc).logical_and_(~is_r)
-    h = torch.where(is_r, g - b, torch.where(is_g, (b - r).add_(chroma, alpha=2.0),
-                                             (r - g).add_(chroma, alpha=4.0)))
+    h = torch.where(
+        is_r,
+        g - b,
+        torch.where(is_g, (b - r).add_(chroma, alpha=2.0), (r - g).add_(chroma, alpha=4.0)),
+    )
     h.div_(torch.where(chroma > 0, chroma, 1.0))
     h.add_(_per_sample(shift, x), alpha=6.0)
-    h.sub_(torch.floor(h * (1.0 / 6.0)).mul_(6.0))                 # h in [0, 6)
+    h.sub_(torch.floor(h * (1.0 / 6.0)).mul_(6.0))  # h in [0, 6)
     n = torch.tensor([5.0, 3.0, 1.0], device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
-    k = h + n                                                       # in [1, 11)
-    k.sub_((k >= 6.0).to(x.dtype).mul_(6.0))                        # k mod 6
-    ramp = k.sub_(2.0).abs_().neg_().add_(2.0).clamp_(0.0, 1.0)     # clip(2 - |k - 2|, 0, 1)
+    k = h + n  # in [1, 11)
+    k.sub_((k >= 6.0).to(x.dtype).mul_(6.0))  # k mod 6
+    ramp = k.sub_(2.0).abs_().neg_().add_(2.0).clamp_(0.0, 1.0)  # clip(2 - |k - 2|, 0, 1)
     return ramp.mul_(chroma).neg_().add_(maxc).clamp_(0.0, 1.0)
 
 
@@ -169,8 +173,10 @@ def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor, kernel_size: int) -> tor
         raise ValueError(f"kernel_size must be a positive odd integer, got {kernel_size}")
     r = kernel_size // 2
     if r >= min(x.shape[-2:]):
-        raise ValueError(f"kernel_size {kernel_size} is too large for {tuple(x.shape[-2:])} "
-                         "images (reflect padding needs radius < side)")
+        raise ValueError(
+            f"kernel_size {kernel_size} is too large for {tuple(x.shape[-2:])} "
+            "images (reflect padding needs radius < side)"
+        )
     if r == 0:
         return x
     w = gaussian_kernels(sigma.to(device=x.device, dtype=x.dtype), kernel_size)

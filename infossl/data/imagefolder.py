@@ -48,7 +48,8 @@ def check_member_name(name: str, archive: Path) -> None:
     if name.startswith(("/", "\\")) or _DRIVE.match(name) or ".." in parts:
         raise DatasetError(
             f"unsafe member {name!r} in archive {archive}: absolute paths and '..' components "
-            "are refused")
+            "are refused"
+        )
 
 
 def resolve_layout(
@@ -58,13 +59,16 @@ def resolve_layout(
     if not paths:
         raise DatasetError(
             f"no images found in {where} (expected ImageFolder layout <class>/<image> with "
-            f"extensions {sorted(IMAGE_EXTENSIONS)})")
+            f"extensions {sorted(IMAGE_EXTENSIONS)})"
+        )
     tops = sorted({p[0] for p in paths if len(p) >= 3})
     strip = 0
     if split is not None:
         if split not in tops:
-            raise DatasetError(f"split {split!r} not found in {where}; top-level folders with "
-                               f"class folders inside: {tops}")
+            raise DatasetError(
+                f"split {split!r} not found in {where}; top-level folders with "
+                f"class folders inside: {tops}"
+            )
         strip = 1
     elif all(len(p) >= 3 for p in paths):
         if len(tops) == 1:
@@ -75,8 +79,10 @@ def resolve_layout(
     inner = [paths[i][strip:] for i in chosen]
     loose = [paths[i] for i, p in zip(chosen, inner, strict=True) if len(p) < 2]
     if loose:
-        raise DatasetError(f"{where} is not in ImageFolder layout: image "
-                           f"{'/'.join(loose[0])!r} is not inside a class folder")
+        raise DatasetError(
+            f"{where} is not in ImageFolder layout: image "
+            f"{'/'.join(loose[0])!r} is not inside a class folder"
+        )
     classes = tuple(sorted({p[0] for p in inner}))
     index = {c: k for k, c in enumerate(classes)}
     order = sorted(range(len(chosen)), key=lambda k: paths[chosen[k]])
@@ -121,7 +127,8 @@ def decode_images(
             if image_size is None:
                 raise DatasetError(
                     f"image {label} is {im.height}x{im.width} but the first image is "
-                    f"{out.shape[1]}x{out.shape[2]}; pass image_size=(H, W) to resize")
+                    f"{out.shape[1]}x{out.shape[2]}; pass image_size=(H, W) to resize"
+                )
             im = im.resize((out.shape[2], out.shape[1]), Image.Resampling.BILINEAR)
         out[k] = np.asarray(im).reshape(out.shape[1:])
     return torch.from_numpy(np.ascontiguousarray(out.transpose(0, 3, 1, 2)))
@@ -173,16 +180,26 @@ def read_image_folder(
         folder = resolve_cache_dir(cache)
         entry = None
         if folder is not None:
-            entry = cache_file(folder, name, {
-                "source": str(path.resolve()), **stamp, "split": split, "channels": channels,
-                "image_size": list(image_size) if image_size else None})
+            entry = cache_file(
+                folder,
+                name,
+                {
+                    "source": str(path.resolve()),
+                    **stamp,
+                    "split": split,
+                    "channels": channels,
+                    "image_size": list(image_size) if image_size else None,
+                },
+            )
             hit = load_cached(entry)
             if hit is not None and hit[2] == classes and hit[0].shape[0] == len(selected):
                 return ImageDataset(hit[0], hit[1], classes, name)
         if archive is not None:
             zf = archive
-            readers = [(f"{infos[i].filename!r} in archive {path}",
-                        (lambda info=infos[i]: zf.read(info))) for i in selected]
+            readers = [
+                (f"{infos[i].filename!r} in archive {path}", (lambda info=infos[i]: zf.read(info)))
+                for i in selected
+            ]
         else:
             readers = [(str(files[i]), files[i].read_bytes) for i in selected]
         images = decode_images(readers, channels, image_size)

@@ -73,8 +73,9 @@ def convert_images(
         else:
             raise ValueError(f"cannot convert {images.shape[1]} channels to {channels}")
     if image_size is not None and tuple(images.shape[2:]) != image_size:
-        out = F.interpolate(images.float(), size=image_size, mode="bilinear",
-                            align_corners=False, antialias=True)
+        out = F.interpolate(
+            images.float(), size=image_size, mode="bilinear", align_corners=False, antialias=True
+        )
         images = out.round().clamp(0, 255).to(torch.uint8)
     return images
 
@@ -113,8 +114,9 @@ def load_dataset(
             kwargs["image_size"] = image_size
         data = _REGISTRY[source](split=split, **kwargs)
         if isinstance(data, ImageDataset) and channels is not None:
-            data = ImageDataset(convert_images(data.images, channels, None), data.labels,
-                                data.classes, data.name)
+            data = ImageDataset(
+                convert_images(data.images, channels, None), data.labels, data.classes, data.name
+            )
         return data
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"source must be a dataset name or a path, got {type(source).__name__}")
@@ -122,8 +124,10 @@ def load_dataset(
         raise TypeError(f"unexpected options for a path source: {sorted(options)}")
     path = Path(source).expanduser()
     if not path.exists():
-        raise FileNotFoundError(f"dataset not found: no file or folder {path} (and "
-                                f"{str(source)!r} is not a dataset name: {dataset_names()})")
+        raise FileNotFoundError(
+            f"dataset not found: no file or folder {path} (and "
+            f"{str(source)!r} is not a dataset name: {dataset_names()})"
+        )
     suffix = path.suffix.lower()
     if (path.is_dir() and not is_cifar_binary_dir(path)) or suffix == ".zip":
         return read_image_folder(path, split, channels, size, cache)
@@ -132,11 +136,13 @@ def load_dataset(
     elif suffix in ARRAY_SUFFIXES:
         data = load_array_file(path, split, layout)
     else:
-        raise DatasetError(f"unsupported dataset file {path}: expected a folder, .zip, .bin, "
-                           ".npy or .npz")
+        raise DatasetError(
+            f"unsupported dataset file {path}: expected a folder, .zip, .bin, .npy or .npz"
+        )
     if isinstance(data, ImageDataset) and (channels is not None or size is not None):
-        data = ImageDataset(convert_images(data.images, channels, size), data.labels,
-                            data.classes, data.name)
+        data = ImageDataset(
+            convert_images(data.images, channels, size), data.labels, data.classes, data.name
+        )
     elif isinstance(data, VectorDataset) and (channels is not None or size is not None):
         raise ValueError(f"{path} holds vectors; channels and image_size apply to images only")
     return data

@@ -67,7 +67,5 @@ def load_mat(
         missing = [v for v in variables if v not in arrays]
         if missing:
             available = sorted(name for name, _, _ in whosmat(str(file)))
-            raise DatasetError(
-                f"{file} has no variable(s) {missing}; it holds {available}"
-            )
+            raise DatasetError(f"{file} has no variable(s) {missing}; it holds {available}")
     return arrays

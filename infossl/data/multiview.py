@@ -48,8 +48,9 @@ class MultiViewDataset(LabelledSamples):
         n = self.views[0].shape[0]
         for k, v in enumerate(self.views):
             if not torch.is_tensor(v) or v.dtype != torch.float32 or v.shape[0] != n:
-                raise ValueError(f"view {k} of dataset {self.name!r} must be a float32 tensor "
-                                 f"with {n} rows")
+                raise ValueError(
+                    f"view {k} of dataset {self.name!r} must be a float32 tensor with {n} rows"
+                )
         object.__setattr__(self, "views", tuple(self.views))
         object.__setattr__(self, "classes", tuple(str(c) for c in self.classes))
         object.__setattr__(self, "latents", MappingProxyType(dict(self.latents)))
@@ -66,9 +67,13 @@ class MultiViewDataset(LabelledSamples):
     def subset(self, indices: Any, name: str | None = None) -> MultiViewDataset:
         """The samples at ``indices`` (integer array or boolean mask) as a new dataset."""
         idx = _as_index(indices, len(self))
-        return MultiViewDataset(tuple(v[idx] for v in self.views), self.labels[idx],
-                                self.classes, name or f"{self.name}[subset]",
-                                {k: t[idx] for k, t in self.latents.items()})
+        return MultiViewDataset(
+            tuple(v[idx] for v in self.views),
+            self.labels[idx],
+            self.classes,
+            name or f"{self.name}[subset]",
+            {k: t[idx] for k, t in self.latents.items()},
+        )
 
 
 def _task(kind: str, task_seed: int, options: dict[str, Any]) -> Any:
@@ -83,7 +88,12 @@ def _task(kind: str, task_seed: int, options: dict[str, Any]) -> Any:
 
 
 def multiview_dataset(
-    kind: str, split: str | None = None, *, n: int = 4096, seed: int = 0, task_seed: int = 0,
+    kind: str,
+    split: str | None = None,
+    *,
+    n: int = 4096,
+    seed: int = 0,
+    task_seed: int = 0,
     **options: Any,
 ) -> MultiViewDataset:
     """Draw ``n`` paired views of the testbed ``kind`` (``linear``, ``nonlinear``, ``shapes``)."""
@@ -101,12 +111,16 @@ def multiview_dataset(
     else:  # y_class = 1[Y > 0]
         n_classes = 2
     classes = tuple(str(c) for c in range(n_classes))
-    latents = {k: torch.from_numpy(np.asarray(getattr(draw, k), dtype=np.float64))
-               for k in ("s", "u1", "u2", "y")}
-    views = tuple(torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32))
-                  for v in (draw.x1, draw.x2))
-    return MultiViewDataset(views, torch.from_numpy(y), classes,
-                            f"multiview-{kind}-{split}", latents)
+    latents = {
+        k: torch.from_numpy(np.asarray(getattr(draw, k), dtype=np.float64))
+        for k in ("s", "u1", "u2", "y")
+    }
+    views = tuple(
+        torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for v in (draw.x1, draw.x2)
+    )
+    return MultiViewDataset(
+        views, torch.from_numpy(y), classes, f"multiview-{kind}-{split}", latents
+    )
 
 
 def _factory(kind: str) -> Callable[..., MultiViewDataset]:

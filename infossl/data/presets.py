@@ -54,9 +54,18 @@ def _colour(channels: int, jitter: Sequence[float], jitter_p: float, gray_p: flo
     return [ColorJitter(*jitter, p=jitter_p), RandomGrayscale(gray_p)]
 
 
-def _view(size: int, scale: Sequence[float], channels: int, jitter: Sequence[float],
-          jitter_p: float, gray_p: float, blur_p: float, solarize_p: float,
-          mean: Stats, std: Stats) -> Pipeline:
+def _view(
+    size: int,
+    scale: Sequence[float],
+    channels: int,
+    jitter: Sequence[float],
+    jitter_p: float,
+    gray_p: float,
+    blur_p: float,
+    solarize_p: float,
+    mean: Stats,
+    std: Stats,
+) -> Pipeline:
     ops: list[Op] = [RandomResizedCrop(size, scale), RandomHorizontalFlip(0.5)]
     ops += _colour(channels, jitter, jitter_p, gray_p)
     if blur_p > 0:
@@ -66,64 +75,141 @@ def _view(size: int, scale: Sequence[float], channels: int, jitter: Sequence[flo
     return Pipeline(ops + _tail(mean, std))
 
 
-def simclr(size: int = 32, *, channels: int = 3, min_scale: float = 0.08,
-           jitter: Sequence[float] = (0.4, 0.4, 0.4, 0.1), jitter_p: float = 0.8,
-           gray_p: float = 0.2, blur_p: float | None = None, mean: Stats = None,
-           std: Stats = None) -> MultiView:
+def simclr(
+    size: int = 32,
+    *,
+    channels: int = 3,
+    min_scale: float = 0.08,
+    jitter: Sequence[float] = (0.4, 0.4, 0.4, 0.1),
+    jitter_p: float = 0.8,
+    gray_p: float = 0.2,
+    blur_p: float | None = None,
+    mean: Stats = None,
+    std: Stats = None,
+) -> MultiView:
     """SimCLR's two symmetric views; ``blur_p`` None → ½ if ``size ≥ 64`` else 0."""
     size = check_int(size, "size", low=1)
     blur = (0.5 if size >= BLUR_MIN_SIZE else 0.0) if blur_p is None else blur_p
-    view = _view(size, (min_scale, 1.0), channels, jitter, jitter_p, gray_p, blur, 0.0,
-                 mean, std)
+    view = _view(size, (min_scale, 1.0), channels, jitter, jitter_p, gray_p, blur, 0.0, mean, std)
     return MultiView([view, view])
 
 
-def byol(size: int = 32, *, channels: int = 3, min_scale: float = 0.08,
-         jitter: Sequence[float] = (0.4, 0.4, 0.2, 0.1), jitter_p: float = 0.8,
-         gray_p: float = 0.2, blur_p: Sequence[float] | None = None,
-         solarize_p: Sequence[float] = (0.0, 0.2), mean: Stats = None,
-         std: Stats = None) -> MultiView:
+def byol(
+    size: int = 32,
+    *,
+    channels: int = 3,
+    min_scale: float = 0.08,
+    jitter: Sequence[float] = (0.4, 0.4, 0.2, 0.1),
+    jitter_p: float = 0.8,
+    gray_p: float = 0.2,
+    blur_p: Sequence[float] | None = None,
+    solarize_p: Sequence[float] = (0.0, 0.2),
+    mean: Stats = None,
+    std: Stats = None,
+) -> MultiView:
     """BYOL's asymmetric pair; ``blur_p`` None → (1.0, 0.1) if ``size ≥ 64`` else (0, 0)."""
     size = check_int(size, "size", low=1)
     blur = ((1.0, 0.1) if size >= BLUR_MIN_SIZE else (0.0, 0.0)) if blur_p is None else blur_p
     if len(blur) != 2 or len(solarize_p) != 2:
         raise ValueError("blur_p and solarize_p must each give one probability per view (2)")
-    return MultiView([
-        _view(size, (min_scale, 1.0), channels, jitter, jitter_p, gray_p, blur[k],
-              solarize_p[k], mean, std) for k in range(2)])
+    return MultiView(
+        [
+            _view(
+                size,
+                (min_scale, 1.0),
+                channels,
+                jitter,
+                jitter_p,
+                gray_p,
+                blur[k],
+                solarize_p[k],
+                mean,
+                std,
+            )
+            for k in range(2)
+        ]
+    )
 
 
-def multicrop(global_size: int = 32, local_size: int = 16, n_local: int = 4, *,
-              channels: int = 3, global_scale: Sequence[float] = (0.4, 1.0),
-              local_scale: Sequence[float] = (0.05, 0.4),
-              jitter: Sequence[float] = (0.4, 0.4, 0.2, 0.1), jitter_p: float = 0.8,
-              gray_p: float = 0.2, blur_p: Sequence[float] | None = None,
-              solarize_p: Sequence[float] = (0.0, 0.2, 0.0), mean: Stats = None,
-              std: Stats = None) -> MultiView:
+def multicrop(
+    global_size: int = 32,
+    local_size: int = 16,
+    n_local: int = 4,
+    *,
+    channels: int = 3,
+    global_scale: Sequence[float] = (0.4, 1.0),
+    local_scale: Sequence[float] = (0.05, 0.4),
+    jitter: Sequence[float] = (0.4, 0.4, 0.2, 0.1),
+    jitter_p: float = 0.8,
+    gray_p: float = 0.2,
+    blur_p: Sequence[float] | None = None,
+    solarize_p: Sequence[float] = (0.0, 0.2, 0.0),
+    mean: Stats = None,
+    std: Stats = None,
+) -> MultiView:
     """Two global views then ``n_local`` local views; ``blur_p``/``solarize_p`` give
     (global 1, global 2, local). ``blur_p`` None → DINO's (1.0, 0.1, 0.5) if
     ``global_size ≥ 64`` else none."""
     global_size = check_int(global_size, "global_size", low=1)
     local_size = check_int(local_size, "local_size", low=1)
     n_local = check_int(n_local, "n_local", low=0)
-    blur = (((1.0, 0.1, 0.5) if global_size >= BLUR_MIN_SIZE else (0.0, 0.0, 0.0))
-            if blur_p is None else blur_p)
+    blur = (
+        ((1.0, 0.1, 0.5) if global_size >= BLUR_MIN_SIZE else (0.0, 0.0, 0.0))
+        if blur_p is None
+        else blur_p
+    )
     if len(blur) != 3 or len(solarize_p) != 3:
-        raise ValueError("blur_p and solarize_p must each give 3 probabilities "
-                         "(global 1, global 2, local)")
-    views = [_view(global_size, global_scale, channels, jitter, jitter_p, gray_p, blur[k],
-                   solarize_p[k], mean, std) for k in range(2)]
-    local = _view(local_size, local_scale, channels, jitter, jitter_p, gray_p, blur[2],
-                  solarize_p[2], mean, std)
+        raise ValueError(
+            "blur_p and solarize_p must each give 3 probabilities (global 1, global 2, local)"
+        )
+    views = [
+        _view(
+            global_size,
+            global_scale,
+            channels,
+            jitter,
+            jitter_p,
+            gray_p,
+            blur[k],
+            solarize_p[k],
+            mean,
+            std,
+        )
+        for k in range(2)
+    ]
+    local = _view(
+        local_size,
+        local_scale,
+        channels,
+        jitter,
+        jitter_p,
+        gray_p,
+        blur[2],
+        solarize_p[2],
+        mean,
+        std,
+    )
     return MultiView(views + [local] * n_local, n_global=2)
 
 
-def digits(size: int = 8, *, min_scale: float = 0.5, ratio: Sequence[float] = (0.8, 1.25),
-           noise_std: float = 0.05, mean: Stats = None, std: Stats = None) -> MultiView:
+def digits(
+    size: int = 8,
+    *,
+    min_scale: float = 0.5,
+    ratio: Sequence[float] = (0.8, 1.25),
+    noise_std: float = 0.05,
+    mean: Stats = None,
+    std: Stats = None,
+) -> MultiView:
     """Two views for small one-channel images: crop (scale ≥ ``min_scale``), Gaussian noise."""
     size = check_int(size, "size", low=1)
-    view = Pipeline([RandomResizedCrop(size, (min_scale, 1.0), ratio), GaussianNoise(noise_std),
-                     *_tail(mean, std)])
+    view = Pipeline(
+        [
+            RandomResizedCrop(size, (min_scale, 1.0), ratio),
+            GaussianNoise(noise_std),
+            *_tail(mean, std),
+        ]
+    )
     return MultiView([view, view])
 
 
@@ -133,7 +219,11 @@ def evaluation(mean: Stats = None, std: Stats = None) -> Pipeline:
 
 
 PRESETS: dict[str, Callable[..., MultiView]] = {
-    "simclr": simclr, "byol": byol, "multicrop": multicrop, "digits": digits}
+    "simclr": simclr,
+    "byol": byol,
+    "multicrop": multicrop,
+    "digits": digits,
+}
 
 
 def build_views(name: str, **options: Any) -> MultiView:

@@ -38,7 +38,20 @@ from infossl.estimators import binning  # noqa: F401, I001
 from infossl.estimators import gaussian  # noqa: F401
 from infossl.estimators import kernel  # noqa: F401
 from infossl.estimators import sliced  # noqa: F401
-for _name in ("neural", "infonce", "nwj", "dv", "mine", "tuba", "js", "smile", "interpolated",
-              "club", "l1out", "doe"):
+
+for _name in (
+    "neural",
+    "infonce",
+    "nwj",
+    "dv",
+    "mine",
+    "tuba",
+    "js",
+    "smile",
+    "interpolated",
+    "club",
+    "l1out",
+    "doe",
+):
     register_lazy("mi", _name, "infossl.estimators.neural.estimator")
 from infossl.estimators import knn  # noqa: E402,F401

@@ -172,9 +172,7 @@ def choose_algorithm(
     A KD-tree handles a Minkowski norm on the concatenated coordinates: the max-norm of any
     product of spaces, or the Euclidean norm of a single space.
     """
-    tree_ok = metric == "chebyshev" or (
-        len(dims) == 1 and all(len(g) == 1 for g in groups)
-    )
+    tree_ok = metric == "chebyshev" or (len(dims) == 1 and all(len(g) == 1 for g in groups))
     if algorithm == "tree":
         if not tree_ok:
             raise ValueError(
@@ -302,8 +300,9 @@ def _tree_knn_counts(
             [_extent_radius(spaces, g, rows, members_all, within, metric) for g in groups], axis=1
         )
         if tied.any():  # more points may tie with the k-th: take them all, exactly
-            extents[tied] = _exact_extents(np.flatnonzero(tied), spaces, groups, eps, labels,
-                                           metric)
+            extents[tied] = _exact_extents(
+                np.flatnonzero(tied), spaces, groups, eps, labels, metric
+            )
     for g, group in enumerate(groups):
         r = extents[:, g] if extent else eps
         counts[:, g] = _tree_count([spaces[s] for s in group], r, metric, strict, workers)
@@ -866,16 +865,21 @@ def _brute_count(
             if len(pr) > _MAX_BAND_PAIRS_PER_ROW * b + 1024:
                 redo.append(rows)
                 continue
-            counts[rows] = c_lo + _count_band(
-                group_spaces, rows, pr, pc, r_cmp, metric, strict, b
-            )
+            counts[rows] = c_lo + _count_band(group_spaces, rows, pr, pc, r_cmp, metric, strict, b)
         return redo
 
     redo = _run_blocks(n, b_max, 1 if any(screens.use_matmul) else workers, work)
     if redo:
         rows = np.concatenate(redo)
         counts[rows] = _exact_rows(
-            rows, group_spaces, np.ones(n, dtype=np.int64),
-            [tuple(range(len(group_spaces)))], metric, strict, "joint", None, radii=radii,
+            rows,
+            group_spaces,
+            np.ones(n, dtype=np.int64),
+            [tuple(range(len(group_spaces)))],
+            metric,
+            strict,
+            "joint",
+            None,
+            radii=radii,
         )[1][:, 0]
     return counts

@@ -228,8 +228,10 @@ class _BinningParams:
         idx, _, symbols, outside = _discretise(a, self.strategy, self.n_bins, self.value_range)
         notes = []
         if outside:
-            notes.append(f"{outside} value(s) of {name} lie outside value_range and were put in "
-                         "the outer bins")
+            notes.append(
+                f"{outside} value(s) of {name} lie outside value_range and were put in "
+                "the outer bins"
+            )
         return row_codes(idx), _ceiling(n, d, symbols), notes
 
 
@@ -261,8 +263,13 @@ class PluginEntropy(_PluginParams, EntropyEstimator):
         x = as_samples(x, "x")
         n = len(x)
         value, m = entropy_of_codes(row_codes(x), self.miller_madow)
-        return self._make(value, n, dims_of(x), ceiling=_mm_ceiling(n, self.miller_madow),
-                          extra_params={"n_symbols": m})
+        return self._make(
+            value,
+            n,
+            dims_of(x),
+            ceiling=_mm_ceiling(n, self.miller_madow),
+            extra_params={"n_symbols": m},
+        )
 
 
 def _mm_ceiling(n: int, miller_madow: bool) -> float:
@@ -362,15 +369,26 @@ class BinnedEntropy(EntropyEstimator, _BinningParams):
         value, m = entropy_of_codes(row_codes(idx), self.miller_madow)
         notes = []
         if outside:
-            notes.append(f"{outside} value(s) lie outside value_range and were put in the outer "
-                         "bins")
+            notes.append(
+                f"{outside} value(s) lie outside value_range and were put in the outer bins"
+            )
         if edges is not None and self.differential:
             value += float(_log_cell_volume(idx, edges, "x").mean())
-            return self._make(value, n, (d,), notes=tuple(notes),
-                              extra_params={"n_bins_used": self.n_bins, "occupied_cells": m})
+            return self._make(
+                value,
+                n,
+                (d,),
+                notes=tuple(notes),
+                extra_params={"n_bins_used": self.n_bins, "occupied_cells": m},
+            )
         return self._make(
-            value, n, (d,), ceiling=_ceiling(n, d, symbols), quantity="H(bin(X))",
-            notes=tuple(notes), extra_params={"n_bins_used": self.n_bins, "occupied_cells": m},
+            value,
+            n,
+            (d,),
+            ceiling=_ceiling(n, d, symbols),
+            quantity="H(bin(X))",
+            notes=tuple(notes),
+            extra_params={"n_bins_used": self.n_bins, "occupied_cells": m},
         )
 
 
@@ -416,7 +434,11 @@ class BinnedMI(MIEstimator, _BinningParams):
         cy, ceil_y, notes_y = self._bin_variable(y, "y", self.y_discrete)
         value = _mi_of_codes(cx, cy, self.miller_madow)
         return self._make(
-            value, n, dims_of(x, y), ceiling=min(ceil_x, ceil_y), notes=tuple(notes_x + notes_y),
+            value,
+            n,
+            dims_of(x, y),
+            ceiling=min(ceil_x, ceil_y),
+            notes=tuple(notes_x + notes_y),
             extra_params={"n_bins_used": self.n_bins},
         )
 

@@ -200,11 +200,20 @@ class GaussianEntropy(_GaussianParams, EntropyEstimator):
         if self.bias_correction:
             logdet -= wishart_logdet_bias(d, n)
         value = 0.5 * (d * math.log(2.0 * math.pi * math.e) + logdet)
-        notes = () if self.assume_gaussian else (
-            "Gaussian entropy at the sample covariance: an upper bound on h(X) for non-Gaussian X",
+        notes = (
+            ()
+            if self.assume_gaussian
+            else (
+                "Gaussian entropy at the sample covariance: "
+                "an upper bound on h(X) for non-Gaussian X",
+            )
         )
         return self._make(
-            value, n, (d,), kind="point" if self.assume_gaussian else "upper", notes=notes,
+            value,
+            n,
+            (d,),
+            kind="point" if self.assume_gaussian else "upper",
+            notes=notes,
             extra_params={"shrinkage_used": lam},
         )
 
@@ -244,19 +253,26 @@ class GaussianMI(_GaussianParams, MIEstimator):
         value = 0.5 * (ld_x + ld_y - ld_xy)
         if self.bias_correction:
             value -= 0.5 * (
-                wishart_logdet_bias(dx, n) + wishart_logdet_bias(dy, n)
+                wishart_logdet_bias(dx, n)
+                + wishart_logdet_bias(dy, n)
                 - wishart_logdet_bias(dx + dy, n)
             )
         rho = _cca_from_correlation(corr, dx)
         notes = [_GAUSSIAN_NOTE]
         if len(rho) > _MAX_REPORTED_CCA:
-            notes.append(f"params list the largest {_MAX_REPORTED_CCA} of {len(rho)} canonical "
-                         "correlations")
+            notes.append(
+                f"params list the largest {_MAX_REPORTED_CCA} of {len(rho)} canonical correlations"
+            )
         if n < 10 * (dx + dy) and not self.bias_correction:
-            notes.append("fewer than 10 samples per dimension: the plug-in Gaussian MI is biased "
-                         "upwards (consider bias_correction=True or shrinkage)")
+            notes.append(
+                "fewer than 10 samples per dimension: the plug-in Gaussian MI is biased "
+                "upwards (consider bias_correction=True or shrinkage)"
+            )
         return self._make(
-            value, n, (dx, dy), kind="point" if self.assume_gaussian else "proxy",
+            value,
+            n,
+            (dx, dy),
+            kind="point" if self.assume_gaussian else "proxy",
             notes=tuple(notes),
             extra_params={
                 "shrinkage_used": lam,
@@ -305,8 +321,12 @@ class GaussianCMI(_GaussianParams, CMIEstimator):
             b = {key: wishart_logdet_bias(len(idx), n) for key, (idx, _) in groups.items()}
             value -= 0.5 * (b["xz"] + b["yz"] - b["z"] - b["xyz"])
         return self._make(
-            value, n, (dx, dy, dz), kind="point" if self.assume_gaussian else "proxy",
-            notes=(_GAUSSIAN_NOTE,), extra_params={"shrinkage_used": lam},
+            value,
+            n,
+            (dx, dy, dz),
+            kind="point" if self.assume_gaussian else "proxy",
+            notes=(_GAUSSIAN_NOTE,),
+            extra_params={"shrinkage_used": lam},
         )
 
 
@@ -349,9 +369,14 @@ class LogDetMI(MIEstimator):
         chosen = ["x|y", "y|x"] if self.direction == "mean" else [self.direction]
         values = [self._directional(*directions[key]) for key in chosen]
         return self._make(
-            float(np.mean(values)), n, (dx, dy), quantity="I_LD(X;Y)",
-            notes=("log-det MI: measures linear dependence only; depends on the scale of the "
-                   "data through eps",),
+            float(np.mean(values)),
+            n,
+            (dx, dy),
+            quantity="I_LD(X;Y)",
+            notes=(
+                "log-det MI: measures linear dependence only; depends on the scale of the "
+                "data through eps",
+            ),
         )
 
     def _directional(self, saa: np.ndarray, sbb: np.ndarray, sab: np.ndarray) -> float:

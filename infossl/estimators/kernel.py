@@ -179,8 +179,13 @@ class KDEEntropy(_KDEBase, EntropyEstimator):
         n, d = x.shape
         h = kde_bandwidth(x, self.bandwidth)
         value = -float(kde_loo_log_density(x, h).mean())
-        return self._make(value, n, (d,), notes=_kde_notes(d),
-                          extra_params={"bandwidth_used": tuple(float(v) for v in h)})
+        return self._make(
+            value,
+            n,
+            (d,),
+            notes=_kde_notes(d),
+            extra_params={"bandwidth_used": tuple(float(v) for v in h)},
+        )
 
 
 def _kde_notes(d: int) -> tuple[str, ...]:
@@ -232,8 +237,8 @@ def mixture_entropy_bound(h: npt.ArrayLike, noise_variance: float, bound: str) -
     var = _check_noise_variance(noise_variance)
     n, d = h.shape
     lse = pairwise_logsumexp(h, _KT_SCALE[bound] * var)
-    value: float = (
-        0.5 * d * math.log(2.0 * math.pi * math.e * var) - float((lse - math.log(n)).mean())
+    value: float = 0.5 * d * math.log(2.0 * math.pi * math.e * var) - float(
+        (lse - math.log(n)).mean()
     )
     return value
 
@@ -279,10 +284,19 @@ class _KTMI(_KTBase, MIEstimator):
         value, n, dims, ceiling, is_bound = self._information(x, y)
         notes: tuple[str, ...] = ()
         if not is_bound:
-            notes = ("y is not a function of x: the value is a difference of two "
-                     "pairwise-distance bounds, not a bound",)
-        return self._make(value, n, dims, ceiling=ceiling, notes=notes,
-                          kind=self.kind if is_bound else "proxy", quantity="I(X;T)")
+            notes = (
+                "y is not a function of x: the value is a difference of two "
+                "pairwise-distance bounds, not a bound",
+            )
+        return self._make(
+            value,
+            n,
+            dims,
+            ceiling=ceiling,
+            notes=notes,
+            kind=self.kind if is_bound else "proxy",
+            quantity="I(X;T)",
+        )
 
 
 class _KTEntropy(_KTBase, EntropyEstimator):
@@ -437,10 +451,14 @@ def matrix_renyi_mi(gram_x: npt.ArrayLike, gram_y: npt.ArrayLike, alpha: float =
     kx = np.asarray(gram_x, dtype=np.float64)
     ky = np.asarray(gram_y, dtype=np.float64)
     if kx.shape != ky.shape:
-        raise ValueError(f"gram_x and gram_y must have the same shape, got {kx.shape} and "
-                         f"{ky.shape}")
-    return (matrix_renyi_entropy(kx, alpha) + matrix_renyi_entropy(ky, alpha)
-            - matrix_renyi_entropy(kx * ky, alpha))
+        raise ValueError(
+            f"gram_x and gram_y must have the same shape, got {kx.shape} and {ky.shape}"
+        )
+    return (
+        matrix_renyi_entropy(kx, alpha)
+        + matrix_renyi_entropy(ky, alpha)
+        - matrix_renyi_entropy(kx * ky, alpha)
+    )
 
 
 def kernel_width(x: np.ndarray, sigma: float | str, name: str) -> tuple[np.ndarray, float]:
@@ -459,8 +477,10 @@ def kernel_width(x: np.ndarray, sigma: float | str, name: str) -> tuple[np.ndarr
         dist = np.sqrt(_sq_dists(x, x, sq)[np.triu_indices(n, 1)])
         med = float(np.median(dist)) if dist.size else 0.0
         if med <= 0.0:
-            raise ValueError(f"{name}: the median pairwise distance is 0 (mostly identical "
-                             "points); pass a float sigma")
+            raise ValueError(
+                f"{name}: the median pairwise distance is 0 (mostly identical "
+                "points); pass a float sigma"
+            )
         return x, med
     return x, float(sigma)
 
@@ -488,8 +508,10 @@ class _MatrixRenyiBase(_KernelSums):
         return gaussian_gram(data, width), width
 
 
-_RENYI_NOTE = ("matrix-based Rényi α-entropy of the kernel Gram spectrum: not a Shannon quantity; "
-               "depends strongly on sigma")
+_RENYI_NOTE = (
+    "matrix-based Rényi α-entropy of the kernel Gram spectrum: not a Shannon quantity; "
+    "depends strongly on sigma"
+)
 
 
 @register
@@ -514,8 +536,15 @@ class MatrixRenyiEntropy(_MatrixRenyiBase, EntropyEstimator):
         gram, width = self._gram(xs, "x")
         n, d = xs.shape
         value = matrix_renyi_entropy(gram, self.alpha)
-        return self._make(value, n, (d,), ceiling=math.log(n), quantity="S_alpha(X)",
-                          notes=(_RENYI_NOTE,), extra_params={"sigma_used": width})
+        return self._make(
+            value,
+            n,
+            (d,),
+            ceiling=math.log(n),
+            quantity="S_alpha(X)",
+            notes=(_RENYI_NOTE,),
+            extra_params={"sigma_used": width},
+        )
 
 
 @register
@@ -537,6 +566,12 @@ class MatrixRenyiMI(_MatrixRenyiBase, MIEstimator):
         kx, wx = self._gram(xs, "x")
         ky, wy = self._gram(ys, "y")
         value = max(matrix_renyi_mi(kx, ky, self.alpha), 0.0)
-        return self._make(value, n, dims_of(xs, ys), ceiling=math.log(n),
-                          quantity="I_alpha(X;Y)", notes=(_RENYI_NOTE,),
-                          extra_params={"sigma_used": (wx, wy)})
+        return self._make(
+            value,
+            n,
+            dims_of(xs, ys),
+            ceiling=math.log(n),
+            quantity="I_alpha(X;Y)",
+            notes=(_RENYI_NOTE,),
+            extra_params={"sigma_used": (wx, wy)},
+        )

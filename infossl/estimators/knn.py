@@ -219,8 +219,13 @@ class _KSGBase(MIEstimator):
         xs, ys = _prepare([x, y], self.standardize, self.jitter, check_seed(self.seed))
         first = self._algorithm == 1
         counts = knn_counts(
-            [xs, ys], self.k, [(0,), (1,)], metric=self.metric, strict=first,
-            radius="joint" if first else "extent", algorithm=self.algorithm,
+            [xs, ys],
+            self.k,
+            [(0,), (1,)],
+            metric=self.metric,
+            strict=first,
+            radius="joint" if first else "extent",
+            algorithm=self.algorithm,
             workers=self.workers,
         ).counts
         value, ceiling = ksg_from_counts(self._algorithm, self.k, n, counts)
@@ -381,7 +386,9 @@ class KozachenkoLeonenko(EntropyEstimator):
                 "entropy estimator"
             )
         value = (
-            digamma(n) - digamma(self.k) + log_unit_ball_volume(d, self.metric)
+            digamma(n)
+            - digamma(self.k)
+            + log_unit_ball_volume(d, self.metric)
             + d * float(np.mean(np.log(r)))
         )
         return self._make(value, n, (d,), notes=tuple(notes))
@@ -445,11 +452,19 @@ class FrenzelPompe(CMIEstimator):
         notes += _dimension_notes(x.shape[1] + y.shape[1] + z.shape[1])
         spaces = _prepare([x, y, z], self.standardize, self.jitter, check_seed(self.seed))
         counts = knn_counts(
-            spaces, self.k, [(0, 2), (1, 2), (2,)], metric=self.metric, strict=True,
-            radius="joint", algorithm=self.algorithm, workers=self.workers,
+            spaces,
+            self.k,
+            [(0, 2), (1, 2), (2,)],
+            metric=self.metric,
+            strict=True,
+            radius="joint",
+            algorithm=self.algorithm,
+            workers=self.workers,
         ).counts
         value = (
-            digamma(self.k) - _mean_digamma(counts[:, 0] + 1) - _mean_digamma(counts[:, 1] + 1)
+            digamma(self.k)
+            - _mean_digamma(counts[:, 0] + 1)
+            - _mean_digamma(counts[:, 1] + 1)
             + _mean_digamma(counts[:, 2] + 1)
         )
         if value < 0:
@@ -563,8 +578,15 @@ class Ross(MIEstimator):
             )
         (ys,) = _prepare([cont], self.standardize, self.jitter, check_seed(self.seed))
         m = knn_counts(
-            [ys[keep]], k_rows, [(0,)], metric=self.metric, strict=False, radius="joint",
-            labels=labels[keep], algorithm=self.algorithm, workers=self.workers,
+            [ys[keep]],
+            k_rows,
+            [(0,)],
+            metric=self.metric,
+            strict=False,
+            radius="joint",
+            labels=labels[keep],
+            algorithm=self.algorithm,
+            workers=self.workers,
         ).counts[:, 0]
         n_kept = int(keep.sum())
         ceiling = float(digamma(n_kept) - _mean_digamma(size_rows))
@@ -578,7 +600,11 @@ class Ross(MIEstimator):
         if value < 0:
             notes.append("negative estimate: consistent with independence (the true MI is >= 0)")
         return self._make(
-            value, n_kept, dims, ceiling=ceiling, notes=tuple(notes),
+            value,
+            n_kept,
+            dims,
+            ceiling=ceiling,
+            notes=tuple(notes),
             extra_params={"discrete": which},
         )
 
@@ -656,8 +682,14 @@ class MixedKSG(MIEstimator):
         notes = _dimension_notes(x.shape[1] + y.shape[1])
         xs, ys = _prepare([x, y], self.standardize, 0.0, check_seed(0))
         res = knn_counts(
-            [xs, ys], self.k, [(0,), (1,)], metric=self.metric, strict=True, radius="joint",
-            algorithm=self.algorithm, workers=self.workers,
+            [xs, ys],
+            self.k,
+            [(0,), (1,)],
+            metric=self.metric,
+            strict=True,
+            radius="joint",
+            algorithm=self.algorithm,
+            workers=self.workers,
         )
         on_atom = res.radius == 0
         xi = np.full(n, digamma(self.k) + digamma(n))

@@ -51,8 +51,9 @@ def random_directions(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def random_orthonormal_frames(count: int, d: int, dims: int, rng: np.random.Generator
-                              ) -> np.ndarray:
+def random_orthonormal_frames(
+    count: int, d: int, dims: int, rng: np.random.Generator
+) -> np.ndarray:
     """``count`` random d×dims matrices with orthonormal columns, shape ``(count, d, dims)``.
 
     The Q factor of the QR decomposition of a standard Gaussian matrix, with the signs fixed so
@@ -176,18 +177,29 @@ class SlicedMI(MIEstimator):
         inner = self._inner_class(**(self.estimator_params or {}))
         results = [inner.estimate(a, b) for a, b in pairs]
         values = np.array([r.value for r in results])
-        stderr = (float(values.std(ddof=1) / math.sqrt(len(values)))
-                  if len(values) > 1 else None)
+        stderr = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else None
         if self.paired:
             kind = "lower" if results[0].kind in ("point", "lower") else "proxy"
             quantity = "I(X;Y)"
-            note = (f"mean of I(W'X; W'Y) over {self.n_projections} shared random {self.dims}-D "
-                    "orthonormal projections W: <= I(X;Y) by data processing (the inner "
-                    "estimate has its own bias); stderr is the Monte Carlo error over "
-                    "projections only")
+            note = (
+                f"mean of I(W'X; W'Y) over {self.n_projections} shared random {self.dims}-D "
+                "orthonormal projections W: <= I(X;Y) by data processing (the inner "
+                "estimate has its own bias); stderr is the Monte Carlo error over "
+                "projections only"
+            )
         else:
             kind, quantity = results[0].kind, "SI(X;Y)"
-            note = ("sliced MI is a different quantity from I(X;Y) (SI <= I); stderr is the "
-                    "Monte Carlo error over projections only")
-        return self._make(float(values.mean()), n, (dx, dy), stderr=stderr, quantity=quantity,
-                          kind=kind, ceiling=results[0].ceiling, notes=(note,))
+            note = (
+                "sliced MI is a different quantity from I(X;Y) (SI <= I); stderr is the "
+                "Monte Carlo error over projections only"
+            )
+        return self._make(
+            float(values.mean()),
+            n,
+            (dx, dy),
+            stderr=stderr,
+            quantity=quantity,
+            kind=kind,
+            ceiling=results[0].ceiling,
+            notes=(note,),
+        )

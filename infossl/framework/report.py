@@ -44,8 +44,16 @@ def side_by_side(outputs: Mapping[str, LossOutput], *, diagnostics: bool = True)
         for name, tv in items.items():
             weight = tv.weight if name in out.terms else 0.0
             rows.append(
-                TermRow(source, name, tv.quantity, tv.notation, tv.kind, tv.bound, float(tv.value),
-                        weight)
+                TermRow(
+                    source,
+                    name,
+                    tv.quantity,
+                    tv.notation,
+                    tv.kind,
+                    tv.bound,
+                    float(tv.value),
+                    weight,
+                )
             )
     order = {q: i for i, q in enumerate(dict.fromkeys(r.quantity for r in rows))}
     rows.sort(key=lambda r: (order[r.quantity], r.source, r.notation))
@@ -56,8 +64,16 @@ def format_rows(rows: list[TermRow]) -> str:
     """A plain-text table of :func:`side_by_side` rows (values in nats unless a proxy)."""
     header = ("quantity", "path notation", "source", "term", "kind", "bound", "value", "weight")
     table = [header] + [
-        (r.quantity, r.notation, r.source, r.name, r.kind, r.bound, f"{r.value:.4g}",
-         f"{r.weight:g}")
+        (
+            r.quantity,
+            r.notation,
+            r.source,
+            r.name,
+            r.kind,
+            r.bound,
+            f"{r.value:.4g}",
+            f"{r.weight:g}",
+        )
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]

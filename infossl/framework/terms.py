@@ -191,7 +191,15 @@ def mi(
 ) -> InfoTerm:
     """A mutual-information term ``I(a;b|given)``."""
     return InfoTerm(
-        "I", _vars(a), _vars(b), _vars(given), tuple(path), bound, kind, orientation, aggregate,
+        "I",
+        _vars(a),
+        _vars(b),
+        _vars(given),
+        tuple(path),
+        bound,
+        kind,
+        orientation,
+        aggregate,
         note,
     )
 

@@ -37,8 +37,10 @@ except ImportError:  # pragma: no cover - depends on what is installed
     try:
         import pytorch_lightning as pl  # type: ignore[no-redef]
     except ImportError as err:
-        raise ImportError("infossl.integrations.lightning needs PyTorch Lightning: "
-                          "pip install 'infossl[lightning]'") from err
+        raise ImportError(
+            "infossl.integrations.lightning needs PyTorch Lightning: "
+            "pip install 'infossl[lightning]'"
+        ) from err
 
 __all__ = ["InformationCallback"]
 
@@ -61,12 +63,21 @@ class InformationCallback(pl.Callback):
             ``max_overhead``, ``seed``, ``autocast``, ``features``, ``quantities`` …).
     """
 
-    def __init__(self, inputs: Any, labels: Any = None, *, views: Any,
-                 clean: Callable[[Any], Any] | None = None,
-                 encoder: str | Callable[[Any], Any] | None = None,
-                 run_dir: str | Path | None = None, every_n_epochs: int = 1,
-                 at_start: bool = True, log_every_n_steps: int = 10,
-                 log_to_lightning: bool = True, **monitor_options: Any) -> None:
+    def __init__(
+        self,
+        inputs: Any,
+        labels: Any = None,
+        *,
+        views: Any,
+        clean: Callable[[Any], Any] | None = None,
+        encoder: str | Callable[[Any], Any] | None = None,
+        run_dir: str | Path | None = None,
+        every_n_epochs: int = 1,
+        at_start: bool = True,
+        log_every_n_steps: int = 10,
+        log_to_lightning: bool = True,
+        **monitor_options: Any,
+    ) -> None:
         super().__init__()
         self.every_n_epochs = check_int(every_n_epochs, "every_n_epochs", low=1)
         self.log_every_n_steps = check_int(log_every_n_steps, "log_every_n_steps", low=0)
@@ -74,14 +85,21 @@ class InformationCallback(pl.Callback):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name} must be a bool, got {flag!r}")
         if not (encoder is None or isinstance(encoder, str) or callable(encoder)):
-            raise TypeError("encoder must be None, an attribute name or a callable, got "
-                            f"{type(encoder).__name__}")
+            raise TypeError(
+                "encoder must be None, an attribute name or a callable, got "
+                f"{type(encoder).__name__}"
+            )
         self.at_start = at_start
         self.log_to_lightning = log_to_lightning
         self.encoder = encoder
         self.run_dir = None if run_dir is None else Path(run_dir)
-        self._monitor_args = {"inputs": inputs, "labels": labels, "views": views,
-                              "clean": clean, **monitor_options}
+        self._monitor_args = {
+            "inputs": inputs,
+            "labels": labels,
+            "views": views,
+            "clean": clean,
+            **monitor_options,
+        }
         self.monitor: Any = None
 
     # ------------------------------------------------------------------------- helpers
@@ -90,14 +108,14 @@ class InformationCallback(pl.Callback):
             return pl_module
         if isinstance(self.encoder, str):
             if not hasattr(pl_module, self.encoder):
-                raise ValueError(f"encoder: the LightningModule has no attribute "
-                                 f"{self.encoder!r}")
+                raise ValueError(f"encoder: the LightningModule has no attribute {self.encoder!r}")
             return getattr(pl_module, self.encoder)
         return self.encoder(pl_module)
 
     def _pass(self, trainer: Any, pl_module: Any, epoch: int, *, force: bool) -> None:
-        result = self.monitor.step(self._model(pl_module), epoch, int(trainer.global_step),
-                                   force=force)
+        result = self.monitor.step(
+            self._model(pl_module), epoch, int(trainer.global_step), force=force
+        )
         if result is None or not self.log_to_lightning:
             return
         metrics = {f"info/{k}": float(e.value) for k, e in result.estimates.items()}
@@ -114,16 +132,23 @@ class InformationCallback(pl.Callback):
         run_dir = self.run_dir or Path(trainer.default_root_dir) / "infossl"
         args = dict(self._monitor_args)
         args.setdefault("method", type(pl_module).__name__)
-        args.setdefault("representation", self.encoder if isinstance(self.encoder, str)
-                        else "model output" if self.encoder is None else "encoder(module)")
+        args.setdefault(
+            "representation",
+            self.encoder
+            if isinstance(self.encoder, str)
+            else "model output"
+            if self.encoder is None
+            else "encoder(module)",
+        )
         self.monitor = InformationMonitor(run_dir, **args)
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         if self.monitor is not None and self.at_start:
             self._pass(trainer, pl_module, int(trainer.current_epoch), force=True)
 
-    def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any,
-                           batch_idx: int) -> None:
+    def on_train_batch_end(
+        self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
         if self.monitor is None or not self.log_every_n_steps:
             return
         step = int(trainer.global_step)

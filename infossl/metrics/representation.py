@@ -138,9 +138,7 @@ def _grouped_views(z: Any, labels: Any) -> tuple[np.ndarray, np.ndarray, int]:
     return flat, codes, int(codes.max()) + 1
 
 
-def lidar(
-    z: Any, labels: Any = None, *, delta: float = 1e-4, eps: float = 1e-8
-) -> float:
+def lidar(z: Any, labels: Any = None, *, delta: float = 1e-4, eps: float = 1e-8) -> float:
     """LiDAR (Thilak et al., ICLR 2024): the effective rank of the LDA matrix of surrogate classes.
 
     Each source sample x is a class whose members are its augmented views. Give either a 3-D
@@ -337,9 +335,7 @@ def alignment(x: Any, y: Any, *, alpha: float = 2.0, normalize: bool = True) -> 
     return float(np.mean(np.linalg.norm(x - y, axis=1) ** alpha))
 
 
-def uniformity(
-    x: Any, *, t: float = 2.0, normalize: bool = True, block_size: int = 2048
-) -> float:
+def uniformity(x: Any, *, t: float = 2.0, normalize: bool = True, block_size: int = 2048) -> float:
     """Uniformity (Wang & Isola, ICML 2020): ``ln E exp(−t ‖f(x) − f(x')‖₂²)`` over pairs i ≠ j.
 
     Rows are L2-normalised first unless ``normalize=False``. Computed over all n(n−1) ordered

@@ -58,8 +58,9 @@ class BasicBlock(nn.Module):
         elif shortcut == "pad":
             self.shortcut = PadShortcut(cin, cout, stride)
         else:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False),
-                                          nn.BatchNorm2d(cout))
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout)
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = F.relu(self.bn1(self.conv1(x)))
@@ -76,8 +77,10 @@ class _ConvBackbone(nn.Module):
 
     def _prepare(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f"{type(self).__name__} expects input (B, {self.in_channels}, H, W), "
-                             f"got {tuple(x.shape)}")
+            raise ValueError(
+                f"{type(self).__name__} expects input (B, {self.in_channels}, H, W), "
+                f"got {tuple(x.shape)}"
+            )
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
@@ -94,15 +97,22 @@ class CifarResNet(_ConvBackbone):
     """CIFAR-style ResNet: 3×3 stem (stride 1, no max-pool), stages of BasicBlocks, global
     average pool. Stage ``k > 0`` starts with stride 2."""
 
-    def __init__(self, blocks: Sequence[int], widths: Sequence[int], in_channels: int = 3,
-                 shortcut: str = "conv", zero_init_residual: bool = False) -> None:
+    def __init__(
+        self,
+        blocks: Sequence[int],
+        widths: Sequence[int],
+        in_channels: int = 3,
+        shortcut: str = "conv",
+        zero_init_residual: bool = False,
+    ) -> None:
         super().__init__()
         if len(blocks) != len(widths) or not blocks:
             raise ValueError("blocks and widths must have the same positive length")
         check_choice(shortcut, "shortcut", ("conv", "pad"))
         self.in_channels = check_int(in_channels, "in_channels", low=1)
-        self.stem = nn.Sequential(conv3x3(in_channels, widths[0]), nn.BatchNorm2d(widths[0]),
-                                  nn.ReLU(inplace=True))
+        self.stem = nn.Sequential(
+            conv3x3(in_channels, widths[0]), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True)
+        )
         layers: list[nn.Module] = []
         cin = widths[0]
         for k, (n, width) in enumerate(zip(blocks, widths, strict=True)):
@@ -135,8 +145,11 @@ class SmallConvNet(_ConvBackbone):
         chans = [in_channels, width, 2 * width, 4 * width, 8 * width]
         layers: list[nn.Module] = []
         for k in range(4):
-            layers += [conv3x3(chans[k], chans[k + 1], 1 if k == 0 else 2),
-                       nn.BatchNorm2d(chans[k + 1]), nn.ReLU(inplace=True)]
+            layers += [
+                conv3x3(chans[k], chans[k + 1], 1 if k == 0 else 2),
+                nn.BatchNorm2d(chans[k + 1]),
+                nn.ReLU(inplace=True),
+            ]
         self.body = nn.Sequential(*layers)
         self.feat_dim = chans[-1]
 
@@ -148,14 +161,16 @@ class MLP(nn.Module):
     """Linear–BN–ReLU layers on inputs flattened to ``(B, in_features)``; ``feat_dim`` is the
     last hidden width."""
 
-    def __init__(self, in_features: int, hidden: Sequence[int] = (512, 512),
-                 batch_norm: bool = True) -> None:
+    def __init__(
+        self, in_features: int, hidden: Sequence[int] = (512, 512), batch_norm: bool = True
+    ) -> None:
         super().__init__()
         self.in_features = check_int(in_features, "in_features", low=1)
         if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence) or not hidden:
             raise TypeError(f"hidden must be a non-empty sequence of widths, got {hidden!r}")
-        dims = [self.in_features] + [check_int(h, f"hidden[{k}]", low=1)
-                                     for k, h in enumerate(hidden)]
+        dims = [self.in_features] + [
+            check_int(h, f"hidden[{k}]", low=1) for k, h in enumerate(hidden)
+        ]
         layers: list[nn.Module] = []
         for a, b in itertools.pairwise(dims):
             layers.append(nn.Linear(a, b, bias=not batch_norm))
@@ -168,8 +183,9 @@ class MLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = torch.flatten(x, 1)
         if x.shape[1] != self.in_features:
-            raise ValueError(f"MLP expects {self.in_features} input features per sample, got "
-                             f"{x.shape[1]}")
+            raise ValueError(
+                f"MLP expects {self.in_features} input features per sample, got {x.shape[1]}"
+            )
         return self.body(x)
 
 
@@ -188,12 +204,22 @@ def resnet8(in_channels: int = 3, **kw: Any) -> CifarResNet:
     return CifarResNet([1, 1, 1], [16, 32, 64], in_channels, "pad", **kw)
 
 
-BACKBONES = {"resnet18": resnet18, "resnet20": resnet20, "resnet8": resnet8,
-             "convnet": SmallConvNet}
+BACKBONES = {
+    "resnet18": resnet18,
+    "resnet20": resnet20,
+    "resnet8": resnet8,
+    "convnet": SmallConvNet,
+}
 
 
-def build_backbone(name: str, in_channels: int = 3, *, in_features: int | None = None,
-                   channels_last: bool = False, **options: Any) -> nn.Module:
+def build_backbone(
+    name: str,
+    in_channels: int = 3,
+    *,
+    in_features: int | None = None,
+    channels_last: bool = False,
+    **options: Any,
+) -> nn.Module:
     """Build a backbone by name: ``resnet18``, ``resnet20``, ``resnet8``, ``convnet`` or ``mlp``.
 
     ``mlp`` needs ``in_features`` (e.g. H·W·C for flattened images); ``options`` go to the

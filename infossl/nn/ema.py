@@ -37,8 +37,9 @@ def frozen_copy(module: nn.Module) -> nn.Module:
 
 
 @torch.no_grad()
-def ema_update_(target: nn.Module, online: nn.Module, momentum: float, *,
-                buffers: str = "keep") -> None:
+def ema_update_(
+    target: nn.Module, online: nn.Module, momentum: float, *, buffers: str = "keep"
+) -> None:
     """In place: ``target ← momentum · target + (1 − momentum) · online`` for every parameter.
 
     ``buffers``: ``"keep"`` leaves the target's buffers (e.g. BatchNorm running statistics, which

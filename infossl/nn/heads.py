@@ -81,20 +81,23 @@ class MLPHead(nn.Module):
         return self.net(x)
 
 
-def simclr_projector(in_dim: int, hidden_dim: int = 2048, out_dim: int = 128, *,
-                     num_hidden: int = 1) -> MLPHead:
+def simclr_projector(
+    in_dim: int, hidden_dim: int = 2048, out_dim: int = 128, *, num_hidden: int = 1
+) -> MLPHead:
     """SimCLR projector ``in → hidden (BN, ReLU) → out`` (``num_hidden`` hidden blocks)."""
     return MLPHead([in_dim, *_hidden(hidden_dim, num_hidden), out_dim])
 
 
-def moco_projector(in_dim: int, hidden_dim: int = 2048, out_dim: int = 128, *,
-                   num_hidden: int = 1) -> MLPHead:
+def moco_projector(
+    in_dim: int, hidden_dim: int = 2048, out_dim: int = 128, *, num_hidden: int = 1
+) -> MLPHead:
     """MoCo v2 projector ``in → hidden (ReLU) → out`` without BatchNorm."""
     return MLPHead([in_dim, *_hidden(hidden_dim, num_hidden), out_dim], batch_norm=False)
 
 
-def byol_projector(in_dim: int, hidden_dim: int = 4096, out_dim: int = 256, *,
-                   num_hidden: int = 1) -> MLPHead:
+def byol_projector(
+    in_dim: int, hidden_dim: int = 4096, out_dim: int = 256, *, num_hidden: int = 1
+) -> MLPHead:
     """BYOL projector ``in → hidden (BN, ReLU) → out``."""
     return MLPHead([in_dim, *_hidden(hidden_dim, num_hidden), out_dim])
 
@@ -104,8 +107,9 @@ def byol_predictor(dim: int = 256, hidden_dim: int = 4096) -> MLPHead:
     return MLPHead([dim, hidden_dim, dim])
 
 
-def simsiam_projector(in_dim: int, hidden_dim: int = 2048, out_dim: int = 2048, *,
-                      num_hidden: int = 2) -> MLPHead:
+def simsiam_projector(
+    in_dim: int, hidden_dim: int = 2048, out_dim: int = 2048, *, num_hidden: int = 2
+) -> MLPHead:
     """SimSiam projector: two hidden BN-ReLU blocks, last BN without affine, no biases."""
     return MLPHead(
         [in_dim, *_hidden(hidden_dim, num_hidden), out_dim],
@@ -146,8 +150,9 @@ _PROJECTORS = {
 _PREDICTORS = {"byol": byol_predictor, "simsiam": simsiam_predictor}
 
 
-def projector(style: str, in_dim: int, hidden_dim: int, out_dim: int, *,
-              num_hidden: int = 1) -> MLPHead:
+def projector(
+    style: str, in_dim: int, hidden_dim: int, out_dim: int, *, num_hidden: int = 1
+) -> MLPHead:
     """The projector factory of ``style`` (``simclr``, ``moco``, ``byol``, ``simsiam``,
     ``vicreg``, ``barlow``) with ``num_hidden`` hidden layers of ``hidden_dim`` units."""
     factory = _PROJECTORS[check_choice(style, "style", _PROJECTORS)]
@@ -202,8 +207,11 @@ class Prototypes(nn.Module):
 
     def __init__(self, dim: int, num_prototypes: int = 3000) -> None:
         super().__init__()
-        self.layer = nn.Linear(check_int(dim, "dim", low=1),
-                               check_int(num_prototypes, "num_prototypes", low=2), bias=False)
+        self.layer = nn.Linear(
+            check_int(dim, "dim", low=1),
+            check_int(num_prototypes, "num_prototypes", low=2),
+            bias=False,
+        )
         self.normalize_()
 
     @torch.no_grad()

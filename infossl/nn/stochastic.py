@@ -87,8 +87,9 @@ class DiagonalGaussian:
     def rsample(self, seed: int | torch.Generator | None = None) -> Tensor:
         """A reparameterised draw ``μ + σ ⊙ ε``; the same seed gives the same draw."""
         gen = make_generator(seed, self.mean.device)
-        eps = torch.randn(self.mean.shape, generator=gen, device=self.mean.device,
-                          dtype=self.mean.dtype)
+        eps = torch.randn(
+            self.mean.shape, generator=gen, device=self.mean.device, dtype=self.mean.dtype
+        )
         return self.mean + self.std * eps
 
     def with_sample(self, seed: int | torch.Generator | None = None) -> DiagonalGaussian:

@@ -204,8 +204,17 @@ def register_objective(
                 raise ValueError(f"duplicate objective name {key!r}")
         cls.name = name
         _REGISTRY[name] = MethodSpec(
-            name, cls, family, paper, formula, summary, inputs, tuple(aliases),
-            dict(example_params or {}), dict(reference_params or {}), recipe,
+            name,
+            cls,
+            family,
+            paper,
+            formula,
+            summary,
+            inputs,
+            tuple(aliases),
+            dict(example_params or {}),
+            dict(reference_params or {}),
+            recipe,
         )
         for alias in aliases:
             _ALIASES[alias] = name

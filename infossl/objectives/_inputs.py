@@ -105,13 +105,13 @@ def check_same_shapes(tensors: Sequence[Tensor], names: Sequence[str]) -> None:
     for t, n in zip(tensors[1:], names[1:], strict=True):
         if tuple(t.shape) != first:
             raise ValueError(
-                f"{n} has shape {tuple(t.shape)} but {names[0]} has shape {first}; "
-                "all must match"
+                f"{n} has shape {tuple(t.shape)} but {names[0]} has shape {first}; all must match"
             )
 
 
-def check_gaussian(x: Any, name: str, *, need_sample: bool = False, min_batch: int = 1
-                   ) -> DiagonalGaussian:
+def check_gaussian(
+    x: Any, name: str, *, need_sample: bool = False, min_batch: int = 1
+) -> DiagonalGaussian:
     """Check a :class:`DiagonalGaussian` (finite mean, positive std, a sample when needed).
 
     Returns it with its tensors :func:`upcast`.
@@ -136,8 +136,9 @@ def check_gaussian(x: Any, name: str, *, need_sample: bool = False, min_batch: i
     return replace(x, mean=mean, std=std, sample=sample)
 
 
-def check_labels(y: Any, name: str, n: int, num_classes: int, *, allow_unlabelled: bool = False
-                 ) -> Tensor:
+def check_labels(
+    y: Any, name: str, n: int, num_classes: int, *, allow_unlabelled: bool = False
+) -> Tensor:
     """Check integer labels ``(n,)`` in ``[0, num_classes)`` (``-1``: unlabelled, if allowed)."""
     if not isinstance(y, Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(y).__name__}")

@@ -19,8 +19,13 @@ def views_mi(num_views: int, *, bound: str, kind: str, note: str = "") -> InfoTe
 
 
 def views_conditional_entropy(
-    num_views: int, *, bound: str, kind: str = "proxy", ordered: bool = False,
-    predicted: int = 2, note: str = "",
+    num_views: int,
+    *,
+    bound: str,
+    kind: str = "proxy",
+    ordered: bool = False,
+    predicted: int = 2,
+    note: str = "",
 ) -> InfoTerm:
     """The invariance term: a conditional entropy predicted through a cross-decoder.
 
@@ -42,13 +47,16 @@ def views_conditional_entropy(
         aggregate = "a≠b" if ordered else "a<b"
     x, given, target = names
     path = (encoder(x, given), cross_decoder(given, target))
-    return entropy(target, given=given, path=path, bound=bound, kind=kind, aggregate=aggregate,
-                   note=note)
+    return entropy(
+        target, given=given, path=path, bound=bound, kind=kind, aggregate=aggregate, note=note
+    )
 
 
 #: the note of :func:`gaussian_invariance`
-GAUSSIAN_INVARIANCE_NOTE = ("Gaussian cross-decoder q(z1|z2) = N(z2, σ²I): −log q = ‖z1 − z2‖²/2σ² "
-                            "+ const; mean over samples and dimensions")
+GAUSSIAN_INVARIANCE_NOTE = (
+    "Gaussian cross-decoder q(z1|z2) = N(z2, σ²I): −log q = ‖z1 − z2‖²/2σ² "
+    "+ const; mean over samples and dimensions"
+)
 
 
 def gaussian_invariance(num_views: int) -> InfoTerm:
@@ -59,13 +67,16 @@ def gaussian_invariance(num_views: int) -> InfoTerm:
     ``q(z1|z2) = N(z2, σ²I)`` per dimension; that cross-entropy bounds ``H(Z1|Z2)`` from above.
     The same reading as :func:`infossl.analysis.diagnostics.view_conditional_entropy`.
     """
-    return views_conditional_entropy(num_views, bound="mse", predicted=1,
-                                     note=GAUSSIAN_INVARIANCE_NOTE)
+    return views_conditional_entropy(
+        num_views, bound="mse", predicted=1, note=GAUSSIAN_INVARIANCE_NOTE
+    )
 
 
-def view_entropy(view: int, *, bound: str, kind: str, orientation: int = 1, note: str = ""
-                 ) -> InfoTerm:
+def view_entropy(
+    view: int, *, bound: str, kind: str, orientation: int = 1, note: str = ""
+) -> InfoTerm:
     """``H(Zv)`` of view ``v`` (1-based) along its encoder ``P(Zv|Xv)``."""
     x, z = f"X{view}", f"Z{view}"
-    return entropy(z, path=(encoder(x, z),), bound=bound, kind=kind, orientation=orientation,
-                   note=note)
+    return entropy(
+        z, path=(encoder(x, z),), bound=bound, kind=kind, orientation=orientation, note=note
+    )

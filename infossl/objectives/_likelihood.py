@@ -22,8 +22,9 @@ from infossl.objectives._inputs import require, upcast
 LIKELIHOODS: tuple[str, ...] = ("mse", "gaussian", "bernoulli")
 
 
-def check_reconstruction(reconstruction: object, target: object, rname: str = "reconstruction",
-                         tname: str = "target") -> tuple[Tensor, Tensor]:
+def check_reconstruction(
+    reconstruction: object, target: object, rname: str = "reconstruction", tname: str = "target"
+) -> tuple[Tensor, Tensor]:
     """Check two finite floating-point tensors of the same shape ``(B, …)``.
 
     Returns them :func:`~infossl.objectives._inputs.upcast` (float32 for bf16/fp16).
@@ -39,8 +40,10 @@ def check_reconstruction(reconstruction: object, target: object, rname: str = "r
             )
         require(torch.isfinite(value).all(), f"{name} contains NaN or infinite values")
     if reconstruction.shape != target.shape:
-        raise ValueError(f"{rname} has shape {tuple(reconstruction.shape)} but {tname} has shape "
-                         f"{tuple(target.shape)}; they must match")
+        raise ValueError(
+            f"{rname} has shape {tuple(reconstruction.shape)} but {tname} has shape "
+            f"{tuple(target.shape)}; they must match"
+        )
     return upcast(reconstruction), upcast(target)
 
 
@@ -54,8 +57,9 @@ def reconstruction_bound_name(likelihood: str) -> str:
     return {"mse": "mse", "gaussian": "gaussian_nll", "bernoulli": "bernoulli_nll"}[likelihood]
 
 
-def reconstruction_loss(reconstruction: Tensor, target: Tensor, likelihood: str = "mse", *,
-                        sigma: float = 1.0) -> Tensor:
+def reconstruction_loss(
+    reconstruction: Tensor, target: Tensor, likelihood: str = "mse", *, sigma: float = 1.0
+) -> Tensor:
     """Mean over the batch of the reconstruction term (see the module docstring).
 
     For ``"bernoulli"`` the reconstruction holds logits. ``O(B·D)``.

@@ -59,8 +59,14 @@ def gaussian_rate(encoding: DiagonalGaussian, prior: DiagonalGaussian | None = N
 
 def rate_term(x: str, z: str, *, bound: str = "kl_standard_normal", note: str = ""):
     """``I(x;z)`` upper bound along the encoder ``P(x), P(z|x)``."""
-    return mi(x, z, path=(data(x), encoder(x, z)), bound=bound, kind="upper",
-              note=note or "KL(p(z|x) ‖ N(0, I)); tight iff the prior is the marginal p(z)")
+    return mi(
+        x,
+        z,
+        path=(data(x), encoder(x, z)),
+        bound=bound,
+        kind="upper",
+        note=note or "KL(p(z|x) ‖ N(0, I)); tight iff the prior is the marginal p(z)",
+    )
 
 
 def plug_in_label_entropy(labels: Tensor, num_classes: int) -> Tensor:
@@ -105,20 +111,29 @@ class VIBLoss(ObjectiveLoss):
     be a :class:`~infossl.framework.Schedule`. ``O(B·(D + C))``.
     """
 
-    def __init__(self, beta: float | Schedule = 1e-3, *, label_entropy: float | None = None
-                 ) -> None:
+    def __init__(
+        self, beta: float | Schedule = 1e-3, *, label_entropy: float | None = None
+    ) -> None:
         super().__init__()
         self.beta = beta
-        self.label_entropy = (None if label_entropy is None
-                              else check_float(label_entropy, "label_entropy", low=0.0))
+        self.label_entropy = (
+            None if label_entropy is None else check_float(label_entropy, "label_entropy", low=0.0)
+        )
 
     def build_objective(self, num_views: int) -> Objective:
         path = (data("X"), encoder("X", "Z"), label_decoder("Z"))
-        pred = entropy("Y", given="Z", path=path, bound="cross_entropy", kind="upper",
-                       note="Barber–Agakov: I(Z;Y) ≥ H(Y) − this")
+        pred = entropy(
+            "Y",
+            given="Z",
+            path=path,
+            bound="cross_entropy",
+            kind="upper",
+            note="Barber–Agakov: I(Z;Y) ≥ H(Y) − this",
+        )
         return Objective(
             [WeightedTerm("prediction", pred), WeightedTerm("rate", rate_term("X", "Z"), 1.0, "β")],
-            {"β": self.beta}, name="VIB",
+            {"β": self.beta},
+            name="VIB",
         )
 
     def forward(self, encoding: DiagonalGaussian, logits: Tensor, labels: Tensor) -> LossOutput:
@@ -128,12 +143,25 @@ class VIBLoss(ObjectiveLoss):
         labels = check_labels(labels, "labels", n, logits.shape[1])
         ce = F.cross_entropy(logits, labels)
         rate = gaussian_rate(encoding)
-        h_y = (plug_in_label_entropy(labels, logits.shape[1]) if self.label_entropy is None
-               else torch.tensor(self.label_entropy, dtype=torch.float64, device=ce.device))
+        h_y = (
+            plug_in_label_entropy(labels, logits.shape[1])
+            if self.label_entropy is None
+            else torch.tensor(self.label_entropy, dtype=torch.float64, device=ce.device)
+        )
         superfluous = rate.detach() + ce.detach() - h_y.to(ce.dtype)
-        diag = {"superfluous": TermValue(superfluous, mi(
-            "X", "Z", given="Y", bound="rate_plus_ce_minus_h_y", kind="upper",
-            note="Eq. 4: I(X;Z) = I(X;Z|Y) + I(Z;Y); H(Y) from the batch unless given"))}
+        diag = {
+            "superfluous": TermValue(
+                superfluous,
+                mi(
+                    "X",
+                    "Z",
+                    given="Y",
+                    bound="rate_plus_ce_minus_h_y",
+                    kind="upper",
+                    note="Eq. 4: I(X;Z) = I(X;Z|Y) + I(Z;Y); H(Y) from the batch unless given",
+                ),
+            )
+        }
         return self.output({"prediction": ce, "rate": rate}, diagnostics=diag)
 
 
@@ -171,21 +199,31 @@ class MultiViewIBLoss(ObjectiveLoss):
         zs = [f"Z{v}" for v in range(1, v_count + 1)]
         encoders = [encoder(f"X{v}", f"Z{v}") for v in range(1, v_count + 1)]
         path = (*encoders, label_decoder(zs))
-        pred = entropy("Y", given=zs, path=path, bound="cross_entropy", kind="upper",
-                       note="joint label decoder; I(Z1,Z2;Y) ≥ H(Y) − this")
+        pred = entropy(
+            "Y",
+            given=zs,
+            path=path,
+            bound="cross_entropy",
+            kind="upper",
+            note="joint label decoder; I(Z1,Z2;Y) ≥ H(Y) − this",
+        )
         terms = [WeightedTerm("prediction", pred)]
         names = self._names()
         for v in range(1, v_count + 1):
             terms.append(WeightedTerm(f"rate_{v}", rate_term(f"X{v}", f"Z{v}"), 1.0, names[v - 1]))
-        return Objective(terms, dict(zip(names, self.rate_weights, strict=True)),
-                         name="Multiview IB")
+        return Objective(
+            terms, dict(zip(names, self.rate_weights, strict=True)), name="Multiview IB"
+        )
 
-    def forward(self, encodings: Sequence[DiagonalGaussian], logits: Tensor,
-                labels: Tensor) -> LossOutput:
+    def forward(
+        self, encodings: Sequence[DiagonalGaussian], logits: Tensor, labels: Tensor
+    ) -> LossOutput:
         encodings = list(encodings)
         if len(encodings) != len(self.rate_weights):
-            raise ValueError(f"encodings holds {len(encodings)} views but rate_weights has "
-                             f"{len(self.rate_weights)} entries")
+            raise ValueError(
+                f"encodings holds {len(encodings)} views but rate_weights has "
+                f"{len(self.rate_weights)} entries"
+            )
         encodings = [check_gaussian(e, f"encodings[{i}]") for i, e in enumerate(encodings)]
         n = encodings[0].mean.shape[0]
         for i, e in enumerate(encodings[1:], start=1):
@@ -250,29 +288,53 @@ class SemiSupervisedIBLoss(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         bound = "kl_standard_normal" if self.prior == "handcrafted" else "kl_learned_prior"
-        note = ("KL to N(0, I)" if self.prior == "handcrafted"
-                else "KL to a learnable Gaussian prior")
+        note = (
+            "KL to N(0, I)" if self.prior == "handcrafted" else "KL to a learnable Gaussian prior"
+        )
         terms = [WeightedTerm("rate", rate_term("X", "Z", bound=bound, note=note))]
         mult: dict[str, float | Schedule] = {"β_y": self.beta_y}
         if self._uses_reconstruction:
             path = (data("X"), encoder("X", "Z"), direct_decoder("Z", "X"))
-            rec = entropy("X", given="Z", path=path,
-                          bound=reconstruction_bound_name(self.likelihood),
-                          kind=reconstruction_kind(self.likelihood))
+            rec = entropy(
+                "X",
+                given="Z",
+                path=path,
+                bound=reconstruction_bound_name(self.likelihood),
+                kind=reconstruction_kind(self.likelihood),
+            )
             terms.append(WeightedTerm("reconstruction", rec, 1.0, "β_x"))
             mult["β_x"] = self.beta_x
         path = (data("X"), encoder("X", "Z"), label_decoder("Z"))
-        sup = entropy("Y", given="Z", path=path, bound="cross_entropy", kind="upper",
-                      note="labelled rows only")
-        marg = divergence("P_Ŷ", "P_Y", bound="plug_in", kind="point",
-                          note="batch-mean classifier distribution vs the label prior")
-        terms += [WeightedTerm("supervised", sup, 1.0, "β_y"),
-                  WeightedTerm("label_marginal", marg, 1.0, "β_y")]
+        sup = entropy(
+            "Y",
+            given="Z",
+            path=path,
+            bound="cross_entropy",
+            kind="upper",
+            note="labelled rows only",
+        )
+        marg = divergence(
+            "P_Ŷ",
+            "P_Y",
+            bound="plug_in",
+            kind="point",
+            note="batch-mean classifier distribution vs the label prior",
+        )
+        terms += [
+            WeightedTerm("supervised", sup, 1.0, "β_y"),
+            WeightedTerm("label_marginal", marg, 1.0, "β_y"),
+        ]
         return Objective(terms, mult, name="Semi-supervised IB")
 
-    def forward(self, encoding: DiagonalGaussian, logits: Tensor, labels: Tensor,
-                reconstruction: Tensor | None = None, target: Tensor | None = None,
-                prior: DiagonalGaussian | None = None) -> LossOutput:
+    def forward(
+        self,
+        encoding: DiagonalGaussian,
+        logits: Tensor,
+        labels: Tensor,
+        reconstruction: Tensor | None = None,
+        target: Tensor | None = None,
+        prior: DiagonalGaussian | None = None,
+    ) -> LossOutput:
         encoding = check_gaussian(encoding, "encoding")
         n = encoding.mean.shape[0]
         logits = _check_rows(logits, n)
@@ -289,8 +351,9 @@ class SemiSupervisedIBLoss(ObjectiveLoss):
             if reconstruction is None or target is None:
                 raise ValueError("beta_x > 0 needs reconstruction and target")
             reconstruction, target = check_reconstruction(reconstruction, target)
-            values["reconstruction"] = reconstruction_loss(reconstruction, target,
-                                                           self.likelihood, sigma=self.sigma)
+            values["reconstruction"] = reconstruction_loss(
+                reconstruction, target, self.likelihood, sigma=self.sigma
+            )
         labelled = (labels >= 0).to(logits.dtype)
         ce = F.cross_entropy(logits, labels.clamp_min(0), reduction="none")
         values["supervised"] = (ce * labelled).sum() / labelled.sum().clamp_min(1.0)
@@ -300,8 +363,9 @@ class SemiSupervisedIBLoss(ObjectiveLoss):
         else:
             if len(self.label_prior) != c:
                 raise ValueError(f"label_prior has {len(self.label_prior)} classes, logits {c}")
-            log_prior = torch.log(torch.tensor(self.label_prior, dtype=p_hat.dtype,
-                                               device=p_hat.device))
+            log_prior = torch.log(
+                torch.tensor(self.label_prior, dtype=p_hat.dtype, device=p_hat.device)
+            )
         values["label_marginal"] = (torch.special.xlogy(p_hat, p_hat) - p_hat * log_prior).sum()
         return self.output(values)
 
@@ -317,8 +381,7 @@ class SemiSupervisedIBLoss(ObjectiveLoss):
     inputs="forward(encoding, reconstruction, target): DiagonalGaussian q(z|x), decoder output on "
     "encoding.sample and the input, each (B, ...)",
     aliases=("vae", "unsupervised_ib"),
-    recipe=MethodRecipe(layout="gaussian_decoder", proj_hidden=512, proj_out=32,
-                        optimizer="adamw"),
+    recipe=MethodRecipe(layout="gaussian_decoder", proj_hidden=512, proj_out=32, optimizer="adamw"),
 )
 class BetaVAELoss(ObjectiveLoss):
     """Unsupervised IB: ``L = distortion + β·rate`` (Alemi's D + βR).
@@ -328,8 +391,9 @@ class BetaVAELoss(ObjectiveLoss):
     ``I(X;Z) − β' I(Z;X̄)`` is this with ``β = 1/β'``. Default likelihood: Gaussian (σ = 1), nats.
     """
 
-    def __init__(self, beta: float | Schedule = 1.0, *, likelihood: str = "gaussian",
-                 sigma: float = 1.0) -> None:
+    def __init__(
+        self, beta: float | Schedule = 1.0, *, likelihood: str = "gaussian", sigma: float = 1.0
+    ) -> None:
         super().__init__()
         self.beta = beta
         self.likelihood = check_choice(likelihood, "likelihood", LIKELIHOODS)
@@ -337,26 +401,36 @@ class BetaVAELoss(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         path = (data("X"), encoder("X", "Z"), direct_decoder("Z", "X"))
-        dist = entropy("X", given="Z", path=path,
-                       bound=reconstruction_bound_name(self.likelihood),
-                       kind=reconstruction_kind(self.likelihood),
-                       note="distortion D; I(X;Z) ≥ H(X) − D")
+        dist = entropy(
+            "X",
+            given="Z",
+            path=path,
+            bound=reconstruction_bound_name(self.likelihood),
+            kind=reconstruction_kind(self.likelihood),
+            note="distortion D; I(X;Z) ≥ H(X) − D",
+        )
         return Objective(
-            [WeightedTerm("distortion", dist),
-             WeightedTerm("rate", rate_term("X", "Z", note="rate R"), 1.0, "β")],
-            {"β": self.beta}, name="β-VAE",
+            [
+                WeightedTerm("distortion", dist),
+                WeightedTerm("rate", rate_term("X", "Z", note="rate R"), 1.0, "β"),
+            ],
+            {"β": self.beta},
+            name="β-VAE",
         )
 
-    def forward(self, encoding: DiagonalGaussian, reconstruction: Tensor,
-                target: Tensor) -> LossOutput:
+    def forward(
+        self, encoding: DiagonalGaussian, reconstruction: Tensor, target: Tensor
+    ) -> LossOutput:
         encoding = check_gaussian(encoding, "encoding")
         reconstruction, target = check_reconstruction(reconstruction, target)
         if target.shape[0] != encoding.mean.shape[0]:
-            raise ValueError(f"target has {target.shape[0]} rows but the encoding has "
-                             f"{encoding.mean.shape[0]}")
+            raise ValueError(
+                f"target has {target.shape[0]} rows but the encoding has {encoding.mean.shape[0]}"
+            )
         values = {
-            "distortion": reconstruction_loss(reconstruction, target, self.likelihood,
-                                              sigma=self.sigma),
+            "distortion": reconstruction_loss(
+                reconstruction, target, self.likelihood, sigma=self.sigma
+            ),
             "rate": gaussian_rate(encoding),
         }
         return self.output(values)

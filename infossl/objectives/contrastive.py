@@ -79,8 +79,9 @@ class _PairwiseContrastive(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         term = views_mi(num_views, bound=self.bound_name, kind="lower", note=self.term_note)
-        return Objective([WeightedTerm("mi", term, -1.0)], name=type(self).__name__,
-                         constant_text="ln K")
+        return Objective(
+            [WeightedTerm("mi", term, -1.0)], name=type(self).__name__, constant_text="ln K"
+        )
 
     term_note = ""
 
@@ -90,8 +91,9 @@ class _PairwiseContrastive(ObjectiveLoss):
     def _pair_bound(self, za: Tensor, zb: Tensor) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _pair_bound_distributed(self, za: Tensor, zb: Tensor, ga: Tensor, gb: Tensor,
-                                offset: int) -> Tensor:  # pragma: no cover - abstract
+    def _pair_bound_distributed(
+        self, za: Tensor, zb: Tensor, ga: Tensor, gb: Tensor, offset: int
+    ) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def forward(self, *views: Tensor) -> LossOutput:
@@ -103,15 +105,16 @@ class _PairwiseContrastive(ObjectiveLoss):
         if distributed:
             full = [gather(v) for v in vs]
             offset = row_offset(vs[0])
-            total = sum(self._pair_bound_distributed(vs[a], vs[b], full[a], full[b], offset)
-                        for a, b in pairs)
+            total = sum(
+                self._pair_bound_distributed(vs[a], vs[b], full[a], full[b], offset)
+                for a, b in pairs
+            )
             n = full[0].shape[0]
         else:
             total = sum(self._pair_bound(vs[a], vs[b]) for a, b in pairs)
             n = vs[0].shape[0]
         k = self._num_candidates(n)
-        return self.output({"mi": total / len(pairs)}, num_views=len(vs),
-                           constant=math.log(k))
+        return self.output({"mi": total / len(pairs)}, num_views=len(vs), constant=math.log(k))
 
 
 @register_objective(
@@ -137,8 +140,14 @@ class InfoNCELoss(_PairwiseContrastive):
 
     term_note = "separable critic ⟨z1, z2⟩/τ; K = batch size"
 
-    def __init__(self, temperature: float = 0.1, *, cosine: bool = True, symmetric: bool = True,
-                 gather_distributed: bool = False) -> None:
+    def __init__(
+        self,
+        temperature: float = 0.1,
+        *,
+        cosine: bool = True,
+        symmetric: bool = True,
+        gather_distributed: bool = False,
+    ) -> None:
         super().__init__(temperature, cosine, gather_distributed)
         self.symmetric = bool(symmetric)
 
@@ -228,9 +237,15 @@ class SimCLRLoss(_PairwiseContrastive):
     "or a sequence of V views (then every ordered pair a≠b); keys are detached inside and "
     "enqueued after the loss",
     example_params={"dim": 128},
-    recipe=MethodRecipe(layout="ema_projector", projector="moco", proj_hidden=512, proj_out=128,
-                        momentum=0.99, momentum_schedule="constant",
-                        objective={"queue_size": 4096, "temperature": 0.1}),
+    recipe=MethodRecipe(
+        layout="ema_projector",
+        projector="moco",
+        proj_hidden=512,
+        proj_out=128,
+        momentum=0.99,
+        momentum_schedule="constant",
+        objective={"queue_size": 4096, "temperature": 0.1},
+    ),
 )
 class MoCoLoss(ObjectiveLoss):
     """MoCo (v2): InfoNCE of ℓ2-normalised queries against their key and a queue of old keys.
@@ -246,8 +261,15 @@ class MoCoLoss(ObjectiveLoss):
     copy. ``O(V² B Q D)``.
     """
 
-    def __init__(self, dim: int, queue_size: int = 65536, *, temperature: float = 0.2,
-                 gather_distributed: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self,
+        dim: int,
+        queue_size: int = 65536,
+        *,
+        temperature: float = 0.2,
+        gather_distributed: bool = False,
+        seed: int = 0,
+    ) -> None:
         super().__init__()
         self.dim = check_int(dim, "dim", low=1)
         self.queue_size = check_int(queue_size, "queue_size", low=1)
@@ -260,8 +282,12 @@ class MoCoLoss(ObjectiveLoss):
         self.register_buffer("queue_ptr", torch.zeros((), dtype=torch.long))
 
     def build_objective(self, num_views: int) -> Objective:
-        term = views_mi(num_views, bound="infonce", kind="lower",
-                        note="queries vs momentum keys; K = queue_size + 1 candidates")
+        term = views_mi(
+            num_views,
+            bound="infonce",
+            kind="lower",
+            note="queries vs momentum keys; K = queue_size + 1 candidates",
+        )
         return Objective([WeightedTerm("mi", term, -1.0)], name="MoCo", constant_text="ln(Q + 1)")
 
     def _follow(self, keys: Tensor) -> None:
@@ -281,7 +307,7 @@ class MoCoLoss(ObjectiveLoss):
         computed keeps the previous queue for its backward pass.
         """
         self._follow(keys)
-        keys = keys[-self.queue_size:]
+        keys = keys[-self.queue_size :]
         idx = (self.queue_ptr + torch.arange(keys.shape[0], device=keys.device)) % self.queue_size
         self.queue = self.queue.index_copy(0, idx, keys.to(self.queue.dtype))
         self.queue_ptr = (self.queue_ptr + keys.shape[0]) % self.queue_size
@@ -291,23 +317,29 @@ class MoCoLoss(ObjectiveLoss):
             return [check_embedding(x, name)]
         return as_views((x,), name, min_views=2)
 
-    def forward(self, queries: Tensor | Sequence[Tensor],
-                keys: Tensor | Sequence[Tensor]) -> LossOutput:
+    def forward(
+        self, queries: Tensor | Sequence[Tensor], keys: Tensor | Sequence[Tensor]
+    ) -> LossOutput:
         qs = self._as_list(queries, "queries")
         ks = self._as_list(keys, "keys")
         if len(qs) != len(ks):
-            raise ValueError(f"queries and keys must hold the same number of views, got "
-                             f"{len(qs)} and {len(ks)}")
+            raise ValueError(
+                f"queries and keys must hold the same number of views, got {len(qs)} and {len(ks)}"
+            )
         for name, t in (("queries", qs[0]), ("keys", ks[0])):
             if t.shape[1] != self.dim:
                 raise ValueError(f"{name} have dimension {t.shape[1]}, expected dim={self.dim}")
         if qs[0].shape != ks[0].shape:
-            raise ValueError(f"keys have shape {tuple(ks[0].shape)} but queries have shape "
-                             f"{tuple(qs[0].shape)}")
+            raise ValueError(
+                f"keys have shape {tuple(ks[0].shape)} but queries have shape {tuple(qs[0].shape)}"
+            )
         qs = [F.normalize(q, dim=1) for q in qs]
         ks = [F.normalize(k.detach(), dim=1) for k in ks]
-        pairs = [(0, 0)] if len(qs) == 1 else [(a, b) for a in range(len(qs))
-                                               for b in range(len(ks)) if a != b]
+        pairs = (
+            [(0, 0)]
+            if len(qs) == 1
+            else [(a, b) for a in range(len(qs)) for b in range(len(ks)) if a != b]
+        )
         self._follow(ks[0])
         queue = self.queue.to(qs[0].dtype)
         total = 0.0
@@ -324,5 +356,11 @@ class MoCoLoss(ObjectiveLoss):
         return self.output({"mi": value}, num_views=max(2, len(qs)), constant=ceiling)
 
 
-__all__ = ["InfoNCELoss", "MoCoLoss", "SimCLRLoss", "infonce_local_rows", "infonce_value",
-           "masked_value"]
+__all__ = [
+    "InfoNCELoss",
+    "MoCoLoss",
+    "SimCLRLoss",
+    "infonce_local_rows",
+    "infonce_value",
+    "masked_value",
+]

@@ -43,11 +43,24 @@ def code_prediction_term(num_views: int, *, teacher: str, note: str) -> InfoTerm
     """``H(C2|Z1)``: view-1 representation predicting the code of view 2 (pair mean if V>2)."""
     if num_views == 2:
         path = (encoder("X2", "C2"), encoder("X1", "Z1"), cross_decoder("Z1", "C2"))
-        return entropy("C2", given="Z1", path=path, bound="cross_entropy", kind="upper",
-                       note=f"codes from the {teacher}; {note}")
+        return entropy(
+            "C2",
+            given="Z1",
+            path=path,
+            bound="cross_entropy",
+            kind="upper",
+            note=f"codes from the {teacher}; {note}",
+        )
     path = (encoder("Xb", "Cb"), encoder("Xa", "Za"), cross_decoder("Za", "Cb"))
-    return entropy("Cb", given="Za", path=path, bound="cross_entropy", kind="upper",
-                   aggregate="a≠b", note=f"codes from the {teacher}; {note}")
+    return entropy(
+        "Cb",
+        given="Za",
+        path=path,
+        bound="cross_entropy",
+        kind="upper",
+        aggregate="a≠b",
+        note=f"codes from the {teacher}; {note}",
+    )
 
 
 def _categorical_entropy(p: Tensor) -> Tensor:
@@ -68,8 +81,14 @@ def _categorical_entropy(p: Tensor) -> Tensor:
     inputs="forward(student, teacher): student logits for V_s views and teacher logits for the "
     "first V_t ≤ V_s (global) views, each (B, K); teacher outputs are detached inside",
     example_params={"out_dim": 65536},
-    recipe=MethodRecipe(layout="dino", proj_hidden=512, proj_out=64, num_prototypes=2048,
-                        momentum=0.996, augment="byol"),
+    recipe=MethodRecipe(
+        layout="dino",
+        proj_hidden=512,
+        proj_out=64,
+        num_prototypes=2048,
+        momentum=0.996,
+        augment="byol",
+    ),
 )
 class DINOLoss(ObjectiveLoss):
     """DINO's self-distillation cross-entropy with centering and a (scheduled) teacher temperature.
@@ -99,8 +118,11 @@ class DINOLoss(ObjectiveLoss):
         self.register_buffer("center", torch.zeros(1, self.out_dim))
 
     def build_objective(self, num_views: int) -> Objective:
-        term = code_prediction_term(num_views, teacher="centred, sharpened EMA teacher",
-                                    note="H(P_t, P_s) = H(P_t) + KL(P_t‖P_s)")
+        term = code_prediction_term(
+            num_views,
+            teacher="centred, sharpened EMA teacher",
+            note="H(P_t, P_s) = H(P_t) + KL(P_t‖P_s)",
+        )
         return Objective([WeightedTerm("cross_entropy", term)], name="DINO")
 
     @torch.no_grad()
@@ -116,8 +138,10 @@ class DINOLoss(ObjectiveLoss):
         s_views = as_views((student,), "student", min_views=1)
         t_views = [t.detach() for t in as_views((teacher,), "teacher", min_views=1)]
         if len(t_views) > len(s_views):
-            raise ValueError(f"teacher has {len(t_views)} views but student only {len(s_views)}; "
-                             "teacher views must be a prefix of the student views")
+            raise ValueError(
+                f"teacher has {len(t_views)} views but student only {len(s_views)}; "
+                "teacher views must be a prefix of the student views"
+            )
         if s_views[0].shape != t_views[0].shape or s_views[0].shape[1] != self.out_dim:
             raise ValueError(
                 f"student views have shape {tuple(s_views[0].shape)} and teacher views "
@@ -136,25 +160,44 @@ class DINOLoss(ObjectiveLoss):
         h_t = sum(_categorical_entropy(p_t[t]).mean() for t, _ in pairs) / len(pairs)
         marginal = torch.cat(p_t).mean(dim=0)
         diagnostics = {
-            "teacher_entropy": TermValue(h_t, entropy(
-                "C", given="X", bound="plug_in", kind="point",
-                note="mean entropy of the teacher distributions (sharpening lowers it)")),
-            "teacher_marginal_entropy": TermValue(_categorical_entropy(marginal), entropy(
-                "C", bound="plug_in", kind="point",
-                note="entropy of the batch-mean teacher distribution (centering raises it)")),
-            "kl": TermValue(ce.detach() - h_t, divergence(
-                "P_t", "P_s", bound="plug_in", kind="point", note="H(P_t, P_s) − H(P_t)")),
+            "teacher_entropy": TermValue(
+                h_t,
+                entropy(
+                    "C",
+                    given="X",
+                    bound="plug_in",
+                    kind="point",
+                    note="mean entropy of the teacher distributions (sharpening lowers it)",
+                ),
+            ),
+            "teacher_marginal_entropy": TermValue(
+                _categorical_entropy(marginal),
+                entropy(
+                    "C",
+                    bound="plug_in",
+                    kind="point",
+                    note="entropy of the batch-mean teacher distribution (centering raises it)",
+                ),
+            ),
+            "kl": TermValue(
+                ce.detach() - h_t,
+                divergence(
+                    "P_t", "P_s", bound="plug_in", kind="point", note="H(P_t, P_s) − H(P_t)"
+                ),
+            ),
         }
-        out = self.output({"cross_entropy": ce}, num_views=max(2, len(s_views)),
-                          diagnostics=diagnostics)
+        out = self.output(
+            {"cross_entropy": ce}, num_views=max(2, len(s_views)), diagnostics=diagnostics
+        )
         self.update_center(t_views)
         return out
 
 
 # ================================================================================= SwAV
 @torch.no_grad()
-def sinkhorn_knopp(scores: Tensor, *, epsilon: float = 0.05, iterations: int = 3,
-                   distributed: bool = False) -> Tensor:
+def sinkhorn_knopp(
+    scores: Tensor, *, epsilon: float = 0.05, iterations: int = 3, distributed: bool = False
+) -> Tensor:
     """Equipartitioned soft assignments ``Q`` (rows sum to 1) from prototype scores ``(B, K)``.
 
     ``Q ∝ exp(scores/ε)``, alternately rescaled so that every prototype receives mass ``1/K`` and
@@ -197,9 +240,15 @@ class SwAVLoss(ObjectiveLoss):
     ``gather_distributed`` runs Sinkhorn on the global batch. ``O(V² B K)``.
     """
 
-    def __init__(self, temperature: float = 0.1, *, epsilon: float = 0.05,
-                 sinkhorn_iterations: int = 3, num_assign_views: int = 2,
-                 gather_distributed: bool = False) -> None:
+    def __init__(
+        self,
+        temperature: float = 0.1,
+        *,
+        epsilon: float = 0.05,
+        sinkhorn_iterations: int = 3,
+        num_assign_views: int = 2,
+        gather_distributed: bool = False,
+    ) -> None:
         super().__init__()
         self.temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
         self.epsilon = check_float(epsilon, "epsilon", low=0.0, low_open=True)
@@ -208,17 +257,21 @@ class SwAVLoss(ObjectiveLoss):
         self.gather_distributed = bool(gather_distributed)
 
     def build_objective(self, num_views: int) -> Objective:
-        term = code_prediction_term(num_views, teacher="Sinkhorn–Knopp equipartition",
-                                    note="swapped prediction")
+        term = code_prediction_term(
+            num_views, teacher="Sinkhorn–Knopp equipartition", note="swapped prediction"
+        )
         return Objective([WeightedTerm("swapped_prediction", term)], name="SwAV")
 
     def forward(self, *scores: Tensor) -> LossOutput:
         vs = as_views(scores, "scores", min_batch=1)
         n_assign = min(self.num_assign_views, len(vs))
         codes = [
-            sinkhorn_knopp(vs[t].detach(), epsilon=self.epsilon,
-                           iterations=self.sinkhorn_iterations,
-                           distributed=self.gather_distributed)
+            sinkhorn_knopp(
+                vs[t].detach(),
+                epsilon=self.epsilon,
+                iterations=self.sinkhorn_iterations,
+                distributed=self.gather_distributed,
+            )
             for t in range(n_assign)
         ]
         log_p = [F.log_softmax(v / self.temperature, dim=-1) for v in vs]
@@ -226,13 +279,18 @@ class SwAVLoss(ObjectiveLoss):
         loss = sum(-(codes[t] * log_p[s]).sum(dim=-1).mean() for t, s in pairs) / len(pairs)
         marginal = torch.cat(codes).mean(dim=0)
         diagnostics = {
-            "code_entropy": TermValue(_categorical_entropy(marginal), entropy(
-                "C", bound="plug_in", kind="point",
-                note=f"entropy of the batch-mean code; equipartition gives ln K = "
-                f"{math.log(vs[0].shape[1]):.4g}")),
+            "code_entropy": TermValue(
+                _categorical_entropy(marginal),
+                entropy(
+                    "C",
+                    bound="plug_in",
+                    kind="point",
+                    note=f"entropy of the batch-mean code; equipartition gives ln K = "
+                    f"{math.log(vs[0].shape[1]):.4g}",
+                ),
+            ),
         }
-        return self.output({"swapped_prediction": loss}, num_views=len(vs),
-                           diagnostics=diagnostics)
+        return self.output({"swapped_prediction": loss}, num_views=len(vs), diagnostics=diagnostics)
 
 
 __all__ = ["DINOLoss", "SwAVLoss", "code_prediction_term", "sinkhorn_knopp"]

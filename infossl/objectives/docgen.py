@@ -80,9 +80,11 @@ def method_section(spec: MethodSpec) -> str:
         lines.append(f"- **Aliases:** {', '.join(f'`{a}`' for a in spec.aliases)}")
     lines.append(f"- **Loss (as published):** {spec.formula}")
     lines.append(f"- **Information reading:** `{objective.formula()}`")
-    lines.append(f"- **Inputs:** `{spec.inputs.split(':', 1)[0]}`:"
-                 f"{spec.inputs.split(':', 1)[1]}" if ":" in spec.inputs
-                 else f"- **Inputs:** {spec.inputs}")
+    lines.append(
+        f"- **Inputs:** `{spec.inputs.split(':', 1)[0]}`:{spec.inputs.split(':', 1)[1]}"
+        if ":" in spec.inputs
+        else f"- **Inputs:** {spec.inputs}"
+    )
     effective = {k: getattr(instance, k, v) for k, v in spec.params().items()}
     params = ", ".join(f"`{k}={_default(v)}`" for k, v in effective.items())
     lines.append(f"- **Parameters:** {params or 'none'}")
@@ -121,8 +123,10 @@ def render() -> str:
     out.append("| method | family | information reading |")
     out.append("|---|---|---|")
     for spec in specs:
-        out.append(f"| [`{spec.name}`](#{spec.name}) | {spec.family} | "
-                   f"`{_cell(spec.example().objective.formula())}` |")
+        out.append(
+            f"| [`{spec.name}`](#{spec.name}) | {spec.family} | "
+            f"`{_cell(spec.example().objective.formula())}` |"
+        )
     out.append("")
     for family in FAMILIES:
         members = [s for s in specs if s.family == family]
@@ -136,15 +140,18 @@ def render() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--check", action="store_true",
-                        help="compare with the existing file instead of writing it")
+    parser.add_argument(
+        "--check", action="store_true", help="compare with the existing file instead of writing it"
+    )
     args = parser.parse_args(argv)
     text = render()
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
         if current != text:
-            print(f"{args.output} is out of date; run python -m infossl.objectives.docgen",
-                  file=sys.stderr)
+            print(
+                f"{args.output} is out of date; run python -m infossl.objectives.docgen",
+                file=sys.stderr,
+            )
             return 1
         print(f"{args.output} is up to date")
         return 0

@@ -116,8 +116,9 @@ class EntropyEstimator:
     note: str = ""
 
     def __call__(self, z: Tensor, name: str = "z") -> Tensor:
-        z = check_embedding(z, name, min_batch=self.min_batch,
-                            need=f"for the {self.name} entropy estimator")
+        z = check_embedding(
+            z, name, min_batch=self.min_batch, need=f"for the {self.name} entropy estimator"
+        )
         return self.fn(z)
 
 
@@ -157,13 +158,19 @@ def get_entropy_estimator(
     if estimator == "gaussian":
         eps = check_float(eps, "eps", low=0.0)
         return EntropyEstimator(
-            "gaussian", "upper", lambda z: gaussian_entropy(z, eps=eps), 2,
+            "gaussian",
+            "upper",
+            lambda z: gaussian_entropy(z, eps=eps),
+            2,
             f"Gaussian with the batch covariance + {eps:g}·I",
         )
     if estimator == "logdet":
         beta = check_float(beta, "beta", low=0.0, low_open=True)
         return EntropyEstimator(
-            "logdet", "proxy", lambda z: logdet_entropy(z, beta=beta), 2,
+            "logdet",
+            "proxy",
+            lambda z: logdet_entropy(z, beta=beta),
+            2,
             f"½ log det(I + {beta:g}·Σ)",
         )
     if estimator in ("pairwise_kl", "pairwise_bhattacharyya"):
@@ -171,7 +178,10 @@ def get_entropy_estimator(
         distance = estimator.split("_", 1)[1]
         kind_ = "upper" if distance == "kl" else "lower"
         return EntropyEstimator(
-            estimator, kind_, lambda z: pairwise_entropy(z, sigma=sigma, distance=distance), 1,
+            estimator,
+            kind_,
+            lambda z: pairwise_entropy(z, sigma=sigma, distance=distance),
+            1,
             f"of the batch smoothed by N(0, {sigma:g}²·I)",
         )
     k = check_int(k, "k", low=1)

@@ -61,12 +61,19 @@ class AutoencoderLoss(ObjectiveLoss):
         self.sigma = check_float(sigma, "sigma", low=0.0, low_open=True)
 
     def build_objective(self, num_views: int) -> Objective:
-        path = (data(self.input_variable), encoder(self.input_variable, "Z"),
-                direct_decoder_step("Z", "X"))
-        term = entropy("X", given="Z", path=path,
-                       bound=reconstruction_bound_name(self.likelihood),
-                       kind=reconstruction_kind(self.likelihood),
-                       note="Barber–Agakov: I(X;Z) ≥ H(X) − this")
+        path = (
+            data(self.input_variable),
+            encoder(self.input_variable, "Z"),
+            direct_decoder_step("Z", "X"),
+        )
+        term = entropy(
+            "X",
+            given="Z",
+            path=path,
+            bound=reconstruction_bound_name(self.likelihood),
+            kind=reconstruction_kind(self.likelihood),
+            note="Barber–Agakov: I(X;Z) ≥ H(X) − this",
+        )
         return Objective([WeightedTerm("reconstruction", term)], name=type(self).__name__)
 
     def forward(self, reconstruction: Tensor, target: Tensor) -> LossOutput:
@@ -85,8 +92,7 @@ class AutoencoderLoss(ObjectiveLoss):
     inputs="forward(reconstruction, target): decoder output from the corrupted input and the clean "
     "input, each (B, ...)",
     aliases=("dae",),
-    recipe=MethodRecipe(layout="decoder", proj_hidden=512, input_noise=0.5,
-                        optimizer="adamw"),
+    recipe=MethodRecipe(layout="decoder", proj_hidden=512, input_noise=0.5, optimizer="adamw"),
 )
 class DenoisingAutoencoderLoss(AutoencoderLoss):
     """The autoencoder loss with the encoder fed a corrupted input ``X̃``; path ``P(Z|X̃)``."""
@@ -107,21 +113,27 @@ def patchify(images: Tensor, patch_size: int) -> Tensor:
     return x.reshape(b, (h // patch_size) * (w // patch_size), patch_size * patch_size * c)
 
 
-def random_patch_mask(batch: int, num_patches: int, mask_ratio: float = 0.75, *,
-                      seed: int | torch.Generator | None = 0,
-                      device: torch.device | str = "cpu") -> Tensor:
+def random_patch_mask(
+    batch: int,
+    num_patches: int,
+    mask_ratio: float = 0.75,
+    *,
+    seed: int | torch.Generator | None = 0,
+    device: torch.device | str = "cpu",
+) -> Tensor:
     """Boolean ``(batch, num_patches)`` mask, True = masked, ``round(L·ratio)`` per row.
 
     Per-row random subsets from ``argsort`` of uniform noise (MAE); same seed, same mask.
     """
     batch = check_int(batch, "batch", low=1)
     num_patches = check_int(num_patches, "num_patches", low=1)
-    ratio = check_float(mask_ratio, "mask_ratio", low=0.0, high=1.0, low_open=True,
-                        high_open=True)
+    ratio = check_float(mask_ratio, "mask_ratio", low=0.0, high=1.0, low_open=True, high_open=True)
     n_mask = round(num_patches * ratio)
     if not 0 < n_mask < num_patches:
-        raise ValueError(f"mask_ratio={ratio} masks {n_mask} of {num_patches} patches; need at "
-                         "least one masked and one visible patch")
+        raise ValueError(
+            f"mask_ratio={ratio} masks {n_mask} of {num_patches} patches; need at "
+            "least one masked and one visible patch"
+        )
     device = torch.device(device)
     noise = torch.rand(batch, num_patches, generator=make_generator(seed, device), device=device)
     ranks = noise.argsort(dim=1).argsort(dim=1)
@@ -139,8 +151,9 @@ def random_patch_mask(batch: int, num_patches: int, mask_ratio: float = 0.75, *,
     inputs="forward(prediction, target, mask): predicted and true patches (B, L, P) and a (B, L) "
     "mask, True/1 = masked",
     aliases=("mae",),
-    recipe=MethodRecipe(layout="masked_decoder", proj_hidden=512, patch_size=4,
-                        mask_ratio=0.75, optimizer="adamw"),
+    recipe=MethodRecipe(
+        layout="masked_decoder", proj_hidden=512, patch_size=4, mask_ratio=0.75, optimizer="adamw"
+    ),
 )
 class MaskedReconstructionLoss(ObjectiveLoss):
     """MAE loss: mean squared error on masked patches only, optionally per-patch normalised.
@@ -157,8 +170,14 @@ class MaskedReconstructionLoss(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         path = (encoder("X_vis", "Z"), cross_decoder("Z", "X_mask"))
-        term = entropy("X_mask", given="Z", path=path, bound="masked_mse", kind="proxy",
-                       note="Z encodes the visible patches X_vis")
+        term = entropy(
+            "X_mask",
+            given="Z",
+            path=path,
+            bound="masked_mse",
+            kind="proxy",
+            note="Z encodes the visible patches X_vis",
+        )
         return Objective([WeightedTerm("masked_reconstruction", term)], name="MAE")
 
     def forward(self, prediction: Tensor, target: Tensor, mask: Tensor) -> LossOutput:

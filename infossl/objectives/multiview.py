@@ -76,8 +76,14 @@ class NViewInfoMaxLoss(ObjectiveLoss):
     ``O(n² B² D)`` (pairwise) or ``O(B (nD)² + (nD)³)`` (total correlation).
     """
 
-    def __init__(self, mode: str = "pairwise", *, temperature: float = 0.1, eps: float = 1e-3,
-                 rate_weight: float | Schedule = 0.0) -> None:
+    def __init__(
+        self,
+        mode: str = "pairwise",
+        *,
+        temperature: float = 0.1,
+        eps: float = 1e-3,
+        rate_weight: float | Schedule = 0.0,
+    ) -> None:
         super().__init__()
         self.mode = check_choice(mode, "mode", MODES)
         self.temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
@@ -87,14 +93,22 @@ class NViewInfoMaxLoss(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         if self.mode == "pairwise":
-            shared = views_mi(num_views, bound="infonce", kind="lower",
-                              note="average pairwise reading of I(Z1;…;Zn); symmetric InfoNCE")
+            shared = views_mi(
+                num_views,
+                bound="infonce",
+                kind="lower",
+                note="average pairwise reading of I(Z1;…;Zn); symmetric InfoNCE",
+            )
         else:
             zs = [f"Z{v}" for v in range(1, num_views + 1)]
             path = tuple(encoder(f"X{v}", f"Z{v}") for v in range(1, num_views + 1))
             shared = total_correlation(
-                zs, path=path, bound="gaussian_logdet", kind="proxy",
-                note="second-order (Gaussian) total correlation; exact if jointly Gaussian")
+                zs,
+                path=path,
+                bound="gaussian_logdet",
+                kind="proxy",
+                note="second-order (Gaussian) total correlation; exact if jointly Gaussian",
+            )
         terms = [WeightedTerm("shared", shared, -1.0)]
         mult: dict[str, float | Schedule] = {}
         if self._compress:
@@ -104,21 +118,28 @@ class NViewInfoMaxLoss(ObjectiveLoss):
         return Objective(terms, mult, name=f"n-view InfoMax ({self.mode})")
 
     def forward(self, *views: Tensor | DiagonalGaussian) -> LossOutput:
-        items = list(views[0]) if len(views) == 1 and isinstance(views[0], (list, tuple)) \
+        items = (
+            list(views[0])
+            if len(views) == 1 and isinstance(views[0], (list, tuple))
             else list(views)
+        )
         encodings = None
         if items and all(isinstance(v, DiagonalGaussian) for v in items):
-            encodings = [check_gaussian(v, f"views[{i}]", need_sample=True)
-                         for i, v in enumerate(items)]
+            encodings = [
+                check_gaussian(v, f"views[{i}]", need_sample=True) for i, v in enumerate(items)
+            ]
             items = [e.sample for e in encodings]
         elif self._compress:
-            raise ValueError("rate_weight > 0 needs stochastic encoders: pass DiagonalGaussian "
-                             "views")
+            raise ValueError(
+                "rate_weight > 0 needs stochastic encoders: pass DiagonalGaussian views"
+            )
         vs = as_views(items, min_batch=2, need="for negatives and covariances")
         if self.mode == "pairwise":
             pairs = unordered_pairs(len(vs))
-            shared = sum(infonce_value(cosine_scores(vs[a], vs[b], self.temperature),
-                                       symmetric=True) for a, b in pairs) / len(pairs)
+            shared = sum(
+                infonce_value(cosine_scores(vs[a], vs[b], self.temperature), symmetric=True)
+                for a, b in pairs
+            ) / len(pairs)
         else:
             shared = gaussian_total_correlation(vs, self.eps)
         values = {"shared": shared}

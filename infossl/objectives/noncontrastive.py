@@ -59,8 +59,9 @@ def _global_views(views: list[Tensor], gather_distributed: bool, name: str) -> l
     """The views gathered over processes (with gradient) when requested; checks ``N ≥ 2``."""
     out = [gather(v) for v in views] if gather_distributed else views
     if out[0].shape[0] < 2:
-        raise ValueError(f"{name} has batch size {out[0].shape[0]}; at least 2 samples are needed "
-                         f"{_COV_NEED}")
+        raise ValueError(
+            f"{name} has batch size {out[0].shape[0]}; at least 2 samples are needed {_COV_NEED}"
+        )
     return out
 
 
@@ -69,8 +70,9 @@ def _local_min_batch(gather_distributed: bool) -> int:
 
 
 # ================================================================================= BYOL / SimSiam
-def _pair_views(predictions: Sequence[Tensor], targets: Sequence[Tensor]
-                ) -> tuple[list[Tensor], list[Tensor]]:
+def _pair_views(
+    predictions: Sequence[Tensor], targets: Sequence[Tensor]
+) -> tuple[list[Tensor], list[Tensor]]:
     preds = as_views(predictions, "predictions")
     targs = as_views(targets, "targets")
     if len(preds) != len(targs):
@@ -95,9 +97,16 @@ def _pair_views(predictions: Sequence[Tensor], targets: Sequence[Tensor]
     summary="online predictor regresses the EMA target's projection; no explicit entropy term",
     inputs="forward(predictions, targets): online predictor outputs and target-network projections "
     "per view, each (B, D); targets are detached inside",
-    recipe=MethodRecipe(layout="ema_predictor", projector="byol", predictor="byol",
-                        proj_hidden=1024, proj_out=256, pred_hidden=1024, momentum=0.99,
-                        augment="byol"),
+    recipe=MethodRecipe(
+        layout="ema_predictor",
+        projector="byol",
+        predictor="byol",
+        proj_hidden=1024,
+        proj_out=256,
+        pred_hidden=1024,
+        momentum=0.99,
+        augment="byol",
+    ),
 )
 class BYOLLoss(ObjectiveLoss):
     """BYOL: normalised regression of the target projection by the online predictor.
@@ -109,7 +118,9 @@ class BYOLLoss(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         term = views_conditional_entropy(
-            num_views, bound="normalized_mse", ordered=True,
+            num_views,
+            bound="normalized_mse",
+            ordered=True,
             note="predictor = Gaussian cross-decoder on the unit sphere; target stop-gradient",
         )
         return Objective([WeightedTerm("invariance", term)], name="BYOL")
@@ -132,8 +143,15 @@ class BYOLLoss(ObjectiveLoss):
     summary="BYOL without the EMA target: predictor + stop-gradient",
     inputs="forward(predictions, projections): predictor outputs and projections per view, each "
     "(B, D); projections are detached inside",
-    recipe=MethodRecipe(layout="predictor", projector="simsiam", predictor="simsiam",
-                        proj_hidden=2048, proj_out=2048, proj_layers=2, pred_hidden=512),
+    recipe=MethodRecipe(
+        layout="predictor",
+        projector="simsiam",
+        predictor="simsiam",
+        proj_hidden=2048,
+        proj_out=2048,
+        proj_layers=2,
+        pred_hidden=512,
+    ),
 )
 class SimSiamLoss(ObjectiveLoss):
     """SimSiam: ``L = mean_{a≠b} mean_i −cos(p_a,i, sg(z_b,i))`` (∈ [−1, 1]).
@@ -143,13 +161,14 @@ class SimSiamLoss(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         term = views_conditional_entropy(
-            num_views, bound="negative_cosine", ordered=True,
+            num_views,
+            bound="negative_cosine",
+            ordered=True,
             note="predictor = cross-decoder; stop-gradient on the projection branch",
         )
         return Objective([WeightedTerm("invariance", term)], name="SimSiam")
 
-    def forward(self, predictions: Sequence[Tensor],
-                projections: Sequence[Tensor]) -> LossOutput:
+    def forward(self, predictions: Sequence[Tensor], projections: Sequence[Tensor]) -> LossOutput:
         preds, projs = _pair_views(predictions, projections)
         pairs = ordered_pairs(len(preds))
         total = sum(
@@ -175,8 +194,9 @@ def _batch_standardize(z: Tensor, eps: float = 1e-5) -> Tensor:
     summary="cross-correlation of the two views pushed to the identity",
     inputs="forward(*views): V ≥ 2 projections, each (B, D), B ≥ 2",
     aliases=("barlow",),
-    recipe=MethodRecipe(projector="barlow", proj_hidden=2048, proj_out=2048, proj_layers=2,
-                        optimizer="lars"),
+    recipe=MethodRecipe(
+        projector="barlow", proj_hidden=2048, proj_out=2048, proj_layers=2, optimizer="lars"
+    ),
 )
 class BarlowTwinsLoss(ObjectiveLoss):
     """Barlow Twins with affine-free batch normalisation (biased variance, ε = 1e-5).
@@ -187,20 +207,24 @@ class BarlowTwinsLoss(ObjectiveLoss):
     batch (gathered with gradient). ``O(V² (B D² ))``.
     """
 
-    def __init__(self, lambda_offdiag: float = 5.1e-3, *, gather_distributed: bool = False
-                 ) -> None:
+    def __init__(self, lambda_offdiag: float = 5.1e-3, *, gather_distributed: bool = False) -> None:
         super().__init__()
         self.lambda_offdiag = check_float(lambda_offdiag, "lambda_offdiag", low=0.0)
         self.gather_distributed = bool(gather_distributed)
 
     def build_objective(self, num_views: int) -> Objective:
-        inv = views_conditional_entropy(num_views, bound="barlow_diagonal",
-                                        note="Σ_i (1 − C_ii)²")
-        red = entropy("Z", bound="barlow_offdiagonal", kind="proxy", orientation=-1,
-                      note="Σ_{i≠j} C_ij² of the cross-correlation between views; decorrelation")
+        inv = views_conditional_entropy(num_views, bound="barlow_diagonal", note="Σ_i (1 − C_ii)²")
+        red = entropy(
+            "Z",
+            bound="barlow_offdiagonal",
+            kind="proxy",
+            orientation=-1,
+            note="Σ_{i≠j} C_ij² of the cross-correlation between views; decorrelation",
+        )
         return Objective(
             [WeightedTerm("invariance", inv), WeightedTerm("redundancy", red, 1.0, "λ")],
-            {"λ": self.lambda_offdiag}, name="Barlow Twins",
+            {"λ": self.lambda_offdiag},
+            name="Barlow Twins",
         )
 
     def forward(self, *views: Tensor) -> LossOutput:
@@ -249,8 +273,9 @@ def vicreg_covariance(z: Tensor) -> Tensor:
     "ε = 1e-4",
     summary="invariance + per-branch variance hinge + per-branch covariance decorrelation",
     inputs="forward(*views): V ≥ 2 expander outputs, each (B, D), B ≥ 2",
-    recipe=MethodRecipe(projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2,
-                        optimizer="lars"),
+    recipe=MethodRecipe(
+        projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2, optimizer="lars"
+    ),
 )
 class VICRegLoss(ObjectiveLoss):
     """VICReg as in the reference code (variance terms of the two branches averaged).
@@ -287,10 +312,20 @@ class VICRegLoss(ObjectiveLoss):
     def _vicreg_terms(self, num_views: int) -> list[WeightedTerm]:
         terms = [WeightedTerm("invariance", gaussian_invariance(num_views), 1.0, "λ")]
         for v in range(1, num_views + 1):
-            var = view_entropy(v, bound="variance_hinge", kind="proxy", orientation=-1,
-                               note="hinge on per-dimension std")
-            cov = view_entropy(v, bound="offdiag_covariance", kind="proxy", orientation=-1,
-                               note="decorrelation; with the variance ≈ max log det Σ")
+            var = view_entropy(
+                v,
+                bound="variance_hinge",
+                kind="proxy",
+                orientation=-1,
+                note="hinge on per-dimension std",
+            )
+            cov = view_entropy(
+                v,
+                bound="offdiag_covariance",
+                kind="proxy",
+                orientation=-1,
+                note="decorrelation; with the variance ≈ max log det Σ",
+            )
             terms.append(WeightedTerm(f"variance_{v}", var, 1.0 / num_views, "μ"))
             terms.append(WeightedTerm(f"covariance_{v}", cov, 2.0 / num_views, "ν"))
         return terms
@@ -341,11 +376,20 @@ class VICRegEntropyLoss(VICRegLoss):
         eps: float = 1e-4,
         gather_distributed: bool = False,
     ) -> None:
-        super().__init__(inv_weight, var_weight, cov_weight, gamma=gamma, eps=eps,
-                         gather_distributed=gather_distributed)
+        super().__init__(
+            inv_weight,
+            var_weight,
+            cov_weight,
+            gamma=gamma,
+            eps=eps,
+            gather_distributed=gather_distributed,
+        )
         self.entropy_weight = check_float(entropy_weight, "entropy_weight", low=0.0)
-        self.estimator = check_choice(estimator or self.default_estimator, "estimator",
-                                      [e for e in ENTROPY_ESTIMATORS if e != "knn"])
+        self.estimator = check_choice(
+            estimator or self.default_estimator,
+            "estimator",
+            [e for e in ENTROPY_ESTIMATORS if e != "knn"],
+        )
         self.sigma = check_float(sigma, "sigma", low=0.0, low_open=True)
         self.beta = check_float(beta, "beta", low=0.0, low_open=True)
         self._entropy = get_entropy_estimator(self.estimator, sigma=self.sigma, beta=self.beta)
@@ -366,8 +410,10 @@ class VICRegEntropyLoss(VICRegLoss):
         return self.output(values, num_views=len(full))
 
 
-_VICREG_IT_PAPER = ("Shwartz-Ziv, Balestriero, Kawaguchi, Rudner & LeCun, An Information-Theoretic "
-                    "Perspective on Variance-Invariance-Covariance Regularization, NeurIPS 2023")
+_VICREG_IT_PAPER = (
+    "Shwartz-Ziv, Balestriero, Kawaguchi, Rudner & LeCun, An Information-Theoretic "
+    "Perspective on Variance-Invariance-Covariance Regularization, NeurIPS 2023"
+)
 
 
 @register_objective(
@@ -378,8 +424,9 @@ _VICREG_IT_PAPER = ("Shwartz-Ziv, Balestriero, Kawaguchi, Rudner & LeCun, An Inf
     summary="VICReg with an added LogDet entropy estimate per branch",
     inputs="forward(*views): V ≥ 2 expander outputs, each (B, D), B ≥ 2",
     aliases=("vicreg-logdet",),
-    recipe=MethodRecipe(projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2,
-                        optimizer="lars"),
+    recipe=MethodRecipe(
+        projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2, optimizer="lars"
+    ),
 )
 class VICRegLogDetLoss(VICRegEntropyLoss):
     """:class:`VICRegEntropyLoss` with the LogDet entropy ``½ log det(I + βΣ)`` (a proxy)."""
@@ -396,8 +443,9 @@ class VICRegLogDetLoss(VICRegEntropyLoss):
     summary="VICReg with an added pairwise-distance (mixture) entropy per branch",
     inputs="forward(*views): V ≥ 2 expander outputs, each (B, D), B ≥ 2",
     aliases=("vicreg-pairdist",),
-    recipe=MethodRecipe(projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2,
-                        optimizer="lars"),
+    recipe=MethodRecipe(
+        projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2, optimizer="lars"
+    ),
 )
 class VICRegPairDistLoss(VICRegEntropyLoss):
     """:class:`VICRegEntropyLoss` with the Kolchinsky–Tracey KL upper bound (``pairwise_kl``)."""
@@ -444,8 +492,9 @@ class WMSELoss(ObjectiveLoss):
     ``O(w_iter · V (B D² + (B/w) D³))``.
     """
 
-    def __init__(self, whiten_size: int = 128, *, w_iter: int = 1, eps: float = 0.0,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, whiten_size: int = 128, *, w_iter: int = 1, eps: float = 0.0, seed: int = 0
+    ) -> None:
         super().__init__()
         self.whiten_size = check_int(whiten_size, "whiten_size", low=2)
         self.w_iter = check_int(w_iter, "w_iter", low=1)
@@ -455,7 +504,8 @@ class WMSELoss(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         term = views_conditional_entropy(
-            num_views, bound="whitened_normalized_mse",
+            num_views,
+            bound="whitened_normalized_mse",
             note="whitening fixes Cov(Ẑ) = I: a hard maximum-entropy constraint",
         )
         return Objective([WeightedTerm("invariance", term)], name="W-MSE")
@@ -464,8 +514,7 @@ class WMSELoss(ObjectiveLoss):
         super().set_step(step)
         self.step_tensor.fill_(self.step)
 
-    def permutation(self, b: int, iteration: int = 0, device: torch.device | None = None
-                    ) -> Tensor:
+    def permutation(self, b: int, iteration: int = 0, device: torch.device | None = None) -> Tensor:
         """The permutation of ``b`` rows for ``(seed, step, iteration)``: a function of those only.
 
         ``argsort`` of ``h(h(h(h(seed) ⊕ step) ⊕ iteration) ⊕ h(i))`` over the row indices ``i``,
@@ -491,9 +540,11 @@ class WMSELoss(ObjectiveLoss):
         eye = torch.eye(d, dtype=z.dtype, device=z.device)
         cov = (1.0 - self.eps) * cov + self.eps * eye
         chol, info = torch.linalg.cholesky_ex(cov)
-        require((info == 0).all(),
-                "a whitening sub-batch has a singular covariance (rank-deficient or collapsed "
-                "embeddings); use whiten_size > D or eps > 0")
+        require(
+            (info == 0).all(),
+            "a whitening sub-batch has a singular covariance (rank-deficient or collapsed "
+            "embeddings); use whiten_size > D or eps > 0",
+        )
         white = torch.linalg.solve_triangular(chol, centered.transpose(1, 2), upper=False)
         return white.transpose(1, 2).reshape(b, d)
 
@@ -517,8 +568,7 @@ class WMSELoss(ObjectiveLoss):
             white = [F.normalize(self.whiten(v[perm]), dim=1) for v in vs]
             for a, c in pairs:
                 total = total + (2.0 - 2.0 * (white[a] * white[c]).sum(dim=1)).mean()
-        return self.output({"invariance": total / (self.w_iter * len(pairs))},
-                           num_views=len(vs))
+        return self.output({"invariance": total / (self.w_iter * len(pairs))}, num_views=len(vs))
 
 
 # ================================================================================= CorInfoMax
@@ -526,8 +576,7 @@ _LOG_2PI_E = math.log(2.0 * math.pi * math.e)
 
 #: reference-code argument → this class's parameter (authors' CIFAR-10 command in brackets)
 CORINFOMAX_REFERENCE_PARAMS: dict[str, str] = {
-    "sim_loss_weight [250]": "alpha = 250 (α_p = alpha/2 in the ½ log det form, see the "
-                             "formula)",
+    "sim_loss_weight [250]": "alpha = 250 (α_p = alpha/2 in the ½ log det form, see the formula)",
     "cov_loss_weight [1]": "fixed at 1 (scale alpha instead)",
     "R_eps_weight [1e-8]": "eps = 1e-8",
     "R_ini [1.0]": "cov_init = 1.0",
@@ -602,10 +651,10 @@ class CorInfoMaxLoss(ObjectiveLoss):
         super().__init__()
         self.alpha = check_float(alpha, "alpha", low=0.0)
         self.eps = check_float(eps, "eps", low=0.0, low_open=True)
-        self.cov_forgetting = check_float(cov_forgetting, "cov_forgetting", low=0.0, high=1.0,
-                                          high_open=True)
-        self.mean_forgetting = check_float(mean_forgetting, "mean_forgetting", low=0.0,
-                                           high=1.0)
+        self.cov_forgetting = check_float(
+            cov_forgetting, "cov_forgetting", low=0.0, high=1.0, high_open=True
+        )
+        self.mean_forgetting = check_float(mean_forgetting, "mean_forgetting", low=0.0, high=1.0)
         self.cov_init = check_float(cov_init, "cov_init", low=0.0)
         self.normalize = bool(normalize)
         self.gather_distributed = bool(gather_distributed)
@@ -614,8 +663,10 @@ class CorInfoMaxLoss(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         terms = [WeightedTerm("invariance", gaussian_invariance(num_views), 1.0, "α")]
-        note = (f"per dimension: ½ ln(2πe) + log det(R + {self.eps:g}·I)/(2D), R the running "
-                f"covariance (forgetting factor {self.cov_forgetting:g})")
+        note = (
+            f"per dimension: ½ ln(2πe) + log det(R + {self.eps:g}·I)/(2D), R the running "
+            f"covariance (forgetting factor {self.cov_forgetting:g})"
+        )
         for v in range(1, num_views + 1):
             term = view_entropy(v, bound="gaussian_logdet", kind="upper", note=note)
             terms.append(WeightedTerm(f"entropy_{v}", term, -4.0 / num_views))
@@ -626,8 +677,9 @@ class CorInfoMaxLoss(ObjectiveLoss):
         self.running_mean = torch.zeros(0, device=self.running_mean.device)
         self.running_cov = torch.zeros(0, device=self.running_cov.device)
 
-    def _load_from_state_dict(self, state_dict: Mapping[str, Any], prefix: str, *args: Any,
-                              **kwargs: Any) -> None:
+    def _load_from_state_dict(
+        self, state_dict: Mapping[str, Any], prefix: str, *args: Any, **kwargs: Any
+    ) -> None:
         # the statistics' shape is only known from data: take it from the checkpoint
         for name in ("running_mean", "running_cov"):
             saved = state_dict.get(prefix + name)

@@ -135,31 +135,41 @@ class MethodRecipe:
     optimizer: str = "sgd"
 
     def __post_init__(self) -> None:
-        for key, value, valid in (("layout", self.layout, tuple(LAYOUTS)),
-                                  ("projector", self.projector, PROJECTORS),
-                                  ("momentum_schedule", self.momentum_schedule, _SCHEDULES),
-                                  ("optimizer", self.optimizer, _OPTIMIZERS)):
+        for key, value, valid in (
+            ("layout", self.layout, tuple(LAYOUTS)),
+            ("projector", self.projector, PROJECTORS),
+            ("momentum_schedule", self.momentum_schedule, _SCHEDULES),
+            ("optimizer", self.optimizer, _OPTIMIZERS),
+        ):
             if value not in valid:
-                raise ValueError(f"MethodRecipe.{key} must be one of {list(valid)}, got "
-                                 f"{value!r}")
+                raise ValueError(f"MethodRecipe.{key} must be one of {list(valid)}, got {value!r}")
         needs_predictor = self.layout in ("predictor", "ema_predictor")
         if needs_predictor and self.predictor not in PREDICTORS:
-            raise ValueError(f"MethodRecipe.predictor must be one of {list(PREDICTORS)} for "
-                             f"layout {self.layout!r}, got {self.predictor!r}")
+            raise ValueError(
+                f"MethodRecipe.predictor must be one of {list(PREDICTORS)} for "
+                f"layout {self.layout!r}, got {self.predictor!r}"
+            )
         if not needs_predictor and self.predictor is not None:
             raise ValueError(f"MethodRecipe.predictor: layout {self.layout!r} has no predictor")
         if not 0.0 < float(self.mask_ratio) < 1.0:
             raise ValueError(f"MethodRecipe.mask_ratio must be in (0, 1), got {self.mask_ratio!r}")
-        for key in ("proj_hidden", "proj_out", "proj_layers", "pred_hidden", "num_prototypes",
-                    "patch_size"):
+        for key in (
+            "proj_hidden",
+            "proj_out",
+            "proj_layers",
+            "pred_hidden",
+            "num_prototypes",
+            "patch_size",
+        ):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"MethodRecipe.{key} must be a positive int, got {value!r}")
         if not float(self.input_noise) >= 0.0:
             raise ValueError(f"MethodRecipe.input_noise must be >= 0, got {self.input_noise!r}")
         if self.input_noise and self.layout != "decoder":
-            raise ValueError("MethodRecipe.input_noise: only the 'decoder' layout corrupts its "
-                             "input")
+            raise ValueError(
+                "MethodRecipe.input_noise: only the 'decoder' layout corrupts its input"
+            )
         if not 0.0 <= float(self.momentum) <= 1.0:
             raise ValueError(f"MethodRecipe.momentum must be in [0, 1], got {self.momentum!r}")
         object.__setattr__(self, "objective", dict(self.objective))

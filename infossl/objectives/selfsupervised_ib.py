@@ -72,8 +72,11 @@ def gaussian_log_density_matrix(z: Tensor, mean: Tensor, std: Tensor) -> Tensor:
     """``L[i, j] = log N(z_i; mean_j, diag std_j²)``, shape ``(B, B)``, in ``O(B² D)`` time and
     ``O(B²)`` memory (expanded quadratic form)."""
     inv_var = std.square().reciprocal()
-    quad = (z.square() @ inv_var.T - 2.0 * z @ (mean * inv_var).T
-            + (mean.square() * inv_var).sum(dim=1)[None, :])
+    quad = (
+        z.square() @ inv_var.T
+        - 2.0 * z @ (mean * inv_var).T
+        + (mean.square() * inv_var).sum(dim=1)[None, :]
+    )
     log_norm = (2.0 * torch.log(std) + math.log(2.0 * math.pi)).sum(dim=1)
     return -0.5 * (quad + log_norm[None, :])
 
@@ -109,8 +112,9 @@ class MIBLoss(ObjectiveLoss):
     :class:`~infossl.framework.Schedule` (e.g. ``ExponentialAnneal(1e-4, 1, steps)``). ``O(B² D)``.
     """
 
-    def __init__(self, beta: float | Schedule = 1e-3, *, mi_bound: str = "infonce",
-                 temperature: float = 0.1) -> None:
+    def __init__(
+        self, beta: float | Schedule = 1e-3, *, mi_bound: str = "infonce", temperature: float = 0.1
+    ) -> None:
         super().__init__()
         self.beta = beta
         self.mi_bound = check_choice(mi_bound, "mi_bound", MI_BOUNDS)
@@ -118,21 +122,45 @@ class MIBLoss(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         kind = MI_BOUNDS[self.mi_bound].kind
-        shared = mi("Z1", "Z2", path=(encoder("X1", "Z1"), cross_decoder("Z1", "Z2")),
-                    bound=self.mi_bound, kind=kind, note="critic on the encoder samples")
-        kl12 = mi("Z1", "X1", given="X2", path=(encoder("X1", "Z1"),), bound="kl_between_encoders",
-                  kind="upper", note="E KL(p(z1|x1) ‖ p(z2|x2)), Z1 and Z2 in the same space")
-        kl21 = mi("Z2", "X2", given="X1", path=(encoder("X2", "Z2"),), bound="kl_between_encoders",
-                  kind="upper", note="E KL(p(z2|x2) ‖ p(z1|x1))")
+        shared = mi(
+            "Z1",
+            "Z2",
+            path=(encoder("X1", "Z1"), cross_decoder("Z1", "Z2")),
+            bound=self.mi_bound,
+            kind=kind,
+            note="critic on the encoder samples",
+        )
+        kl12 = mi(
+            "Z1",
+            "X1",
+            given="X2",
+            path=(encoder("X1", "Z1"),),
+            bound="kl_between_encoders",
+            kind="upper",
+            note="E KL(p(z1|x1) ‖ p(z2|x2)), Z1 and Z2 in the same space",
+        )
+        kl21 = mi(
+            "Z2",
+            "X2",
+            given="X1",
+            path=(encoder("X2", "Z2"),),
+            bound="kl_between_encoders",
+            kind="upper",
+            note="E KL(p(z2|x2) ‖ p(z1|x1))",
+        )
         return Objective(
-            [WeightedTerm("mi", shared, -1.0),
-             WeightedTerm("superfluous_1", kl12, 0.5, "β"),
-             WeightedTerm("superfluous_2", kl21, 0.5, "β")],
-            {"β": self.beta}, name="MIB",
+            [
+                WeightedTerm("mi", shared, -1.0),
+                WeightedTerm("superfluous_1", kl12, 0.5, "β"),
+                WeightedTerm("superfluous_2", kl21, 0.5, "β"),
+            ],
+            {"β": self.beta},
+            name="MIB",
         )
 
-    def forward(self, encoding1: DiagonalGaussian, encoding2: DiagonalGaussian,
-                scores: Tensor | None = None) -> LossOutput:
+    def forward(
+        self, encoding1: DiagonalGaussian, encoding2: DiagonalGaussian, scores: Tensor | None = None
+    ) -> LossOutput:
         e1 = check_gaussian(encoding1, "encoding1", need_sample=True, min_batch=2)
         e2 = check_gaussian(encoding2, "encoding2", need_sample=True, min_batch=2)
         check_same_shapes([e1.mean, e2.mean], ["encoding1.mean", "encoding2.mean"])
@@ -155,8 +183,7 @@ class MIBLoss(ObjectiveLoss):
     family="bottleneck",
     paper="Fischer, The Conditional Entropy Bottleneck, Entropy 2020; Lee, Arnab, Guadarrama, "
     "Canny & Fischer, Compressive Visual Representations, NeurIPS 2021 (C-SimCLR)",
-    formula="L = β·E[KL(e(z|x) ‖ b(z|x'))] − E log[ b(z|x') / (1/K) Σ_k b(z|x'_k) ], "
-    "z ~ e(z|x)",
+    formula="L = β·E[KL(e(z|x) ‖ b(z|x'))] − E log[ b(z|x') / (1/K) Σ_k b(z|x'_k) ], z ~ e(z|x)",
     summary="InfoNCE through a backward encoder plus the residual (view-specific) information",
     inputs="forward(forward_encoding, backward_encoding): e(z|x) with samples and b(z|x') "
     "(row i conditions on the other view of sample i), DiagonalGaussians (B, D); sequences of "
@@ -180,24 +207,50 @@ class CEBLoss(ObjectiveLoss):
         self.beta = beta
 
     def build_objective(self, num_views: int) -> Objective:
-        residual = mi("X1", "Z1", given="X2", path=(encoder("X1", "Z1"),),
-                      bound="kl_forward_backward", kind="upper",
-                      note="E KL(e(z1|x1) ‖ b(z1|x2)); residual information")
+        residual = mi(
+            "X1",
+            "Z1",
+            given="X2",
+            path=(encoder("X1", "Z1"),),
+            bound="kl_forward_backward",
+            kind="upper",
+            note="E KL(e(z1|x1) ‖ b(z1|x2)); residual information",
+        )
         backward = PathStep(("Z1",), ("X2",), "cross_decoder", "Q")
-        shared = mi("X2", "Z1", path=(encoder("X1", "Z1"), backward), bound="infonce",
-                    kind="lower", note="critic log b(z1|x2)")
-        return Objective([WeightedTerm("residual", residual, 1.0, "β"),
-                          WeightedTerm("mi", shared, -1.0)], {"β": self.beta}, name="CEB")
+        shared = mi(
+            "X2",
+            "Z1",
+            path=(encoder("X1", "Z1"), backward),
+            bound="infonce",
+            kind="lower",
+            note="critic log b(z1|x2)",
+        )
+        return Objective(
+            [WeightedTerm("residual", residual, 1.0, "β"), WeightedTerm("mi", shared, -1.0)],
+            {"β": self.beta},
+            name="CEB",
+        )
 
-    def forward(self, forward_encoding: DiagonalGaussian | Sequence[DiagonalGaussian],
-                backward_encoding: DiagonalGaussian | Sequence[DiagonalGaussian]) -> LossOutput:
-        fwd = ([forward_encoding] if isinstance(forward_encoding, DiagonalGaussian)
-               else list(forward_encoding))
-        bwd = ([backward_encoding] if isinstance(backward_encoding, DiagonalGaussian)
-               else list(backward_encoding))
+    def forward(
+        self,
+        forward_encoding: DiagonalGaussian | Sequence[DiagonalGaussian],
+        backward_encoding: DiagonalGaussian | Sequence[DiagonalGaussian],
+    ) -> LossOutput:
+        fwd = (
+            [forward_encoding]
+            if isinstance(forward_encoding, DiagonalGaussian)
+            else list(forward_encoding)
+        )
+        bwd = (
+            [backward_encoding]
+            if isinstance(backward_encoding, DiagonalGaussian)
+            else list(backward_encoding)
+        )
         if not fwd or len(fwd) != len(bwd):
-            raise ValueError("forward_encoding and backward_encoding must hold the same (non-zero) "
-                             "number of directions")
+            raise ValueError(
+                "forward_encoding and backward_encoding must hold the same (non-zero) "
+                "number of directions"
+            )
         residual = shared = 0.0
         for i, (e, b) in enumerate(zip(fwd, bwd, strict=True)):
             e = check_gaussian(e, f"forward_encoding[{i}]", need_sample=True, min_batch=2)
@@ -221,8 +274,7 @@ class CEBLoss(ObjectiveLoss):
     "Z_X and Z_S (B, D); the decoder's prediction of the other view's input S and S itself "
     "(needed when λ_FP > 0); a prediction of Z_X from S (default z_other)",
     aliases=("tsai",),
-    recipe=MethodRecipe(layout="cross_decoder", projector="simclr", proj_hidden=512,
-                        proj_out=128),
+    recipe=MethodRecipe(layout="cross_decoder", projector="simclr", proj_hidden=512, proj_out=128),
 )
 class TsaiCompositeLoss(ObjectiveLoss):
     """Tsai et al.'s composite objective; terms with weight 0 are left out.
@@ -234,8 +286,16 @@ class TsaiCompositeLoss(ObjectiveLoss):
       compression term ``I(Z1;X1|X2)`` for a deterministic encoder.
     """
 
-    def __init__(self, lambda_cl: float = 1.0, lambda_fp: float = 1.0, lambda_ip: float = 1.0,
-                 *, temperature: float = 0.1, likelihood: str = "mse", sigma: float = 1.0) -> None:
+    def __init__(
+        self,
+        lambda_cl: float = 1.0,
+        lambda_fp: float = 1.0,
+        lambda_ip: float = 1.0,
+        *,
+        temperature: float = 0.1,
+        likelihood: str = "mse",
+        sigma: float = 1.0,
+    ) -> None:
         super().__init__()
         self.lambda_cl = check_float(lambda_cl, "lambda_cl", low=0.0)
         self.lambda_fp = check_float(lambda_fp, "lambda_fp", low=0.0)
@@ -250,30 +310,51 @@ class TsaiCompositeLoss(ObjectiveLoss):
         terms, mult = [], {}
         if self.lambda_cl:
             path = (encoder("X1", "Z1"), encoder("X2", "Z2"), cross_decoder("Z2", "Z1"))
-            cl = mi("Z1", "X2", path=path, bound="infonce", kind="lower",
-                    note="critic cos(z1, z2)/τ; I(Z1;Z2) ≤ I(Z1;X2)")
+            cl = mi(
+                "Z1",
+                "X2",
+                path=path,
+                bound="infonce",
+                kind="lower",
+                note="critic cos(z1, z2)/τ; I(Z1;Z2) ≤ I(Z1;X2)",
+            )
             terms.append(WeightedTerm("contrastive", cl, -1.0, "λ_CL"))
             mult["λ_CL"] = self.lambda_cl
         if self.lambda_fp:
             path = (encoder("X1", "Z1"), cross_decoder("Z1", "X2"))
-            fp = entropy("X2", given="Z1", path=path,
-                         bound=reconstruction_bound_name(self.likelihood),
-                         kind=reconstruction_kind(self.likelihood),
-                         note="forward predictive −log P(S|Z_X)")
+            fp = entropy(
+                "X2",
+                given="Z1",
+                path=path,
+                bound=reconstruction_bound_name(self.likelihood),
+                kind=reconstruction_kind(self.likelihood),
+                note="forward predictive −log P(S|Z_X)",
+            )
             terms.append(WeightedTerm("forward_predictive", fp, 1.0, "λ_FP"))
             mult["λ_FP"] = self.lambda_fp
         if self.lambda_ip:
             path = (encoder("X2", "Z2"), cross_decoder("Z2", "Z1"))
-            ip = entropy("Z1", given="X2", path=path, bound="mse", kind="proxy",
-                         note="inverse predictive −log P(Z_X|S); = I(Z1;X1|X2) if deterministic")
+            ip = entropy(
+                "Z1",
+                given="X2",
+                path=path,
+                bound="mse",
+                kind="proxy",
+                note="inverse predictive −log P(Z_X|S); = I(Z1;X1|X2) if deterministic",
+            )
             terms.append(WeightedTerm("inverse_predictive", ip, 1.0, "λ_IP"))
             mult["λ_IP"] = self.lambda_ip
         const = "λ_CL·ln K" if self.lambda_cl else ""
         return Objective(terms, mult, name="Tsai et al.", constant_text=const)
 
-    def forward(self, z: Tensor, z_other: Tensor, reconstruction: Tensor | None = None,
-                target: Tensor | None = None, inverse_prediction: Tensor | None = None
-                ) -> LossOutput:
+    def forward(
+        self,
+        z: Tensor,
+        z_other: Tensor,
+        reconstruction: Tensor | None = None,
+        target: Tensor | None = None,
+        inverse_prediction: Tensor | None = None,
+    ) -> LossOutput:
         z = check_embedding(z, "z", min_batch=2, need="for negatives")
         z_other = check_embedding(z_other, "z_other", min_batch=2)
         check_same_shapes([z, z_other], ["z", "z_other"])
@@ -287,10 +368,14 @@ class TsaiCompositeLoss(ObjectiveLoss):
                 raise ValueError("lambda_fp > 0 needs reconstruction and target")
             reconstruction, target = check_reconstruction(reconstruction, target)
             values["forward_predictive"] = reconstruction_loss(
-                reconstruction, target, self.likelihood, sigma=self.sigma)
+                reconstruction, target, self.likelihood, sigma=self.sigma
+            )
         if self.lambda_ip:
-            pred = z_other if inverse_prediction is None else check_embedding(
-                inverse_prediction, "inverse_prediction")
+            pred = (
+                z_other
+                if inverse_prediction is None
+                else check_embedding(inverse_prediction, "inverse_prediction")
+            )
             check_same_shapes([z, pred], ["z", "inverse_prediction"])
             values["inverse_predictive"] = (z - pred).square().sum(dim=1).mean()
         return self.output(values, constant=constant)
@@ -323,24 +408,36 @@ class DuboisLoss(ObjectiveLoss):
         self.temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
 
     def build_objective(self, num_views: int) -> Objective:
-        inv = mi("M", "Z1", path=(encoder("X1", "Z1"), cross_decoder("Z1", "M")),
-                 bound="infonce", kind="lower",
-                 note="M = maximal invariant of X1 (the augmentation orbit, here the other view)")
-        return Objective([WeightedTerm("rate", rate_term("X1", "Z1")),
-                          WeightedTerm("invariance", inv, -1.0, "β")],
-                         {"β": self.beta}, name="Dubois rate–distortion",
-                         constant_text="β·ln K")
+        inv = mi(
+            "M",
+            "Z1",
+            path=(encoder("X1", "Z1"), cross_decoder("Z1", "M")),
+            bound="infonce",
+            kind="lower",
+            note="M = maximal invariant of X1 (the augmentation orbit, here the other view)",
+        )
+        return Objective(
+            [
+                WeightedTerm("rate", rate_term("X1", "Z1")),
+                WeightedTerm("invariance", inv, -1.0, "β"),
+            ],
+            {"β": self.beta},
+            name="Dubois rate–distortion",
+            constant_text="β·ln K",
+        )
 
-    def forward(self, encoding: DiagonalGaussian, z_other: Tensor,
-                prior: DiagonalGaussian | None = None) -> LossOutput:
+    def forward(
+        self, encoding: DiagonalGaussian, z_other: Tensor, prior: DiagonalGaussian | None = None
+    ) -> LossOutput:
         e = check_gaussian(encoding, "encoding", need_sample=True, min_batch=2)
         z_other = check_embedding(z_other, "z_other", min_batch=2)
         check_same_shapes([e.sample, z_other], ["encoding.sample", "z_other"])
         if prior is not None:
             check_gaussian(prior, "prior")
-        values = {"rate": gaussian_rate(e, prior),
-                  "invariance": infonce_value(cosine_scores(e.sample, z_other,
-                                                            self.temperature))}
+        values = {
+            "rate": gaussian_rate(e, prior),
+            "invariance": infonce_value(cosine_scores(e.sample, z_other, self.temperature)),
+        }
         beta = value_at(self.objective.multipliers["β"], self.step)
         return self.output(values, constant=beta * math.log(z_other.shape[0]))
 
@@ -365,28 +462,48 @@ class ImplicitCompressionLoss(ObjectiveLoss):
     difference, ``Î(Z1;Z2)`` (a lower bound only when ``Ĥ`` is exact or a lower bound).
     """
 
-    def __init__(self, estimator: str = "gaussian", *, sigma: float = 1.0, eps: float = 1e-4,
-                 beta: float = 1.0, entropy_sigma: float = 1.0, k: int = 1) -> None:
+    def __init__(
+        self,
+        estimator: str = "gaussian",
+        *,
+        sigma: float = 1.0,
+        eps: float = 1e-4,
+        beta: float = 1.0,
+        entropy_sigma: float = 1.0,
+        k: int = 1,
+    ) -> None:
         super().__init__()
         self.estimator = check_choice(estimator, "estimator", ENTROPY_ESTIMATORS)
         self.sigma = check_float(sigma, "sigma", low=0.0, low_open=True)
         self.eps, self.beta, self.entropy_sigma, self.k = eps, beta, entropy_sigma, k
-        self._entropy = get_entropy_estimator(self.estimator, eps=eps, beta=beta,
-                                              sigma=entropy_sigma, k=k)
+        self._entropy = get_entropy_estimator(
+            self.estimator, eps=eps, beta=beta, sigma=entropy_sigma, k=k
+        )
 
     def build_objective(self, num_views: int) -> Objective:
         est = self._entropy
-        h = entropy("Z1", path=(encoder("X1", "Z1"),), bound=est.name, kind=est.kind,
-                    note=est.note)
+        h = entropy("Z1", path=(encoder("X1", "Z1"),), bound=est.name, kind=est.kind, note=est.note)
         path = (encoder("X2", "Z2"), cross_decoder("Z2", "Z1"))
-        cond = entropy("Z1", given="Z2", path=path, bound="gaussian_nll", kind="upper",
-                       note="cross-decoder q(z1|z2) = N(μ(z2), σ²I)")
-        return Objective([WeightedTerm("entropy", h, -1.0), WeightedTerm("conditional", cond)],
-                         name="Implicit compression (Eq. 7)")
+        cond = entropy(
+            "Z1",
+            given="Z2",
+            path=path,
+            bound="gaussian_nll",
+            kind="upper",
+            note="cross-decoder q(z1|z2) = N(μ(z2), σ²I)",
+        )
+        return Objective(
+            [WeightedTerm("entropy", h, -1.0), WeightedTerm("conditional", cond)],
+            name="Implicit compression (Eq. 7)",
+        )
 
     def forward(self, z1: Tensor, prediction: Tensor | DiagonalGaussian) -> LossOutput:
-        z1 = check_embedding(z1, "z1", min_batch=self._entropy.min_batch,
-                             need=f"for the {self._entropy.name} entropy estimator")
+        z1 = check_embedding(
+            z1,
+            "z1",
+            min_batch=self._entropy.min_batch,
+            need=f"for the {self._entropy.name} entropy estimator",
+        )
         if isinstance(prediction, DiagonalGaussian):
             q = check_gaussian(prediction, "prediction")
         else:
@@ -396,9 +513,18 @@ class ImplicitCompressionLoss(ObjectiveLoss):
         h = self._entropy(z1, "z1")
         cond = -q.log_prob(z1).mean()
         kind = "lower" if self._entropy.kind in ("point", "lower") else "proxy"
-        diag = {"mi": TermValue(h.detach() - cond.detach(), mi(
-            "Z1", "Z2", bound=f"{self._entropy.name}_minus_gaussian_nll", kind=kind,
-            note="Ĥ(Z1) + E log q(z1|z2)"))}
+        diag = {
+            "mi": TermValue(
+                h.detach() - cond.detach(),
+                mi(
+                    "Z1",
+                    "Z2",
+                    bound=f"{self._entropy.name}_minus_gaussian_nll",
+                    kind=kind,
+                    note="Ĥ(Z1) + E log q(z1|z2)",
+                ),
+            )
+        }
         return self.output({"entropy": h, "conditional": cond}, diagnostics=diag)
 
 
@@ -423,9 +549,15 @@ class DontCompressLoss(ObjectiveLoss):
     (Barber–Agakov: minimising them *raises* a lower bound on ``I(X_v;Z_v)``).
     """
 
-    def __init__(self, ssl: str | ObjectiveLoss = "simclr", rec_weight: float = 1.0, *,
-                 likelihood: str = "mse", sigma: float = 1.0,
-                 ssl_params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        ssl: str | ObjectiveLoss = "simclr",
+        rec_weight: float = 1.0,
+        *,
+        likelihood: str = "mse",
+        sigma: float = 1.0,
+        ssl_params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__()
         if isinstance(ssl, str):
             ssl = get_objective(ssl, **dict(ssl_params or {}))
@@ -442,40 +574,56 @@ class DontCompressLoss(ObjectiveLoss):
         terms = []
         for v in range(1, num_views + 1):
             x, z = f"X{v}", f"Z{v}"
-            term = entropy(x, given=z, path=(encoder(x, z), direct_decoder(z, x)),
-                           bound=reconstruction_bound_name(self.likelihood),
-                           kind=reconstruction_kind(self.likelihood),
-                           note=f"Barber–Agakov: I({x};{z}) ≥ H({x}) − this")
+            term = entropy(
+                x,
+                given=z,
+                path=(encoder(x, z), direct_decoder(z, x)),
+                bound=reconstruction_bound_name(self.likelihood),
+                kind=reconstruction_kind(self.likelihood),
+                note=f"Barber–Agakov: I({x};{z}) ≥ H({x}) − this",
+            )
             terms.append(WeightedTerm(f"reconstruction_{v}", term, 1.0, "λ_rec"))
         return Objective(terms, {"λ_rec": self.rec_weight}, name="reconstruction")
 
     def build_objective(self, num_views: int) -> Objective:
         inner = self.ssl.objective_for(num_views)
         rec = self._reconstruction_objective(num_views)
-        terms = [WeightedTerm(f"ssl/{t.name}", t.term, t.coefficient, t.multiplier)
-                 for t in inner.terms]
-        terms += [WeightedTerm(f"rec/{t.name}", t.term, t.coefficient, t.multiplier)
-                  for t in rec.terms]
-        return Objective(terms, {**inner.multipliers, **rec.multipliers},
-                         name=f"{inner.name} + reconstruction (Eq. 9)",
-                         constant_text=inner.constant_text)
+        terms = [
+            WeightedTerm(f"ssl/{t.name}", t.term, t.coefficient, t.multiplier) for t in inner.terms
+        ]
+        terms += [
+            WeightedTerm(f"rec/{t.name}", t.term, t.coefficient, t.multiplier) for t in rec.terms
+        ]
+        return Objective(
+            terms,
+            {**inner.multipliers, **rec.multipliers},
+            name=f"{inner.name} + reconstruction (Eq. 9)",
+            constant_text=inner.constant_text,
+        )
 
     def set_step(self, step: int) -> None:
         super().set_step(step)
         self.ssl.set_step(step)
 
-    def forward(self, *ssl_inputs: Any, reconstructions: Sequence[Tensor],
-                targets: Sequence[Tensor], **ssl_kwargs: Any) -> LossOutput:
+    def forward(
+        self,
+        *ssl_inputs: Any,
+        reconstructions: Sequence[Tensor],
+        targets: Sequence[Tensor],
+        **ssl_kwargs: Any,
+    ) -> LossOutput:
         recs, targs = list(reconstructions), list(targets)
         if len(recs) != len(targs) or not recs:
-            raise ValueError("reconstructions and targets must hold the same (non-zero) number "
-                             "of views")
+            raise ValueError(
+                "reconstructions and targets must hold the same (non-zero) number of views"
+            )
         inner = self.ssl(*ssl_inputs, **ssl_kwargs)
         values = {}
         for v, (r, t) in enumerate(zip(recs, targs, strict=True), start=1):
             r, t = check_reconstruction(r, t, f"reconstructions[{v - 1}]", f"targets[{v - 1}]")
-            values[f"reconstruction_{v}"] = reconstruction_loss(r, t, self.likelihood,
-                                                                sigma=self.sigma)
+            values[f"reconstruction_{v}"] = reconstruction_loss(
+                r, t, self.likelihood, sigma=self.sigma
+            )
         rec = self._reconstruction_objective(len(recs)).evaluate(values, step=self.step)
         return combine({"ssl": inner, "rec": rec})
 

@@ -69,8 +69,9 @@ def loss_terms_figure(run: RunRecords, unit: str = "nats") -> Figure | None:
         if d["kind"] == "lower" and weight < 0 and constant > 0 and not proxy:
             ax.axhline(constant * f, **_CEILING, label=f"ceiling ln K = {constant * f:.3g}")
             ax.legend(fontsize=7, loc="lower right")
-        ax.set_title(f"{name}: {d['quantity']} {d['kind']} [{d['bound']}], weight {weight:g}",
-                     fontsize=8)
+        ax.set_title(
+            f"{name}: {d['quantity']} {d['kind']} [{d['bound']}], weight {weight:g}", fontsize=8
+        )
         ax.set_xlabel("step")
         ax.set_ylabel("value (proxy units)" if proxy else f"{d['quantity']} ({unit})")
         ax.grid(alpha=0.3)
@@ -88,11 +89,11 @@ def loss_terms_figure(run: RunRecords, unit: str = "nats") -> Figure | None:
 # ----------------------------------------------------------------------------- planes
 def _plane(ax: Any, x: np.ndarray, y: np.ndarray, epochs: np.ndarray, norm: Any) -> None:
     ax.plot(x, y, color="tab:blue", alpha=0.6, linewidth=1.2, zorder=1)
-    ax.scatter(x, y, c=epochs, cmap="viridis", norm=norm, s=28, zorder=2, edgecolors="k",
-               linewidths=0.3)
+    ax.scatter(
+        x, y, c=epochs, cmap="viridis", norm=norm, s=28, zorder=2, edgecolors="k", linewidths=0.3
+    )
     for xe, ye, e in ((x[0], y[0], epochs[0]), (x[-1], y[-1], epochs[-1])):
-        ax.annotate(f"ep {int(e)}", (xe, ye), fontsize=7, xytext=(4, 4),
-                    textcoords="offset points")
+        ax.annotate(f"ep {int(e)}", (xe, ye), fontsize=7, xytext=(4, 4), textcoords="offset points")
 
 
 def information_plane_figure(run: RunRecords, unit: str = "nats") -> Figure | None:
@@ -129,8 +130,9 @@ def information_plane_figure(run: RunRecords, unit: str = "nats") -> Figure | No
             ax.plot(grid, grid + c, color="0.75", linestyle=":", linewidth=0.8, zorder=0)
         ax.set_xlabel(f"Ĥ(Z1|Z2) ({unit}; Gaussian channel, proxy)")
         ax.set_ylabel(f"Ĥ(Z) ({unit}; Gaussian log-det, upper bound)")
-        ax.set_title("entropy vs conditional entropy (grey diagonals: constant Ĥ(Z) − Ĥ(Z1|Z2))",
-                     fontsize=8)
+        ax.set_title(
+            "entropy vs conditional entropy (grey diagonals: constant Ĥ(Z) − Ĥ(Z1|Z2))", fontsize=8
+        )
         ax.grid(alpha=0.2)
     else:
         axes[0].set_visible(False)
@@ -139,8 +141,11 @@ def information_plane_figure(run: RunRecords, unit: str = "nats") -> Figure | No
         _plane(ax, ixz * f, izy * f, e3, norm)
         ceiling = run.last_estimate("I(Z;Y):probe")
         if ceiling is not None and ceiling.get("ceiling") is not None:
-            ax.axhline(ceiling["ceiling"] * f, **_CEILING,
-                       label=f"H(Y) = {ceiling['ceiling'] * f:.3g} (ceiling)")
+            ax.axhline(
+                ceiling["ceiling"] * f,
+                **_CEILING,
+                label=f"H(Y) = {ceiling['ceiling'] * f:.3g} (ceiling)",
+            )
             ax.legend(fontsize=7, loc="lower right")
             ax.set_ylim(bottom=0.0, top=ceiling["ceiling"] * f * 1.1)
         ax.set_xlabel(f"Î(X;Z) ({unit}; augmentation as Gaussian channel, proxy)")
@@ -155,22 +160,36 @@ def information_plane_figure(run: RunRecords, unit: str = "nats") -> Figure | No
 
 # ----------------------------------------------------------------------------- curves
 _CURVES = (
-    ("Î(Z1;Z2)", (("I(Z1;Z2):infonce", "InfoNCE, cosine/τ critic (lower)"),
-                  ("I(Z1;Z2):ksg-2d", "KSG on 2-D projections (lower)"))),
-    ("Ĥ(Z)", (("H(Z):gaussian-ridge", "Gaussian log-det (upper)"),
-              ("H(Z):kl", "Kozachenko–Leonenko kNN (point)"))),
+    (
+        "Î(Z1;Z2)",
+        (
+            ("I(Z1;Z2):infonce", "InfoNCE, cosine/τ critic (lower)"),
+            ("I(Z1;Z2):ksg-2d", "KSG on 2-D projections (lower)"),
+        ),
+    ),
+    (
+        "Ĥ(Z)",
+        (
+            ("H(Z):gaussian-ridge", "Gaussian log-det (upper)"),
+            ("H(Z):kl", "Kozachenko–Leonenko kNN (point)"),
+        ),
+    ),
     ("Ĥ(Z), matrix-based", (("H(Z):matrix-renyi", "matrix Rényi α = 1.01 (proxy)"),)),
     ("Ĥ(Z1|Z2)", (("H(Z1|Z2):view-gaussian", "Gaussian channel (proxy)"),)),
-    ("Î(Z;Y)", (("I(Z;Y):probe", "linear probe H(Y) − CE (lower)"),
-                ("I(Z;Y):ross", "Ross kNN (point)"))),
+    (
+        "Î(Z;Y)",
+        (("I(Z;Y):probe", "linear probe H(Y) − CE (lower)"), ("I(Z;Y):ross", "Ross kNN (point)")),
+    ),
     ("Î(X;Z)", (("I(X;Z):gaussian-aug", "augmentation channel (proxy)"),)),
 )
 
 
 def information_curves_figure(run: RunRecords, unit: str = "nats") -> Figure | None:
     """Every diagnostics quantity against epoch, one panel per quantity, ceilings dashed."""
-    panels = [(title, [(k, label) for k, label in items if len(run.series(k)[0])])
-              for title, items in _CURVES]
+    panels = [
+        (title, [(k, label) for k, label in items if len(run.series(k)[0])])
+        for title, items in _CURVES
+    ]
     panels = [(t, items) for t, items in panels if items]
     if not panels:
         return None
@@ -194,7 +213,7 @@ def information_curves_figure(run: RunRecords, unit: str = "nats") -> Figure | N
         ax.set_ylabel(f"{unit}")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    for ax in axes[len(panels):]:
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
     return fig
 
@@ -214,15 +233,18 @@ def spectrum_figure(run: RunRecords) -> Figure | None:
     for r, e in zip(rows, epochs, strict=True):
         lam = np.asarray(r["spectrum"], dtype=float)
         lam = lam / lam[0] if lam[0] > 0 else lam
-        ax_s.semilogy(np.arange(1, len(lam) + 1), np.maximum(lam, 1e-12), color=sm.to_rgba(e),
-                      linewidth=1.0)
+        ax_s.semilogy(
+            np.arange(1, len(lam) + 1), np.maximum(lam, 1e-12), color=sm.to_rgba(e), linewidth=1.0
+        )
     ax_s.set_xlabel("eigenvalue index")
     ax_s.set_ylabel("λ_i / λ_1 (L2-normalised embeddings)")
     ax_s.set_title("covariance spectrum (collapse: a cliff to ~0)", fontsize=8)
     ax_s.grid(alpha=0.3)
     fig.colorbar(sm, ax=ax_s, label="epoch")
-    for key, label, colour in (("rankme", "RankMe", "tab:blue"),
-                               ("effective_rank", "effective rank", "tab:orange")):
+    for key, label, colour in (
+        ("rankme", "RankMe", "tab:blue"),
+        ("effective_rank", "effective rank", "tab:orange"),
+    ):
         e, v = run.metric_series(key)
         if len(e):
             ax_r.plot(e, v, marker="o", markersize=3, color=colour, label=label)
@@ -234,8 +256,10 @@ def spectrum_figure(run: RunRecords) -> Figure | None:
     ax_r.set_title("RankMe and effective rank", fontsize=8)
     ax_r.grid(alpha=0.3)
     ax_r.legend(fontsize=7)
-    for key, label, colour in (("uniformity", "uniformity (t = 2)", "tab:green"),
-                               ("alignment", "alignment (α = 2)", "tab:red")):
+    for key, label, colour in (
+        ("uniformity", "uniformity (t = 2)", "tab:green"),
+        ("alignment", "alignment (α = 2)", "tab:red"),
+    ):
         e, v = run.metric_series(key)
         if len(e):
             ax_u.plot(e, v, marker="o", markersize=3, color=colour, label=label)
@@ -252,8 +276,10 @@ def spectrum_figure(run: RunRecords) -> Figure | None:
 def probe_accuracy_figure(run: RunRecords) -> Figure | None:
     """kNN monitor, online probe and diagnostics probe accuracy against epoch; final linear."""
     series = []
-    for key, label in (("knn_acc", "kNN monitor (validation)"),
-                       ("probe_val_acc", "online linear probe (validation)")):
+    for key, label in (
+        ("knn_acc", "kNN monitor (validation)"),
+        ("probe_val_acc", "online linear probe (validation)"),
+    ):
         rows = [r for r in run.evals if key in r]
         if rows:
             series.append((label, [r["epoch"] for r in rows], [r[key] for r in rows]))
@@ -267,8 +293,13 @@ def probe_accuracy_figure(run: RunRecords) -> Figure | None:
     for label, x, y in series:
         ax.plot(x, y, marker="o", markersize=3, label=label)
     if "linear_acc" in run.final:
-        ax.axhline(run.final["linear_acc"], color="tab:red", linestyle="-.", linewidth=1.0,
-                   label=f"offline linear probe, final: {run.final['linear_acc']:.3f}")
+        ax.axhline(
+            run.final["linear_acc"],
+            color="tab:red",
+            linestyle="-.",
+            linewidth=1.0,
+            label=f"offline linear probe, final: {run.final['linear_acc']:.3f}",
+        )
     ax.set_ylim(0.0, 1.03)
     _epoch_axis(ax)
     ax.set_ylabel("accuracy")

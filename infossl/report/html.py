@@ -39,8 +39,10 @@ def png_data_uri(fig: Any, dpi: int = 110) -> str:
 
 def figure_html(fig: Any, caption: str, alt: str) -> str:
     """A ``<figure>`` with the embedded PNG and an escaped caption."""
-    return (f'<figure><img alt="{html.escape(alt)}" src="{png_data_uri(fig)}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return (
+        f'<figure><img alt="{html.escape(alt)}" src="{png_data_uri(fig)}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
 
 
 def _cell(value: Any) -> str:
@@ -61,9 +63,13 @@ def table_html(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def page(title: str, subtitle: str, sections: Sequence[tuple[str, str, str]]) -> str:
     """The whole document; ``sections`` are (anchor id, heading, inner HTML)."""
     nav = "".join(f'<a href="#{html.escape(a)}">{html.escape(h)}</a>' for a, h, _ in sections)
-    body = "".join(f'<section id="{html.escape(a)}"><h2>{html.escape(h)}</h2>{inner}</section>'
-                   for a, h, inner in sections)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body><main>"
-            f"<h1>{html.escape(title)}</h1><p class=\"sub\">{html.escape(subtitle)}</p>"
-            f"<nav>{nav}</nav>{body}</main></body></html>\n")
+    body = "".join(
+        f'<section id="{html.escape(a)}"><h2>{html.escape(h)}</h2>{inner}</section>'
+        for a, h, inner in sections
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body><main>"
+        f'<h1>{html.escape(title)}</h1><p class="sub">{html.escape(subtitle)}</p>'
+        f"<nav>{nav}</nav>{body}</main></body></html>\n"
+    )

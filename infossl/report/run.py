@@ -45,14 +45,18 @@ class RunRecords:
     def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """(epochs, values) of a diagnostics estimate (``"H(Z):gaussian-ridge"``) in nats."""
         rows = [r for r in self.diagnostics if key in r.get("estimates", {})]
-        return (np.array([r["epoch"] for r in rows], dtype=float),
-                np.array([r["estimates"][key]["value"] for r in rows], dtype=float))
+        return (
+            np.array([r["epoch"] for r in rows], dtype=float),
+            np.array([r["estimates"][key]["value"] for r in rows], dtype=float),
+        )
 
     def metric_series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """(epochs, values) of a diagnostics metric (``"rankme"``)."""
         rows = [r for r in self.diagnostics if key in r.get("metrics", {})]
-        return (np.array([r["epoch"] for r in rows], dtype=float),
-                np.array([r["metrics"][key] for r in rows], dtype=float))
+        return (
+            np.array([r["epoch"] for r in rows], dtype=float),
+            np.array([r["metrics"][key] for r in rows], dtype=float),
+        )
 
     def last_estimate(self, key: str) -> dict[str, Any] | None:
         for r in reversed(self.diagnostics):
@@ -70,8 +74,9 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunRecords:
         raise FileNotFoundError(f"run folder not found: {path}")
     metrics = path / "metrics.jsonl"
     if not metrics.is_file():
-        raise ValueError(f"{path} is not a run folder: it has no metrics.jsonl (written by "
-                         "infossl train)")
+        raise ValueError(
+            f"{path} is not a run folder: it has no metrics.jsonl (written by infossl train)"
+        )
     config = {}
     if (path / "config.yaml").is_file():
         config = yaml.safe_load((path / "config.yaml").read_text()) or {}
@@ -84,7 +89,13 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunRecords:
     summary = {}
     if (path / "summary.json").is_file():
         summary = json.loads((path / "summary.json").read_text())
-    return RunRecords(path, config, header,
-                      [r for r in records if r.get("kind") == "train"],
-                      [r for r in records if r.get("kind") == "eval"],
-                      final, read_diagnostics(path), summary)
+    return RunRecords(
+        path,
+        config,
+        header,
+        [r for r in records if r.get("kind") == "train"],
+        [r for r in records if r.get("kind") == "eval"],
+        final,
+        read_diagnostics(path),
+        summary,
+    )

@@ -115,8 +115,13 @@ def _reference(estimate: Estimator, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def _ratio(
-    estimate: Estimator, d: dict[str, np.ndarray], x_key: str, y_key: str, what: str,
-    check: str, ideal: float,
+    estimate: Estimator,
+    d: dict[str, np.ndarray],
+    x_key: str,
+    y_key: str,
+    what: str,
+    check: str,
+    ideal: float,
 ) -> ConsistencyResult:
     """Î(d[x_key]; d[y_key]) / Î(d["x"]; d["y"]) as the result of ``check`` (reference first)."""
     ref = _reference(estimate, d["x"], d["y"])
@@ -133,7 +138,10 @@ def check_independence(
 
 
 def check_data_processing(
-    estimate: Estimator, task: Task, n: int, seed: TaskSeed,
+    estimate: Estimator,
+    task: Task,
+    n: int,
+    seed: TaskSeed,
     fn: Callable[[np.ndarray], np.ndarray] = np.tanh,
 ) -> ConsistencyResult:
     """Î([X, f(X)]; Y) / Î(X; Y) (ideal 1)."""

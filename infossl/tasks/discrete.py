@@ -29,8 +29,10 @@ def pmf_mutual_information(pmf: np.ndarray) -> float:
 def _check_codes(a: np.ndarray, name: str, size: int) -> np.ndarray:
     codes = a[:, 0]
     if codes.min() < 0 or codes.max() >= size:
-        raise ValueError(f"{name} must hold symbols in 0..{size - 1}, got values in "
-                         f"[{codes.min()}, {codes.max()}]")
+        raise ValueError(
+            f"{name} must hold symbols in 0..{size - 1}, got values in "
+            f"[{codes.min()}, {codes.max()}]"
+        )
     return codes
 
 
@@ -41,8 +43,14 @@ class DiscreteTask(Task):
     Sampling is O(n log(n_x n_y)), the log ratio O(n).
     """
 
-    def __init__(self, pmf: npt.ArrayLike, *, task_id: str, name: str | None = None,
-                 params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        pmf: npt.ArrayLike,
+        *,
+        task_id: str,
+        name: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         p = np.asarray(pmf, dtype=np.float64)
         if p.ndim != 2 or p.size < 2:
             raise ValueError(f"pmf must be a 2-D table with at least 2 cells, got shape {p.shape}")
@@ -57,8 +65,15 @@ class DiscreteTask(Task):
         self._log_py = np.log(p.sum(axis=0))
         full = {"pmf": p}
         full.update(params or {})
-        super().__init__(task_id, name or f"Discrete {p.shape[0]} × {p.shape[1]}", 1, 1,
-                         params=full, x_kind="discrete", y_kind="discrete")
+        super().__init__(
+            task_id,
+            name or f"Discrete {p.shape[0]} × {p.shape[1]}",
+            1,
+            1,
+            params=full,
+            x_kind="discrete",
+            y_kind="discrete",
+        )
 
     @property
     def pmf(self) -> np.ndarray:
@@ -87,16 +102,21 @@ def binary_symmetric_channel(crossover: float = 0.1) -> DiscreteTask:
     """
     q = check_float(crossover, "crossover", low=0.0, high=1.0, low_open=True, high_open=True)
     pmf = 0.5 * np.array([[1.0 - q, q], [q, 1.0 - q]])
-    return DiscreteTask(pmf, task_id=f"discrete-bsc-{float(q)}",
-                        name=f"Binary symmetric channel (q={q:g})", params={"crossover": q})
+    return DiscreteTask(
+        pmf,
+        task_id=f"discrete-bsc-{float(q)}",
+        name=f"Binary symmetric channel (q={q:g})",
+        params={"crossover": q},
+    )
 
 
 def independent_discrete(px: npt.ArrayLike, py: npt.ArrayLike, *, task_id: str) -> DiscreteTask:
     """X and Y independent with marginals ``px`` and ``py``: I = 0."""
     px = np.asarray(px, dtype=np.float64).reshape(-1)
     py = np.asarray(py, dtype=np.float64).reshape(-1)
-    return DiscreteTask(np.outer(px, py), task_id=task_id,
-                        name=f"Independent discrete {px.size} × {py.size}")
+    return DiscreteTask(
+        np.outer(px, py), task_id=task_id, name=f"Independent discrete {px.size} × {py.size}"
+    )
 
 
 class InjectiveDiscreteTask(Task):
@@ -112,9 +132,12 @@ class InjectiveDiscreteTask(Task):
             raise ValueError(f"multiplier={self._a} must be coprime with n_points={self._n_points}")
         super().__init__(
             f"discrete-injective-{self._n_points}",
-            f"Injective map on {self._n_points} points", 1, 1,
+            f"Injective map on {self._n_points} points",
+            1,
+            1,
             params={"n_points": self._n_points, "multiplier": self._a, "offset": self._b},
-            x_kind="discrete", y_kind="discrete",
+            x_kind="discrete",
+            y_kind="discrete",
         )
 
     def _map(self, x: np.ndarray) -> np.ndarray:
@@ -141,8 +164,13 @@ class QuantizedUniformTask(Task):
     def __init__(self, n_levels: int) -> None:
         self._k = check_int(n_levels, "n_levels", low=2)
         super().__init__(
-            f"mixed-quantized-uniform-{self._k}", f"Uniform quantised into {self._k} cells",
-            1, 1, params={"n_levels": self._k}, x_kind="continuous", y_kind="discrete",
+            f"mixed-quantized-uniform-{self._k}",
+            f"Uniform quantised into {self._k} cells",
+            1,
+            1,
+            params={"n_levels": self._k},
+            x_kind="continuous",
+            y_kind="discrete",
         )
 
     def _mutual_information(self) -> float:
@@ -174,7 +202,11 @@ class BinaryInputGaussianTask(Task):
         super().__init__(
             f"mixed-binary-gaussian-{float(self._sigma)}",
             f"Binary input in Gaussian noise (σ={self._sigma:g})",
-            1, 1, params={"sigma": self._sigma}, x_kind="discrete", y_kind="continuous",
+            1,
+            1,
+            params={"sigma": self._sigma},
+            x_kind="discrete",
+            y_kind="continuous",
         )
         self._mi: float | None = None
 
@@ -185,8 +217,11 @@ class BinaryInputGaussianTask(Task):
             s2 = self._sigma**2
 
             def integrand(t: float) -> float:
-                value: float = math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi) * np.logaddexp(
-                    0.0, -2.0 * (1.0 + self._sigma * t) / s2)
+                value: float = (
+                    math.exp(-0.5 * t * t)
+                    / math.sqrt(2 * math.pi)
+                    * np.logaddexp(0.0, -2.0 * (1.0 + self._sigma * t) / s2)
+                )
                 return value
 
             value, _ = integrate.quad(integrand, -np.inf, np.inf, epsabs=1e-12, epsrel=1e-12)

@@ -49,10 +49,12 @@ class GaussianTask(Task):
         cov_xx, cov_yy, cov_xy = as_blocks(cov_xx, cov_yy, cov_xy, "cov")
         dx, dy = cov_xx.shape[0], cov_yy.shape[0]
         cov = np.block([[cov_xx, cov_xy], [cov_xy.T, cov_yy]])
-        self._mean = np.concatenate([
-            np.zeros(dx) if mean_x is None else as_vector(mean_x, "mean_x", dx),
-            np.zeros(dy) if mean_y is None else as_vector(mean_y, "mean_y", dy),
-        ])
+        self._mean = np.concatenate(
+            [
+                np.zeros(dx) if mean_x is None else as_vector(mean_x, "mean_x", dx),
+                np.zeros(dy) if mean_y is None else as_vector(mean_y, "mean_y", dy),
+            ]
+        )
         self._chol = cholesky(cov, "covariance (joint of X and Y)")
         self._chol_x = cholesky(cov_xx, "cov_xx")
         self._chol_y = cholesky(cov_yy, "cov_yy")
@@ -113,8 +115,12 @@ def bivariate_normal(rho: float = 0.75) -> GaussianTask:
     """X, Y standard normal with correlation ρ: I = −½ ln(1 − ρ²). Id ``1v1-normal-{ρ}``."""
     rho = check_float(rho, "rho", low=-1.0, high=1.0, low_open=True, high_open=True)
     return GaussianTask(
-        [[1.0]], [[1.0]], [[rho]],
-        task_id=f"1v1-normal-{_num(rho)}", name="Bivariate normal 1 × 1", params={"rho": rho},
+        [[1.0]],
+        [[1.0]],
+        [[rho]],
+        task_id=f"1v1-normal-{_num(rho)}",
+        name="Bivariate normal 1 × 1",
+        params={"rho": rho},
     )
 
 
@@ -127,11 +133,14 @@ def dense_normal(dim_x: int, dim_y: int, off_diag: float = 0.5) -> GaussianTask:
     dim_x = check_int(dim_x, "dim_x", low=1)
     dim_y = check_int(dim_y, "dim_y", low=1)
     d = dim_x + dim_y
-    off_diag = check_float(off_diag, "off_diag", low=-1.0 / (d - 1), high=1.0,
-                           low_open=True, high_open=True)
+    off_diag = check_float(
+        off_diag, "off_diag", low=-1.0 / (d - 1), high=1.0, low_open=True, high_open=True
+    )
     cov = np.full((d, d), off_diag) + (1.0 - off_diag) * np.eye(d)
     return gaussian_from_covariance(
-        cov, dim_x, task_id=f"multinormal-dense-{dim_x}-{dim_y}-{_num(off_diag)}",
+        cov,
+        dim_x,
+        task_id=f"multinormal-dense-{dim_x}-{dim_y}-{_num(off_diag)}",
         name=f"Multinormal {dim_x} × {dim_y} (dense)",
         params={"off_diag": off_diag},
     )
@@ -153,7 +162,8 @@ def sparse_normal(
     noise = check_float(noise, "noise", low=0.0, low_open=True)
     rho = strength**2 / (strength**2 + noise**2)
     return gaussian_from_covariance(
-        pairs_covariance(dim_x, dim_y, n_pairs, rho), dim_x,
+        pairs_covariance(dim_x, dim_y, n_pairs, rho),
+        dim_x,
         task_id=f"multinormal-sparse-{dim_x}-{dim_y}-{n_pairs}-{_num(strength)}",
         name=f"Multinormal {dim_x} × {dim_y} ({n_pairs}-pair)",
         params={"n_pairs": n_pairs, "strength": strength, "noise": noise, "rho": rho},
@@ -173,7 +183,8 @@ def pairs_normal(dim_x: int, dim_y: int, n_pairs: int, mi: float) -> GaussianTas
     mi = check_float(mi, "mi", low=0.0, high=10.0 * n_pairs)
     rho = pair_correlation_for_mi(mi, n_pairs)
     return gaussian_from_covariance(
-        pairs_covariance(dim_x, dim_y, n_pairs, rho), dim_x,
+        pairs_covariance(dim_x, dim_y, n_pairs, rho),
+        dim_x,
         task_id=f"multinormal-pairs-{dim_x}-{dim_y}-{n_pairs}-mi{mi:g}",
         name=f"Multinormal {dim_x} × {dim_y} ({n_pairs} pairs, MI {mi:g})",
         params={"n_pairs": n_pairs, "target_mi": mi, "rho": rho},
@@ -186,6 +197,7 @@ def dense_normal_mi(dim_x: int, dim_y: int, off_diag: float) -> float:
     det of an m × m equicorrelation matrix is (1−ρ)^{m−1}(1+(m−1)ρ), so
     I = ½[ln det Σ_XX + ln det Σ_YY − ln det Σ] in terms of these three determinants.
     """
+
     def logdet(m: int) -> float:
         value: float = (m - 1) * np.log1p(-off_diag) + np.log1p((m - 1) * off_diag)
         return value
@@ -203,13 +215,17 @@ def dense_normal_for_mi(dim_x: int, dim_y: int, mi: float) -> GaussianTask:
     mi = check_float(mi, "mi", low=0.0, high=10.0)  # beyond, 1 − ρ nears the rounding error
     from scipy.optimize import brentq  # deferred: a heavy import used once
 
-    rho = 0.0 if mi == 0 else brentq(
-        lambda r: dense_normal_mi(dim_x, dim_y, r) - mi, 0.0, 1.0 - 1e-15, xtol=1e-15
+    rho = (
+        0.0
+        if mi == 0
+        else brentq(lambda r: dense_normal_mi(dim_x, dim_y, r) - mi, 0.0, 1.0 - 1e-15, xtol=1e-15)
     )
     d = dim_x + dim_y
     cov = np.full((d, d), rho) + (1.0 - rho) * np.eye(d)
     return gaussian_from_covariance(
-        cov, dim_x, task_id=f"multinormal-dense-{dim_x}-{dim_y}-mi{mi:g}",
+        cov,
+        dim_x,
+        task_id=f"multinormal-dense-{dim_x}-{dim_y}-mi{mi:g}",
         name=f"Multinormal {dim_x} × {dim_y} (dense, MI {mi:g})",
         params={"off_diag": rho, "target_mi": mi},
     )

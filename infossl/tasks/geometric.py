@@ -53,8 +53,11 @@ class Spiral(Transform):
         normalize_speed: bool = True,
     ) -> None:
         self.dim = check_int(dim, "dim", low=2)
-        a = so_generator(self.dim) if generator is None else as_matrix(
-            generator, "generator", (self.dim, self.dim))
+        a = (
+            so_generator(self.dim)
+            if generator is None
+            else as_matrix(generator, "generator", (self.dim, self.dim))
+        )
         if not np.allclose(a, -a.T, atol=1e-12):
             raise ValueError("generator must be skew-symmetric (A = −Aᵀ)")
         self.generator = a
@@ -105,8 +108,9 @@ class SwissRoll(Transform):
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         if np.any((x <= 0.0) | (x >= 1.0)):
-            raise ValueError("the Swiss roll needs inputs strictly inside (0, 1); apply "
-                             "NormalCDF first")
+            raise ValueError(
+                "the Swiss roll needs inputs strictly inside (0, 1); apply NormalCDF first"
+            )
         t = 1.5 * math.pi * (1.0 + 2.0 * x[:, 0])
         return np.column_stack([t * np.cos(t), t * np.sin(t)]) / self._SCALE
 

@@ -70,10 +70,12 @@ class GaussianMixtureTask(Task):
         self._means = means
         self._covs = covs
         self._chol = [cholesky(c, f"covariances[{i}]") for i, c in enumerate(covs)]
-        self._chol_x = [cholesky(c[:dim_x, :dim_x], f"covariances[{i}] (X block)")
-                        for i, c in enumerate(covs)]
-        self._chol_y = [cholesky(c[dim_x:, dim_x:], f"covariances[{i}] (Y block)")
-                        for i, c in enumerate(covs)]
+        self._chol_x = [
+            cholesky(c[:dim_x, :dim_x], f"covariances[{i}] (X block)") for i, c in enumerate(covs)
+        ]
+        self._chol_y = [
+            cholesky(c[dim_x:, dim_x:], f"covariances[{i}] (Y block)") for i, c in enumerate(covs)
+        ]
         self._mc_samples = check_int(mc_samples, "mc_samples", low=1000)
         self._mc_seed = check_int(mc_seed, "mc_seed", low=0)
         full_params = {"n_components": k, "mc_samples": self._mc_samples, "mc_seed": self._mc_seed}
@@ -81,7 +83,9 @@ class GaussianMixtureTask(Task):
         super().__init__(
             task_id or f"mixture-custom-{dim_x}-{d - dim_x}-{k}",
             name or f"Gaussian mixture {dim_x} × {d - dim_x} ({k} components)",
-            dim_x, d - dim_x, params=full_params,
+            dim_x,
+            d - dim_x,
+            params=full_params,
         )
 
     def fingerprint(self) -> str:
@@ -94,9 +98,7 @@ class GaussianMixtureTask(Task):
 
     def _ground_truth(self) -> tuple[float, float]:
         key = f"{self.id}:{self.fingerprint()}"
-        return _cache.cached(
-            key, lambda: monte_carlo_mi(self, self._mc_samples, self._mc_seed)
-        )
+        return _cache.cached(key, lambda: monte_carlo_mi(self, self._mc_samples, self._mc_seed))
 
     def _mutual_information(self) -> float:
         return self._ground_truth()[0]
@@ -114,17 +116,22 @@ class GaussianMixtureTask(Task):
         return z[:, : self.dim_x], z[:, self.dim_x :]
 
     def _log_mixture(self, z: np.ndarray, sl: slice, chols: list[np.ndarray]) -> np.ndarray:
-        logs = np.stack([
-            lw + gaussian_logpdf(z - mu[sl], chol)
-            for lw, mu, chol in zip(self._log_w, self._means, chols, strict=True)
-        ])
+        logs = np.stack(
+            [
+                lw + gaussian_logpdf(z - mu[sl], chol)
+                for lw, mu, chol in zip(self._log_w, self._means, chols, strict=True)
+            ]
+        )
         return log_sum_exp(logs)
 
     def _log_density_ratio(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         dx = self.dim_x
         joint = self._log_mixture(np.hstack([x, y]), slice(None), self._chol)
-        out: np.ndarray = (joint - self._log_mixture(x, slice(0, dx), self._chol_x)
-                - self._log_mixture(y, slice(dx, None), self._chol_y))
+        out: np.ndarray = (
+            joint
+            - self._log_mixture(x, slice(0, dx), self._chol_x)
+            - self._log_mixture(y, slice(dx, None), self._chol_y)
+        )
         return out
 
 
@@ -137,14 +144,22 @@ def x_mixture(rho: float = 0.9, *, mc_samples: int = MC_SAMPLES) -> GaussianMixt
     rho = check_float(rho, "rho", low=0.0, high=1.0, high_open=True)
     covs = np.array([[[1.0, rho], [rho, 1.0]], [[1.0, -rho], [-rho, 1.0]]])
     return GaussianMixtureTask(
-        [0.5, 0.5], np.zeros((2, 2)), covs, 1,
-        task_id=f"1v1-X-{float(rho)}", name=f"X-shaped mixture 1 × 1 (ρ=±{rho:g})",
-        params={"rho": rho}, mc_samples=mc_samples,
+        [0.5, 0.5],
+        np.zeros((2, 2)),
+        covs,
+        1,
+        task_id=f"1v1-X-{float(rho)}",
+        name=f"X-shaped mixture 1 × 1 (ρ=±{rho:g})",
+        params={"rho": rho},
+        mc_samples=mc_samples,
     )
 
 
 def with_inliers(
-    base: GaussianTask, fraction: float, *, task_id: str | None = None,
+    base: GaussianTask,
+    fraction: float,
+    *,
+    task_id: str | None = None,
     mc_samples: int = MC_SAMPLES,
 ) -> GaussianMixtureTask:
     """(1 − f) · base + f · (product of its marginals): a Gaussian contaminated by "inliers".
@@ -161,16 +176,25 @@ def with_inliers(
     indep[dx:, :dx] = 0.0
     mean = base.mean
     return GaussianMixtureTask(
-        [1.0 - fraction, fraction], np.stack([mean, mean]), np.stack([cov, indep]), dx,
+        [1.0 - fraction, fraction],
+        np.stack([mean, mean]),
+        np.stack([cov, indep]),
+        dx,
         task_id=task_id or f"{base.id}-w-inliers-{float(fraction)}",
         name=f"{base.name} with {fraction:g} inliers",
-        params={"base": base.id, "fraction": fraction}, mc_samples=mc_samples,
+        params={"base": base.id, "fraction": fraction},
+        mc_samples=mc_samples,
     )
 
 
 def sparse_with_inliers(
-    dim_x: int, dim_y: int, fraction: float, n_pairs: int = 2, strength: float = 2.0,
-    *, mc_samples: int = MC_SAMPLES,
+    dim_x: int,
+    dim_y: int,
+    fraction: float,
+    n_pairs: int = 2,
+    strength: float = 2.0,
+    *,
+    mc_samples: int = MC_SAMPLES,
 ) -> GaussianMixtureTask:
     """The sparse Gaussian (ρ = λ²/(λ²+1)) with a fraction of inliers.
 
@@ -179,9 +203,10 @@ def sparse_with_inliers(
     base = sparse_normal(dim_x, dim_y, n_pairs, strength)
     fraction = check_float(fraction, "fraction", low=0.0, high=1.0, low_open=True, high_open=True)
     return with_inliers(
-        base, fraction,
+        base,
+        fraction,
         task_id=f"mult-sparse-w-inliers-{dim_x}-{dim_y}-{n_pairs}-{float(strength)}-"
-                f"{float(fraction)}",
+        f"{float(fraction)}",
         mc_samples=mc_samples,
     )
 
@@ -204,10 +229,14 @@ def concentric_gaussians(
     covs[:, :dim_x, :dim_x] = scales[:, None, None] ** 2 * np.eye(dim_x)
     covs[:, dim_x, dim_x] = y_std**2
     return GaussianMixtureTask(
-        np.full(k, 1.0 / k), means, covs, dim_x,
+        np.full(k, 1.0 / k),
+        means,
+        covs,
+        dim_x,
         task_id=f"{dim_x}v1-concentric_gaussians-{k}",
         name=f"Concentric Gaussians {dim_x} × 1 ({k} components)",
-        params={"y_std": y_std}, mc_samples=mc_samples,
+        params={"y_std": y_std},
+        mc_samples=mc_samples,
     )
 
 
@@ -223,13 +252,21 @@ def galaxy(
     distance = check_float(distance, "distance", low=0.0)
     centre = 0.5 * distance * np.ones(3)
     base = GaussianMixtureTask(
-        [0.5, 0.5], np.stack([centre, -centre]), np.stack([np.eye(3), np.eye(3)]), 2,
-        task_id=f"2v1-balls-{float(distance)}", name="Two balls 2 × 1",
-        params={"distance": distance}, mc_samples=mc_samples,
+        [0.5, 0.5],
+        np.stack([centre, -centre]),
+        np.stack([np.eye(3), np.eye(3)]),
+        2,
+        task_id=f"2v1-balls-{float(distance)}",
+        name="Two balls 2 × 1",
+        params={"distance": distance},
+        mc_samples=mc_samples,
     )
     return TransformedTask(
-        base, Spiral(2, speed=speed), None,
-        task_id=f"2v1-galaxy-{float(speed)}-{float(distance)}", name="Galaxy 2 × 1",
+        base,
+        Spiral(2, speed=speed),
+        None,
+        task_id=f"2v1-galaxy-{float(speed)}-{float(distance)}",
+        name="Galaxy 2 × 1",
     )
 
 

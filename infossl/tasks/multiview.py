@@ -198,9 +198,7 @@ class LinearGaussianMultiView:
                 raise ValueError("mixing must be a sequence (A1, B1, A2, B2)")
             shapes = [(dx, ds), (dx, du)] * 2
             names = ["mixing[0] (A1)", "mixing[1] (B1)", "mixing[2] (A2)", "mixing[3] (B2)"]
-            mats = [
-                as_matrix(m, nm, sh) for m, sh, nm in zip(mixing, shapes, names, strict=True)
-            ]
+            mats = [as_matrix(m, nm, sh) for m, sh, nm in zip(mixing, shapes, names, strict=True)]
         self.a1, self.b1, self.a2, self.b2 = mats
         if label_weights is None:
             self.w, self.v = _unit_vector(rng, ds), _unit_vector(rng, du)
@@ -346,8 +344,13 @@ class LinearGaussianMultiView:
                 return joint.sign_information("y", names[second], names["given"])
         return joint.mutual_information(names["a"], names["b"], names["given"])
 
-    def bayes_accuracy(self, given: str | Sequence[str], *, encoder1: LinearEncoder | None = None,
-                       encoder2: LinearEncoder | None = None) -> float:
+    def bayes_accuracy(
+        self,
+        given: str | Sequence[str],
+        *,
+        encoder1: LinearEncoder | None = None,
+        encoder2: LinearEncoder | None = None,
+    ) -> float:
         """Best possible accuracy for ``y_class`` from ``given`` (reached by a linear probe)."""
         names = _as_names(given, "given")
         for value in names:

@@ -180,8 +180,14 @@ def render_shapes(
     if not np.isin(shape_arr, (0, 1, 2)).all():
         raise ValueError(f"shape must hold codes 0, 1, 2 ({', '.join(SHAPES)})")
     named = {
-        "cx": cx, "cy": cy, "radius": radius, "angle": angle, "fg": fg, "bg": bg,
-        "texture_orientation": texture_orientation, "texture_phase": texture_phase,
+        "cx": cx,
+        "cy": cy,
+        "radius": radius,
+        "angle": angle,
+        "fg": fg,
+        "bg": bg,
+        "texture_orientation": texture_orientation,
+        "texture_phase": texture_phase,
     }
     if hue is not None:
         named["hue"] = hue
@@ -265,8 +271,9 @@ class ShapesMultiView:
             self.eps_knob = 0.0
         else:
             knob = 0.5 if eps_knob is None else eps_knob
-            self.eps_knob = check_float(knob, "eps_knob", low=0.0, high=1.0, low_open=True,
-                                        high_open=True)
+            self.eps_knob = check_float(
+                knob, "eps_knob", low=0.0, high=1.0, low_open=True, high_open=True
+            )
         if not isinstance(radius_range, (tuple, list)) or len(radius_range) != 2:
             raise TypeError(f"radius_range must be a pair (low, high), got {radius_range!r}")
         r_low = check_float(radius_range[0], "radius_range[0]", low=0.0, low_open=True)
@@ -323,12 +330,14 @@ class ShapesMultiView:
     @staticmethod
     def solve_knob_for_eps(target_eps: float) -> float:
         """``q ∈ (0, ½]`` with ``h_b(q) = target_eps``; needs ``0 < target_eps ≤ ln 2``."""
-        target = check_float(target_eps, "target_eps", low=0.0, low_open=True,
-                             high=math.log(2.0))
+        target = check_float(target_eps, "target_eps", low=0.0, low_open=True, high=math.log(2.0))
         if target >= math.log(2.0) - 1e-15:
             return 0.5
-        return float(optimize.brentq(lambda q: _binary_entropy(q) - target, 1e-300, 0.5,
-                                     xtol=1e-15, rtol=1e-14))
+        return float(
+            optimize.brentq(
+                lambda q: _binary_entropy(q) - target, 1e-300, 0.5, xtol=1e-15, rtol=1e-14
+            )
+        )
 
     # ------------------------------------------------------------------ sampling
     def _nuisances(self, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -345,9 +354,19 @@ class ShapesMultiView:
 
     def _render(self, s: np.ndarray, u: np.ndarray) -> np.ndarray:
         return render_shapes(
-            s[:, 0].astype(np.int64), s[:, 1], s[:, 2], s[:, 3], u[:, 2], u[:, 0], u[:, 1],
-            u[:, 3], u[:, 4], hue=u[:, 5] if self.channels == 3 else None, size=self.size,
-            texture=self.texture, texture_cycles=self.texture_cycles,
+            s[:, 0].astype(np.int64),
+            s[:, 1],
+            s[:, 2],
+            s[:, 3],
+            u[:, 2],
+            u[:, 0],
+            u[:, 1],
+            u[:, 3],
+            u[:, 4],
+            hue=u[:, 5] if self.channels == 3 else None,
+            size=self.size,
+            texture=self.texture,
+            texture_cycles=self.texture_cycles,
         )
 
     def sample(self, n: int, seed: int | np.random.Generator) -> MultiViewSample:
@@ -364,7 +383,12 @@ class ShapesMultiView:
         if self.label == "view-specific":
             y = 2 * y + (u1[:, 0] > self.fg_threshold).astype(np.int64)
         return MultiViewSample(
-            x1=self._render(s, u1), x2=self._render(s, u2), s=s, u1=u1, u2=u2, y=y,
+            x1=self._render(s, u1),
+            x2=self._render(s, u2),
+            s=s,
+            u1=u1,
+            u2=u2,
+            y=y,
             y_class=y.copy(),
         )
 

@@ -50,8 +50,10 @@ class Staircase:
                 f"levels must be a non-empty sequence of MI values (nats), got {levels!r}"
             )
         # 2I/d <= 20 keeps 1 - ρ² = e^{-2I/d} >= 2e-9 (accurate in double precision)
-        self.levels = tuple(check_float(v, f"levels[{i}]", low=0.0, high=10.0 * self.dim)
-                            for i, v in enumerate(levels))
+        self.levels = tuple(
+            check_float(v, f"levels[{i}]", low=0.0, high=10.0 * self.dim)
+            for i, v in enumerate(levels)
+        )
         self.steps_per_level = check_int(steps_per_level, "steps_per_level", low=1)
         self.batch_size = check_int(batch_size, "batch_size", low=1)
         self.cubic = bool(cubic)
@@ -101,6 +103,8 @@ class Staircase:
         return TransformedTask(base, None, Power(3.0)) if self.cubic else base
 
     def __repr__(self) -> str:
-        return (f"Staircase(dim={self.dim}, levels={self.levels}, "
-                f"steps_per_level={self.steps_per_level}, batch_size={self.batch_size}, "
-                f"cubic={self.cubic}, seed={self.seed})")
+        return (
+            f"Staircase(dim={self.dim}, levels={self.levels}, "
+            f"steps_per_level={self.steps_per_level}, batch_size={self.batch_size}, "
+            f"cubic={self.cubic}, seed={self.seed})"
+        )

@@ -44,7 +44,9 @@ def student_t_entropy(dim: int, df: float) -> float:
     nu = check_float(df, "df", low=0.0, low_open=True)
     half = 0.5 * (nu + k)
     return float(
-        -gammaln(half) + gammaln(0.5 * nu) + 0.5 * k * math.log(nu * math.pi)
+        -gammaln(half)
+        + gammaln(0.5 * nu)
+        + 0.5 * k * math.log(nu * math.pi)
         + half * (digamma(half) - digamma(0.5 * nu))
     )
 
@@ -67,8 +69,15 @@ def student_t_mi_correction(df: float, dim_x: int, dim_y: int) -> float:
         value: float = (a + b) * (digamma(a + b) - psi_a)
         return value
 
-    value = (gammaln(a) - gammaln(a + bx) - gammaln(a + by) + gammaln(a + bx + by)
-             + term(bx) + term(by) - term(bx + by))
+    value = (
+        gammaln(a)
+        - gammaln(a + bx)
+        - gammaln(a + by)
+        + gammaln(a + bx + by)
+        + term(bx)
+        + term(by)
+        - term(bx + by)
+    )
     return float(max(value, 0.0))
 
 
@@ -81,8 +90,11 @@ def student_t_logpdf(z: np.ndarray, chol: np.ndarray, df: float) -> np.ndarray:
     k = z.shape[1]
     m = mahalanobis_sq(z, chol)
     out: np.ndarray = (
-        gammaln(0.5 * (df + k)) - gammaln(0.5 * df) - 0.5 * k * math.log(df * math.pi)
-        - 0.5 * log_det_from_cholesky(chol) - 0.5 * (df + k) * np.log1p(m / df)
+        gammaln(0.5 * (df + k))
+        - gammaln(0.5 * df)
+        - 0.5 * k * math.log(df * math.pi)
+        - 0.5 * log_det_from_cholesky(chol)
+        - 0.5 * (df + k) * np.log1p(m / df)
     )
     return out
 
@@ -119,7 +131,9 @@ class StudentTask(Task):
         super().__init__(
             task_id or f"student-custom-{dx}-{dy}-{self._df:g}",
             name or f"Student-t {dx} × {dy} (dof={self._df:g})",
-            dx, dy, params=full_params,
+            dx,
+            dy,
+            params=full_params,
         )
 
     @property
@@ -137,8 +151,11 @@ class StudentTask(Task):
 
     def _log_density_ratio(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         joint = student_t_logpdf(np.hstack([x, y]), self._chol, self._df)
-        out: np.ndarray = (joint - student_t_logpdf(x, self._chol_x, self._df)
-                - student_t_logpdf(y, self._chol_y, self._df))
+        out: np.ndarray = (
+            joint
+            - student_t_logpdf(x, self._chol_x, self._df)
+            - student_t_logpdf(y, self._chol_y, self._df)
+        )
         return out
 
 
@@ -151,7 +168,10 @@ def student_identity(dim_x: int, dim_y: int, df: int) -> StudentTask:
     dim_y = check_int(dim_y, "dim_y", low=1)
     df = check_int(df, "df", low=1)
     return StudentTask(
-        np.eye(dim_x), np.eye(dim_y), np.zeros((dim_x, dim_y)), df,
+        np.eye(dim_x),
+        np.eye(dim_y),
+        np.zeros((dim_x, dim_y)),
+        df,
         task_id=f"student-identity-{dim_x}-{dim_y}-{df}",
         name=f"Student-t {dim_x} × {dim_y} (dof={df})",
     )
@@ -172,7 +192,10 @@ def student_sparse(
     rho = strength**2 / (strength**2 + 1.0)
     disp = pairs_covariance(dim_x, dim_y, n_pairs, rho)
     return StudentTask(
-        disp[:dim_x, :dim_x], disp[dim_x:, dim_x:], disp[:dim_x, dim_x:], df,
+        disp[:dim_x, :dim_x],
+        disp[dim_x:, dim_x:],
+        disp[:dim_x, dim_x:],
+        df,
         task_id=f"student-sparse-{dim_x}-{dim_y}-{n_pairs}-{float(strength)}-{df}",
         name=f"Student-t {dim_x} × {dim_y} ({n_pairs}-pair, dof={df})",
         params={"n_pairs": n_pairs, "strength": strength, "rho": rho},

@@ -88,7 +88,8 @@ def beyond_normal_tasks() -> list[Task]:
             normal,
             GaussianToMixture([0.3, 0.7], [0.0, 5.0], [1.0, 1.0]),
             GaussianToMixture([0.5, 0.5], [-1.0, 3.0], [1.0, 1.0]),
-            task_id="1v1-bimodal-0.75", name="Bimodal 1 × 1",
+            task_id="1v1-bimodal-0.75",
+            name="Bimodal 1 × 1",
         ),
         TransformedTask(normal, Wiggly.for_x(), Wiggly.for_y(), prefix="wiggly"),
         _both(normal, HalfCube),
@@ -98,8 +99,9 @@ def beyond_normal_tasks() -> list[Task]:
     ]
     tasks += [dense_normal(d, d, 0.5) for d in (2, 3, 5, 25, 50)]
     tasks += [sparse_normal(d, d, 2, 2.0) for d in (2, 3, 5, 25)]
-    tasks += [student_identity(dx, dx, df)
-              for dx, df in ((2, 1), (2, 2), (3, 2), (3, 3), (5, 2), (5, 3))]
+    tasks += [
+        student_identity(dx, dx, df) for dx, df in ((2, 1), (2, 2), (3, 2), (3, 3), (5, 2), (5, 3))
+    ]
     sparse = [sparse_normal(d, d, 2, 2.0) for d in (3, 5, 25)]
     tasks += [_both(t, NormalCDF) for t in sparse]
     tasks += [_both(t, HalfCube) for t in sparse]
@@ -148,8 +150,9 @@ def discrete_tasks() -> list[Task]:
     tasks: list[Task] = [
         binary_symmetric_channel(0.1),
         DiscreteTask(table, task_id="discrete-table-4x3", name="Discrete 4 × 3 table"),
-        independent_discrete([0.1, 0.2, 0.3, 0.4], [0.5, 0.3, 0.2],
-                             task_id="discrete-independent-4x3"),
+        independent_discrete(
+            [0.1, 0.2, 0.3, 0.4], [0.5, 0.3, 0.2], task_id="discrete-independent-4x3"
+        ),
     ]
     tasks += [InjectiveDiscreteTask(n) for n in (2, 16, 256, 4096)]
     tasks += [QuantizedUniformTask(k) for k in (2, 10)]
@@ -166,16 +169,23 @@ class Suite:
     build: Callable[[], list[Task]]
 
 
-SUITES: Mapping[str, Suite] = MappingProxyType({
-    s.name: s for s in (
-        Suite("beyond-normal", "the 40 tasks of Czyż et al. (2023), same ids", beyond_normal_tasks),
-        Suite("high-mi", "2 pairs in 3×3 at 0–10 nats: plain, spiral, half-cube", high_mi_tasks),
-        Suite("sparsity", "1 nat in 10×10 over 1–10 pairs, and dense", sparsity_tasks),
-        Suite("tails", "power maps α∈[1,5]; Student-t with 1–19 dof", tails_tasks),
-        Suite("mixtures", "Gaussian mixtures, Monte Carlo ground truth", mixture_tasks),
-        Suite("discrete", "discrete and mixed tasks (pmfs, injective maps)", discrete_tasks),
-    )
-})
+SUITES: Mapping[str, Suite] = MappingProxyType(
+    {
+        s.name: s
+        for s in (
+            Suite(
+                "beyond-normal", "the 40 tasks of Czyż et al. (2023), same ids", beyond_normal_tasks
+            ),
+            Suite(
+                "high-mi", "2 pairs in 3×3 at 0–10 nats: plain, spiral, half-cube", high_mi_tasks
+            ),
+            Suite("sparsity", "1 nat in 10×10 over 1–10 pairs, and dense", sparsity_tasks),
+            Suite("tails", "power maps α∈[1,5]; Student-t with 1–19 dof", tails_tasks),
+            Suite("mixtures", "Gaussian mixtures, Monte Carlo ground truth", mixture_tasks),
+            Suite("discrete", "discrete and mixed tasks (pmfs, injective maps)", discrete_tasks),
+        )
+    }
+)
 
 
 @functools.cache

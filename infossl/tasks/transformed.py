@@ -60,10 +60,15 @@ class TransformedTask(Task):
         super().__init__(
             task_id or f"{prefix}-{base.id}",
             name or f"{prefix} @ {base.name}",
-            dim_x, dim_y,
-            params={"base": base.id, "x_transform": repr(x_transform),
-                    "y_transform": repr(y_transform)},
-            x_kind=base.x_kind, y_kind=base.y_kind,
+            dim_x,
+            dim_y,
+            params={
+                "base": base.id,
+                "x_transform": repr(x_transform),
+                "y_transform": repr(y_transform),
+            },
+            x_kind=base.x_kind,
+            y_kind=base.y_kind,
         )
         self.ground_truth = base.ground_truth
 

@@ -118,8 +118,11 @@ class Linear(Transform):
         if sign == 0 or not np.isfinite(logdet) or np.linalg.cond(a) > 1e12:
             raise ValueError("matrix must be invertible (and not nearly singular)")
         self.matrix = a
-        self.shift = np.zeros(a.shape[0]) if shift is None else np.asarray(
-            shift, dtype=np.float64).reshape(-1)
+        self.shift = (
+            np.zeros(a.shape[0])
+            if shift is None
+            else np.asarray(shift, dtype=np.float64).reshape(-1)
+        )
         if self.shift.shape != (a.shape[0],) or not np.isfinite(self.shift).all():
             raise ValueError(f"shift must be {a.shape[0]} finite numbers")
         self._logdet = float(logdet)
@@ -245,8 +248,9 @@ class Wiggly(Elementwise):
     def __init__(
         self, amplitudes: Sequence[float], frequencies: Sequence[float], phases: Sequence[float]
     ) -> None:
-        a, b, c = (np.asarray(v, dtype=np.float64).reshape(-1)
-                   for v in (amplitudes, frequencies, phases))
+        a, b, c = (
+            np.asarray(v, dtype=np.float64).reshape(-1) for v in (amplitudes, frequencies, phases)
+        )
         if not (a.size == b.size == c.size) or a.size == 0:
             raise ValueError(
                 "amplitudes, frequencies and phases must be non-empty and equally long"
@@ -282,16 +286,19 @@ class Wiggly(Elementwise):
 
     def _inverse(self, y: np.ndarray) -> np.ndarray:
         reach = float(np.sum(np.abs(self.amplitudes)))
-        return solve_increasing(lambda x: self._forward(x) - y, self._derivative,
-                                y - reach, y + reach)
+        return solve_increasing(
+            lambda x: self._forward(x) - y, self._derivative, y - reach, y + reach
+        )
 
     def _log_derivative(self, x: np.ndarray) -> np.ndarray:
         out: np.ndarray = np.log(self._derivative(x))
         return out
 
     def __repr__(self) -> str:
-        return (f"Wiggly(amplitudes={self.amplitudes.tolist()}, "
-                f"frequencies={self.frequencies.tolist()}, phases={self.phases.tolist()})")
+        return (
+            f"Wiggly(amplitudes={self.amplitudes.tolist()}, "
+            f"frequencies={self.frequencies.tolist()}, phases={self.phases.tolist()})"
+        )
 
 
 class GaussianToMixture(Elementwise):
@@ -359,5 +366,7 @@ class GaussianToMixture(Elementwise):
         return out
 
     def __repr__(self) -> str:
-        return (f"GaussianToMixture(weights={self.weights.tolist()}, means={self.means.tolist()}, "
-                f"stds={self.stds.tolist()})")
+        return (
+            f"GaussianToMixture(weights={self.weights.tolist()}, means={self.means.tolist()}, "
+            f"stds={self.stds.tolist()})"
+        )

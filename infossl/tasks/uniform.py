@@ -32,7 +32,9 @@ class AdditiveUniformTask(Task):
         super().__init__(
             f"1v1-additive-{float(self._eps)}",
             f"Uniform 1 × 1 (additive noise={self._eps:g})",
-            1, 1, params={"epsilon": self._eps},
+            1,
+            1,
+            params={"epsilon": self._eps},
         )
 
     def _mutual_information(self) -> float:

@@ -36,10 +36,10 @@ class BackboneSpec:
 
     def build(self, channels_last: bool = False) -> nn.Module:
         if self.name == "mlp":
-            return build_backbone("mlp", in_features=math.prod(self.input_shape),
-                                  **self.options)
-        return build_backbone(self.name, self.input_shape[0], channels_last=channels_last,
-                              **self.options)
+            return build_backbone("mlp", in_features=math.prod(self.input_shape), **self.options)
+        return build_backbone(
+            self.name, self.input_shape[0], channels_last=channels_last, **self.options
+        )
 
     @property
     def key(self) -> str:
@@ -76,36 +76,68 @@ def build_optimization(cfg: Any, method: SSLMethod, steps_per_epoch: int) -> Opt
     name = o.name or METHODS[canonical_method(cfg.method)].optimizer
     lr = o.lr if o.lr is not None else default_lr(name, cfg.train.batch_size)
     wd = o.weight_decay if o.weight_decay is not None else default_weight_decay(name)
-    warmup = (o.warmup_epochs if o.warmup_epochs is not None
-              else default_warmup_epochs(name, cfg.train.epochs))
+    warmup = (
+        o.warmup_epochs
+        if o.warmup_epochs is not None
+        else default_warmup_epochs(name, cfg.train.epochs)
+    )
     optimizer = build_optimizer(
-        name, method.scheduled_modules(), lr=lr, weight_decay=wd, momentum=o.momentum,
-        betas=tuple(o.betas), eta=o.lars_eta, exclude_bias_norm=o.exclude_bias_norm,
-        fixed_lr=method.fixed_lr_modules(), probe=method.probe, probe_lr=o.probe_lr)
+        name,
+        method.scheduled_modules(),
+        lr=lr,
+        weight_decay=wd,
+        momentum=o.momentum,
+        betas=tuple(o.betas),
+        eta=o.lars_eta,
+        exclude_bias_norm=o.exclude_bias_norm,
+        fixed_lr=method.fixed_lr_modules(),
+        probe=method.probe,
+        probe_lr=o.probe_lr,
+    )
     total = cfg.train.epochs * steps_per_epoch
     warmup_steps = min(total - 1, round(warmup * steps_per_epoch))
-    scheduler = WarmupCosine(optimizer, total, warmup_steps=max(0, warmup_steps),
-                             final_ratio=o.final_lr_ratio)
+    scheduler = WarmupCosine(
+        optimizer, total, warmup_steps=max(0, warmup_steps), final_ratio=o.final_lr_ratio
+    )
     return OptimSetup(optimizer, scheduler, name, lr, wd, warmup_steps)
 
 
-def build_parts(cfg: Any, data: RunData, device: torch.device, *, total_steps: int,
-                world_size: int, seed: int, precision: Precision | None = None
-                ) -> tuple[SSLMethod, BackboneSpec, Precision]:
+def build_parts(
+    cfg: Any,
+    data: RunData,
+    device: torch.device,
+    *,
+    total_steps: int,
+    world_size: int,
+    seed: int,
+    precision: Precision | None = None,
+) -> tuple[SSLMethod, BackboneSpec, Precision]:
     """Resolved precision, then backbone and method on ``device``, initialised from
     ``torch.manual_seed(seed)`` (identical on every process)."""
     spec = backbone_spec(cfg.model, data)
     if precision is None:
         precision = resolve_precision(
-            cfg.train.precision, cfg.train.channels_last, device, backbone_name=spec.name,
-            backbone_key=spec.key, make_backbone=spec.build, input_shape=spec.input_shape)
+            cfg.train.precision,
+            cfg.train.channels_last,
+            device,
+            backbone_name=spec.name,
+            backbone_key=spec.key,
+            make_backbone=spec.build,
+            input_shape=spec.input_shape,
+        )
     torch.manual_seed(seed)
     backbone = spec.build(channels_last=precision.channels_last)
     feat_dim = int(backbone.feat_dim)
     num_classes = data.num_classes if cfg.eval.online_probe else None
-    method = build_method(cfg, backbone, feat_dim, num_classes=num_classes,
-                          total_steps=total_steps, distributed=world_size > 1,
-                          input_shape=spec.input_shape)
+    method = build_method(
+        cfg,
+        backbone,
+        feat_dim,
+        num_classes=num_classes,
+        total_steps=total_steps,
+        distributed=world_size > 1,
+        input_shape=spec.input_shape,
+    )
     if world_size > 1 and cfg.train.sync_batchnorm:
         method = convert_to_global_batchnorm(method)
     method.to(device)

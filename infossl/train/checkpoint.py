@@ -81,8 +81,9 @@ def write_json_atomic(path: str | os.PathLike[str], data: Mapping[str, Any]) -> 
     return _write_atomic(Path(path), lambda f: f.write(text))
 
 
-def load_checkpoint(path: str | os.PathLike[str],
-                    map_location: str | torch.device = "cpu") -> dict[str, Any]:
+def load_checkpoint(
+    path: str | os.PathLike[str], map_location: str | torch.device = "cpu"
+) -> dict[str, Any]:
     """Read a checkpoint with ``torch.load(..., weights_only=True)``.
 
     Raises ``FileNotFoundError`` naming the path, and ``ValueError`` if the file is not a
@@ -94,8 +95,10 @@ def load_checkpoint(path: str | os.PathLike[str],
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises several types (UnpicklingError, RuntimeError, ...)
-        raise ValueError(f"cannot read checkpoint {path}: {type(err).__name__}: "
-                         f"{str(err).splitlines()[0] if str(err) else ''}") from None
+        raise ValueError(
+            f"cannot read checkpoint {path}: {type(err).__name__}: "
+            f"{str(err).splitlines()[0] if str(err) else ''}"
+        ) from None
     if not isinstance(state, dict):
         raise ValueError(f"checkpoint {path} does not hold a mapping")
     return state
@@ -118,8 +121,13 @@ def capture_rng_state() -> dict[str, Any]:
     kind, keys, pos, has_gauss, cached = np.random.get_state()  # noqa: NPY002 (legacy state)
     state: dict[str, Any] = {
         "python": random.getstate(),
-        "numpy": {"kind": str(kind), "keys": torch.from_numpy(np.asarray(keys, np.int64)),
-                  "pos": int(pos), "has_gauss": int(has_gauss), "cached": float(cached)},
+        "numpy": {
+            "kind": str(kind),
+            "keys": torch.from_numpy(np.asarray(keys, np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        },
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -135,8 +143,13 @@ def restore_rng_state(state: Mapping[str, Any]) -> None:
     """Restore what :func:`capture_rng_state` captured."""
     random.setstate(_as_tuple(state["python"]))
     n = state["numpy"]
-    legacy = (n["kind"], n["keys"].numpy().astype(np.uint32), int(n["pos"]),
-              int(n["has_gauss"]), float(n["cached"]))
+    legacy = (
+        n["kind"],
+        n["keys"].numpy().astype(np.uint32),
+        int(n["pos"]),
+        int(n["has_gauss"]),
+        float(n["cached"]),
+    )
     np.random.set_state(legacy)  # noqa: NPY002 (the legacy global generator)
     torch.set_rng_state(state["torch"].cpu())
     if "cuda" in state and torch.cuda.is_available():

@@ -60,59 +60,85 @@ class _Section(ConfigModel):
 class DataConfig(_Section):
     """Where the images come from and how the two views are drawn."""
 
-    name: str = Field("digits", description="registered dataset name or a path (folder, .zip, "
-                      ".npz, CIFAR binary); the training set")
+    name: str = Field(
+        "digits",
+        description="registered dataset name or a path (folder, .zip, "
+        ".npz, CIFAR binary); the training set",
+    )
     split: str | None = Field(None, description="split of `name` used for training")
     val: str | None = Field(None, description="validation source (None: `name`)")
-    val_split: str | None = Field(None, description="split of `val` for kNN and probes; None: "
-                                  "'test' for digits, else no validation unless `val` is set")
+    val_split: str | None = Field(
+        None,
+        description="split of `val` for kNN and probes; None: "
+        "'test' for digits, else no validation unless `val` is set",
+    )
     image_size: int | None = Field(None, ge=1, description="resize images to this size")
     channels: Literal[1, 3] | None = None
-    augment: str = Field("auto", description="augmentation preset: auto, simclr, byol, digits, "
-                         "none (auto: digits for 1-channel images ≤ 16 px, byol for byol/dino, "
-                         "else simclr)")
+    augment: str = Field(
+        "auto",
+        description="augmentation preset: auto, simclr, byol, digits, "
+        "none (auto: digits for 1-channel images ≤ 16 px, byol for byol/dino, "
+        "else simclr)",
+    )
     augment_options: dict[str, Any] = Field(default_factory=dict)
-    normalize: bool = Field(True, description="standardise with the training set's channel "
-                            "mean/std")
-    limit: int | None = Field(None, ge=1, description="use only `limit` evenly spaced "
-                              "training samples (smoke runs)")
+    normalize: bool = Field(
+        True, description="standardise with the training set's channel mean/std"
+    )
+    limit: int | None = Field(
+        None, ge=1, description="use only `limit` evenly spaced training samples (smoke runs)"
+    )
 
 
 class ModelConfig(_Section):
     """Backbone and heads; None picks the method's default."""
 
-    backbone: str = Field("auto", description="resnet18, resnet20, resnet8, convnet, mlp or "
-                          "auto (convnet below 16 px, resnet20 otherwise)")
+    backbone: str = Field(
+        "auto",
+        description="resnet18, resnet20, resnet8, convnet, mlp or "
+        "auto (convnet below 16 px, resnet20 otherwise)",
+    )
     backbone_options: dict[str, Any] = Field(default_factory=dict)
     proj_hidden: int | None = Field(None, ge=1)
     proj_out: int | None = Field(None, ge=1)
     proj_layers: int | None = Field(None, ge=1, description="hidden layers of the projector")
     pred_hidden: int | None = Field(None, ge=1)
-    momentum: float | None = Field(None, ge=0.0, le=1.0, description="EMA momentum at step 0 "
-                                   "(byol, moco, dino)")
+    momentum: float | None = Field(
+        None, ge=0.0, le=1.0, description="EMA momentum at step 0 (byol, moco, dino)"
+    )
     num_prototypes: int | None = Field(None, ge=2, description="swav prototypes / dino outputs")
-    freeze_prototypes_epochs: int = Field(1, ge=0, description="swav: prototypes fixed this "
-                                          "many epochs")
+    freeze_prototypes_epochs: int = Field(
+        1, ge=0, description="swav: prototypes fixed this many epochs"
+    )
 
 
 class OptimConfig(_Section):
     """Optimiser and learning-rate schedule (linear warm-up then cosine, per step)."""
 
     name: Literal["sgd", "lars", "adamw"] | None = Field(
-        None, description="None: the method's default (lars for barlow_twins, vicreg and its "
-        "variants, corinfomax; sgd otherwise)")
-    lr: float | None = Field(None, gt=0.0, description="peak learning rate; None: sgd "
-                             "0.06·B/128, lars 0.3·B/256, adamw 1e-3·B/256")
-    weight_decay: float | None = Field(None, ge=0.0, description="None: sgd 5e-4, lars 1e-4, "
-                                       "adamw 1e-4")
+        None,
+        description="None: the method's default (lars for barlow_twins, vicreg and its "
+        "variants, corinfomax; sgd otherwise)",
+    )
+    lr: float | None = Field(
+        None,
+        gt=0.0,
+        description="peak learning rate; None: sgd 0.06·B/128, lars 0.3·B/256, adamw 1e-3·B/256",
+    )
+    weight_decay: float | None = Field(
+        None, ge=0.0, description="None: sgd 5e-4, lars 1e-4, adamw 1e-4"
+    )
     momentum: float = Field(0.9, ge=0.0, lt=1.0)
     betas: tuple[float, float] = (0.9, 0.999)
-    warmup_epochs: float | None = Field(None, ge=0.0, description="None: 0 for sgd, "
-                                        "min(10, epochs/10) otherwise")
+    warmup_epochs: float | None = Field(
+        None, ge=0.0, description="None: 0 for sgd, min(10, epochs/10) otherwise"
+    )
     final_lr_ratio: float = Field(0.0, ge=0.0, le=1.0, description="lr at the end / peak lr")
     lars_eta: float = Field(0.02, gt=0.0)
-    exclude_bias_norm: bool = Field(True, description="no weight decay (and no LARS "
-                                    "adaptation) for biases and normalisation parameters")
+    exclude_bias_norm: bool = Field(
+        True,
+        description="no weight decay (and no LARS "
+        "adaptation) for biases and normalisation parameters",
+    )
     probe_lr: float = Field(0.1, gt=0.0, description="learning rate of the online linear probe")
     grad_clip: float | None = Field(None, gt=0.0, description="clip the global gradient norm")
 
@@ -132,26 +158,36 @@ class TrainConfig(_Section):
     seed: int = Field(0, ge=0)
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N")
     precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
-        "auto", description="auto: bf16 autocast on CUDA with bf16 support and on CPUs where "
-        "it was measured faster for this backbone; fp16 needs CUDA")
+        "auto",
+        description="auto: bf16 autocast on CUDA with bf16 support and on CPUs where "
+        "it was measured faster for this backbone; fp16 needs CUDA",
+    )
     channels_last: Literal["auto"] | bool = "auto"
     compile: bool = Field(False, description="torch.compile the backbone")
-    max_steps: int | None = Field(None, ge=1, description="stop (with a checkpoint) after this "
-                                  "many optimiser steps; schedules still span all epochs")
-    time_limit: float | None = Field(None, gt=0.0, description="stop (with a checkpoint) "
-                                     "after this many seconds of training")
+    max_steps: int | None = Field(
+        None,
+        ge=1,
+        description="stop (with a checkpoint) after this "
+        "many optimiser steps; schedules still span all epochs",
+    )
+    time_limit: float | None = Field(
+        None, gt=0.0, description="stop (with a checkpoint) after this many seconds of training"
+    )
     sync_batchnorm: bool = Field(True, description="batch statistics over all processes")
     augment_scope: Literal["shard", "global"] = Field(
-        "shard", description="shard: each process augments its own samples; global: every "
+        "shard",
+        description="shard: each process augments its own samples; global: every "
         "process augments the whole global batch and keeps its slice (bit-identical to one "
-        "process, W× augmentation work)")
+        "process, W× augmentation work)",
+    )
     threads: int | None = Field(None, ge=1, description="torch CPU threads (None: unchanged)")
 
 
 class CheckpointConfig(_Section):
     every_steps: int | None = Field(None, ge=1, description="also checkpoint every N steps")
-    every_epochs: int = Field(1, ge=0, description="checkpoint at the end of every N-th "
-                              "epoch (0: only at the end)")
+    every_epochs: int = Field(
+        1, ge=0, description="checkpoint at the end of every N-th epoch (0: only at the end)"
+    )
     keep_epochs: bool = Field(False, description="keep a copy per epoch besides last.pt")
 
 
@@ -166,8 +202,9 @@ class EvalConfig(_Section):
     knn_k: int = Field(200, ge=1)
     knn_tau: float = Field(0.1, gt=0.0)
     online_probe: bool = True
-    final_linear: bool = Field(True, description="offline linear probe on the validation set "
-                               "at the end of the run")
+    final_linear: bool = Field(
+        True, description="offline linear probe on the validation set at the end of the run"
+    )
 
 
 class DiagnosticsConfig(_Section):
@@ -177,26 +214,36 @@ class DiagnosticsConfig(_Section):
     diagnostics callback to the trainer; rows go to ``diagnostics.jsonl`` in the run folder.
     """
 
-    enabled: bool = Field(True, description="record the diagnostics (on by default; the "
-                          "max_overhead rule keeps them within 10 % of the training time)")
+    enabled: bool = Field(
+        True,
+        description="record the diagnostics (on by default; the "
+        "max_overhead rule keeps them within 10 % of the training time)",
+    )
     every_epochs: int = Field(5, ge=1, description="run every N epochs (and after the last)")
     batch_size: int = Field(512, ge=8, description="evaluation batch (and held-out probe batch)")
     seed: int = Field(0, ge=0, description="draws the batch and its two views, once")
-    temperature: float = Field(0.1, gt=0.0, description="τ of the cosine critic of the InfoNCE "
-                               "diagnostic")
+    temperature: float = Field(
+        0.1, gt=0.0, description="τ of the cosine critic of the InfoNCE diagnostic"
+    )
     representation: Literal["projector", "backbone"] = "projector"
     at_start: bool = Field(True, description="also at epoch 0 (the initialisation)")
-    max_overhead: float | None = Field(0.1, gt=0.0, description="defer a due pass while the "
-                                       "diagnostics would exceed this fraction of the training "
-                                       "time (None: strictly every_epochs)")
+    max_overhead: float | None = Field(
+        0.1,
+        gt=0.0,
+        description="defer a due pass while the "
+        "diagnostics would exceed this fraction of the training "
+        "time (None: strictly every_epochs)",
+    )
 
 
 class RunConfig(_Section):
     """A whole run. ``out`` is the run folder (config, logs, checkpoints, summary)."""
 
     method: str = "simclr"
-    objective: dict[str, Any] = Field(default_factory=dict, description="keyword arguments "
-                                      "of the method's loss (e.g. temperature)")
+    objective: dict[str, Any] = Field(
+        default_factory=dict,
+        description="keyword arguments of the method's loss (e.g. temperature)",
+    )
     out: str = "runs/run"
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
@@ -225,9 +272,12 @@ class RunConfig(_Section):
 
         text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
         if resolved is not None:
-            text += ("# values the trainer resolved (defaults, auto) — not read back as config\n"
-                     + yaml.safe_dump({RESOLVED_KEY: dict(resolved)}, sort_keys=False,
-                                      allow_unicode=True))
+            text += (
+                "# values the trainer resolved (defaults, auto) — not read back as config\n"
+                + yaml.safe_dump(
+                    {RESOLVED_KEY: dict(resolved)}, sort_keys=False, allow_unicode=True
+                )
+            )
         return text
 
 
@@ -256,7 +306,7 @@ def format_validation_error(err: ValidationError) -> str:
             continue
         msg = e["msg"]
         if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         got = e.get("input")
         shown = "" if isinstance(got, (dict, BaseModel)) or got is None else f" (got {got!r})"
         lines.append(f"{key}: {msg}{shown}" if loc else msg)
@@ -296,8 +346,9 @@ def parse_overrides(items: Sequence[str]) -> list[tuple[str, Any]]:
     return out
 
 
-def apply_overrides(tree: Mapping[str, Any], overrides: Sequence[tuple[str, Any]]
-                    ) -> dict[str, Any]:
+def apply_overrides(
+    tree: Mapping[str, Any], overrides: Sequence[tuple[str, Any]]
+) -> dict[str, Any]:
     """A deep copy of ``tree`` with each ``(dotted_key, value)`` set."""
     import copy
 
@@ -329,14 +380,17 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):
-        raise ConfigError(f"{p} must hold a mapping of config sections, got "
-                          f"{type(loaded).__name__}")
+        raise ConfigError(
+            f"{p} must hold a mapping of config sections, got {type(loaded).__name__}"
+        )
     loaded.pop(RESOLVED_KEY, None)
     return loaded
 
 
-def load_config(path: str | os.PathLike[str] | None = None,
-                overrides: Sequence[str] | Sequence[tuple[str, Any]] = ()) -> RunConfig:
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    overrides: Sequence[str] | Sequence[tuple[str, Any]] = (),
+) -> RunConfig:
     """Read a YAML config (optional) and apply ``key=value`` overrides; validate."""
     tree: dict[str, Any] = {} if path is None else read_config_file(path)
     pairs = [o if isinstance(o, tuple) else None for o in overrides]
@@ -359,5 +413,8 @@ def config_differences(a: RunConfig, b: RunConfig, ignore: Sequence[str] = ()) -
 
     fa, fb = flat(a.to_dict()), flat(b.to_dict())
     keys = sorted(set(fa) | set(fb))
-    return [k for k in keys if fa.get(k) != fb.get(k)
-            and not any(k == i or k.startswith(i + ".") for i in ignore)]
+    return [
+        k
+        for k in keys
+        if fa.get(k) != fb.get(k) and not any(k == i or k.startswith(i + ".") for i in ignore)
+    ]

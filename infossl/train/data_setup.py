@@ -88,8 +88,10 @@ def load_run_data(cfg: Any, method_augment: str = "simclr") -> RunData:
     else:
         val = None
     if val is not None and tuple(val.inputs.shape[1:]) != tuple(train.inputs.shape[1:]):
-        raise ValueError(f"data.val: validation samples have shape {tuple(val.inputs.shape[1:])} "
-                         f"but training samples {tuple(train.inputs.shape[1:])}")
+        raise ValueError(
+            f"data.val: validation samples have shape {tuple(val.inputs.shape[1:])} "
+            f"but training samples {tuple(train.inputs.shape[1:])}"
+        )
     if cfg.normalize:
         mean, std = _stats(train)
     else:
@@ -102,12 +104,15 @@ def resolve_augment(name: str, train: Dataset, method_augment: str) -> str:
     """The preset ``auto`` stands for (see the module docstring)."""
     if isinstance(train, VectorDataset):
         if name not in ("auto", "noise", "none"):
-            raise ValueError(f"data.augment: {name!r} needs images; vector data take 'noise' "
-                             "or 'none'")
+            raise ValueError(
+                f"data.augment: {name!r} needs images; vector data take 'noise' or 'none'"
+            )
         return "noise" if name == "auto" else name
     if name == "noise":
-        raise ValueError("data.augment: 'noise' is for vector data; images take auto, simclr, "
-                         "byol, digits or none")
+        raise ValueError(
+            "data.augment: 'noise' is for vector data; images take auto, simclr, "
+            "byol, digits or none"
+        )
     if name != "auto":
         return name
     c, h, w = train.images.shape[1:]
@@ -117,8 +122,13 @@ def resolve_augment(name: str, train: Dataset, method_augment: str) -> str:
 class _VectorNoise:
     """Two views of standardised vectors: ``(x − mean)/std + N(0, noise_std²)`` each."""
 
-    def __init__(self, mean: tuple[float, ...], std: tuple[float, ...], noise_std: float = 0.1,
-                 n_views: int = 2) -> None:
+    def __init__(
+        self,
+        mean: tuple[float, ...],
+        std: tuple[float, ...],
+        noise_std: float = 0.1,
+        n_views: int = 2,
+    ) -> None:
         self.mean = torch.tensor(mean, dtype=torch.float32)
         self.std = torch.tensor(std, dtype=torch.float32)
         self.noise_std = float(noise_std)
@@ -127,8 +137,10 @@ class _VectorNoise:
     def __call__(self, x: torch.Tensor, seed: Any = None) -> list[torch.Tensor]:
         gen = torch_generator(seed)
         base = (x.float() - self.mean.to(x.device)) / self.std.to(x.device)
-        return [base + self.noise_std * torch.randn(x.shape, generator=gen).to(x.device)
-                for _ in range(self.n_views)]
+        return [
+            base + self.noise_std * torch.randn(x.shape, generator=gen).to(x.device)
+            for _ in range(self.n_views)
+        ]
 
 
 class _Standardise:

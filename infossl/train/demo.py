@@ -62,24 +62,33 @@ class DigitsDemoResult:
 
     def format(self) -> str:
         """A plain-text report (accuracies side by side, then the information terms)."""
-        lines = [f"{self.method} on digits: {self.epochs:g} epochs, {self.steps} steps, "
-                 f"{self.train_seconds:.0f} s of training ({self.total_seconds:.0f} s in all)",
-                 "",
-                 f"{'features':<34}{'linear probe':>14}{'kNN (k=200)':>14}"]
-        names = {"trained": "trained encoder",
-                 "random": "same encoder, random init",
-                 "pixels": "raw pixels"}
+        lines = [
+            f"{self.method} on digits: {self.epochs:g} epochs, {self.steps} steps, "
+            f"{self.train_seconds:.0f} s of training ({self.total_seconds:.0f} s in all)",
+            "",
+            f"{'features':<34}{'linear probe':>14}{'kNN (k=200)':>14}",
+        ]
+        names = {
+            "trained": "trained encoder",
+            "random": "same encoder, random init",
+            "pixels": "raw pixels",
+        }
         for key, label in names.items():
             lines.append(f"{label:<34}{self.linear[key]:>14.4f}{self.knn[key]:>14.4f}")
-        lines += [f"(validation: the 359 test digits; {PIXEL_NOTE})", "",
-                  "information terms logged during training (nats):",
-                  f"{'term':<14}{'quantity':<14}{'measured as':<28}{'first':>9}{'last':>9}"]
+        lines += [
+            f"(validation: the 359 test digits; {PIXEL_NOTE})",
+            "",
+            "information terms logged during training (nats):",
+            f"{'term':<14}{'quantity':<14}{'measured as':<28}{'first':>9}{'last':>9}",
+        ]
         for t in self.terms:
             how = f"{t.kind} [{t.bound}]"
             lines.append(f"{t.name:<14}{t.quantity:<14}{how:<28}{t.first:>9.3f}{t.last:>9.3f}")
         if self.constant:
-            lines.append(f"(loss = Σ weight·term + {self.constant:.3f}; an InfoNCE bound "
-                         f"cannot exceed ln K = {self.constant:.3f} nats)")
+            lines.append(
+                f"(loss = Σ weight·term + {self.constant:.3f}; an InfoNCE bound "
+                f"cannot exceed ln K = {self.constant:.3f} nats)"
+            )
         return "\n".join(lines)
 
 
@@ -87,9 +96,18 @@ def _terms(records: list[dict[str, Any]]) -> tuple[list[TermTrace], float]:
     header = next(r for r in records if r.get("kind") == "terms")
     train = [r for r in records if r.get("kind") == "train"]
     first, last = train[0], train[-1]
-    traces = [TermTrace(name, d["quantity"], d["kind"], d["bound"], last["weights"][name],
-                        first["terms"][name], last["terms"][name])
-              for name, d in header["terms"].items()]
+    traces = [
+        TermTrace(
+            name,
+            d["quantity"],
+            d["kind"],
+            d["bound"],
+            last["weights"][name],
+            first["terms"][name],
+            last["terms"][name],
+        )
+        for name, d in header["terms"].items()
+    ]
     return traces, float(header.get("constant", 0.0))
 
 
@@ -127,15 +145,22 @@ def run_digits_demo(
     tmp = tempfile.TemporaryDirectory() if out is None else None
     folder = Path(tmp.name) / "digits-demo" if tmp is not None else Path(out)
     try:
-        items = [f"method={method}", "data.name=digits", f"train.epochs={epochs}",
-                 f"train.batch_size={batch_size}", f"train.seed={seed}",
-                 f"train.time_limit={time_limit}", "eval.final_linear=false",
-                 f"log.progress={'auto' if progress is None else str(bool(progress)).lower()}",
-                 f"out={folder}"]
+        items = [
+            f"method={method}",
+            "data.name=digits",
+            f"train.epochs={epochs}",
+            f"train.batch_size={batch_size}",
+            f"train.seed={seed}",
+            f"train.time_limit={time_limit}",
+            "eval.final_linear=false",
+            f"log.progress={'auto' if progress is None else str(bool(progress)).lower()}",
+            f"out={folder}",
+        ]
         if threads is not None:
             items.append(f"train.threads={threads}")
-        result = train(load_config(None, [*items, *(overrides or [])]),
-                       epoch_callbacks=epoch_callbacks)
+        result = train(
+            load_config(None, [*items, *(overrides or [])]), epoch_callbacks=epoch_callbacks
+        )
         ckpt = folder / "checkpoints" / "last.pt"
         from infossl.metrics.probes import knn_accuracy, linear_probe
 
@@ -144,16 +169,25 @@ def run_digits_demo(
         for encoder in ("trained", "random", "pixels"):
             f = checkpoint_features(ckpt, encoder=encoder, seed=seed)
             n_val = int(f.val_labels.shape[0])
-            linear[encoder] = linear_probe(f.train, f.train_labels, f.val, f.val_labels,
-                                           C=1.0).accuracy
+            linear[encoder] = linear_probe(
+                f.train, f.train_labels, f.val, f.val_labels, C=1.0
+            ).accuracy
             knn[encoder] = knn_accuracy(f.train, f.train_labels, f.val, f.val_labels)
         terms, constant = _terms(read_jsonl(folder / "metrics.jsonl"))
         return DigitsDemoResult(
-            method=method, epochs=round(result.epochs_completed, 2), steps=result.steps,
+            method=method,
+            epochs=round(result.epochs_completed, 2),
+            steps=result.steps,
             train_seconds=result.summary["train_seconds"],
-            total_seconds=time.perf_counter() - t0, linear=linear, knn=knn, terms=terms,
-            constant=constant, run_dir=folder, precision=result.summary["precision"],
-            n_val=n_val)
+            total_seconds=time.perf_counter() - t0,
+            linear=linear,
+            knn=knn,
+            terms=terms,
+            constant=constant,
+            run_dir=folder,
+            precision=result.summary["precision"],
+            n_val=n_val,
+        )
     finally:
         if tmp is not None:
             tmp.cleanup()

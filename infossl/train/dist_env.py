@@ -50,8 +50,9 @@ def resolve_device(preference: str, local_rank: int = 0) -> torch.device:
     try:
         device = torch.device(preference)
     except RuntimeError:
-        raise ValueError(f"train.device: unknown device {preference!r} (use auto, cpu, cuda "
-                         "or cuda:N)") from None
+        raise ValueError(
+            f"train.device: unknown device {preference!r} (use auto, cpu, cuda or cuda:N)"
+        ) from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("train.device: CUDA requested but not available")
     if device.type == "cuda" and device.index is None:
@@ -62,8 +63,12 @@ def resolve_device(preference: str, local_rank: int = 0) -> torch.device:
 def setup_distributed(device_preference: str = "auto") -> tuple[DistEnv, torch.device]:
     """Join the process group described by the environment (if any); pick the device."""
     if dist.is_available() and dist.is_initialized():
-        env = DistEnv(dist.get_rank(), dist.get_world_size(),
-                      int(os.environ.get("LOCAL_RANK", dist.get_rank())), owns_group=False)
+        env = DistEnv(
+            dist.get_rank(),
+            dist.get_world_size(),
+            int(os.environ.get("LOCAL_RANK", dist.get_rank())),
+            owns_group=False,
+        )
         return env, resolve_device(device_preference, env.local_rank)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     local = int(os.environ.get("LOCAL_RANK", "0"))

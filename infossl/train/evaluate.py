@@ -32,8 +32,14 @@ from infossl.train.config import RunConfig, validate_config
 from infossl.train.data_setup import RunData, load_run_data, make_eval_transform
 from infossl.train.features import encode_dataset
 
-__all__ = ["ENCODERS", "EvalFeatures", "checkpoint_features", "evaluate_knn", "evaluate_linear",
-           "resolve_checkpoint"]
+__all__ = [
+    "ENCODERS",
+    "EvalFeatures",
+    "checkpoint_features",
+    "evaluate_knn",
+    "evaluate_linear",
+    "resolve_checkpoint",
+]
 
 ENCODERS = ("trained", "random", "pixels")
 
@@ -53,8 +59,9 @@ def resolve_checkpoint(path: str | os.PathLike[str]) -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(f"no checkpoint in run folder {p}: looked for {candidates[0]} "
-                            f"(and {candidates[1]})")
+    raise FileNotFoundError(
+        f"no checkpoint in run folder {p}: looked for {candidates[0]} (and {candidates[1]})"
+    )
 
 
 @dataclass
@@ -69,18 +76,27 @@ class EvalFeatures:
     config: RunConfig
 
 
-def _data_for(cfg: RunConfig, state: dict[str, Any], data: str | None, split: str | None,
-              val: str | None, val_split: str | None) -> RunData:
+def _data_for(
+    cfg: RunConfig,
+    state: dict[str, Any],
+    data: str | None,
+    split: str | None,
+    val: str | None,
+    val_split: str | None,
+) -> RunData:
     dcfg = cfg.data.model_copy()
     if data is not None:
-        dcfg = dcfg.model_copy(update={"name": data, "split": split, "val": None,
-                                       "val_split": None, "limit": None})
+        dcfg = dcfg.model_copy(
+            update={"name": data, "split": split, "val": None, "val_split": None, "limit": None}
+        )
     if val is not None or val_split is not None:
         dcfg = dcfg.model_copy(update={"val": val, "val_split": val_split})
     run = load_run_data(_without_stats(dcfg))
     if run.val is None:
-        raise ValueError("no validation set: pass --val (a dataset name or path) or "
-                         "--val-split for the evaluation")
+        raise ValueError(
+            "no validation set: pass --val (a dataset name or path) or "
+            "--val-split for the evaluation"
+        )
     if not (run.train.has_labels and run.val.has_labels):
         raise ValueError("evaluation needs labelled training and validation sets")
     saved = state["data"]
@@ -123,41 +139,74 @@ def checkpoint_features(
         b = state["backbone"]
         spec = BackboneSpec(b["name"], dict(b["options"]), tuple(b["input_shape"]))
         if tuple(run.input_shape) != spec.input_shape:
-            raise ValueError(f"the data have samples of shape {run.input_shape}, the encoder "
-                             f"expects {spec.input_shape}")
+            raise ValueError(
+                f"the data have samples of shape {run.input_shape}, the encoder "
+                f"expects {spec.input_shape}"
+            )
         torch.manual_seed(seed)
         net = spec.build()
         if encoder == "trained":
             prefix = "backbone."
-            weights = {k[len(prefix):]: v for k, v in state["model"].items()
-                       if k.startswith(prefix)}
+            weights = {
+                k[len(prefix) :]: v for k, v in state["model"].items() if k.startswith(prefix)
+            }
             net.load_state_dict(weights)
         net.to(dev)
-        feats = [encode_dataset(net, d.inputs, transform, batch_size=batch_size, device=dev)
-                 for d in (run.train, run.val)]
+        feats = [
+            encode_dataset(net, d.inputs, transform, batch_size=batch_size, device=dev)
+            for d in (run.train, run.val)
+        ]
     return EvalFeatures(feats[0], run.train.labels, feats[1], run.val.labels, encoder, cfg)
 
 
-def evaluate_linear(checkpoint: str | os.PathLike[str], *, C: float | Sequence[float] = 1.0,
-                    encoder: str = "trained", seed: int = 0, **data: Any) -> dict[str, Any]:
+def evaluate_linear(
+    checkpoint: str | os.PathLike[str],
+    *,
+    C: float | Sequence[float] = 1.0,
+    encoder: str = "trained",
+    seed: int = 0,
+    **data: Any,
+) -> dict[str, Any]:
     """Linear-probe accuracy on the validation set; ``data`` as in :func:`checkpoint_features`."""
     from infossl.metrics.probes import linear_probe
 
     f = checkpoint_features(checkpoint, encoder=encoder, seed=seed, **data)
     res = linear_probe(f.train, f.train_labels, f.val, f.val_labels, C=C, seed=seed)
-    return {"protocol": "linear", "encoder": encoder, "accuracy": res.accuracy,
-            "train_accuracy": res.train_accuracy, "C": res.C, "n_train": res.n_train,
-            "n_val": res.n_test, "dim": int(f.train.shape[1]), "method": f.config.method}
+    return {
+        "protocol": "linear",
+        "encoder": encoder,
+        "accuracy": res.accuracy,
+        "train_accuracy": res.train_accuracy,
+        "C": res.C,
+        "n_train": res.n_train,
+        "n_val": res.n_test,
+        "dim": int(f.train.shape[1]),
+        "method": f.config.method,
+    }
 
 
-def evaluate_knn(checkpoint: str | os.PathLike[str], *, k: int = 200, tau: float = 0.1,
-                 encoder: str = "trained", seed: int = 0, **data: Any) -> dict[str, Any]:
+def evaluate_knn(
+    checkpoint: str | os.PathLike[str],
+    *,
+    k: int = 200,
+    tau: float = 0.1,
+    encoder: str = "trained",
+    seed: int = 0,
+    **data: Any,
+) -> dict[str, Any]:
     """Weighted cosine kNN accuracy on the validation set (bank: training features)."""
     from infossl.metrics.probes import knn_accuracy
 
     f = checkpoint_features(checkpoint, encoder=encoder, seed=seed, **data)
     acc = knn_accuracy(f.train, f.train_labels, f.val, f.val_labels, k=k, tau=tau)
-    return {"protocol": "knn", "encoder": encoder, "accuracy": acc, "k": k, "tau": tau,
-            "n_train": int(f.train.shape[0]), "n_val": int(f.val.shape[0]),
-            "dim": int(f.train.shape[1]), "method": f.config.method}
-
+    return {
+        "protocol": "knn",
+        "encoder": encoder,
+        "accuracy": acc,
+        "k": k,
+        "tau": tau,
+        "n_train": int(f.train.shape[0]),
+        "n_val": int(f.val.shape[0]),
+        "dim": int(f.train.shape[1]),
+        "method": f.config.method,
+    }

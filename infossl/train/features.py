@@ -55,8 +55,9 @@ def encode_dataset(
     return gather_no_grad(local).cpu() if w > 1 else local.cpu()
 
 
-def _output_dim(encoder: nn.Module, sample: torch.Tensor, transform: Callable, device: Any,
-                autocast: Any) -> int:
+def _output_dim(
+    encoder: nn.Module, sample: torch.Tensor, transform: Callable, device: Any, autocast: Any
+) -> int:
     feat = getattr(encoder, "feat_dim", None)
     if feat is not None:
         return int(feat)

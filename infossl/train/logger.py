@@ -41,13 +41,20 @@ def term_header(out: LossOutput) -> dict[str, Any]:
     """The ``"terms"`` record: what each term and diagnostic measures."""
 
     def describe(tv: TermValue) -> dict[str, Any]:
-        return {"quantity": tv.quantity, "kind": tv.kind, "bound": tv.bound,
-                "notation": tv.notation, "label": tv.term.label}
+        return {
+            "quantity": tv.quantity,
+            "kind": tv.kind,
+            "bound": tv.bound,
+            "notation": tv.notation,
+            "label": tv.term.label,
+        }
 
-    return {"kind": "terms",
-            "terms": {n: describe(tv) for n, tv in out.terms.items()},
-            "diagnostics": {n: describe(tv) for n, tv in out.diagnostics.items()},
-            "constant": out.constant}
+    return {
+        "kind": "terms",
+        "terms": {n: describe(tv) for n, tv in out.terms.items()},
+        "diagnostics": {n: describe(tv) for n, tv in out.diagnostics.items()},
+        "constant": out.constant,
+    }
 
 
 def _clean(value: Any) -> Any:
@@ -85,8 +92,14 @@ class RunLogger:
             None starts new logs.
     """
 
-    def __init__(self, folder: str | os.PathLike[str], *, enabled: bool = True,
-                 tensorboard: bool = True, resume_step: int | None = None) -> None:
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        enabled: bool = True,
+        tensorboard: bool = True,
+        resume_step: int | None = None,
+    ) -> None:
         self.folder = Path(folder)
         self.enabled = bool(enabled)
         self.path = self.folder / "metrics.jsonl"
@@ -99,8 +112,11 @@ class RunLogger:
         if resume_step is None:
             self.path.write_text("")
         else:
-            kept = [r for r in read_jsonl(self.path)
-                    if r.get("kind") == "terms" or int(r.get("step", 0)) <= resume_step]
+            kept = [
+                r
+                for r in read_jsonl(self.path)
+                if r.get("kind") == "terms" or int(r.get("step", 0)) <= resume_step
+            ]
             self._header_written = any(r.get("kind") == "terms" for r in kept)
             self._tags = self._tags_from(kept)
             text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept)
@@ -127,8 +143,12 @@ class RunLogger:
             return
         header = term_header(out)
         self._tags.update({f"terms/{n}": term_tag("terms", n, tv) for n, tv in out.terms.items()})
-        self._tags.update({f"diagnostics/{n}": term_tag("diagnostics", n, tv)
-                           for n, tv in out.diagnostics.items()})
+        self._tags.update(
+            {
+                f"diagnostics/{n}": term_tag("diagnostics", n, tv)
+                for n, tv in out.diagnostics.items()
+            }
+        )
         self._append(header)
         self._header_written = True
 

@@ -122,9 +122,12 @@ class _Recipes(Mapping[str, MethodRecipe]):
 METHODS: Mapping[str, MethodRecipe] = _Recipes()
 
 #: objective parameters the trainer sets (not allowed in ``objective``).
-RESERVED = {"gather_distributed": "set from the number of processes",
-            "dim": "set from model.proj_out", "out_dim": "set from model.num_prototypes",
-            "seed": "set from train.seed"}
+RESERVED = {
+    "gather_distributed": "set from the number of processes",
+    "dim": "set from model.proj_out",
+    "out_dim": "set from model.num_prototypes",
+    "seed": "set from train.seed",
+}
 
 
 def method_names() -> list[str]:
@@ -140,8 +143,9 @@ def canonical_method(name: str) -> str:
     except ValueError:
         canonical = name
     if canonical not in METHODS:
-        raise ValueError(f"method: unknown or non-trainable method {name!r} (valid: "
-                         f"{', '.join(method_names())})")
+        raise ValueError(
+            f"method: unknown or non-trainable method {name!r} (valid: {', '.join(method_names())})"
+        )
     return canonical
 
 
@@ -154,16 +158,19 @@ def check_method_options(method: str, objective: Mapping[str, Any]) -> None:
             raise ValueError(f"objective.{key}: not a user option ({RESERVED[key]})")
         if key not in params:
             valid = [p for p in params if p not in RESERVED]
-            raise ValueError(f"objective.{key}: unknown parameter of {name} (valid: "
-                             f"{', '.join(valid) or 'none'})")
+            raise ValueError(
+                f"objective.{key}: unknown parameter of {name} (valid: "
+                f"{', '.join(valid) or 'none'})"
+            )
     try:
         _make_objective(name, objective, dim=8, out_dim=8, seed=0, distributed=False)
     except (TypeError, ValueError) as err:
         raise ValueError(f"objective: {err}") from None
 
 
-def _make_objective(name: str, options: Mapping[str, Any], *, dim: int, out_dim: int,
-                    seed: int, distributed: bool) -> ObjectiveLoss:
+def _make_objective(
+    name: str, options: Mapping[str, Any], *, dim: int, out_dim: int, seed: int, distributed: bool
+) -> ObjectiveLoss:
     params = {**METHODS[name].objective, **options}
     accepted = get_method_spec(name).params()
     extra = {"gather_distributed": distributed, "dim": dim, "out_dim": out_dim, "seed": seed}
@@ -182,8 +189,13 @@ class SSLMethod(nn.Module):
     #: whether ``compute_loss`` reads the batch labels (``out["labels"]``, set by the trainer)
     needs_labels = False
 
-    def __init__(self, backbone: nn.Module, feat_dim: int, objective: ObjectiveLoss,
-                 num_classes: int | None = None) -> None:
+    def __init__(
+        self,
+        backbone: nn.Module,
+        feat_dim: int,
+        objective: ObjectiveLoss,
+        num_classes: int | None = None,
+    ) -> None:
         super().__init__()
         self.backbone = backbone
         self.feat_dim = int(feat_dim)
@@ -192,9 +204,11 @@ class SSLMethod(nn.Module):
 
     # modules trained with the scheduled / fixed learning rate (targets are in neither)
     def scheduled_modules(self) -> list[nn.Module]:
-        return [m for name, m in self.named_children()
-                if name not in ("probe", "objective", "target") and name not in
-                self.fixed_lr_names()]
+        return [
+            m
+            for name, m in self.named_children()
+            if name not in ("probe", "objective", "target") and name not in self.fixed_lr_names()
+        ]
 
     def fixed_lr_names(self) -> tuple[str, ...]:
         return ()
@@ -219,8 +233,13 @@ class SSLMethod(nn.Module):
 
     def embeddings(self, out: Mapping[str, Any]) -> list[Tensor]:
         """The tensors the objective reads (checked for NaN/inf before the loss)."""
-        return [t for k, v in out.items() if k not in ("features", "probe_logits")
-                for t in (v if isinstance(v, (list, tuple)) else [v]) if isinstance(t, Tensor)]
+        return [
+            t
+            for k, v in out.items()
+            if k not in ("features", "probe_logits")
+            for t in (v if isinstance(v, (list, tuple)) else [v])
+            if isinstance(t, Tensor)
+        ]
 
     def before_optimizer_step(self, epoch: int) -> None:
         """Hook after backward, before the optimiser step."""
@@ -267,8 +286,18 @@ class SimSiamMethod(EmbeddingMethod):
 class BYOLMethod(SSLMethod):
     """Online backbone + projector + predictor; EMA target of backbone + projector."""
 
-    def __init__(self, backbone, feat_dim, objective, projector, predictor, total_steps,
-                 momentum, schedule="cosine", num_classes=None):
+    def __init__(
+        self,
+        backbone,
+        feat_dim,
+        objective,
+        projector,
+        predictor,
+        total_steps,
+        momentum,
+        schedule="cosine",
+        num_classes=None,
+    ):
         super().__init__(backbone, feat_dim, objective, num_classes)
         self.projector = projector
         self.predictor = predictor
@@ -298,12 +327,25 @@ class BYOLMethod(SSLMethod):
 class MoCoMethod(BYOLMethod):
     """MoCo v2: queries from the online encoder, keys from a constant-momentum EMA encoder."""
 
-    def __init__(self, backbone, feat_dim, objective, projector, total_steps, momentum,
-                 num_classes=None, schedule="constant"):
+    def __init__(
+        self,
+        backbone,
+        feat_dim,
+        objective,
+        projector,
+        total_steps,
+        momentum,
+        num_classes=None,
+        schedule="constant",
+    ):
         SSLMethod.__init__(self, backbone, feat_dim, objective, num_classes)
         self.projector = projector
-        self.target = EMA(nn.Sequential(backbone, projector), total_steps,
-                          base_momentum=momentum, schedule=schedule)
+        self.target = EMA(
+            nn.Sequential(backbone, projector),
+            total_steps,
+            base_momentum=momentum,
+            schedule=schedule,
+        )
 
     def heads(self, feats, seed):
         return {"q": [self.projector(h) for h in feats]}
@@ -315,13 +357,24 @@ class MoCoMethod(BYOLMethod):
 class DINOMethod(BYOLMethod):
     """Student backbone + DINO head; EMA teacher; last layer frozen in the first epochs."""
 
-    def __init__(self, backbone, feat_dim, objective, head, total_steps, momentum,
-                 freeze_epochs, num_classes=None, schedule="cosine"):
+    def __init__(
+        self,
+        backbone,
+        feat_dim,
+        objective,
+        head,
+        total_steps,
+        momentum,
+        freeze_epochs,
+        num_classes=None,
+        schedule="cosine",
+    ):
         SSLMethod.__init__(self, backbone, feat_dim, objective, num_classes)
         self.head = head
         self.freeze_epochs = int(freeze_epochs)
-        self.target = EMA(nn.Sequential(backbone, head), total_steps, base_momentum=momentum,
-                          schedule=schedule)
+        self.target = EMA(
+            nn.Sequential(backbone, head), total_steps, base_momentum=momentum, schedule=schedule
+        )
 
     def _online(self):
         return nn.Sequential(self.backbone, self.head)
@@ -330,8 +383,7 @@ class DINOMethod(BYOLMethod):
         return {"student": [self.head(h) for h in feats]}
 
     def compute_loss(self, out):
-        return self.objective([_fp32(s) for s in out["student"]],
-                              [_fp32(t) for t in out["target"]])
+        return self.objective([_fp32(s) for s in out["student"]], [_fp32(t) for t in out["target"]])
 
     def before_optimizer_step(self, epoch):
         if epoch < self.freeze_epochs:
@@ -342,16 +394,16 @@ class DINOMethod(BYOLMethod):
 class SwAVMethod(SSLMethod):
     """Projector, ℓ2-normalised embeddings scored against unit-norm prototypes."""
 
-    def __init__(self, backbone, feat_dim, objective, projector, prototypes, freeze_epochs,
-                 num_classes=None):
+    def __init__(
+        self, backbone, feat_dim, objective, projector, prototypes, freeze_epochs, num_classes=None
+    ):
         super().__init__(backbone, feat_dim, objective, num_classes)
         self.projector = projector
         self.prototypes = prototypes
         self.freeze_epochs = int(freeze_epochs)
 
     def heads(self, feats, seed):
-        return {"scores": [self.prototypes(F.normalize(self.projector(h), dim=1))
-                           for h in feats]}
+        return {"scores": [self.prototypes(F.normalize(self.projector(h), dim=1)) for h in feats]}
 
     def compute_loss(self, out):
         return self.objective(*[_fp32(s) for s in out["scores"]])
@@ -373,8 +425,9 @@ class GaussianMethod(SSLMethod):
     ``CEBLoss([e(x1), e(x2)], [b(x2), b(x1)])``.
     """
 
-    def __init__(self, backbone, feat_dim, objective, trunk, hidden, out_dim, backward,
-                 num_classes=None):
+    def __init__(
+        self, backbone, feat_dim, objective, trunk, hidden, out_dim, backward, num_classes=None
+    ):
         super().__init__(backbone, feat_dim, objective, num_classes)
         self.trunk = trunk
         self.encoder = GaussianEncoderHead(hidden, out_dim)
@@ -410,8 +463,7 @@ class DecoderMethod(SSLMethod):
     along the batch for the loss.
     """
 
-    def __init__(self, backbone, feat_dim, objective, decoder, input_noise=0.0,
-                 num_classes=None):
+    def __init__(self, backbone, feat_dim, objective, decoder, input_noise=0.0, num_classes=None):
         super().__init__(backbone, feat_dim, objective, num_classes)
         self.decoder = decoder
         self.input_noise = float(input_noise)
@@ -420,8 +472,10 @@ class DecoderMethod(SSLMethod):
         if not self.input_noise:
             return views
         g = make_generator(seed % 2**62, views[0].device)
-        return [v + self.input_noise * torch.randn(v.shape, generator=g, device=v.device,
-                                                   dtype=v.dtype) for v in views]
+        return [
+            v + self.input_noise * torch.randn(v.shape, generator=g, device=v.device, dtype=v.dtype)
+            for v in views
+        ]
 
     def forward(self, views, *, seed=0):
         out = super().forward(self._corrupt(list(views), seed), seed=seed)
@@ -442,22 +496,25 @@ class MaskedDecoderMethod(DecoderMethod):
     zeroed before the encoder; the decoder predicts every patch, the loss reads the masked ones.
     The online probe sees the features of the masked view 1."""
 
-    def __init__(self, backbone, feat_dim, objective, decoder, patch_size, mask_ratio,
-                 num_classes=None):
+    def __init__(
+        self, backbone, feat_dim, objective, decoder, patch_size, mask_ratio, num_classes=None
+    ):
         super().__init__(backbone, feat_dim, objective, decoder, 0.0, num_classes)
         self.patch_size = int(patch_size)
         self.mask_ratio = float(mask_ratio)
 
     def _mask(self, view: Tensor, seed: int) -> tuple[Tensor, Tensor]:
         if view.dim() != 4:
-            raise ValueError(f"masked reconstruction needs (B, C, H, W) images, got "
-                             f"{tuple(view.shape)}")
+            raise ValueError(
+                f"masked reconstruction needs (B, C, H, W) images, got {tuple(view.shape)}"
+            )
         b, _, h, w = view.shape
         p = self.patch_size
         if h % p or w % p:
             raise ValueError(f"image size {h}x{w} is not divisible by patch_size={p}")
-        mask = random_patch_mask(b, (h // p) * (w // p), self.mask_ratio, seed=seed,
-                                 device=view.device)
+        mask = random_patch_mask(
+            b, (h // p) * (w // p), self.mask_ratio, seed=seed, device=view.device
+        )
         keep = (~mask).view(b, 1, h // p, w // p)
         keep = keep.repeat_interleave(p, dim=2).repeat_interleave(p, dim=3)
         return view * keep.to(view.dtype), mask
@@ -498,9 +555,11 @@ class GaussianDecoderMethod(DecoderMethod):
         target = torch.cat([_fp32(x) for x in out["inputs"]])
         recon = torch.cat([_fp32(r) for r in out["reconstruction"]]).view_as(target)
         enc = out["enc"]
-        encoding = DiagonalGaussian(torch.cat([e.mean for e in enc]),
-                                    torch.cat([e.std for e in enc]),
-                                    sample=torch.cat([e.sample for e in enc]))
+        encoding = DiagonalGaussian(
+            torch.cat([e.mean for e in enc]),
+            torch.cat([e.std for e in enc]),
+            sample=torch.cat([e.sample for e in enc]),
+        )
         return self.objective(encoding, recon, target)
 
 
@@ -515,8 +574,9 @@ class SupervisedMethod(SSLMethod):
 
     needs_labels = True
 
-    def __init__(self, backbone, feat_dim, objective, encoders, label_decoder, multiview,
-                 num_classes=None):
+    def __init__(
+        self, backbone, feat_dim, objective, encoders, label_decoder, multiview, num_classes=None
+    ):
         super().__init__(backbone, feat_dim, objective, num_classes)
         self.encoders = nn.ModuleList(encoders)
         self.label_decoder = label_decoder
@@ -525,12 +585,15 @@ class SupervisedMethod(SSLMethod):
     def heads(self, feats, seed):
         with torch.autocast(feats[0].device.type, enabled=False):
             if self.multiview:
-                enc = [e(_fp32(h), seed=(seed + i) % 2**62)
-                       for i, (e, h) in enumerate(zip(self.encoders, feats, strict=True))]
+                enc = [
+                    e(_fp32(h), seed=(seed + i) % 2**62)
+                    for i, (e, h) in enumerate(zip(self.encoders, feats, strict=True))
+                ]
                 logits = self.label_decoder(torch.cat([d.sample for d in enc], dim=1))
             else:
-                enc = [self.encoders[0](_fp32(h), seed=(seed + i) % 2**62)
-                       for i, h in enumerate(feats)]
+                enc = [
+                    self.encoders[0](_fp32(h), seed=(seed + i) % 2**62) for i, h in enumerate(feats)
+                ]
                 logits = self.label_decoder(torch.cat([d.sample for d in enc]))
         return {"enc": enc, "logits": logits}
 
@@ -543,9 +606,11 @@ class SupervisedMethod(SSLMethod):
         logits = _fp32(out["logits"])
         if self.multiview:
             return self.objective(enc, logits, labels)
-        encoding = DiagonalGaussian(torch.cat([e.mean for e in enc]),
-                                    torch.cat([e.std for e in enc]),
-                                    sample=torch.cat([e.sample for e in enc]))
+        encoding = DiagonalGaussian(
+            torch.cat([e.mean for e in enc]),
+            torch.cat([e.std for e in enc]),
+            sample=torch.cat([e.sample for e in enc]),
+        )
         return self.objective(encoding, logits, labels.repeat(len(enc)))
 
 
@@ -613,8 +678,9 @@ class Heads:
     method: str = ""
 
     def projector(self) -> MLPHead:
-        return projector(self.recipe.projector, self.feat_dim, self.hidden, self.out,
-                         num_hidden=self.layers)
+        return projector(
+            self.recipe.projector, self.feat_dim, self.hidden, self.out, num_hidden=self.layers
+        )
 
     def decoder(self, in_dim: int) -> MLPHead:
         """MLP ``in_dim → proj_hidden (× proj_layers) → prod(input_shape)``."""
@@ -632,83 +698,149 @@ def _projector_layout(h: Heads, backbone, objective, num_classes):
 
 
 def _predictor_layout(h: Heads, backbone, objective, num_classes):
-    return SimSiamMethod(backbone, h.feat_dim, objective, h.projector(), h.predictor(),
-                         num_classes)
+    return SimSiamMethod(backbone, h.feat_dim, objective, h.projector(), h.predictor(), num_classes)
 
 
 def _ema_predictor_layout(h: Heads, backbone, objective, num_classes):
-    return BYOLMethod(backbone, h.feat_dim, objective, h.projector(), h.predictor(),
-                      h.total_steps, h.momentum, schedule=h.recipe.momentum_schedule,
-                      num_classes=num_classes)
+    return BYOLMethod(
+        backbone,
+        h.feat_dim,
+        objective,
+        h.projector(),
+        h.predictor(),
+        h.total_steps,
+        h.momentum,
+        schedule=h.recipe.momentum_schedule,
+        num_classes=num_classes,
+    )
 
 
 def _ema_projector_layout(h: Heads, backbone, objective, num_classes):
-    return MoCoMethod(backbone, h.feat_dim, objective, h.projector(), h.total_steps,
-                      h.momentum, num_classes, schedule=h.recipe.momentum_schedule)
+    return MoCoMethod(
+        backbone,
+        h.feat_dim,
+        objective,
+        h.projector(),
+        h.total_steps,
+        h.momentum,
+        num_classes,
+        schedule=h.recipe.momentum_schedule,
+    )
 
 
 def _dino_layout(h: Heads, backbone, objective, num_classes):
-    head = DINOHead(h.feat_dim, h.prototypes, hidden_dim=h.hidden, bottleneck_dim=h.out,
-                    num_layers=h.layers + 1, batch_norm=True)
-    return DINOMethod(backbone, h.feat_dim, objective, head, h.total_steps, h.momentum,
-                      h.freeze_prototypes_epochs, num_classes,
-                      schedule=h.recipe.momentum_schedule)
+    head = DINOHead(
+        h.feat_dim,
+        h.prototypes,
+        hidden_dim=h.hidden,
+        bottleneck_dim=h.out,
+        num_layers=h.layers + 1,
+        batch_norm=True,
+    )
+    return DINOMethod(
+        backbone,
+        h.feat_dim,
+        objective,
+        head,
+        h.total_steps,
+        h.momentum,
+        h.freeze_prototypes_epochs,
+        num_classes,
+        schedule=h.recipe.momentum_schedule,
+    )
 
 
 def _prototypes_layout(h: Heads, backbone, objective, num_classes):
-    return SwAVMethod(backbone, h.feat_dim, objective, h.projector(),
-                      Prototypes(h.out, h.prototypes), h.freeze_prototypes_epochs, num_classes)
+    return SwAVMethod(
+        backbone,
+        h.feat_dim,
+        objective,
+        h.projector(),
+        Prototypes(h.out, h.prototypes),
+        h.freeze_prototypes_epochs,
+        num_classes,
+    )
 
 
 def _gaussian(backward: bool) -> Callable[..., SSLMethod]:
     def build(h: Heads, backbone, objective, num_classes):
         trunk = MLPHead([h.feat_dim, *([h.hidden] * h.layers)], batch_norm=True)
         trunk = nn.Sequential(trunk, nn.BatchNorm1d(h.hidden), nn.ReLU())
-        return GaussianMethod(backbone, h.feat_dim, objective, trunk, h.hidden, h.out,
-                              backward, num_classes)
+        return GaussianMethod(
+            backbone, h.feat_dim, objective, trunk, h.hidden, h.out, backward, num_classes
+        )
+
     return build
 
 
 def _decoder_layout(h: Heads, backbone, objective, num_classes):
-    return DecoderMethod(backbone, h.feat_dim, objective, h.decoder(h.feat_dim),
-                         h.recipe.input_noise, num_classes)
+    return DecoderMethod(
+        backbone, h.feat_dim, objective, h.decoder(h.feat_dim), h.recipe.input_noise, num_classes
+    )
 
 
 def _masked_decoder_layout(h: Heads, backbone, objective, num_classes):
-    return MaskedDecoderMethod(backbone, h.feat_dim, objective, h.decoder(h.feat_dim),
-                               h.recipe.patch_size, h.recipe.mask_ratio, num_classes)
+    return MaskedDecoderMethod(
+        backbone,
+        h.feat_dim,
+        objective,
+        h.decoder(h.feat_dim),
+        h.recipe.patch_size,
+        h.recipe.mask_ratio,
+        num_classes,
+    )
 
 
 def _gaussian_decoder_layout(h: Heads, backbone, objective, num_classes):
-    return GaussianDecoderMethod(backbone, h.feat_dim, objective,
-                                 GaussianEncoderHead(h.feat_dim, h.out), h.decoder(h.out),
-                                 num_classes)
+    return GaussianDecoderMethod(
+        backbone,
+        h.feat_dim,
+        objective,
+        GaussianEncoderHead(h.feat_dim, h.out),
+        h.decoder(h.out),
+        num_classes,
+    )
 
 
 def _supervised(multiview: bool) -> Callable[..., SSLMethod]:
     def build(h: Heads, backbone, objective, num_classes):
         if not num_classes:
-            raise ValueError(f"method {h.method} needs labelled data and eval.online_probe=true "
-                             "(its label decoder takes the probe's class count)")
-        if (getattr(objective, "prior", "handcrafted") != "handcrafted"
-                or getattr(objective, "_uses_reconstruction", False)):
-            raise ValueError(f"method {h.method}: infossl train supports prior='handcrafted' and "
-                             "beta_x=0 only (the layout has no prior network and no decoder)")
+            raise ValueError(
+                f"method {h.method} needs labelled data and eval.online_probe=true "
+                "(its label decoder takes the probe's class count)"
+            )
+        if getattr(objective, "prior", "handcrafted") != "handcrafted" or getattr(
+            objective, "_uses_reconstruction", False
+        ):
+            raise ValueError(
+                f"method {h.method}: infossl train supports prior='handcrafted' and "
+                "beta_x=0 only (the layout has no prior network and no decoder)"
+            )
         encoders = [GaussianEncoderHead(h.feat_dim, h.out) for _ in range(2 if multiview else 1)]
         width = h.out * len(encoders)
-        return SupervisedMethod(backbone, h.feat_dim, objective, encoders,
-                                nn.Linear(width, num_classes), multiview, num_classes)
+        return SupervisedMethod(
+            backbone,
+            h.feat_dim,
+            objective,
+            encoders,
+            nn.Linear(width, num_classes),
+            multiview,
+            num_classes,
+        )
+
     return build
 
 
 def _cross_decoder_layout(h: Heads, backbone, objective, num_classes):
-    return CrossDecoderMethod(backbone, h.feat_dim, objective, h.projector(), h.decoder(h.out),
-                              num_classes)
+    return CrossDecoderMethod(
+        backbone, h.feat_dim, objective, h.projector(), h.decoder(h.out), num_classes
+    )
 
 
 def _gaussian_contrastive_layout(h: Heads, backbone, objective, num_classes):
-    return GaussianContrastiveMethod(backbone, h.feat_dim, objective,
-                                     GaussianEncoderHead(h.feat_dim, h.out), num_classes)
+    return GaussianContrastiveMethod(
+        backbone, h.feat_dim, objective, GaussianEncoderHead(h.feat_dim, h.out), num_classes
+    )
 
 
 #: recipe layout → builder ``(heads, backbone, objective, num_classes) → SSLMethod``
@@ -732,9 +864,16 @@ LAYOUT_BUILDERS: dict[str, Callable[..., SSLMethod]] = {
 }
 
 
-def build_method(cfg: Any, backbone: nn.Module, feat_dim: int, *, num_classes: int | None,
-                 total_steps: int, distributed: bool,
-                 input_shape: tuple[int, ...] | None = None) -> SSLMethod:
+def build_method(
+    cfg: Any,
+    backbone: nn.Module,
+    feat_dim: int,
+    *,
+    num_classes: int | None,
+    total_steps: int,
+    distributed: bool,
+    input_shape: tuple[int, ...] | None = None,
+) -> SSLMethod:
     """The :class:`SSLMethod` of ``cfg.method`` around ``backbone`` (``cfg``: a RunConfig),
     built from the method's :class:`MethodRecipe` (``input_shape``: one sample's shape, for
     the layouts with a decoder)."""
@@ -742,15 +881,27 @@ def build_method(cfg: Any, backbone: nn.Module, feat_dim: int, *, num_classes: i
     d = METHODS[name]
     m = cfg.model
     heads = Heads(
-        recipe=d, feat_dim=feat_dim, hidden=m.proj_hidden or d.proj_hidden,
-        out=m.proj_out or d.proj_out, layers=m.proj_layers or d.proj_layers,
+        recipe=d,
+        feat_dim=feat_dim,
+        hidden=m.proj_hidden or d.proj_hidden,
+        out=m.proj_out or d.proj_out,
+        layers=m.proj_layers or d.proj_layers,
         pred_hidden=m.pred_hidden or d.pred_hidden,
         momentum=d.momentum if m.momentum is None else m.momentum,
         prototypes=m.num_prototypes or d.num_prototypes,
-        freeze_prototypes_epochs=m.freeze_prototypes_epochs, total_steps=total_steps,
-        input_shape=None if input_shape is None else tuple(input_shape), method=name)
-    objective = _make_objective(name, cfg.objective, dim=heads.out, out_dim=heads.prototypes,
-                                seed=cfg.train.seed, distributed=distributed)
+        freeze_prototypes_epochs=m.freeze_prototypes_epochs,
+        total_steps=total_steps,
+        input_shape=None if input_shape is None else tuple(input_shape),
+        method=name,
+    )
+    objective = _make_objective(
+        name,
+        cfg.objective,
+        dim=heads.out,
+        out_dim=heads.prototypes,
+        seed=cfg.train.seed,
+        distributed=distributed,
+    )
     return LAYOUT_BUILDERS[d.layout](heads, backbone, objective, num_classes)
 
 

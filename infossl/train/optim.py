@@ -53,14 +53,25 @@ class LARS(torch.optim.Optimizer):
     Cost per step ``O(#parameters)``, plus one norm per parameter tensor.
     """
 
-    def __init__(self, params: Iterable[Any], lr: float, *, weight_decay: float = 0.0,
-                 momentum: float = 0.9, eta: float = 0.02, eps: float = 1e-8) -> None:
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float,
+        *,
+        weight_decay: float = 0.0,
+        momentum: float = 0.9,
+        eta: float = 0.02,
+        eps: float = 1e-8,
+    ) -> None:
         lr = check_float(lr, "lr", low=0.0)
-        defaults = dict(lr=lr, weight_decay=check_float(weight_decay, "weight_decay", low=0.0),
-                        momentum=check_float(momentum, "momentum", low=0.0, high=1.0,
-                                             high_open=True),
-                        eta=check_float(eta, "eta", low=0.0, low_open=True),
-                        eps=check_float(eps, "eps", low=0.0), lars_exclude=False)
+        defaults = dict(
+            lr=lr,
+            weight_decay=check_float(weight_decay, "weight_decay", low=0.0),
+            momentum=check_float(momentum, "momentum", low=0.0, high=1.0, high_open=True),
+            eta=check_float(eta, "eta", low=0.0, low_open=True),
+            eps=check_float(eps, "eps", low=0.0),
+            lars_exclude=False,
+        )
         super().__init__(params, defaults)
 
     @torch.no_grad()
@@ -70,8 +81,12 @@ class LARS(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            wd, mom, eta, eps = (group["weight_decay"], group["momentum"], group["eta"],
-                                 group["eps"])
+            wd, mom, eta, eps = (
+                group["weight_decay"],
+                group["momentum"],
+                group["eta"],
+                group["eps"],
+            )
             exclude = group["lars_exclude"]
             for p in group["params"]:
                 if p.grad is None:
@@ -82,8 +97,11 @@ class LARS(torch.optim.Optimizer):
                         d = d.add(p, alpha=wd)
                     w_norm = torch.linalg.vector_norm(p)
                     d_norm = torch.linalg.vector_norm(d)
-                    trust = torch.where((w_norm > 0) & (d_norm > 0),
-                                        eta * w_norm / (d_norm + eps), torch.ones_like(w_norm))
+                    trust = torch.where(
+                        (w_norm > 0) & (d_norm > 0),
+                        eta * w_norm / (d_norm + eps),
+                        torch.ones_like(w_norm),
+                    )
                     d = d.mul(trust)
                 if mom:
                     state = self.state[p]
@@ -105,8 +123,14 @@ class WarmupCosine:
     step, the total and the warm-up length, so a resumed run gets exactly the same rates.
     """
 
-    def __init__(self, optimizer: torch.optim.Optimizer, total_steps: int, *,
-                 warmup_steps: int = 0, final_ratio: float = 0.0) -> None:
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        total_steps: int,
+        *,
+        warmup_steps: int = 0,
+        final_ratio: float = 0.0,
+    ) -> None:
         self.optimizer = optimizer
         self.total_steps = check_int(total_steps, "total_steps", low=1)
         self.warmup_steps = check_int(warmup_steps, "warmup_steps", low=0)
@@ -146,8 +170,10 @@ class WarmupCosine:
         """
         total_steps = check_int(total_steps, "total_steps", low=1)
         if total_steps < self.last_step:
-            raise ValueError(f"total_steps must be >= the steps already taken "
-                             f"({self.last_step}), got {total_steps}")
+            raise ValueError(
+                f"total_steps must be >= the steps already taken "
+                f"({self.last_step}), got {total_steps}"
+            )
         self.total_steps = total_steps
         self._apply()
 
@@ -155,8 +181,11 @@ class WarmupCosine:
         return [g["lr"] for g in self.optimizer.param_groups]
 
     def state_dict(self) -> dict[str, int]:
-        return {"last_step": self.last_step, "total_steps": self.total_steps,
-                "warmup_steps": self.warmup_steps}
+        return {
+            "last_step": self.last_step,
+            "total_steps": self.total_steps,
+            "warmup_steps": self.warmup_steps,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore the step and, when the state has them (checkpoints written since
@@ -232,21 +261,46 @@ def build_optimizer(
 
     def groups_of(modules: Sequence[nn.Module], fixed: bool) -> list[dict[str, Any]]:
         decay, no_decay = split_decay(modules)
-        keep = (lambda p: id(p) in fixed_ids) if fixed else (
-            lambda p: id(p) not in fixed_ids and id(p) not in probe_ids)
+        keep = (
+            (lambda p: id(p) in fixed_ids)
+            if fixed
+            else (lambda p: id(p) not in fixed_ids and id(p) not in probe_ids)
+        )
         decay = [p for p in decay if keep(p)]
         no_decay = [p for p in no_decay if keep(p)]
         if not exclude_bias_norm:
             decay, no_decay = decay + no_decay, []
-        return [dict(params=decay, weight_decay=weight_decay, lars_exclude=False,
-                     fixed_lr=fixed, lr=lr, peak_lr=lr),
-                dict(params=no_decay, weight_decay=0.0, lars_exclude=True, fixed_lr=fixed,
-                     lr=lr, peak_lr=lr)]
+        return [
+            dict(
+                params=decay,
+                weight_decay=weight_decay,
+                lars_exclude=False,
+                fixed_lr=fixed,
+                lr=lr,
+                peak_lr=lr,
+            ),
+            dict(
+                params=no_decay,
+                weight_decay=0.0,
+                lars_exclude=True,
+                fixed_lr=fixed,
+                lr=lr,
+                peak_lr=lr,
+            ),
+        ]
 
     groups = groups_of(main, False) + groups_of(fixed_lr, True)
     if probe is not None:
-        groups.append(dict(params=list(probe.parameters()), weight_decay=0.0,
-                           lars_exclude=True, fixed_lr=False, lr=probe_lr, peak_lr=probe_lr))
+        groups.append(
+            dict(
+                params=list(probe.parameters()),
+                weight_decay=0.0,
+                lars_exclude=True,
+                fixed_lr=False,
+                lr=probe_lr,
+                peak_lr=probe_lr,
+            )
+        )
     groups = [g for g in groups if g["params"]]
     if name == "sgd":
         return torch.optim.SGD(groups, lr=lr, momentum=momentum, weight_decay=weight_decay)

@@ -80,9 +80,14 @@ def _cpu_bf16_supported() -> bool:
         return False
 
 
-def measure_cpu_settings(make_backbone: Callable[[], nn.Module], input_shape: tuple[int, ...],
-                         *, batch_size: int = 64, rounds: int = 3, steps: int = 2
-                         ) -> dict[str, float]:
+def measure_cpu_settings(
+    make_backbone: Callable[[], nn.Module],
+    input_shape: tuple[int, ...],
+    *,
+    batch_size: int = 64,
+    rounds: int = 3,
+    steps: int = 2,
+) -> dict[str, float]:
     """Images per second of forward + backward for each of fp32/bf16 × NCHW/channels_last.
 
     The four settings run in interleaved rounds on copies of one model (``make_backbone()``),
@@ -137,8 +142,11 @@ def choose_setting(rates: dict[str, float], channels_last: bool | None = None) -
     """The fastest measured setting (``"bf16/channels_last"``, ...), or ``"fp32/<layout>"``
     unless a bf16 setting beats fp32 in the same layout by :data:`MIN_GAIN`; ``channels_last``
     restricts the layout (None: both)."""
-    layouts = ["nchw", "channels_last"] if channels_last is None else (
-        ["channels_last"] if channels_last else ["nchw"])
+    layouts = (
+        ["nchw", "channels_last"]
+        if channels_last is None
+        else (["channels_last"] if channels_last else ["nchw"])
+    )
     candidates = [f"{d}/{f}" for d in ("fp32", "bf16") for f in layouts]
     best = max(candidates, key=lambda k: rates[k])
     fp32 = f"fp32/{layouts[0]}" if channels_last is not None else "fp32/nchw"
@@ -147,11 +155,17 @@ def choose_setting(rates: dict[str, float], channels_last: bool | None = None) -
     return best
 
 
-def _auto_cpu(backbone_key: str, make_backbone: Callable[[], nn.Module],
-              input_shape: tuple[int, ...], cache: bool, channels_last: bool | None
-              ) -> Precision:
-    key = (f"{_cpu_name()}|torch {torch.__version__}|threads {torch.get_num_threads()}|"
-           f"{backbone_key}|{tuple(input_shape)}")
+def _auto_cpu(
+    backbone_key: str,
+    make_backbone: Callable[[], nn.Module],
+    input_shape: tuple[int, ...],
+    cache: bool,
+    channels_last: bool | None,
+) -> Precision:
+    key = (
+        f"{_cpu_name()}|torch {torch.__version__}|threads {torch.get_num_threads()}|"
+        f"{backbone_key}|{tuple(input_shape)}"
+    )
     path = _cache_path()
     rates = _read_cache(path).get(key) if cache else None
     source = "cached measurement"
@@ -172,16 +186,24 @@ def _auto_cpu(backbone_key: str, make_backbone: Callable[[], nn.Module],
     return Precision(dtype, fmt == "channels_last", f"{source} on this CPU: {text}")
 
 
-def resolve_precision(requested: str, channels_last: str | bool, device: torch.device, *,
-                      backbone_name: str, backbone_key: str,
-                      make_backbone: Callable[[], nn.Module], input_shape: tuple[int, ...],
-                      cache: bool = True) -> Precision:
+def resolve_precision(
+    requested: str,
+    channels_last: str | bool,
+    device: torch.device,
+    *,
+    backbone_name: str,
+    backbone_key: str,
+    make_backbone: Callable[[], nn.Module],
+    input_shape: tuple[int, ...],
+    cache: bool = True,
+) -> Precision:
     """Turn the config's ``precision`` and ``channels_last`` into a :class:`Precision`."""
     conv = backbone_name != "mlp"
     cl_fixed = None if channels_last == "auto" else bool(channels_last) and conv
     if requested == "fp16" and device.type != "cuda":
-        raise ValueError("train.precision='fp16' needs a CUDA device; use 'bf16' or 'fp32' on "
-                         f"{device.type}")
+        raise ValueError(
+            f"train.precision='fp16' needs a CUDA device; use 'bf16' or 'fp32' on {device.type}"
+        )
     if device.type == "cuda":
         if requested == "auto":
             requested = "bf16" if torch.cuda.is_bf16_supported() else "fp16"

@@ -63,17 +63,22 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
             factor = self.momentum
         unbiased = var * (n / max(n - 1.0, 1.0))
         self.running_mean.mul_(1 - factor).add_(mean.to(self.running_mean.dtype), alpha=factor)
-        self.running_var.mul_(1 - factor).add_(unbiased.to(self.running_var.dtype),
-                                               alpha=factor)
+        self.running_var.mul_(1 - factor).add_(unbiased.to(self.running_var.dtype), alpha=factor)
 
 
 def convert_to_global_batchnorm(module: nn.Module) -> nn.Module:
     """Replace every ``BatchNorm1d/2d/3d`` in ``module`` by a :class:`GlobalBatchNorm` holding
     the same parameters and buffers; returns the (possibly new) root module."""
     if isinstance(module, nn.modules.batchnorm._BatchNorm) and not isinstance(
-            module, (GlobalBatchNorm, nn.SyncBatchNorm)):
-        new = GlobalBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
-                              module.track_running_stats)
+        module, (GlobalBatchNorm, nn.SyncBatchNorm)
+    ):
+        new = GlobalBatchNorm(
+            module.num_features,
+            module.eps,
+            module.momentum,
+            module.affine,
+            module.track_running_stats,
+        )
         with torch.no_grad():
             if module.affine:
                 new.weight = module.weight
@@ -89,4 +94,3 @@ def convert_to_global_batchnorm(module: nn.Module) -> nn.Module:
         if converted is not child:
             setattr(module, name, converted)
     return module
-

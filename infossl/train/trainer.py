@@ -76,9 +76,18 @@ __all__ = [
 
 CHECKPOINT_FORMAT = 1
 #: Config keys that may change between a run and its resumption (they do not change results).
-RESUMABLE_KEYS = ("out", "train.max_steps", "train.time_limit", "train.threads",
-                  "train.compile", "log.progress", "log.tensorboard", "checkpoint",
-                  "eval.final_linear", "diagnostics")
+RESUMABLE_KEYS = (
+    "out",
+    "train.max_steps",
+    "train.time_limit",
+    "train.threads",
+    "train.compile",
+    "log.progress",
+    "log.tensorboard",
+    "checkpoint",
+    "eval.final_linear",
+    "diagnostics",
+)
 #: Config keys that may change on resume and change the plan of the rest of the run.
 EXTENDABLE_KEYS = ("train.epochs",)
 
@@ -131,8 +140,9 @@ class TrainResult:
 
 def derive_seed(*parts: int) -> int:
     """A 63-bit seed from integers (NumPy ``SeedSequence``; independent streams per tuple)."""
-    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1, np.uint64)[0]
-               % (2**63))
+    return int(
+        np.random.SeedSequence([int(p) for p in parts]).generate_state(1, np.uint64)[0] % (2**63)
+    )
 
 
 def _progress_enabled(setting: Any) -> bool:
@@ -158,9 +168,14 @@ class _Progress:
             TimeRemainingColumn,
         )
 
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TimeRemainingColumn(),
-                            console=Console(stderr=True))
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+        )
         self.bar.start()
         self.task = self.bar.add_task("training", total=total, completed=completed)
 
@@ -177,9 +192,14 @@ class _Progress:
 class Trainer:
     """One run (see the module docstring). Use :func:`train`."""
 
-    def __init__(self, cfg: RunConfig, *, resume: bool = False,
-                 callbacks: Sequence[Callable[[StepInfo], None]] = (),
-                 epoch_callbacks: Sequence[Callable[[EpochInfo], None]] = ()) -> None:
+    def __init__(
+        self,
+        cfg: RunConfig,
+        *,
+        resume: bool = False,
+        callbacks: Sequence[Callable[[StepInfo], None]] = (),
+        epoch_callbacks: Sequence[Callable[[EpochInfo], None]] = (),
+    ) -> None:
         self.callbacks = list(callbacks)
         self.epoch_callbacks = list(epoch_callbacks)
         self.env, self.device = setup_distributed(cfg.train.device)
@@ -201,8 +221,10 @@ class Trainer:
         if state is not None:
             cfg = self._merge_resume_config(state, cfg)
         elif self.ckpt_path.exists():
-            raise FileExistsError(f"{self.ckpt_path} already exists: pass --resume to continue "
-                                  "that run, or choose another out folder")
+            raise FileExistsError(
+                f"{self.ckpt_path} already exists: pass --resume to continue "
+                "that run, or choose another out folder"
+            )
         self.cfg = cfg
         self._check_batch()
         self.data: RunData = load_run_data(cfg.data, default_augment(cfg.method))
@@ -211,20 +233,28 @@ class Trainer:
         self.loader = self._make_loader()
         self.steps_per_epoch = len(self.loader)
         self.total_steps = cfg.train.epochs * self.steps_per_epoch
-        precision = (Precision(**state["precision"]) if state is not None else None)
+        precision = Precision(**state["precision"]) if state is not None else None
         if METHODS[canonical_method(cfg.method)].needs_labels and self.data.num_classes is None:
             raise ValueError(f"method {cfg.method} needs labelled data")
         self.method, self.spec, self.precision = build_parts(
-            cfg, self.data, self.device, total_steps=self.total_steps,
-            world_size=self.env.world_size, seed=cfg.train.seed, precision=precision)
+            cfg,
+            self.data,
+            self.device,
+            total_steps=self.total_steps,
+            world_size=self.env.world_size,
+            seed=cfg.train.seed,
+            precision=precision,
+        )
         self.opt = build_optimization(cfg, self.method, self.steps_per_epoch)
-        self.scaler = torch.amp.GradScaler(self.device.type,
-                                           enabled=self.precision.needs_grad_scaler)
+        self.scaler = torch.amp.GradScaler(
+            self.device.type, enabled=self.precision.needs_grad_scaler
+        )
         self.model: torch.nn.Module = self.method
         if self.env.distributed:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.model = torch.nn.parallel.DistributedDataParallel(
-                self.method, device_ids=ids, broadcast_buffers=False)
+                self.method, device_ids=ids, broadcast_buffers=False
+            )
         self.step = 0
         self.epoch = 0
         self.batch = 0
@@ -240,9 +270,12 @@ class Trainer:
             self.out.mkdir(parents=True, exist_ok=True)
             remove_stale_temporaries(self.ckpt_dir)
             (self.out / "config.yaml").write_text(cfg.to_yaml(self.resolved()))
-        self.logger = RunLogger(self.out, enabled=self.env.is_main,
-                                tensorboard=cfg.log.tensorboard,
-                                resume_step=self.step if state is not None else None)
+        self.logger = RunLogger(
+            self.out,
+            enabled=self.env.is_main,
+            tensorboard=cfg.log.tensorboard,
+            resume_step=self.step if state is not None else None,
+        )
         if self.epoch_change is not None:
             self._log_epoch_change()
 
@@ -252,16 +285,19 @@ class Trainer:
             raise FileNotFoundError(f"nothing to resume: {self.ckpt_path} does not exist")
         state = load_checkpoint(self.ckpt_path)
         if state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"{self.ckpt_path}: unsupported checkpoint format "
-                             f"{state.get('format')!r}")
+            raise ValueError(
+                f"{self.ckpt_path}: unsupported checkpoint format {state.get('format')!r}"
+            )
         return state
 
     def _merge_resume_config(self, state: dict[str, Any], cfg: RunConfig) -> RunConfig:
         saved = validate_config(state["config"])
         diffs = config_differences(saved, cfg, ignore=RESUMABLE_KEYS + EXTENDABLE_KEYS)
         if diffs:
-            raise ValueError(f"cannot resume {self.ckpt_path}: the config differs from the "
-                             f"checkpoint's in {', '.join(diffs)}")
+            raise ValueError(
+                f"cannot resume {self.ckpt_path}: the config differs from the "
+                f"checkpoint's in {', '.join(diffs)}"
+            )
         merged = saved.to_dict()
         new = cfg.to_dict()
         for key in RESUMABLE_KEYS + EXTENDABLE_KEYS:
@@ -275,10 +311,12 @@ class Trainer:
             p = state["progress"]
             started = int(p["epoch"]) + (1 if int(p["batch"]) else 0)
             if after < started:
-                raise ValueError(f"cannot resume {self.ckpt_path} with train.epochs={after}: "
-                                 f"the checkpoint (step {int(p['step'])}) has already "
-                                 f"{'started' if int(p['batch']) else 'completed'} epoch "
-                                 f"{started}; pass --epochs {started} or more")
+                raise ValueError(
+                    f"cannot resume {self.ckpt_path} with train.epochs={after}: "
+                    f"the checkpoint (step {int(p['step'])}) has already "
+                    f"{'started' if int(p['batch']) else 'completed'} epoch "
+                    f"{started}; pass --epochs {started} or more"
+                )
             self.epoch_change = {"epochs_from": before, "epochs_to": after}
             self._saved_cfg = saved
         return validate_config(merged)
@@ -296,10 +334,17 @@ class Trainer:
         total_from = sched.total_steps
         lr_from = self.opt.lr * sched.factor(self.step)
         sched.replan(self.total_steps)
-        change.update({
-            "step": self.step, "epoch": self.epoch, "total_steps_from": total_from,
-            "total_steps_to": self.total_steps, "warmup_steps": sched.warmup_steps,
-            "lr_from": lr_from, "lr_to": self.opt.lr * sched.factor(self.step)})
+        change.update(
+            {
+                "step": self.step,
+                "epoch": self.epoch,
+                "total_steps_from": total_from,
+                "total_steps_to": self.total_steps,
+                "warmup_steps": sched.warmup_steps,
+                "lr_from": lr_from,
+                "lr_to": self.opt.lr * sched.factor(self.step),
+            }
+        )
         self.epoch_changes.append(dict(change))
 
     def _log_epoch_change(self) -> None:
@@ -311,15 +356,17 @@ class Trainer:
         record = {"kind": "resume", **c}
         if self.env.is_main:
             logged = [r for r in _read_eval(self.out) if r.get("kind") == "resume"]
-            if not any(r.get("step") == c["step"] and r.get("epochs_to") == c["epochs_to"]
-                       for r in logged):
+            if not any(
+                r.get("step") == c["step"] and r.get("epochs_to") == c["epochs_to"] for r in logged
+            ):
                 self.logger.log(record)
             sys.stderr.write(
                 f"{self.out}: train.epochs {c['epochs_from']} -> {c['epochs_to']} at step "
                 f"{c['step']}: learning-rate schedule re-planned to end at step "
                 f"{c['total_steps_to']} (was {c['total_steps_from']}; warm-up of "
                 f"{c['warmup_steps']} step{'' if c['warmup_steps'] == 1 else 's'} not "
-                f"repeated), lr {c['lr_from']:.4g} -> {c['lr_to']:.4g}\n")
+                f"repeated), lr {c['lr_from']:.4g} -> {c['lr_to']:.4g}\n"
+            )
 
     def resolved(self) -> dict[str, Any]:
         """What the run's ``auto`` and default (None) settings became; ``config.yaml`` lists it
@@ -327,10 +374,12 @@ class Trainer:
         defaults = METHODS[canonical_method(self.cfg.method)]
         m = self.cfg.model
         model: dict[str, Any] = {
-            "backbone": self.spec.name, "feat_dim": int(self.method.feat_dim),
+            "backbone": self.spec.name,
+            "feat_dim": int(self.method.feat_dim),
             "proj_hidden": m.proj_hidden or defaults.proj_hidden,
             "proj_out": m.proj_out or defaults.proj_out,
-            "proj_layers": m.proj_layers or defaults.proj_layers}
+            "proj_layers": m.proj_layers or defaults.proj_layers,
+        }
         if hasattr(self.method, "predictor"):
             model["pred_hidden"] = m.pred_hidden or defaults.pred_hidden
         if hasattr(self.method, "target"):
@@ -340,32 +389,45 @@ class Trainer:
         sched = self.opt.scheduler
         return {
             "method": canonical_method(self.cfg.method),
-            "device": str(self.device), "world_size": self.env.world_size,
+            "device": str(self.device),
+            "world_size": self.env.world_size,
             "threads": torch.get_num_threads(),
-            "precision": self.precision.dtype, "channels_last": self.precision.channels_last,
+            "precision": self.precision.dtype,
+            "channels_last": self.precision.channels_last,
             "precision_reason": self.precision.reason,
-            "augment": self.data.augment, "model": model,
-            "optim": {"name": self.opt.name, "lr": self.opt.lr,
-                      "weight_decay": self.opt.weight_decay,
-                      "warmup_steps": sched.warmup_steps, "total_steps": sched.total_steps,
-                      "steps_per_epoch": self.steps_per_epoch,
-                      "final_lr": self.opt.lr * sched.final_ratio},
+            "augment": self.data.augment,
+            "model": model,
+            "optim": {
+                "name": self.opt.name,
+                "lr": self.opt.lr,
+                "weight_decay": self.opt.weight_decay,
+                "warmup_steps": sched.warmup_steps,
+                "total_steps": sched.total_steps,
+                "steps_per_epoch": self.steps_per_epoch,
+                "final_lr": self.opt.lr * sched.final_ratio,
+            },
             "epoch_changes": [dict(c) for c in self.epoch_changes],
         }
 
     def _check_batch(self) -> None:
         b, w = self.cfg.train.batch_size, self.env.world_size
         if b % w:
-            raise ValueError(f"train.batch_size={b} must be divisible by the number of "
-                             f"processes ({w})")
+            raise ValueError(
+                f"train.batch_size={b} must be divisible by the number of processes ({w})"
+            )
 
     def _make_loader(self) -> BatchLoader:
         c, e = self.cfg.train, self.env
         try:
             if c.augment_scope == "global":
                 return BatchLoader(self.data.train, c.batch_size, seed=c.seed)
-            return BatchLoader(self.data.train, c.batch_size // e.world_size, seed=c.seed,
-                               rank=e.rank, world_size=e.world_size)
+            return BatchLoader(
+                self.data.train,
+                c.batch_size // e.world_size,
+                seed=c.seed,
+                rank=e.rank,
+                world_size=e.world_size,
+            )
         except ValueError as err:
             raise ValueError(f"train.batch_size: {err}") from None
 
@@ -375,21 +437,31 @@ class Trainer:
             "format": CHECKPOINT_FORMAT,
             "config": self.cfg.to_dict(),
             "precision": self.precision.to_dict(),
-            "backbone": {"name": self.spec.name, "options": self.spec.options,
-                         "input_shape": list(self.spec.input_shape),
-                         "feat_dim": self.method.feat_dim},
-            "data": {"mean": list(self.data.mean), "std": list(self.data.std),
-                     "augment": self.data.augment},
+            "backbone": {
+                "name": self.spec.name,
+                "options": self.spec.options,
+                "input_shape": list(self.spec.input_shape),
+                "feat_dim": self.method.feat_dim,
+            },
+            "data": {
+                "mean": list(self.data.mean),
+                "std": list(self.data.std),
+                "augment": self.data.augment,
+            },
             "model": self.method.state_dict(),
             "optimizer": self.opt.optimizer.state_dict(),
             "scheduler": self.opt.scheduler.state_dict(),
             "scaler": self.scaler.state_dict(),
             "rng": capture_rng_state(),
             "epoch_changes": [dict(c) for c in self.epoch_changes],
-            "progress": {"step": self.step, "epoch": self.epoch, "batch": self.batch,
-                         "epoch_stats": dict(self.epoch_stats),
-                         "train_seconds": self.train_seconds,
-                         "train_images": self.train_images},
+            "progress": {
+                "step": self.step,
+                "epoch": self.epoch,
+                "batch": self.batch,
+                "epoch_stats": dict(self.epoch_stats),
+                "train_seconds": self.train_seconds,
+                "train_images": self.train_images,
+            },
         }
 
     def _restore(self, state: dict[str, Any]) -> None:
@@ -414,9 +486,15 @@ class Trainer:
             save_checkpoint(self.ckpt_path, state)
             if epoch_copy:
                 save_checkpoint(self.ckpt_dir / f"epoch_{self.epoch:04d}.pt", state)
-            write_json_atomic(self.ckpt_dir / "last.json",
-                              {"step": self.step, "epoch": self.epoch, "batch": self.batch,
-                               "path": str(self.ckpt_path)})
+            write_json_atomic(
+                self.ckpt_dir / "last.json",
+                {
+                    "step": self.step,
+                    "epoch": self.epoch,
+                    "batch": self.batch,
+                    "path": str(self.ckpt_path),
+                },
+            )
         self.last_checkpoint = (self.ckpt_path, self.step)
         self.env.barrier()
 
@@ -428,8 +506,7 @@ class Trainer:
         images = ds.inputs.index_select(0, sel).to(self.device, non_blocking=True)
         labels = ds.labels.index_select(0, sel).to(self.device, non_blocking=True)
         global_scope = self.cfg.train.augment_scope == "global"
-        seed = derive_seed(self.cfg.train.seed, self.epoch, b,
-                           0 if global_scope else self.env.rank)
+        seed = derive_seed(self.cfg.train.seed, self.epoch, b, 0 if global_scope else self.env.rank)
         views = self.views(images, seed)
         if global_scope and self.env.distributed:
             n = bs // self.env.world_size
@@ -444,8 +521,11 @@ class Trainer:
             finite = all_reduce_sum(finite) / self.env.world_size
         if float(finite) < 1.0:
             keys = [k for k in out if k not in ("features", "probe_logits")]
-            self._non_finite(f"the method's outputs ({', '.join(keys)}) are not finite before "
-                             "the loss (the encoder diverged)", "outputs")
+            self._non_finite(
+                f"the method's outputs ({', '.join(keys)}) are not finite before "
+                "the loss (the encoder diverged)",
+                "outputs",
+            )
 
     def _non_finite(self, what: str, term: str) -> None:
         where = f"step {self.step + 1} (epoch {self.epoch + 1}, batch {self.batch + 1})"
@@ -454,38 +534,51 @@ class Trainer:
             kept = f"the last good checkpoint is {path} (step {step})"
         else:
             kept = "no checkpoint had been written yet"
-        raise NonFiniteLossError(f"non-finite loss at {where}: {what}; training stopped, {kept}",
-                                 step=self.step + 1, term=term,
-                                 checkpoint=None if self.last_checkpoint is None
-                                 else self.last_checkpoint[0])
+        raise NonFiniteLossError(
+            f"non-finite loss at {where}: {what}; training stopped, {kept}",
+            step=self.step + 1,
+            term=term,
+            checkpoint=None if self.last_checkpoint is None else self.last_checkpoint[0],
+        )
 
-    def _reduced_values(self, loss_out: LossOutput, probe: dict[str, torch.Tensor]
-                        ) -> dict[str, float]:
-        names = (["loss"] + [f"terms/{n}" for n in loss_out.terms]
-                 + [f"diagnostics/{n}" for n in loss_out.diagnostics] + list(probe))
+    def _reduced_values(
+        self, loss_out: LossOutput, probe: dict[str, torch.Tensor]
+    ) -> dict[str, float]:
+        names = (
+            ["loss"]
+            + [f"terms/{n}" for n in loss_out.terms]
+            + [f"diagnostics/{n}" for n in loss_out.diagnostics]
+            + list(probe)
+        )
         values = torch.stack(
             [loss_out.loss.detach().float()]
             + [tv.value.float().to(self.device) for tv in loss_out.terms.values()]
             + [tv.value.float().to(self.device) for tv in loss_out.diagnostics.values()]
-            + [v.detach().float() for v in probe.values()])
+            + [v.detach().float() for v in probe.values()]
+        )
         if self.env.distributed:
             values = all_reduce_sum(values) / self.env.world_size
         return dict(zip(names, values.tolist(), strict=True))
 
     def _guard(self, values: dict[str, float], loss_out: LossOutput) -> None:
-        bad = [k for k, v in values.items() if not math.isfinite(v)
-               and not k.startswith("diagnostics/")]
+        bad = [
+            k
+            for k, v in values.items()
+            if not math.isfinite(v) and not k.startswith("diagnostics/")
+        ]
         if not bad:
             return
         for key in bad:
             if key.startswith("terms/"):
                 name = key.split("/", 1)[1]
                 tv = loss_out.terms[name]
-                self._non_finite(f"term {name!r} = {values[key]} ({tv.term.label}, weight "
-                                 f"{tv.weight:g})", name)
+                self._non_finite(
+                    f"term {name!r} = {values[key]} ({tv.term.label}, weight {tv.weight:g})", name
+                )
         if "probe_loss" in bad:
-            self._non_finite(f"the online probe's cross-entropy = {values['probe_loss']}",
-                             "probe_loss")
+            self._non_finite(
+                f"the online probe's cross-entropy = {values['probe_loss']}", "probe_loss"
+            )
         self._non_finite(f"loss = {values['loss']} while every term is finite", "loss")
 
     def _train_step(self, order: torch.Tensor, b: int) -> tuple[LossOutput, dict[str, float]]:
@@ -514,7 +607,8 @@ class Trainer:
         if self.cfg.optim.grad_clip is not None:
             self.scaler.unscale_(opt)
             torch.nn.utils.clip_grad_norm_(
-                [p for g in opt.param_groups for p in g["params"]], self.cfg.optim.grad_clip)
+                [p for g in opt.param_groups for p in g["params"]], self.cfg.optim.grad_clip
+            )
         self.scaler.step(opt)
         self.scaler.update()
         self.opt.scheduler.step()
@@ -525,12 +619,18 @@ class Trainer:
             self.epoch_stats["probe_total"] += n
         return loss_out, values
 
-    def _record(self, values: dict[str, float], loss_out: LossOutput, lr: float,
-                rate: float, elapsed: float) -> dict[str, Any]:
-        rec: dict[str, Any] = {"kind": "train", "step": self.step, "epoch": self.epoch + 1,
-                               "loss": values["loss"], "lr": lr,
-                               "terms": {n: values[f"terms/{n}"] for n in loss_out.terms},
-                               "weights": {n: tv.weight for n, tv in loss_out.terms.items()}}
+    def _record(
+        self, values: dict[str, float], loss_out: LossOutput, lr: float, rate: float, elapsed: float
+    ) -> dict[str, Any]:
+        rec: dict[str, Any] = {
+            "kind": "train",
+            "step": self.step,
+            "epoch": self.epoch + 1,
+            "loss": values["loss"],
+            "lr": lr,
+            "terms": {n: values[f"terms/{n}"] for n in loss_out.terms},
+            "weights": {n: tv.weight for n, tv in loss_out.terms.items()},
+        }
         if loss_out.diagnostics:
             rec["diagnostics"] = {n: values[f"diagnostics/{n}"] for n in loss_out.diagnostics}
         if "probe_loss" in values:
@@ -540,9 +640,13 @@ class Trainer:
 
     # ----------------------------------------------------------------------- evaluation
     def _encode(self, inputs: torch.Tensor) -> torch.Tensor:
-        return encode_dataset(self.method.backbone, inputs, self.eval_transform,
-                              device=self.device,
-                              autocast=lambda: self.precision.autocast(self.device))
+        return encode_dataset(
+            self.method.backbone,
+            inputs,
+            self.eval_transform,
+            device=self.device,
+            autocast=lambda: self.precision.autocast(self.device),
+        )
 
     def _epoch_eval(self, final: bool = False) -> dict[str, Any]:
         """kNN monitor (un-augmented training features as the bank) and the online probe's
@@ -551,8 +655,9 @@ class Trainer:
         e = self.cfg.eval
         rec: dict[str, Any] = {}
         if self.epoch_stats["probe_total"] > 0:
-            rec["probe_train_acc"] = (self.epoch_stats["probe_correct"]
-                                      / self.epoch_stats["probe_total"])
+            rec["probe_train_acc"] = (
+                self.epoch_stats["probe_correct"] / self.epoch_stats["probe_total"]
+            )
         knn_due = e.knn_every_epochs and (self.epoch % e.knn_every_epochs == 0 or final)
         if val is None or not val.has_labels or not (knn_due or self.method.probe is not None):
             return rec
@@ -568,15 +673,25 @@ class Trainer:
 
             train_feats = self._encode(self.data.train.inputs)
             if self.env.is_main:
-                rec["knn_acc"] = knn_accuracy(train_feats, self.data.train.labels, val_feats,
-                                              val.labels, k=e.knn_k, tau=e.knn_tau)
+                rec["knn_acc"] = knn_accuracy(
+                    train_feats,
+                    self.data.train.labels,
+                    val_feats,
+                    val.labels,
+                    k=e.knn_k,
+                    tau=e.knn_tau,
+                )
             self._cache_feats = (train_feats, val_feats)
         return rec
 
     def _final_linear(self) -> dict[str, Any]:
         val = self.data.val
-        if not (self.cfg.eval.final_linear and val is not None and val.has_labels
-                and self.data.train.has_labels):
+        if not (
+            self.cfg.eval.final_linear
+            and val is not None
+            and val.has_labels
+            and self.data.train.has_labels
+        ):
             return {}
         cached = getattr(self, "_cache_feats", None)
         if cached is None:
@@ -591,8 +706,9 @@ class Trainer:
     # ----------------------------------------------------------------------- the loop
     def run(self) -> TrainResult:
         cfg = self.cfg
-        progress = _Progress(self.env.is_main and _progress_enabled(cfg.log.progress),
-                             self.total_steps, self.step)
+        progress = _Progress(
+            self.env.is_main and _progress_enabled(cfg.log.progress), self.total_steps, self.step
+        )
         t_run = time.perf_counter()
         stopped = "completed"
         self._cache_feats = None
@@ -612,20 +728,27 @@ class Trainer:
                     n_log += cfg.train.batch_size
                     self.train_images += cfg.train.batch_size
                     stop = self._stop_reason(t_run)
-                    if (self.step % cfg.log.every_steps == 0 or self.step == 1
-                            or self.batch == self.steps_per_epoch or stop):
+                    if (
+                        self.step % cfg.log.every_steps == 0
+                        or self.step == 1
+                        or self.batch == self.steps_per_epoch
+                        or stop
+                    ):
                         now = time.perf_counter()
                         rate = n_log / max(now - t_log, 1e-9)
                         lr = self.opt.optimizer.param_groups[0]["lr"]
-                        self.logger.log(self._record(values, loss_out, lr, rate,
-                                                     now - t_run))
+                        self.logger.log(self._record(values, loss_out, lr, rate, now - t_run))
                         progress.update(self.step, self._progress_text(values, loss_out, rate))
                         t_log, n_log = now, 0
                     else:
                         progress.update(self.step)
                     every = cfg.checkpoint.every_steps
-                    if (every and self.step % every == 0 and not stop
-                            and not self._epoch_end_save_due()):
+                    if (
+                        every
+                        and self.step % every == 0
+                        and not stop
+                        and not self._epoch_end_save_due()
+                    ):
                         self.save()
                     self.train_seconds += time.perf_counter() - t0
                     for cb in self.callbacks:
@@ -692,25 +815,38 @@ class Trainer:
             summary.update(final)
             last_eval = [r for r in _read_eval(self.out) if r.get("kind") == "eval"]
             if last_eval:
-                summary.update({k: v for k, v in last_eval[-1].items()
-                                if k not in ("kind", "step", "epoch")})
+                summary.update(
+                    {k: v for k, v in last_eval[-1].items() if k not in ("kind", "step", "epoch")}
+                )
             if final:
-                self.logger.log({"kind": "final", "step": self.step, "epoch": self.epoch,
-                                 **final})
-        summary.update({
-            "method": self.cfg.method, "data": self.cfg.data.name, "stopped": stopped,
-            "steps": self.step, "epochs_completed": self.step / self.steps_per_epoch,
-            "wall_seconds": wall, "train_seconds": self.train_seconds,
-            "img_per_s": self.train_images / max(self.train_seconds, 1e-9),
-            "precision": self.precision.to_dict(), "backbone": self.spec.name,
-            "world_size": self.env.world_size,
-        })
+                self.logger.log({"kind": "final", "step": self.step, "epoch": self.epoch, **final})
+        summary.update(
+            {
+                "method": self.cfg.method,
+                "data": self.cfg.data.name,
+                "stopped": stopped,
+                "steps": self.step,
+                "epochs_completed": self.step / self.steps_per_epoch,
+                "wall_seconds": wall,
+                "train_seconds": self.train_seconds,
+                "img_per_s": self.train_images / max(self.train_seconds, 1e-9),
+                "precision": self.precision.to_dict(),
+                "backbone": self.spec.name,
+                "world_size": self.env.world_size,
+            }
+        )
         if self.env.is_main:
             write_json_atomic(self.out / "summary.json", summary)
         self.logger.close()
-        return TrainResult(self.out, self.step, self.step / self.steps_per_epoch, stopped,
-                           self.last_checkpoint[0] if self.last_checkpoint else None, summary,
-                           rank=self.env.rank)
+        return TrainResult(
+            self.out,
+            self.step,
+            self.step / self.steps_per_epoch,
+            stopped,
+            self.last_checkpoint[0] if self.last_checkpoint else None,
+            summary,
+            rank=self.env.rank,
+        )
 
     def close(self) -> None:
         self.logger.close()
@@ -723,13 +859,16 @@ def _read_eval(out: Path) -> list[dict[str, Any]]:
     return read_jsonl(out / "metrics.jsonl")
 
 
-def train(cfg: RunConfig, *, resume: bool = False,
-          callbacks: Sequence[Callable[[StepInfo], None]] = (),
-          epoch_callbacks: Sequence[Callable[[EpochInfo], None]] = ()) -> TrainResult:
+def train(
+    cfg: RunConfig,
+    *,
+    resume: bool = False,
+    callbacks: Sequence[Callable[[StepInfo], None]] = (),
+    epoch_callbacks: Sequence[Callable[[EpochInfo], None]] = (),
+) -> TrainResult:
     """Run (or resume) the training described by ``cfg``; see the module docstring."""
     trainer = Trainer(cfg, resume=resume, callbacks=callbacks, epoch_callbacks=epoch_callbacks)
     try:
         return trainer.run()
     finally:
         trainer.close()
-
