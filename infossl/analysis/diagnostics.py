@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from infossl._checks import (
     as_samples,
@@ -96,7 +97,7 @@ SPECTRUM_KEEP = 256
 
 
 # ----------------------------------------------------------------------------- building blocks
-def scale_normalise(z: Any, *others: Any) -> tuple[list[np.ndarray], float]:
+def scale_normalise(z: npt.ArrayLike, *others: npt.ArrayLike) -> tuple[list[np.ndarray], float]:
     """Divide ``z`` and ``others`` by s = √(tr Σ̂(z)/d) (s = 1 if z is constant); return (arrays, s).
 
     After it the mean per-coordinate variance of ``z`` is 1. O(n d).
@@ -111,7 +112,7 @@ def scale_normalise(z: Any, *others: Any) -> tuple[list[np.ndarray], float]:
     return [a / s for a in arrays], s
 
 
-def covariance_eigenvalues(z: Any) -> np.ndarray:
+def covariance_eigenvalues(z: npt.ArrayLike) -> np.ndarray:
     """All d eigenvalues of the sample covariance (ddof = 1), descending, clipped at 0.
 
     Computed on the smaller of the d×d covariance and the n×n Gram matrix of the centred data
@@ -131,7 +132,7 @@ def _check_ridge(ridge: Any) -> float:
     return check_float(ridge, "ridge", low=0.0, low_open=True)
 
 
-def gaussian_entropy_ridge(z: Any, ridge: float = 1e-4) -> Estimate:
+def gaussian_entropy_ridge(z: npt.ArrayLike, ridge: float = 1e-4) -> Estimate:
     """Ĥ(Z) = ½ ln det(2πe(Σ̂ + δI)) in nats, δ = ``ridge`` (kind ``"upper"``).
 
     An upper bound on H(Z): H(Z) ≤ H(Z + N(0, δI)) ≤ the Gaussian entropy at that covariance.
@@ -162,7 +163,7 @@ def gaussian_entropy_ridge(z: Any, ridge: float = 1e-4) -> Estimate:
     )
 
 
-def _check_views(z1: Any, z2: Any) -> tuple[np.ndarray, np.ndarray, int]:
+def _check_views(z1: npt.ArrayLike, z2: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray, int]:
     z1 = as_samples(z1, "z1", min_n=2)
     z2 = as_samples(z2, "z2", min_n=2)
     n = check_same_length(z1=z1, z2=z2)
@@ -177,7 +178,7 @@ def _ridge_logdet(eigenvalues: np.ndarray, ridge: float) -> float:
     return float(np.log(eigenvalues + ridge).sum())
 
 
-def view_conditional_entropy(z1: Any, z2: Any, ridge: float = 1e-4) -> Estimate:
+def view_conditional_entropy(z1: npt.ArrayLike, z2: npt.ArrayLike, ridge: float = 1e-4) -> Estimate:
     """Ĥ(Z1|Z2) = ½ ln det(2πe(Σ_Δ + δI)), Σ_Δ the covariance of z1 − z2 (kind ``"proxy"``).
 
     The cross-entropy E[−ln q(z1|z2)] of the Gaussian channel q = N(z2 + m, Σ_Δ) with its
@@ -207,7 +208,7 @@ def view_conditional_entropy(z1: Any, z2: Any, ridge: float = 1e-4) -> Estimate:
     )
 
 
-def augmentation_information(z1: Any, z2: Any, ridge: float = 1e-4) -> Estimate:
+def augmentation_information(z1: npt.ArrayLike, z2: npt.ArrayLike, ridge: float = 1e-4) -> Estimate:
     """Î(X;Z) = Ĥ(Z) − Ĥ(Z|X) for augmentation read as a Gaussian channel (kind ``"proxy"``).
 
     Z = Z1, one augmented view; the spread of a view around its orbit's centre has covariance
@@ -236,7 +237,7 @@ def augmentation_information(z1: Any, z2: Any, ridge: float = 1e-4) -> Estimate:
     )
 
 
-def infonce_views(z1: Any, z2: Any, temperature: float = 0.1) -> Estimate:
+def infonce_views(z1: npt.ArrayLike, z2: npt.ArrayLike, temperature: float = 0.1) -> Estimate:
     """InfoNCE lower bound on I(Z1;Z2) with the fixed critic cos(z1ᵢ, z2ⱼ)/τ over the n pairs.
 
     Î = ln n + (1/n) Σᵢ [Sᵢᵢ − ln Σⱼ exp Sᵢⱼ] (rows: z1 classifies its partner among all z2);
@@ -281,8 +282,8 @@ def _unit_rows(z: np.ndarray, name: str) -> np.ndarray:
 
 
 def projected_ksg_mi(
-    z1: Any,
-    z2: Any,
+    z1: npt.ArrayLike,
+    z2: npt.ArrayLike,
     *,
     n_projections: int = 8,
     dims: int = 2,
@@ -330,7 +331,7 @@ def projected_ksg_mi(
     )
 
 
-def label_entropy(labels: Any) -> float:
+def label_entropy(labels: npt.ArrayLike) -> float:
     """Plug-in entropy −Σ p̂ ln p̂ (nats) of the label frequencies."""
     from infossl._checks import as_labels
 
@@ -352,10 +353,10 @@ def _principal_components(fit: np.ndarray, *others: np.ndarray, dims: int) -> li
 
 
 def probe_information(
-    z_fit: Any,
-    y_fit: Any,
-    z_test: Any,
-    y_test: Any,
+    z_fit: npt.ArrayLike,
+    y_fit: npt.ArrayLike,
+    z_test: npt.ArrayLike,
+    y_test: npt.ArrayLike,
     *,
     C: float = 0.1,
     pca_dims: int | None = 64,
@@ -465,12 +466,12 @@ class DiagnosticsResult:
 
 
 def information_diagnostics(
-    z1: Any,
-    z2: Any,
-    clean: Any = None,
-    labels: Any = None,
-    holdout: Any = None,
-    holdout_labels: Any = None,
+    z1: npt.ArrayLike,
+    z2: npt.ArrayLike,
+    clean: npt.ArrayLike | None = None,
+    labels: npt.ArrayLike | None = None,
+    holdout: npt.ArrayLike | None = None,
+    holdout_labels: npt.ArrayLike | None = None,
     *,
     quantities: Sequence[str] = QUANTITIES,
     temperature: float = 0.1,

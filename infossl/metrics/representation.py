@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import logsumexp
 
 from infossl._checks import (
@@ -47,7 +48,7 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- input helpers
-def _to_numpy(x: Any) -> Any:
+def _to_numpy(x: npt.ArrayLike) -> Any:
     """A torch tensor becomes a CPU numpy array (float tensors as float64); anything else as is."""
     if hasattr(x, "detach") and hasattr(x, "cpu"):
         x = x.detach().cpu()
@@ -57,7 +58,7 @@ def _to_numpy(x: Any) -> Any:
     return x
 
 
-def _matrix(z: Any, name: str, *, min_n: int = 1) -> np.ndarray:
+def _matrix(z: npt.ArrayLike, name: str, *, min_n: int = 1) -> np.ndarray:
     """Validate an embedding matrix: finite, 2-D ``(n, k)``, float64."""
     return as_samples(_to_numpy(z), name, min_n=min_n, allow_1d=False)
 
@@ -78,7 +79,7 @@ def _entropy_exp(p: np.ndarray) -> float:
 
 
 # ----------------------------------------------------------------------------- rank measures
-def rankme(z: Any, *, eps: float = 1e-7, center: bool = False) -> float:
+def rankme(z: npt.ArrayLike, *, eps: float = 1e-7, center: bool = False) -> float:
     """RankMe (Garrido, Balestriero, Najman & LeCun, ICML 2023).
 
     ``RankMe(Z) = exp(−Σ_k p_k ln p_k)`` with ``p_k = σ_k / ‖σ‖₁ + ε`` over the ``min(n, k)``
@@ -101,7 +102,7 @@ def rankme(z: Any, *, eps: float = 1e-7, center: bool = False) -> float:
     return float(np.exp(-np.sum(p * np.log(p))))
 
 
-def effective_rank(z: Any, *, variant: str = "sv") -> float:
+def effective_rank(z: npt.ArrayLike, *, variant: str = "sv") -> float:
     """Effective rank (Roy & Vetterli, EUSIPCO 2007): ``exp(−Σ p_k ln p_k)``, 0 ln 0 = 0.
 
     ``variant="sv"``: ``p_k = σ_k / Σ σ_j`` (singular values, the paper's definition);
@@ -119,7 +120,7 @@ def effective_rank(z: Any, *, variant: str = "sv") -> float:
     return _entropy_exp(weights / total)
 
 
-def _grouped_views(z: Any, labels: Any) -> tuple[np.ndarray, np.ndarray, int]:
+def _grouped_views(z: npt.ArrayLike, labels: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray, int]:
     """Return (embeddings (N, K), group codes (N,), number of groups) from either input form."""
     arr = _to_numpy(z)
     if labels is None:
@@ -138,7 +139,9 @@ def _grouped_views(z: Any, labels: Any) -> tuple[np.ndarray, np.ndarray, int]:
     return flat, codes, int(codes.max()) + 1
 
 
-def lidar(z: Any, labels: Any = None, *, delta: float = 1e-4, eps: float = 1e-8) -> float:
+def lidar(
+    z: npt.ArrayLike, labels: npt.ArrayLike | None = None, *, delta: float = 1e-4, eps: float = 1e-8
+) -> float:
     """LiDAR (Thilak et al., ICLR 2024): the effective rank of the LDA matrix of surrogate classes.
 
     Each source sample x is a class whose members are its augmented views. Give either a 3-D
@@ -190,7 +193,7 @@ def lidar(z: Any, labels: Any = None, *, delta: float = 1e-4, eps: float = 1e-8)
 
 
 # ----------------------------------------------------------------------------- spectra
-def covariance_spectrum(z: Any, *, normalize: bool = True) -> np.ndarray:
+def covariance_spectrum(z: npt.ArrayLike, *, normalize: bool = True) -> np.ndarray:
     """Eigenvalues of the embedding covariance, in descending order (Jing et al., ICLR 2022).
 
     With ``normalize=True`` each row is first L2-normalised, as in Jing et al.'s dimensional
@@ -206,7 +209,7 @@ def covariance_spectrum(z: Any, *, normalize: bool = True) -> np.ndarray:
     return np.clip(np.linalg.eigvalsh(cov)[::-1], 0.0, None)
 
 
-def collapsed_dimensions(eigenvalues: Any, *, rel_tol: float = 1e-6) -> int:
+def collapsed_dimensions(eigenvalues: npt.ArrayLike, *, rel_tol: float = 1e-6) -> int:
     """Number of eigenvalues below ``rel_tol · λ_max`` (collapsed directions of a spectrum)."""
     rel_tol = check_float(rel_tol, "rel_tol", low=0.0)
     lam = as_samples(_to_numpy(eigenvalues), "eigenvalues")[:, 0]
@@ -236,7 +239,7 @@ class PowerLawFit:
     ranks: tuple[int, int]
     weighted: bool
 
-    def predict(self, ranks: Any) -> np.ndarray:
+    def predict(self, ranks: npt.ArrayLike) -> np.ndarray:
         """The fitted spectrum ``b · i^{−α}`` at the given 1-based ranks."""
         i = np.asarray(ranks, dtype=np.float64)
         return np.exp(self.log_intercept - self.alpha * np.log(i))
@@ -251,7 +254,7 @@ def _check_fit_range(fit_range: Any) -> tuple[int, int]:
 
 
 def power_law_fit(
-    eigenvalues: Any, *, fit_range: tuple[int, int] = (10, 100), weighted: bool = True
+    eigenvalues: npt.ArrayLike, *, fit_range: tuple[int, int] = (10, 100), weighted: bool = True
 ) -> PowerLawFit:
     """Fit ``ln λ_i = ln b − α ln i`` over ranks ``i ∈ [start, stop)`` (1-based, descending λ).
 
@@ -289,7 +292,7 @@ def power_law_fit(
 
 
 def alpha_req(
-    z: Any, *, fit_range: tuple[int, int] = (10, 100), weighted: bool = True
+    z: npt.ArrayLike, *, fit_range: tuple[int, int] = (10, 100), weighted: bool = True
 ) -> PowerLawFit:
     """α-ReQ (Agrawal, Mondal, Ghosh & Richards, NeurIPS 2022): power-law decay of the spectrum.
 
@@ -303,7 +306,7 @@ def alpha_req(
     )
 
 
-def embedding_std(z: Any, *, per_dimension: bool = False) -> float | np.ndarray:
+def embedding_std(z: npt.ArrayLike, *, per_dimension: bool = False) -> float | np.ndarray:
     """Std over samples of each dimension of the L2-normalised embeddings (Chen & He, 2021).
 
     A collapse indicator: for embeddings spread isotropically over the sphere in k dimensions each
@@ -317,7 +320,9 @@ def embedding_std(z: Any, *, per_dimension: bool = False) -> float | np.ndarray:
 
 
 # ----------------------------------------------------------------------------- hypersphere
-def alignment(x: Any, y: Any, *, alpha: float = 2.0, normalize: bool = True) -> float:
+def alignment(
+    x: npt.ArrayLike, y: npt.ArrayLike, *, alpha: float = 2.0, normalize: bool = True
+) -> float:
     """Alignment (Wang & Isola, ICML 2020): ``E ‖f(x) − f(y)‖₂^α`` over positive pairs.
 
     Row i of ``x`` and row i of ``y`` are two views of one sample. Rows are L2-normalised first
@@ -335,7 +340,9 @@ def alignment(x: Any, y: Any, *, alpha: float = 2.0, normalize: bool = True) -> 
     return float(np.mean(np.linalg.norm(x - y, axis=1) ** alpha))
 
 
-def uniformity(x: Any, *, t: float = 2.0, normalize: bool = True, block_size: int = 2048) -> float:
+def uniformity(
+    x: npt.ArrayLike, *, t: float = 2.0, normalize: bool = True, block_size: int = 2048
+) -> float:
     """Uniformity (Wang & Isola, ICML 2020): ``ln E exp(−t ‖f(x) − f(x')‖₂²)`` over pairs i ≠ j.
 
     Rows are L2-normalised first unless ``normalize=False``. Computed over all n(n−1) ordered
@@ -364,7 +371,7 @@ def uniformity(x: Any, *, t: float = 2.0, normalize: bool = True, block_size: in
 
 
 # ----------------------------------------------------------------------------- neural collapse
-def nc1(features: Any, labels: Any, *, rcond: float = 1e-10) -> float:
+def nc1(features: npt.ArrayLike, labels: npt.ArrayLike, *, rcond: float = 1e-10) -> float:
     """NC1 within-class variability collapse (Papyan, Han & Donoho, PNAS 2020).
 
     ``NC1 = tr(Σ_W Σ_B⁺) / C`` with ``Σ_W = (1/N) Σ_i (h_i − μ_{y_i})(h_i − μ_{y_i})ᵀ`` (total
@@ -398,7 +405,7 @@ def nc1(features: Any, labels: Any, *, rcond: float = 1e-10) -> float:
 
 
 # ----------------------------------------------------------------------------- summary
-def representation_metrics(z: Any) -> dict[str, float]:
+def representation_metrics(z: npt.ArrayLike) -> dict[str, float]:
     """The label-free metrics of one embedding matrix, for logging.
 
     Keys: ``rankme``, ``effective_rank``, ``embedding_std`` (with ``embedding_std_isotropic``

@@ -45,6 +45,13 @@ views):
   input; ``loss(z_1, z_2, d(z_1), x_2)``.
 * ``gaussian_contrastive``: Gaussian head ``q(z|x)`` on the features of both views;
   ``loss(q(z|x_1), z_2)`` with ``z_2`` the other view's sample.
+* ``cross_predictor``: projector ``g`` and an MLP predictor ``q`` of one view's projection
+  from the other's, in both directions, stacked along the batch:
+  ``loss([z_1; z_2], [q(z_2); q(z_1)])``.
+* ``ssl_decoder``: projector ``g`` (the wrapped objective, e.g. SimCLR, reads the projections)
+  and an MLP decoder ``d`` from each view's projection back to that view:
+  ``loss(z_1, z_2, reconstructions=[d(z_1), d(z_2)], targets=[x_1, x_2])``; the wrapped
+  objective must itself train with the ``projector`` layout.
 
 Projector styles are the factories of :mod:`infossl.nn.heads` (see
 :func:`~infossl.nn.heads.projector`):
@@ -79,6 +86,10 @@ LAYOUTS: dict[str, str] = {
     "joint label-decoder logits, labels",
     "cross_decoder": "loss(z1, z2, d(z1), x2): projections, prediction of the other view, view 2",
     "gaussian_contrastive": "loss(q(z|x1), z2): Gaussian encoding of view 1, sample of view 2",
+    "cross_predictor": "loss([z1; z2], [q(z2); q(z1)]): projections and each one's prediction "
+    "from the other view",
+    "ssl_decoder": "loss(z1, z2, reconstructions=[d(z1), d(z2)], targets=[x1, x2]): projections "
+    "for the wrapped loss, per-view reconstructions and views",
 }
 #: layouts whose loss reads the labels (labelled data only).
 LABELLED_LAYOUTS: tuple[str, ...] = ("supervised", "multiview_supervised")
@@ -97,7 +108,8 @@ class MethodRecipe:
     Attributes:
         layout: the model around the backbone and the loss call (see :data:`LAYOUTS`).
         projector: projector style (:data:`PROJECTORS`), for the layouts with a projector.
-        predictor: predictor style (:data:`PREDICTORS`) for ``predictor`` / ``ema_predictor``.
+        predictor: predictor style (:data:`PREDICTORS`) for ``predictor`` / ``ema_predictor`` /
+            ``cross_predictor``.
         proj_hidden, proj_out, proj_layers: projector widths: ``proj_layers`` hidden layers of
             ``proj_hidden`` units, ``proj_out`` outputs (the DINO bottleneck; the Gaussian
             heads' trunk width and code size for the Gaussian layouts).
@@ -143,7 +155,7 @@ class MethodRecipe:
         ):
             if value not in valid:
                 raise ValueError(f"MethodRecipe.{key} must be one of {list(valid)}, got {value!r}")
-        needs_predictor = self.layout in ("predictor", "ema_predictor")
+        needs_predictor = self.layout in ("predictor", "ema_predictor", "cross_predictor")
         if needs_predictor and self.predictor not in PREDICTORS:
             raise ValueError(
                 f"MethodRecipe.predictor must be one of {list(PREDICTORS)} for "

@@ -453,6 +453,9 @@ class DuboisLoss(ObjectiveLoss):
     inputs="forward(z1, prediction): Z1 (B, D) and the cross-decoder's prediction of z1 from z2, "
     "a (B, D) mean (σ = sigma) or a DiagonalGaussian q(z1|z2)",
     aliases=("eq7",),
+    recipe=MethodRecipe(
+        layout="cross_predictor", projector="simclr", predictor="byol", proj_out=64
+    ),
 )
 class ImplicitCompressionLoss(ObjectiveLoss):
     """The review's Eq. 7 as a loss, with a pluggable entropy estimator for ``H(Z1)``.
@@ -540,6 +543,7 @@ class ImplicitCompressionLoss(ObjectiveLoss):
     inputs="forward(*ssl_inputs, reconstructions, targets, **ssl_kwargs): the wrapped loss's "
     "inputs, then per-view decoder outputs and inputs (sequences of (B, ...) tensors)",
     aliases=("eq9",),
+    recipe=MethodRecipe(layout="ssl_decoder", projector="simclr"),
 )
 class DontCompressLoss(ObjectiveLoss):
     """Reconstruction-regularised SSL (Eq. 9): ``L = L_SSL + λ_rec·Σ_v H(X_v|Z_v) bound``.

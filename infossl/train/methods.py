@@ -43,6 +43,12 @@ registered objective with a recipe is trainable (:data:`METHODS` reads the regis
   other view; ``loss(z1, z2, g(z1), x2)`` (tsai_composite).
 * ``gaussian_contrastive`` → :class:`GaussianContrastiveMethod`: Gaussian head on both views;
   ``loss(q(z|x1), z2)`` with ``z2`` the other view's sample (dubois_rd).
+* ``cross_predictor`` → :class:`CrossPredictorMethod`: projector and an MLP predicting each
+  view's projection from the other's; ``loss([z1; z2], [q(z2); q(z1)])``
+  (implicit_compression, the review's Eq. 7).
+* ``ssl_decoder`` → :class:`SSLDecoderMethod`: projector for the wrapped SSL loss and a decoder
+  from each projection back to its view; ``loss(z1, z2, reconstructions=..., targets=...)``
+  (dont_compress, the review's Eq. 9).
 
 Default head sizes follow the CIFAR-scale recipes of lightly and solo-learn (smaller than the
 ImageNet ones); every one is a config key.
@@ -311,7 +317,7 @@ class BYOLMethod(SSLMethod):
         z = [self.projector(h) for h in feats]
         return {"p": [self.predictor(v) for v in z]}
 
-    def forward(self, views, *, seed=0):
+    def forward(self, views: list[Tensor], *, seed: int = 0) -> dict[str, Any]:
         out = super().forward(views, seed=seed)
         with torch.no_grad():
             out["target"] = [self.target(v) for v in views]
@@ -477,7 +483,7 @@ class DecoderMethod(SSLMethod):
             for v in views
         ]
 
-    def forward(self, views, *, seed=0):
+    def forward(self, views: list[Tensor], *, seed: int = 0) -> dict[str, Any]:
         out = super().forward(self._corrupt(list(views), seed), seed=seed)
         out["inputs"] = list(views)
         return out
@@ -519,7 +525,7 @@ class MaskedDecoderMethod(DecoderMethod):
         keep = keep.repeat_interleave(p, dim=2).repeat_interleave(p, dim=3)
         return view * keep.to(view.dtype), mask
 
-    def forward(self, views, *, seed=0):
+    def forward(self, views: list[Tensor], *, seed: int = 0) -> dict[str, Any]:
         views = list(views)
         masked = [self._mask(v, (seed + i) % 2**62) for i, v in enumerate(views)]
         out = SSLMethod.forward(self, [m[0] for m in masked], seed=seed)
@@ -622,7 +628,7 @@ class CrossDecoderMethod(EmbeddingMethod):
         super().__init__(backbone, feat_dim, objective, projector, num_classes)
         self.decoder = decoder
 
-    def forward(self, views, *, seed=0):
+    def forward(self, views: list[Tensor], *, seed: int = 0) -> dict[str, Any]:
         out = super().forward(views, seed=seed)
         out["inputs"] = list(views)
         return out
@@ -657,6 +663,49 @@ class GaussianContrastiveMethod(SSLMethod):
     def compute_loss(self, out):
         enc = out["enc"]
         return self.objective(enc[0], enc[1].sample)
+
+
+class CrossPredictorMethod(EmbeddingMethod):
+    """Projector on each view and an MLP predicting one view's projection from the other's;
+    both directions stacked along the batch: ``loss([z1; z2], [q(z2); q(z1)])`` (the review's
+    Eq. 7: entropy of the projections plus a Gaussian cross-prediction likelihood)."""
+
+    def __init__(self, backbone, feat_dim, objective, projector, predictor, num_classes=None):
+        super().__init__(backbone, feat_dim, objective, projector, num_classes)
+        self.predictor = predictor
+
+    def heads(self, feats, seed):
+        z = [self.projector(h) for h in feats]
+        return {"z": z, "p": [self.predictor(v) for v in reversed(z)]}
+
+    def compute_loss(self, out):
+        z = torch.cat([_fp32(v) for v in out["z"]])
+        return self.objective(z, torch.cat([_fp32(p) for p in out["p"]]))
+
+
+class SSLDecoderMethod(EmbeddingMethod):
+    """The wrapped SSL loss on the projections plus an MLP decoder from each view's projection
+    back to that view (the review's Eq. 9): ``loss(z1, z2, reconstructions=[d(z1), d(z2)],
+    targets=[x1, x2])``."""
+
+    def __init__(self, backbone, feat_dim, objective, projector, decoder, num_classes=None):
+        super().__init__(backbone, feat_dim, objective, projector, num_classes)
+        self.decoder = decoder
+
+    def forward(self, views: list[Tensor], *, seed: int = 0) -> dict[str, Any]:
+        out = super().forward(views, seed=seed)
+        out["inputs"] = list(views)
+        return out
+
+    def heads(self, feats, seed):
+        z = [self.projector(h) for h in feats]
+        return {"z": z, "reconstruction": [self.decoder(v) for v in z]}
+
+    def compute_loss(self, out):
+        z = [_fp32(v) for v in out["z"]]
+        targets = [_fp32(x) for x in out["inputs"]]
+        recons = [_fp32(r).view_as(t) for r, t in zip(out["reconstruction"], targets, strict=True)]
+        return self.objective(*z, reconstructions=recons, targets=targets)
 
 
 # ------------------------------------------------------------------------------ factory
@@ -843,6 +892,28 @@ def _gaussian_contrastive_layout(h: Heads, backbone, objective, num_classes):
     )
 
 
+def _cross_predictor_layout(h: Heads, backbone, objective, num_classes):
+    return CrossPredictorMethod(
+        backbone, h.feat_dim, objective, h.projector(), h.predictor(), num_classes
+    )
+
+
+def _ssl_decoder_layout(h: Heads, backbone, objective, num_classes):
+    wrapped = getattr(objective, "ssl", None)
+    layouts = {
+        s.recipe.layout for s in list_objectives() if s.recipe and isinstance(wrapped, s.cls)
+    }
+    if layouts != {"projector"}:
+        name = type(wrapped).__name__
+        raise ValueError(
+            f"method {h.method}: objective.ssl must be an objective trained on the projections "
+            f"(layout 'projector', e.g. simclr, vicreg, barlow_twins), got {name}"
+        )
+    return SSLDecoderMethod(
+        backbone, h.feat_dim, objective, h.projector(), h.decoder(h.out), num_classes
+    )
+
+
 #: recipe layout → builder ``(heads, backbone, objective, num_classes) → SSLMethod``
 #: (the layouts of :data:`infossl.objectives.recipe.LAYOUTS`).
 LAYOUT_BUILDERS: dict[str, Callable[..., SSLMethod]] = {
@@ -861,6 +932,8 @@ LAYOUT_BUILDERS: dict[str, Callable[..., SSLMethod]] = {
     "multiview_supervised": _supervised(multiview=True),
     "cross_decoder": _cross_decoder_layout,
     "gaussian_contrastive": _gaussian_contrastive_layout,
+    "cross_predictor": _cross_predictor_layout,
+    "ssl_decoder": _ssl_decoder_layout,
 }
 
 

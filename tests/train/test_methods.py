@@ -45,6 +45,8 @@ EXPECTED_QUANTITY = {
     "semi_supervised_ib": "H(Y|Z)",
     "tsai_composite": "H(X2|Z1)",
     "dubois_rd": "I(X1;Z1)",
+    "implicit_compression": "H(Z1|Z2)",
+    "dont_compress": "H(X1|Z1)",
 }
 
 
@@ -72,6 +74,14 @@ def test_every_method_trains_with_finite_labelled_terms(method, tmp_path):
     if method in EXPECTED_QUANTITY:
         quantities = [d["quantity"] for d in header["terms"].values()]
         assert EXPECTED_QUANTITY[method] in quantities
+
+
+def test_dont_compress_wraps_projection_losses_only(tmp_path):
+    trainer = _trainer(tmp_path, "method=dont_compress", "objective={ssl: vicreg}")
+    terms = trainer.model.objective.objective_for(2).terms
+    assert {t.name for t in terms} >= {"ssl/invariance", "rec/reconstruction_1"}
+    with pytest.raises(ValueError, match="objective.ssl must be an objective trained on the proj"):
+        _trainer(tmp_path / "b", "method=dont_compress", "objective={ssl: byol}")
 
 
 def _trainer(tmp_path, *extra: str) -> Trainer:
