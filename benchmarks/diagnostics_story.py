@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    from infossl.analysis.demo_story import run_training_story
+    from infossl.demo.story import run_training_story
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=3.0)

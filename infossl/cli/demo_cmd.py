@@ -1,5 +1,5 @@
 """``infossl demo``: the command-line entry of the demo; the demo itself is
-:func:`infossl.analysis.demo_story.run_demo` (estimators against known MI, then SSL on digits)."""
+:func:`infossl.demo.story.run_demo` (estimators against known MI, then SSL on digits)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,6 @@ def demo(
     ),
 ) -> None:
     """Estimators against known MI, then SSL on digits with information diagnostics + report."""
-    from infossl.analysis.demo_story import run_demo
+    from infossl.demo.story import run_demo
 
     run_demo(n=n, seed=seed, out=out, minutes=minutes, estimators_only=estimators_only)

@@ -27,7 +27,7 @@ view with weights that reduce to the published ones at ``V = 2``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -88,6 +88,22 @@ def _pair_views(
     return preds, targs
 
 
+def _invariance_objective(num_views: int, name: str, **term: Any) -> Objective:
+    """One ``invariance`` term: the views' conditional entropy measured by ``term["bound"]``."""
+    return Objective(
+        [WeightedTerm("invariance", views_conditional_entropy(num_views, **term))], name=name
+    )
+
+
+def _stopgrad_pair_mean(
+    preds: list[Tensor], targets: list[Tensor], distance: Callable[[Tensor, Tensor], Tensor]
+) -> Tensor:
+    """``mean_{a≠b} mean_i distance(p_a,i, sg(t_b,i))`` over the ordered view pairs."""
+    pairs = ordered_pairs(len(preds))
+    total = sum(distance(preds[a], targets[b].detach()).mean() for a, b in pairs)
+    return total / len(pairs)
+
+
 @register_objective(
     "byol",
     family="non-contrastive",
@@ -117,22 +133,20 @@ class BYOLLoss(ObjectiveLoss):
     """
 
     def build_objective(self, num_views: int) -> Objective:
-        term = views_conditional_entropy(
+        return _invariance_objective(
             num_views,
+            "BYOL",
             bound="normalized_mse",
             ordered=True,
             note="predictor = Gaussian cross-decoder on the unit sphere; target stop-gradient",
         )
-        return Objective([WeightedTerm("invariance", term)], name="BYOL")
 
     def forward(self, predictions: Sequence[Tensor], targets: Sequence[Tensor]) -> LossOutput:
         preds, targs = _pair_views(predictions, targets)
-        pairs = ordered_pairs(len(preds))
-        total = sum(
-            (2.0 - 2.0 * F.cosine_similarity(preds[a], targs[b].detach(), dim=-1)).mean()
-            for a, b in pairs
+        value = _stopgrad_pair_mean(
+            preds, targs, lambda p, t: 2.0 - 2.0 * F.cosine_similarity(p, t, dim=-1)
         )
-        return self.output({"invariance": total / len(pairs)}, num_views=len(preds))
+        return self.output({"invariance": value}, num_views=len(preds))
 
 
 @register_objective(
@@ -160,21 +174,18 @@ class SimSiamLoss(ObjectiveLoss):
     """
 
     def build_objective(self, num_views: int) -> Objective:
-        term = views_conditional_entropy(
+        return _invariance_objective(
             num_views,
+            "SimSiam",
             bound="negative_cosine",
             ordered=True,
             note="predictor = cross-decoder; stop-gradient on the projection branch",
         )
-        return Objective([WeightedTerm("invariance", term)], name="SimSiam")
 
     def forward(self, predictions: Sequence[Tensor], projections: Sequence[Tensor]) -> LossOutput:
         preds, projs = _pair_views(predictions, projections)
-        pairs = ordered_pairs(len(preds))
-        total = sum(
-            -F.cosine_similarity(preds[a], projs[b].detach(), dim=-1).mean() for a, b in pairs
-        )
-        return self.output({"invariance": total / len(pairs)}, num_views=len(preds))
+        value = _stopgrad_pair_mean(preds, projs, lambda p, t: -F.cosine_similarity(p, t, dim=-1))
+        return self.output({"invariance": value}, num_views=len(preds))
 
 
 # ================================================================================= Barlow Twins
@@ -503,12 +514,12 @@ class WMSELoss(ObjectiveLoss):
         self.register_buffer("step_tensor", torch.zeros((), dtype=torch.long), persistent=False)
 
     def build_objective(self, num_views: int) -> Objective:
-        term = views_conditional_entropy(
+        return _invariance_objective(
             num_views,
+            "W-MSE",
             bound="whitened_normalized_mse",
             note="whitening fixes Cov(Ẑ) = I: a hard maximum-entropy constraint",
         )
-        return Objective([WeightedTerm("invariance", term)], name="W-MSE")
 
     def set_step(self, step: int) -> None:
         super().set_step(step)

@@ -665,14 +665,13 @@ class GaussianContrastiveMethod(SSLMethod):
         return self.objective(enc[0], enc[1].sample)
 
 
-class CrossPredictorMethod(EmbeddingMethod):
+class CrossPredictorMethod(SimSiamMethod):
     """Projector on each view and an MLP predicting one view's projection from the other's;
     both directions stacked along the batch: ``loss([z1; z2], [q(z2); q(z1)])`` (the review's
     Eq. 7: entropy of the projections plus a Gaussian cross-prediction likelihood)."""
 
-    def __init__(self, backbone, feat_dim, objective, projector, predictor, num_classes=None):
-        super().__init__(backbone, feat_dim, objective, projector, num_classes)
-        self.predictor = predictor
+    def fixed_lr_names(self):
+        return ()
 
     def heads(self, feats, seed):
         z = [self.projector(h) for h in feats]
@@ -683,19 +682,10 @@ class CrossPredictorMethod(EmbeddingMethod):
         return self.objective(z, torch.cat([_fp32(p) for p in out["p"]]))
 
 
-class SSLDecoderMethod(EmbeddingMethod):
+class SSLDecoderMethod(CrossDecoderMethod):
     """The wrapped SSL loss on the projections plus an MLP decoder from each view's projection
     back to that view (the review's Eq. 9): ``loss(z1, z2, reconstructions=[d(z1), d(z2)],
     targets=[x1, x2])``."""
-
-    def __init__(self, backbone, feat_dim, objective, projector, decoder, num_classes=None):
-        super().__init__(backbone, feat_dim, objective, projector, num_classes)
-        self.decoder = decoder
-
-    def forward(self, views: list[Tensor], *, seed: int = 0) -> dict[str, Any]:
-        out = super().forward(views, seed=seed)
-        out["inputs"] = list(views)
-        return out
 
     def heads(self, feats, seed):
         z = [self.projector(h) for h in feats]

@@ -14,7 +14,7 @@ def _check_self_contained(text: str) -> None:
 
 
 def test_training_story_bad_inputs():
-    from infossl.analysis.demo_story import run_training_story
+    from infossl.demo.story import run_training_story
 
     with pytest.raises(ValueError, match="minutes_budget"):
         run_training_story("unused", minutes_budget=0)
@@ -23,7 +23,7 @@ def test_training_story_bad_inputs():
 
 
 def _row(method, trained, random, rankme, infonce, dim, tmp_path):
-    from infossl.analysis.demo_story import StoryRow
+    from infossl.demo.story import StoryRow
 
     return StoryRow(
         method=method,
@@ -50,7 +50,7 @@ def _row(method, trained, random, rankme, infonce, dim, tmp_path):
 
 
 def test_story_table_compares_only_comparable_quantities_and_ends_with_a_takeaway(tmp_path):
-    from infossl.analysis.demo_story import TrainingStory
+    from infossl.demo.story import TrainingStory
 
     simclr = _row("simclr", 357 / 359, 348 / 359, 35.9, 3.96, 128, tmp_path)
     vicreg = _row("vicreg", 358 / 359, 348 / 359, 99.5, 4.66, 512, tmp_path)
@@ -92,7 +92,7 @@ def test_story_table_compares_only_comparable_quantities_and_ends_with_a_takeawa
 def test_training_story_end_to_end(tmp_path):
     import torch
 
-    from infossl.analysis.demo_story import TrainingStory, run_training_story
+    from infossl.demo.story import TrainingStory, run_training_story
 
     before = torch.get_num_threads()
     story = run_training_story(
@@ -126,7 +126,7 @@ def test_demo_estimators_only_prints_part_one_through_the_one_demo_module():
     from rich.console import Console
     from typer.testing import CliRunner
 
-    from infossl.analysis.demo_story import SHOWCASE, run_demo
+    from infossl.demo.story import SHOWCASE, run_demo
     from infossl.cli.main import app
 
     buffer = io.StringIO()

@@ -1,9 +1,8 @@
 """``infossl demo``, the library's story on built-in data in a few minutes on 2 CPU cores.
 
 This module is the demo: :func:`run_demo` prints both parts, and ``infossl demo``
-(:mod:`infossl.cli.demo_cmd`) only parses its options and calls it. The one piece kept elsewhere
-is the training of a single digits run, :func:`infossl.train.demo.run_digits_demo`, which the
-training layer owns (it drives the trainer and the probes, and cannot import this layer).
+(:mod:`infossl.cli.demo_cmd`) only parses its options and calls it. The training of a single
+digits run is its neighbour :func:`infossl.demo.digits_run.run_digits_demo`.
 
 Part 1, :func:`estimator_showcase`, runs several estimators on built-in tasks whose mutual
 information is known exactly and prints truth next to estimate, so a reader sees where each
@@ -11,15 +10,15 @@ method is accurate and where it is biased (high dimension, non-Gaussian marginal
 data).
 
 Part 2, :func:`run_training_story`, trains SimCLR (contrastive: maximise an InfoNCE bound on
-I(Z1;Z2)) and VICReg (non-contrastive: invariance + variance + covariance, read as Ĥ(Z1|Z2) down
-and Ĥ(Z) up) on the embedded digits with the information diagnostics on, through
-:func:`infossl.train.demo.run_digits_demo` (which also measures the linear probe of the trained
-encoder, of the same encoder at initialisation and of the raw pixels), writes the HTML report of
-each run, and returns one comparison table of quantities that compare across methods: probe and
-kNN accuracy, RankMe (out of the embedding dimension d), Î(Z1;Z2) with its ceiling ln n and
-Î(Z;Y) with its ceiling H(Y), at the last diagnostics epoch, and a one-line takeaway computed
-from them. Entropies such as Ĥ(Z) and Ĥ(Z1|Z2) grow with d (an isotropic Gaussian has
-(d/2) ln(2πe)), so they are left to each run's report, where they compare across epochs.
+I(Z1;Z2)) and VICReg (non-contrastive: invariance + variance + covariance, read as Ĥ(Z1|Z2) down and
+Ĥ(Z) up) on the embedded digits with the information diagnostics on, through
+:func:`~infossl.demo.digits_run.run_digits_demo` (which also measures the linear probe of the
+trained encoder, of the same encoder at initialisation and of the raw pixels), writes the HTML
+report of each run, and returns one comparison table of quantities that compare across methods:
+probe and kNN accuracy, RankMe (out of the embedding dimension d), Î(Z1;Z2) with its ceiling ln n
+and Î(Z;Y) with its ceiling H(Y), at the last diagnostics epoch, and a one-line takeaway computed
+from them. Entropies such as Ĥ(Z) and Ĥ(Z1|Z2) grow with d (an isotropic Gaussian has (d/2)
+ln(2πe)), so they are left to each run's report, where they compare across epochs.
 
 Both runs share the backbone (the small convolutional net), the batch, the augmentations and a
 512-wide projector. The budget is kept by giving each run's training loop (``train.time_limit``,
@@ -419,8 +418,8 @@ def _train_all(
     deadline: float,
 ) -> list[StoryRow]:
     from infossl.analysis.trainer_diagnostics import DiagnosticsCallback
+    from infossl.demo.digits_run import run_digits_demo
     from infossl.report import build_report
-    from infossl.train.demo import run_digits_demo
 
     outside: list[float] = []
     rows = []

@@ -1,9 +1,8 @@
 """A self-supervised run on the embedded digits in under three minutes on 2 CPU cores.
 
 This is the training step of part 2 of ``infossl demo``: the demo itself
-(:mod:`infossl.analysis.demo_story`, which adds the diagnostics, the reports and the comparison)
-calls :func:`run_digits_demo` once per method; it lives in the training layer because it drives
-the trainer and the probes.
+(:mod:`infossl.demo.story`, which adds the diagnostics, the reports and the comparison)
+calls :func:`run_digits_demo` once per method.
 
 :func:`run_digits_demo` trains SimCLR (by default) on the 1,438 training digits (8×8, crop +
 noise views) with the small convolutional backbone, then compares, with one protocol
