@@ -1,18 +1,99 @@
-"""Helpers shared by the command modules of :mod:`infossl.cli`: error exits, comma-separated
-option values and command groups."""
+"""Helpers shared by the command modules of :mod:`infossl.cli`: one-line error exits, the
+command group that turns input and environment errors into them, comma-separated option values
+and command groups.
+
+Exit codes: 0 success; 1 the environment refused (permission denied, read-only or full disk, an
+I/O error); 2 bad input (an option, an argument or a file it names is wrong: unreadable, malformed,
+missing, a folder where a file is expected); 3 a training run diverged. Every such failure prints
+one line ``error: <message>`` on stderr. Other exceptions (``AttributeError``, ``KeyError`` ...)
+are bugs and keep their traceback.
+"""
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
+
+#: Exit code of bad input (the command line, or a file it names).
+INPUT_ERROR = 2
+#: Exit code of an environment failure (permissions, read-only or full disk, I/O).
+ENVIRONMENT_ERROR = 1
+#: OSErrors that mean a path given on the command line is wrong, not the environment.
+_PATH_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError)
+#: What to do, by errno, appended to an OSError's message.
+_ERRNO_HINTS = {
+    errno.ENOENT: "check the path",
+    errno.EISDIR: "it is a folder: give a file",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "remove it or choose another path",
+    errno.EACCES: "check its permissions or choose another path",
+    errno.EPERM: "check its permissions or choose another path",
+    errno.EROFS: "the file system is read-only: choose another path",
+    errno.ENOSPC: "the disk is full: free some space or choose another path",
+    errno.EDQUOT: "the disk quota is exceeded: free some space or choose another path",
+}
 
 
-def fail(err: BaseException | str, code: int = 2) -> NoReturn:
-    """Print ``error: <err>`` to stderr and exit with ``code`` (2: bad input)."""
-    typer.echo(f"error: {err}", err=True)
+def handled_errors() -> tuple[type[BaseException], ...]:
+    """The exception types a command may raise because of its input or its environment."""
+    import yaml
+
+    # FloatingPointError: numpy's errors raised on degenerate samples
+    return (ValueError, TypeError, OSError, EOFError, FloatingPointError, yaml.YAMLError)
+
+
+def exit_code(err: BaseException) -> int:
+    """:data:`ENVIRONMENT_ERROR` for an OSError other than a wrong path, else
+    :data:`INPUT_ERROR`."""
+    if isinstance(err, OSError) and not isinstance(err, _PATH_ERRORS):
+        return ENVIRONMENT_ERROR
+    return INPUT_ERROR
+
+
+def error_message(err: BaseException | str) -> str:
+    """``err`` as one line: an OSError as ``path: reason (what to do)``, lines joined by '; ',
+    the exception's type name when it has no message."""
+    if isinstance(err, OSError) and err.strerror:
+        text = _os_error_text(err)
+    else:
+        text = str(err)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__ if isinstance(err, BaseException) else "failed"
+    return "; ".join(lines)
+
+
+def _os_error_text(err: OSError) -> str:
+    where = "" if err.filename is None else f"{err.filename}"
+    if err.filename2 is not None:
+        where += f" -> {err.filename2}"
+    text = f"{where}: {err.strerror}" if where else str(err.strerror)
+    hint = _ERRNO_HINTS.get(err.errno) if err.errno is not None else None
+    return f"{text} ({hint})" if hint else text
+
+
+def fail(err: BaseException | str, code: int | None = None) -> NoReturn:
+    """Print ``error: <err>`` on one line to stderr and exit with ``code`` (default: 1 for an
+    environment OSError, else 2; see the module docstring)."""
+    typer.echo(f"error: {error_message(err)}", err=True)
+    if code is None:
+        code = exit_code(err) if isinstance(err, BaseException) else INPUT_ERROR
     raise typer.Exit(code) from None
+
+
+class CommandGroup(TyperGroup):
+    """The ``infossl`` command group: a command that raises one of :func:`handled_errors` ends
+    with :func:`fail` (one line, exit 1 or 2) instead of a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except handled_errors() as err:
+            fail(err)
 
 
 def comma_list(text: str, name: str) -> list[str]:
@@ -32,6 +113,17 @@ def comma_floats(text: str, name: str) -> list[float]:
             values.append(float(item))
         except ValueError:
             raise ValueError(f"{name} must hold comma-separated numbers, got {item!r}") from None
+    return values
+
+
+def comma_ints(text: str, name: str) -> list[int]:
+    """The integers of a comma-separated option ``name`` (``ValueError`` naming a bad item)."""
+    values = []
+    for item in comma_list(text, name):
+        try:
+            values.append(int(item))
+        except ValueError:
+            raise ValueError(f"{name} must hold comma-separated integers, got {item!r}") from None
     return values
 
 

@@ -11,34 +11,57 @@ from infossl.estimate import Estimate
 
 
 def parse_columns(spec: str | None, name: str) -> list[int] | None:
-    """Parse '0,2,5' or '0:3' (half-open range) into column indices; None keeps all columns."""
+    """Parse '0,2,5' or '0:3' (half-open range) into column indices; None keeps all columns.
+
+    ``ValueError`` naming the option for a malformed, negative, empty or reversed spec.
+    """
     if spec is None:
         return None
     cols: list[int] = []
-    try:
-        for part in spec.split(","):
-            part = part.strip()
-            if ":" in part:
-                lo, hi = part.split(":")
-                cols.extend(range(int(lo), int(hi)))
-            else:
-                cols.append(int(part))
-    except ValueError:
-        raise ValueError(f"{name} must look like '0,1' or '0:3', got {spec!r}") from None
+    for part in spec.split(","):
+        cols.extend(_column_part(part.strip(), name, spec))
     if not cols or min(cols) < 0:
         raise ValueError(f"{name} must name non-negative column indices, got {spec!r}")
     return cols
 
 
-def npz_keys(path: Path) -> list[str]:
-    """The array names inside an .npz file (``ValueError`` for a missing or unreadable file)."""
+def _column_part(part: str, name: str, spec: str) -> list[int]:
+    """The columns of one item of a column spec: 'i' or 'lo:hi' with lo < hi."""
+    try:
+        if ":" not in part:
+            return [int(part)]
+        lo, hi = (int(v) for v in part.split(":"))
+    except ValueError:
+        raise ValueError(f"{name} must look like '0,1' or '0:3', got {spec!r}") from None
+    if hi <= lo:
+        raise ValueError(
+            f"{name}: the range {part!r} is empty (lo:hi takes columns lo to hi-1; "
+            f"write it with lo < hi, e.g. '{min(lo, hi)}:{max(lo, hi) + 1}')"
+        )
+    return list(range(lo, hi))
+
+
+def input_file(path: Path) -> Path:
+    """``path``, checked to be an existing, non-empty file (``FileNotFoundError`` when missing,
+    ``ValueError`` for a folder or a 0-byte file)."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a file; give a .npy, .npz or .csv file")
     if not path.is_file():
-        raise ValueError(f"no such file: {path}")
+        raise FileNotFoundError(f"no such file: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty (0 bytes); write the samples to it first")
+    return path
+
+
+def npz_keys(path: Path) -> list[str]:
+    """The array names inside an .npz file (``ValueError`` for a folder, an empty or an
+    unreadable file; ``FileNotFoundError`` for a missing one)."""
+    path = input_file(path)
     try:
         with np.load(path, allow_pickle=False) as data:
             return list(data.files)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, EOFError) as err:
         raise ValueError(f"{path}: not a readable .npz file ({err})") from None
 
 
@@ -47,23 +70,24 @@ def load_array(
 ) -> np.ndarray:
     """Load samples from .npy, .npz (array ``key`` or the first) or .csv/.txt (header skipped).
 
-    Raises ``ValueError`` naming the path for a missing, empty or unreadable file, and listing
-    the arrays present for a missing .npz key.
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the path for a
+    folder, an empty or unreadable file, and listing the arrays present for a missing .npz key.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"no such file: {path}")
+    path = input_file(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        arr = np.load(path, allow_pickle=False)
+        arr = _load_npy(path)
     elif suffix == ".npz":
         files = npz_keys(path)
         if not files:
             raise ValueError(f"{path} holds no arrays")
         if key is not None and key not in files:
             raise ValueError(f"{path} has no array {key!r}; arrays present: {', '.join(files)}")
-        with np.load(path, allow_pickle=False) as data:
-            arr = data[key if key is not None else files[0]]
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arr = data[key if key is not None else files[0]]
+        except (OSError, ValueError, EOFError) as err:
+            raise ValueError(f"{path}: not a readable .npz file ({err})") from None
     elif suffix in (".csv", ".txt", ".tsv"):
         delimiter = "\t" if suffix == ".tsv" else ("," if suffix == ".csv" else None)
         arr = _load_text(path, delimiter)
@@ -81,9 +105,19 @@ def load_array(
     return arr
 
 
+def _load_npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as err:
+        raise ValueError(f"{path}: not a readable .npy file ({err})") from None
+
+
 def _load_text(path: Path, delimiter: str | None) -> np.ndarray:
-    with path.open() as fh:
-        first = fh.readline()
+    try:
+        with path.open(encoding="utf-8") as fh:
+            first = fh.readline()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text; give a text file of numbers") from None
     fields = first.strip().split(delimiter) if first.strip() else []
     skip = 0
     try:

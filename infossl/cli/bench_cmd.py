@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from infossl.cli._common import fail
+from infossl.cli._common import comma_ints
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
@@ -29,23 +29,17 @@ def estimators(
     """Run every estimator on every task at each n and seed; resumable; writes tables and plots."""
     from infossl.bench import run_estimator_benchmark
 
-    try:
-        ns = [int(v) for v in n.split(",")]
-    except ValueError:
-        fail(f"--n must be comma-separated integers, got {n!r}")
-    try:
-        result = run_estimator_benchmark(
-            [m for m in methods.split(",") if m],
-            suite=None if suite in (None, "", "none") else suite,
-            task_ids=None if tasks is None else [t for t in tasks.split(",") if t],
-            ns=ns,
-            seeds=seeds,
-            jobs=jobs,
-            timeout=timeout,
-            out=out,
-            show_progress=not no_progress,
-            command="infossl " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-        )
-    except (ValueError, TypeError) as err:
-        fail(err)
+    ns = comma_ints(n, "--n")
+    result = run_estimator_benchmark(
+        [m for m in methods.split(",") if m],
+        suite=None if suite in (None, "", "none") else suite,
+        task_ids=None if tasks is None else [t for t in tasks.split(",") if t],
+        ns=ns,
+        seeds=seeds,
+        jobs=jobs,
+        timeout=timeout,
+        out=out,
+        show_progress=not no_progress,
+        command="infossl " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+    )
     typer.echo(f"ran {result.ran} new cells; wrote {out}/summary.md, table.csv, heatmap.png")

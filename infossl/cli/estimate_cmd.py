@@ -10,7 +10,6 @@ import numpy as np
 import typer
 
 from infossl._params import parse_params
-from infossl.cli._common import fail
 from infossl.cli._io import load_array, npz_keys, parse_columns, print_estimates
 from infossl.estimate import check_unit
 
@@ -54,26 +53,25 @@ def estimate(
     """
     import infossl
 
-    try:
-        check_unit(unit)
-        params: dict[str, Any] = parse_params(param)
-        if k is not None:
-            params["k"] = k
-        common = dict(method=method, unit=unit, ci=ci, n_resamples=n_resamples, seed=seed)
-        if entropy:
-            xs = load_array(x, key=x_key or key, columns=parse_columns(x_cols, "--x-cols"))
-            result = infossl.estimate_entropy(xs, **common, **params)
+    check_unit(unit)
+    params: dict[str, Any] = parse_params(param)
+    if k is not None:
+        params["k"] = k
+    common = dict(method=method, unit=unit, ci=ci, n_resamples=n_resamples, seed=seed)
+    if entropy:
+        xs = load_array(x, key=x_key or key, columns=parse_columns(x_cols, "--x-cols"))
+        result = infossl.estimate_entropy(xs, **common, **params)
+    else:
+        xs, ys = _load_pair(x, y, key, x_key, y_key, x_cols, y_cols)
+        zs = (
+            None if z is None else load_array(z, key=key, columns=parse_columns(z_cols, "--z-cols"))
+        )
+        if xs.shape == ys.shape and np.array_equal(xs, ys):
+            typer.echo(f"warning: {_identical_warning(xs, zs is not None)}", err=True)
+        if zs is not None:
+            result = infossl.estimate_cmi(xs, ys, zs, **common, **params)
         else:
-            xs, ys = _load_pair(x, y, key, x_key, y_key, x_cols, y_cols)
-            if xs.shape == ys.shape and np.array_equal(xs, ys):
-                typer.echo(f"warning: {_identical_warning(xs, z is not None)}", err=True)
-            if z is not None:
-                zs = load_array(z, key=key, columns=parse_columns(z_cols, "--z-cols"))
-                result = infossl.estimate_cmi(xs, ys, zs, **common, **params)
-            else:
-                result = infossl.estimate_mi(xs, ys, **common, **params)
-    except (ValueError, TypeError, OSError, FloatingPointError) as err:
-        fail(err)
+            result = infossl.estimate_mi(xs, ys, **common, **params)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
@@ -151,10 +149,7 @@ def methods(
 
     import infossl
 
-    try:
-        rows = infossl.list_methods(quantity)
-    except ValueError as err:
-        fail(err)
+    rows = infossl.list_methods(quantity)
     if as_json:
         typer.echo(json.dumps([r.__dict__ for r in rows], indent=2, default=repr))
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from infossl.cli._common import add_group, comma_floats, comma_list, fail, set_torch_threads
+from infossl.cli._common import add_group, comma_floats, comma_list, set_torch_threads
 
 #: Defaults of the standard run (vector views, MLP encoders): a few minutes on 2 CPU cores.
 DEFAULT = {
@@ -114,42 +114,36 @@ def compress(
     console = Console()
     if not console.is_terminal:  # files and pipes: wide enough for the summary table
         console = Console(width=120)
-    try:
-        set_torch_threads(threads)
-        n_seeds = preset["seeds"] if seeds is None else seeds
-        if n_seeds < 1:
-            raise ValueError(f"--seeds must be >= 1, got {n_seeds}")
-        config = CompressConfig(
-            objectives=tuple(comma_list(objectives, "--objectives")),
-            regimes=tuple(comma_list(regimes, "--regimes")),
-            seeds=tuple(range(n_seeds)),
-            betas=tuple(comma_floats(preset["betas"] if betas is None else betas, "--betas")),
-            steps=preset["steps"] if steps is None else steps,
-            batch_size=preset["batch_size"] if batch_size is None else batch_size,
-            learning_rate=learning_rate,
-            encoder=encoder,
-            views=views,
-            images=images,
-            dim_z=dim_z,
-            eps_info=eps_info,
-            task_seed=task_seed,
-            train_size=preset["train_size"] if train_size is None else train_size,
-            n_eval=preset["n_eval"] if n_eval is None else n_eval,
-            probe_labels=preset["probe_labels"],
-            rec_weight=rec_weight,
-        )
-    except (ValueError, TypeError) as err:
-        fail(err)
+    set_torch_threads(threads)
+    n_seeds = preset["seeds"] if seeds is None else seeds
+    if n_seeds < 1:
+        raise ValueError(f"--seeds must be >= 1, got {n_seeds}")
+    config = CompressConfig(
+        objectives=tuple(comma_list(objectives, "--objectives")),
+        regimes=tuple(comma_list(regimes, "--regimes")),
+        seeds=tuple(range(n_seeds)),
+        betas=tuple(comma_floats(preset["betas"] if betas is None else betas, "--betas")),
+        steps=preset["steps"] if steps is None else steps,
+        batch_size=preset["batch_size"] if batch_size is None else batch_size,
+        learning_rate=learning_rate,
+        encoder=encoder,
+        views=views,
+        images=images,
+        dim_z=dim_z,
+        eps_info=eps_info,
+        task_seed=task_seed,
+        train_size=preset["train_size"] if train_size is None else train_size,
+        n_eval=preset["n_eval"] if n_eval is None else n_eval,
+        probe_labels=preset["probe_labels"],
+        rec_weight=rec_weight,
+    )
     started = time.perf_counter()
-    try:
-        with Progress(console=console, transient=True, disable=no_progress) as bar:
-            total = len(config.runs()) * len(config.regimes)
-            task = bar.add_task("training and measuring", total=total)
-            result = run_compress_experiment(
-                config, progress=lambda done, total, row: bar.update(task, completed=done)
-            )
-    except (ValueError, TypeError) as err:
-        fail(err)
+    with Progress(console=console, transient=True, disable=no_progress) as bar:
+        total = len(config.runs()) * len(config.regimes)
+        task = bar.add_task("training and measuring", total=total)
+        result = run_compress_experiment(
+            config, progress=lambda done, total, row: bar.update(task, completed=done)
+        )
     paths = write_results(result, out)
     _print_summary(console, result, Table)
     console.print(

@@ -76,32 +76,29 @@ def idnn(
     n_seeds = preset["seeds"] if seeds is None else seeds
     if estimator in ("kt", "kde") and max_samples is None:
         max_samples = 1024
-    try:
-        if n_seeds < 1:
-            raise ValueError(f"--seeds must be >= 1, got {n_seeds}")
-        config = IDNNConfig(
-            activation=activation,
-            epochs=preset["epochs"] if epochs is None else epochs,
-            seeds=tuple(range(n_seeds)),
-            learning_rate=learning_rate,
-            batch_size=None if full_batch else batch_size,
-            log_points=preset["log_points"] if log_points is None else log_points,
+    if n_seeds < 1:
+        raise ValueError(f"--seeds must be >= 1, got {n_seeds}")
+    config = IDNNConfig(
+        activation=activation,
+        epochs=preset["epochs"] if epochs is None else epochs,
+        seeds=tuple(range(n_seeds)),
+        learning_rate=learning_rate,
+        batch_size=None if full_batch else batch_size,
+        log_points=preset["log_points"] if log_points is None else log_points,
+    )
+    options = {"bins": bins, "noise_variance": noise_variance, "max_samples": max_samples}
+    console = Console()
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("training", total=config.epochs)
+        training = train_idnn(config, progress=lambda e, _: bar.update(task, completed=e))
+        task2 = bar.add_task("information", total=len(training.epochs))
+        started = time.perf_counter()
+        plane = information_plane(
+            training,
+            estimator,
+            progress=lambda e, _: bar.update(task2, completed=e),
+            **options,
         )
-        options = {"bins": bins, "noise_variance": noise_variance, "max_samples": max_samples}
-        console = Console()
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("training", total=config.epochs)
-            training = train_idnn(config, progress=lambda e, _: bar.update(task, completed=e))
-            task2 = bar.add_task("information", total=len(training.epochs))
-            started = time.perf_counter()
-            plane = information_plane(
-                training,
-                estimator,
-                progress=lambda e, _: bar.update(task2, completed=e),
-                **options,
-            )
-    except (ValueError, TypeError) as err:
-        fail(err)
     plane.seconds = {"training": training.seconds, "information": time.perf_counter() - started}
     out.mkdir(parents=True, exist_ok=True)
     plot_information_plane(plane).savefig(out / "infoplane.png", dpi=150)
@@ -153,11 +150,14 @@ def plot(
     """Redraw infoplane.png and layers.png from a saved infoplane.json."""
     from infossl.analysis.idnn import InformationPlane
     from infossl.analysis.infoplane_plots import plot_information_plane, plot_layer_curves
+    from infossl.train.runfiles import read_json
 
+    if results.is_dir():
+        fail(f"{results} is a folder; give the infoplane.json inside it")
     try:
-        plane = InformationPlane.from_dict(json.loads(results.read_text()))
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        fail(f"cannot read {results}: {err}")
+        plane = InformationPlane.from_dict(read_json(results))
+    except (KeyError, TypeError) as err:  # valid JSON, other content
+        fail(f"{results} is not an infoplane.json written by `infoplane idnn` ({err!r})")
     folder = results.parent if out is None else out
     folder.mkdir(parents=True, exist_ok=True)
     plot_information_plane(plane).savefig(folder / "infoplane.png", dpi=150)

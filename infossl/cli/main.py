@@ -2,7 +2,10 @@
 
 Each command group lives in its own module of :mod:`infossl.cli` exposing
 ``register(app: typer.Typer, bench: typer.Typer) -> None``; heavy imports (torch, the trainer)
-happen inside the command functions so that ``infossl --help`` stays fast.
+happen inside the command functions so that ``infossl --help`` stays fast. The root group is a
+:class:`~infossl.cli._common.CommandGroup`: whatever command fails on its input or environment
+ends with one line ``error: ...`` and exit status 2 (bad input) or 1 (environment), see
+:mod:`infossl.cli._common`.
 """
 
 from __future__ import annotations
@@ -11,9 +14,15 @@ import importlib
 
 import typer
 
+from infossl.cli._common import CommandGroup
+
 app = typer.Typer(
     name="infossl",
-    help="Self-supervised learning seen through information theory.",
+    cls=CommandGroup,
+    help="Self-supervised learning seen through information theory. Errors print one line "
+    "'error: ...' and exit with status 2 for bad input (an option, or a file it names) or 1 "
+    "for the environment (permission denied, read-only or full disk); a training run whose "
+    "loss stopped being finite exits with 3.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from infossl.cli._common import fail
-
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.command("report")(report)
@@ -15,15 +13,16 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
 def report(
     run_dir: Path = typer.Argument(..., help="A run folder written by infossl train."),
-    out: Path | None = typer.Option(None, help="Output file (default RUN_DIR/report.html)."),
+    out: Path | None = typer.Option(
+        None,
+        help="Output file (default RUN_DIR/report.html); only its own folder is created "
+        "if missing.",
+    ),
     unit: str = typer.Option("nats", help="Unit of information values: nats or bits."),
 ) -> None:
     """Write the run's report: loss terms as information quantities, information planes,
     diagnostics with their ceilings, eigenspectrum and RankMe, probe accuracy."""
     from infossl.report import build_report
 
-    try:
-        path = build_report(run_dir, out, unit=unit)
-    except (FileNotFoundError, ValueError) as err:
-        fail(err)
+    path = build_report(run_dir, out, unit=unit)
     typer.echo(f"report: {path}")

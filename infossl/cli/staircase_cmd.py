@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from infossl.cli._common import comma_list, fail, set_torch_threads
+from infossl.cli._common import comma_ints, comma_list, set_torch_threads
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
@@ -45,30 +45,27 @@ def staircase(
     from infossl.estimators.neural.fit import progress_enabled
     from infossl.estimators.neural.staircase import StaircaseConfig, run_staircase, write_results
 
-    try:
-        variants, critic_names = comma_list(bounds, "--bounds"), comma_list(critics, "--critics")
-        widths = tuple(int(v) for v in comma_list(hidden, "--hidden"))
-        if quick:
-            steps_per_level, widths = 20, (16,)
-            variants, critic_names = ["infonce", "nwj"], ["separable"]
-        config = StaircaseConfig(
-            dim=dim,
-            batch_size=batch_size,
-            steps_per_level=steps_per_level,
-            hidden=widths,
-            lr=lr,
-            seed=seed,
-        )
-        set_torch_threads(threads)
-        result = run_staircase(
-            config,
-            variants,
-            critic_names,
-            progress=progress_enabled(None) and not no_progress,
-        )
-        paths = write_results(result, out)
-    except (ValueError, TypeError) as err:
-        fail(err)
+    variants, critic_names = comma_list(bounds, "--bounds"), comma_list(critics, "--critics")
+    widths = tuple(comma_ints(hidden, "--hidden"))
+    if quick:
+        steps_per_level, widths = 20, (16,)
+        variants, critic_names = ["infonce", "nwj"], ["separable"]
+    config = StaircaseConfig(
+        dim=dim,
+        batch_size=batch_size,
+        steps_per_level=steps_per_level,
+        hidden=widths,
+        lr=lr,
+        seed=seed,
+    )
+    set_torch_threads(threads)
+    result = run_staircase(
+        config,
+        variants,
+        critic_names,
+        progress=progress_enabled(None) and not no_progress,
+    )
+    paths = write_results(result, out)
     _print_table(result.table())
     typer.echo(
         f"{len(result.runs)} runs, {config.steps} steps each, in {result.seconds:.1f} s; wrote "

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from infossl.cli._common import add_group, fail
+from infossl.cli._common import add_group
 
 if TYPE_CHECKING:
     from infossl.tasks import Task
@@ -32,10 +32,7 @@ def list_cmd(
     """List tasks: id, dimensions, true MI (nats) and how it is known."""
     from infossl.tasks import SUITES, get_suite, get_task, list_tasks
 
-    try:
-        tasks = get_suite(suite) if suite is not None else [get_task(t) for t in list_tasks()]
-    except ValueError as err:
-        fail(err)
+    tasks = get_suite(suite) if suite is not None else [get_task(t) for t in list_tasks()]
     if as_json:
         typer.echo(json.dumps([_summary(t) for t in tasks], indent=2))
         return
@@ -89,32 +86,31 @@ def sample_cmd(
 
     from infossl.tasks import get_task
 
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a folder; give a file name such as {out}/samples.npz")
+    if out.suffix.lower() != ".npz":
+        raise ValueError(f"--out must end in .npz, got {out}")
+    task = get_task(task_id)
+    x, y = task.sample(n, seed)
+    extra = {} if task.mi_stderr is None else {"mi_stderr": np.array(task.mi_stderr)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".npz.tmp")
     try:
-        if out.suffix.lower() != ".npz":
-            raise ValueError(f"--out must end in .npz, got {out}")
-        task = get_task(task_id)
-        x, y = task.sample(n, seed)
-        extra = {} if task.mi_stderr is None else {"mi_stderr": np.array(task.mi_stderr)}
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".npz.tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh,
-                    x=x,
-                    y=y,
-                    task_id=np.array(task.id),
-                    mutual_information=np.array(task.mutual_information),
-                    ground_truth=np.array(task.ground_truth),
-                    seed=np.array(seed),
-                    **extra,
-                )
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except (ValueError, TypeError, OSError) as err:
-        fail(err)
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(
+                fh,
+                x=x,
+                y=y,
+                task_id=np.array(task.id),
+                mutual_information=np.array(task.mutual_information),
+                ground_truth=np.array(task.ground_truth),
+                seed=np.array(seed),
+                **extra,
+            )
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     typer.echo(
         f"wrote {out}: x {x.shape}, y {y.shape}, I(X;Y) = {task.mutual_information:.4f} "
         f"nats ({task.ground_truth})"

@@ -57,29 +57,26 @@ def train(
     ),
 ) -> None:
     """Train a self-supervised encoder; logs every information term of the loss."""
-    from infossl.train.config import ConfigError, apply_overrides, parse_overrides, validate_config
+    from infossl.train.config import apply_overrides, parse_overrides, validate_config
 
-    try:
-        tree = _base_tree(config, resume, out)
-        pairs = []
-        for key, value in (
-            ("method", method),
-            ("data.name", data),
-            ("train.epochs", epochs),
-            ("train.batch_size", batch_size),
-            ("out", out),
-        ):
-            if value is not None:
-                pairs.append((key, value))
-        pairs += parse_overrides(overrides or [])
-        tree = apply_overrides(tree, pairs)
-        if "out" not in tree:
-            m = tree.get("method", "simclr")
-            d = Path(str(tree.get("data", {}).get("name", "digits"))).stem or "data"
-            tree["out"] = f"runs/{m}-{d}"
-        cfg = validate_config(tree)
-    except (ConfigError, ValueError, TypeError, FileNotFoundError) as err:
-        fail(err)
+    tree = _base_tree(config, resume, out)
+    pairs = []
+    for key, value in (
+        ("method", method),
+        ("data.name", data),
+        ("train.epochs", epochs),
+        ("train.batch_size", batch_size),
+        ("out", out),
+    ):
+        if value is not None:
+            pairs.append((key, value))
+    pairs += parse_overrides(overrides or [])
+    tree = apply_overrides(tree, pairs)
+    if "out" not in tree:
+        m = tree.get("method", "simclr")
+        d = Path(str(tree.get("data", {}).get("name", "digits"))).stem or "data"
+        tree["out"] = f"runs/{m}-{d}"
+    cfg = validate_config(tree)
     from infossl.train.trainer import NonFiniteLossError
     from infossl.train.trainer import train as run_training
 
@@ -89,8 +86,6 @@ def train(
         result = run_training(cfg, resume=resume, epoch_callbacks=callbacks_from_config(cfg))
     except NonFiniteLossError as err:
         fail(err, 3)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError) as err:
-        fail(err)
     if result.rank == 0:
         _print_summary(result)
 
@@ -188,13 +183,10 @@ def _evaluate(
     **options: Any,
 ) -> None:
     """Run ``evaluate(checkpoint, **options)`` on the checkpoint of RUN_DIR or --checkpoint and
-    print its result as JSON; bad input exits with status 2."""
+    print its result as JSON."""
     import json
 
-    try:
-        result = evaluate(_checkpoint_arg(run, checkpoint), **options)
-    except (ValueError, TypeError, FileNotFoundError) as err:
-        fail(err)
+    result = evaluate(_checkpoint_arg(run, checkpoint), **options)
     typer.echo(json.dumps(result, indent=2))
 
 
@@ -218,10 +210,7 @@ def eval_linear(
     """Linear-probe accuracy of the encoder's frozen features on the validation set."""
     from infossl.train.evaluate import evaluate_linear
 
-    try:
-        grid = comma_floats(c, "--C")
-    except ValueError as err:
-        fail(err)
+    grid = comma_floats(c, "--C")
     _evaluate(
         evaluate_linear,
         run,

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from infossl._checks import check_choice, check_float
+from infossl.framework import InfoTerm, PathStep, entropy
 from infossl.objectives._inputs import require, upcast
 
 LIKELIHOODS: tuple[str, ...] = ("mse", "gaussian", "bernoulli")
@@ -55,6 +56,21 @@ def reconstruction_kind(likelihood: str) -> str:
 def reconstruction_bound_name(likelihood: str) -> str:
     """The bound name used in term labels."""
     return {"mse": "mse", "gaussian": "gaussian_nll", "bernoulli": "bernoulli_nll"}[likelihood]
+
+
+def reconstruction_term(
+    x: str, z: str, path: tuple[PathStep, ...], likelihood: str, note: str = ""
+) -> InfoTerm:
+    """``H(x|z)`` measured by a decoder's reconstruction loss under ``likelihood`` (a proxy for
+    MSE, an upper bound for the normalised likelihoods; Barber–Agakov: ``I(x;z) ≥ H(x) − it``)."""
+    return entropy(
+        x,
+        given=z,
+        path=path,
+        bound=reconstruction_bound_name(likelihood),
+        kind=reconstruction_kind(likelihood),
+        note=note,
+    )
 
 
 def reconstruction_loss(

@@ -41,9 +41,8 @@ from infossl.objectives._inputs import check_embedding, check_gaussian, check_la
 from infossl.objectives._likelihood import (
     LIKELIHOODS,
     check_reconstruction,
-    reconstruction_bound_name,
-    reconstruction_kind,
     reconstruction_loss,
+    reconstruction_term,
 )
 from infossl.objectives.recipe import MethodRecipe
 
@@ -295,13 +294,7 @@ class SemiSupervisedIBLoss(ObjectiveLoss):
         mult: dict[str, float | Schedule] = {"β_y": self.beta_y}
         if self._uses_reconstruction:
             path = (data("X"), encoder("X", "Z"), direct_decoder("Z", "X"))
-            rec = entropy(
-                "X",
-                given="Z",
-                path=path,
-                bound=reconstruction_bound_name(self.likelihood),
-                kind=reconstruction_kind(self.likelihood),
-            )
+            rec = reconstruction_term("X", "Z", path, self.likelihood)
             terms.append(WeightedTerm("reconstruction", rec, 1.0, "β_x"))
             mult["β_x"] = self.beta_x
         path = (data("X"), encoder("X", "Z"), label_decoder("Z"))
@@ -401,13 +394,8 @@ class BetaVAELoss(ObjectiveLoss):
 
     def build_objective(self, num_views: int) -> Objective:
         path = (data("X"), encoder("X", "Z"), direct_decoder("Z", "X"))
-        dist = entropy(
-            "X",
-            given="Z",
-            path=path,
-            bound=reconstruction_bound_name(self.likelihood),
-            kind=reconstruction_kind(self.likelihood),
-            note="distortion D; I(X;Z) ≥ H(X) − D",
+        dist = reconstruction_term(
+            "X", "Z", path, self.likelihood, "distortion D; I(X;Z) ≥ H(X) − D"
         )
         return Objective(
             [

@@ -28,9 +28,8 @@ from infossl.objectives._inputs import require
 from infossl.objectives._likelihood import (
     LIKELIHOODS,
     check_reconstruction,
-    reconstruction_bound_name,
-    reconstruction_kind,
     reconstruction_loss,
+    reconstruction_term,
 )
 from infossl.objectives.recipe import MethodRecipe
 
@@ -66,13 +65,8 @@ class AutoencoderLoss(ObjectiveLoss):
             encoder(self.input_variable, "Z"),
             direct_decoder_step("Z", "X"),
         )
-        term = entropy(
-            "X",
-            given="Z",
-            path=path,
-            bound=reconstruction_bound_name(self.likelihood),
-            kind=reconstruction_kind(self.likelihood),
-            note="Barber–Agakov: I(X;Z) ≥ H(X) − this",
+        term = reconstruction_term(
+            "X", "Z", path, self.likelihood, "Barber–Agakov: I(X;Z) ≥ H(X) − this"
         )
         return Objective([WeightedTerm("reconstruction", term)], name=type(self).__name__)
 

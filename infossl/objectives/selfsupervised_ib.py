@@ -45,9 +45,8 @@ from infossl.objectives._inputs import check_embedding, check_gaussian, check_sa
 from infossl.objectives._likelihood import (
     LIKELIHOODS,
     check_reconstruction,
-    reconstruction_bound_name,
-    reconstruction_kind,
     reconstruction_loss,
+    reconstruction_term,
 )
 from infossl.objectives.bottleneck import gaussian_rate, rate_term
 from infossl.objectives.contrastive import infonce_value
@@ -322,13 +321,8 @@ class TsaiCompositeLoss(ObjectiveLoss):
             mult["λ_CL"] = self.lambda_cl
         if self.lambda_fp:
             path = (encoder("X1", "Z1"), cross_decoder("Z1", "X2"))
-            fp = entropy(
-                "X2",
-                given="Z1",
-                path=path,
-                bound=reconstruction_bound_name(self.likelihood),
-                kind=reconstruction_kind(self.likelihood),
-                note="forward predictive −log P(S|Z_X)",
+            fp = reconstruction_term(
+                "X2", "Z1", path, self.likelihood, "forward predictive −log P(S|Z_X)"
             )
             terms.append(WeightedTerm("forward_predictive", fp, 1.0, "λ_FP"))
             mult["λ_FP"] = self.lambda_fp
@@ -578,13 +572,12 @@ class DontCompressLoss(ObjectiveLoss):
         terms = []
         for v in range(1, num_views + 1):
             x, z = f"X{v}", f"Z{v}"
-            term = entropy(
+            term = reconstruction_term(
                 x,
-                given=z,
-                path=(encoder(x, z), direct_decoder(z, x)),
-                bound=reconstruction_bound_name(self.likelihood),
-                kind=reconstruction_kind(self.likelihood),
-                note=f"Barber–Agakov: I({x};{z}) ≥ H({x}) − this",
+                z,
+                (encoder(x, z), direct_decoder(z, x)),
+                self.likelihood,
+                f"Barber–Agakov: I({x};{z}) ≥ H({x}) − this",
             )
             terms.append(WeightedTerm(f"reconstruction_{v}", term, 1.0, "λ_rec"))
         return Objective(terms, {"λ_rec": self.rec_weight}, name="reconstruction")

@@ -308,12 +308,38 @@ def build_report(
     *,
     unit: str = "nats",
 ) -> Path:
-    """Write the report of ``run_dir`` to ``out`` (default ``run_dir/report.html``); return it."""
+    """Write the report of ``run_dir`` to ``out`` (default ``run_dir/report.html``); return it.
+
+    Of the folders on the way to ``out`` only the last may be missing (it is created):
+    ``FileNotFoundError`` names a missing parent, ``ValueError`` an ``out`` that is a folder.
+    """
     run = load_run(run_dir)
+    path = _output_file(Path(out) if out is not None else run.path / REPORT_FILE)
     text = render_report(run, unit)
-    path = Path(out) if out is not None else run.path / REPORT_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _output_file(path: Path) -> Path:
+    """``path``, checked to be writable as a file; its folder is created when only that one
+    folder is missing."""
+    if path.is_dir():
+        raise ValueError(
+            f"report output {path} is a folder; give a file name such as {path / REPORT_FILE}"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        if folder.exists():
+            raise ValueError(f"cannot write {path}: {folder} is a file, not a folder")
+        if not folder.parent.is_dir():
+            raise FileNotFoundError(
+                f"cannot write {path}: folder {folder.parent} does not exist; "
+                "create it first or choose another output path"
+            )
+        folder.mkdir()
     return path

@@ -10,15 +10,15 @@ is not a run folder (ValueError).
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from infossl.train.runfiles import read_diagnostics, read_jsonl
+from infossl.train.runfiles import read_diagnostics, read_json, read_jsonl, read_yaml
 
 __all__ = ["RunRecords", "load_run"]
 
@@ -66,10 +66,14 @@ class RunRecords:
 
 
 def load_run(run_dir: str | os.PathLike[str]) -> RunRecords:
-    """Read ``run_dir`` (see the module docstring)."""
-    import yaml
+    """Read ``run_dir`` (see the module docstring).
 
+    ``FileNotFoundError`` for a missing folder; ``ValueError`` naming the file for a path that is
+    not a run folder and for a damaged ``config.yaml``, ``metrics.jsonl`` or ``summary.json``.
+    """
     path = Path(run_dir)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file, not a run folder; give the folder infossl train wrote")
     if not path.is_dir():
         raise FileNotFoundError(f"run folder not found: {path}")
     metrics = path / "metrics.jsonl"
@@ -77,18 +81,13 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunRecords:
         raise ValueError(
             f"{path} is not a run folder: it has no metrics.jsonl (written by infossl train)"
         )
-    config = {}
-    if (path / "config.yaml").is_file():
-        config = yaml.safe_load((path / "config.yaml").read_text()) or {}
+    config = _optional_mapping(path / "config.yaml", read_yaml)
     records = read_jsonl(metrics)
     header = next((r for r in records if r.get("kind") == "terms"), None)
     final: dict[str, Any] = {}
     for r in records:
         if r.get("kind") == "final":
             final = {k: v for k, v in r.items() if k not in ("kind", "step", "epoch")}
-    summary = {}
-    if (path / "summary.json").is_file():
-        summary = json.loads((path / "summary.json").read_text())
     return RunRecords(
         path,
         config,
@@ -97,5 +96,20 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunRecords:
         [r for r in records if r.get("kind") == "eval"],
         final,
         read_diagnostics(path),
-        summary,
+        _optional_mapping(path / "summary.json", read_json),
     )
+
+
+def _optional_mapping(path: Path, read: Callable[[Path], Any]) -> dict[str, Any]:
+    """The mapping in ``path`` read by ``read``; empty when the file is missing or empty
+    (``ValueError`` naming it when it holds something else)."""
+    if not path.is_file():
+        return {}
+    value = read(path)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"{path} must hold a mapping, got {type(value).__name__}; the file is damaged"
+        )
+    return value

@@ -367,16 +367,23 @@ def validate_config(tree: Mapping[str, Any]) -> RunConfig:
 
 
 def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The mapping in a YAML config file, without its ``resolved`` section (unvalidated)."""
-    import yaml
+    """The mapping in a YAML config file, without its ``resolved`` section (unvalidated).
+
+    The file is loaded safely (a ``!!python/...`` tag is a :class:`ConfigError`, never an
+    object); a missing path raises ``FileNotFoundError``, a folder, text that is not UTF-8 or
+    malformed YAML a :class:`ConfigError`, all naming the file.
+    """
+    from infossl.train.runfiles import read_yaml
 
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"config file {p} is a folder, not a YAML file; give the file's path")
     if not p.is_file():
         raise FileNotFoundError(f"config file not found: {p}")
     try:
-        loaded = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{p} is not valid YAML: {str(err).splitlines()[0]}") from None
+        loaded = read_yaml(p)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):

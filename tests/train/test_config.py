@@ -109,3 +109,38 @@ def test_resolved_section_is_written_but_not_read_back(tmp_path):
     path.write_text("method: [simclr\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(path)
+
+
+def test_config_files_are_loaded_safely(tmp_path):
+    from infossl.train.config import read_config_file
+
+    marker = tmp_path / "constructed"
+    path = tmp_path / "run.yaml"
+    for text in (
+        f"method: !!python/object/apply:os.mkdir ['{marker}']",
+        "optim: !!python/object:argparse.Namespace {lr: 0.1}",
+        "method: !!python/name:os.system",
+        "!!python/object/new:dict {}",
+    ):
+        path.write_text(text)
+        with pytest.raises(ConfigError, match=r"line 1, column \d+: the YAML tag !!python/"):
+            read_config_file(path)
+    assert not marker.exists()
+
+
+def test_config_file_errors_name_the_file(tmp_path):
+    from infossl.train.config import read_config_file
+
+    with pytest.raises(ConfigError, match="is a folder, not a YAML file"):
+        read_config_file(tmp_path)
+    path = tmp_path / "run.yaml"
+    path.write_bytes(b"method: simclr\n\xff\n")
+    with pytest.raises(
+        ConfigError, match=r"run\.yaml is not UTF-8 text \(byte 0xff at offset 15\)"
+    ):
+        read_config_file(path)
+    path.write_text("optim:\n  lr: [0.1\n")
+    with pytest.raises(ConfigError, match=r"run\.yaml: not valid YAML \(line 3, column 1: "):
+        read_config_file(path)
+    path.write_text("")
+    assert read_config_file(path) == {}
