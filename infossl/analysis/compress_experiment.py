@@ -40,6 +40,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,6 +50,7 @@ from pydantic import Field, model_validator
 
 from infossl._checks import check_choice, check_float, check_int
 from infossl._config import FrozenConfig, with_defaults
+from infossl._optimisation import Diverged, fit
 from infossl.analysis.compress_models import (
     DECODERS,
     OBJECTIVE_KINDS,
@@ -476,34 +478,28 @@ def train_run(
             decoder=config.eq9_decoder,
         )
     params = [p for p in model.parameters() if p.requires_grad] + list(loss_fn.parameters())
-    optimiser = torch.optim.Adam(params, lr=config.learning_rate)
     generator = torch.Generator().manual_seed(seed)
     batches = _Batches(task, config, seed, train)
     tail = max(1, config.steps // 10)
     losses: list[float] = []
     terms: dict[str, float] = {}
-    status = "ok"
-    start = time.perf_counter()
-    model.train()
-    for step in range(config.steps):
+
+    def batch_loss(step: int) -> torch.Tensor:
         loss_fn.set_step(step)
-        x1, x2 = batches()
-        out = objective_loss(kind, loss_fn, model, x1, x2, generator)
-        if not bool(torch.isfinite(out.loss)):
-            status = f"diverged at step {step}: loss is not finite"
-            break
-        optimiser.zero_grad(set_to_none=True)
-        out.loss.backward()
-        norm = torch.nn.utils.clip_grad_norm_(params, 10.0)
-        if not bool(torch.isfinite(norm)):
-            status = f"diverged at step {step}: gradient is not finite"
-            break
-        optimiser.step()
-        if step >= config.steps - tail:
+        out = objective_loss(kind, loss_fn, model, *batches(), generator)
+        if step >= config.steps - tail:  # kept only if the run ends "ok"
             losses.append(float(out.loss.detach()))
             for name, value in out.terms.items():
                 terms[name] = terms.get(name, 0.0) + float(value.value) / tail
-    model.eval()
+        return out.loss
+
+    optimiser = torch.optim.Adam(params, lr=config.learning_rate)
+    status = "ok"
+    start = time.perf_counter()
+    try:
+        fit(model, batch_loss, optimiser, config.steps, clip_norm=10.0)
+    except Diverged as err:
+        status = f"diverged at step {err.step}: {err.quantity} is not finite"
     final = float(np.mean(losses)) if losses and status == "ok" else float("nan")
     return TrainedRun(
         model, status, final, terms if status == "ok" else {}, time.perf_counter() - start
@@ -535,7 +531,8 @@ def measure_run(
     rng = np.random.default_rng([seed, 2])
     if exact:
         e1, e2 = model.enc1.as_linear_encoder(), model.enc2.as_linear_encoder()
-        views = measure_representation(
+        closed_form = partial(
+            measure_representation,
             task,
             data,
             z1,
@@ -544,19 +541,9 @@ def measure_run(
             encoder2=e2,
             channel_noise=config.channel_noise,
             probe=False,
-            conditioning="views",
         )
-        latents = measure_representation(
-            task,
-            data,
-            z1,
-            z2,
-            encoder1=e1,
-            encoder2=e2,
-            channel_noise=config.channel_noise,
-            probe=False,
-            conditioning="latents",
-        )
+        views = closed_form(conditioning="views")
+        latents = closed_form(conditioning="latents")
         info = task.encoder_information(e1, e2)
         mean_enc = model.enc1.as_linear_encoder(mean=True)
         row.update(
@@ -578,11 +565,10 @@ def measure_run(
             for name in (config.mi_method, config.cmi_method, "ross")
             if name != "gaussian"
         }
-        main = measure_representation(
+        by_knn = partial(
+            measure_representation,
             task,
             data,
-            z1,
-            z2,
             channel_noise=config.channel_noise,
             seed=rng,
             mi_method=config.mi_method,
@@ -592,25 +578,14 @@ def measure_run(
             probe=False,
             max_samples=None,
         )
+        main = by_knn(z1, z2)
         row.update(
             method=f"{main.sufficiency_s.method} (k={config.k})",
             view_method=f"{main.superfluous_view.method} (k={config.k})",
             bayes_accuracy=float("nan"),
         )
         if model.enc1.stochastic:
-            of_mean = measure_representation(
-                task,
-                data,
-                m1,
-                channel_noise=config.channel_noise,
-                seed=rng,
-                mi_method=config.mi_method,
-                cmi_method=config.cmi_method,
-                conditioning="latents",
-                method_params=params,
-                probe=False,
-                max_samples=None,
-            )
+            of_mean = by_knn(m1)
             row.update(
                 i_mean1_s=of_mean.sufficiency_s.value, i_mean1_u1=of_mean.superfluous_u.value
             )

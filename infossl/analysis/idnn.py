@@ -52,6 +52,7 @@ from pydantic import model_validator
 
 from infossl._checks import check_choice, check_float, check_int, check_sequence_of_int
 from infossl._config import FrozenConfig, with_defaults
+from infossl._optimisation import optimisation_step
 from infossl.data.idnn import load_idnn_task
 from infossl.estimators import get_estimator_class
 
@@ -264,6 +265,7 @@ def train_idnn(
     if log_epochs[0] == 0:
         record(0)
         column = 1
+    steps = itertools.count()
     for epoch in range(1, config.epochs + 1):
         order = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
         for lo in range(0, n_train, batch):
@@ -275,9 +277,7 @@ def train_idnn(
                 )
                 / idx.shape[1]
             )
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
+            optimisation_step(loss, optimiser, step=next(steps))
         if column < len(log_epochs) and epoch == log_epochs[column]:
             record(column)
             column += 1

@@ -247,9 +247,10 @@ def test_figures(short_run) -> None:
 
 
 def test_cli_writes_figures_and_tables(tmp_path: Path) -> None:
+    from infossl.cli._common import CommandGroup
     from infossl.cli.infoplane_cmd import register
 
-    app, bench = typer.Typer(), typer.Typer()
+    app, bench = typer.Typer(cls=CommandGroup), typer.Typer()
     register(app, bench)
     out = tmp_path / "run"
     result = CliRunner().invoke(
@@ -288,7 +289,7 @@ def test_cli_writes_figures_and_tables(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     assert {p.name for p in redraw.iterdir()} == {"infoplane.png", "layers.png"}
     broken = CliRunner().invoke(app, ["infoplane", "plot", str(out / "infoplane.csv")])
-    assert broken.exit_code == 2 and "cannot read" in broken.output
+    assert broken.exit_code == 2 and "is not valid JSON" in broken.output
 
 
 def test_plane_round_trips_through_json(short_run) -> None:

@@ -26,8 +26,8 @@ from pydantic import model_validator
 
 from infossl._checks import check_float, check_int
 from infossl._config import FrozenConfig, with_defaults
+from infossl._optimisation import fit
 from infossl.estimators.neural.critics import CRITICS, make_critic
-from infossl.estimators.neural.fit import progress_bar
 from infossl.estimators.neural.heads import CriticBound
 
 LEVELS: tuple[float, ...] = (2.0, 4.0, 6.0, 8.0, 10.0)
@@ -158,18 +158,25 @@ def run_variant(
         )
         model = CriticBound(net, variant.bound, tau=variant.tau, alpha=variant.alpha)
     data = torch.Generator().manual_seed(config.seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    levels = config.true_mi()
     estimates = np.empty(config.steps)
+
+    def negative_bound(step: int) -> torch.Tensor:
+        x, y = sample_gaussian_pair(float(levels[step]), config.dim, config.batch_size, data)
+        value = model.training_value(x, y)
+        estimates[step] = float(value.detach())
+        return -value
+
     start = time.perf_counter()
-    with progress_bar(config.steps, f"{variant.label} / {critic}", progress) as advance:
-        for step, mi in enumerate(config.true_mi()):
-            x, y = sample_gaussian_pair(float(mi), config.dim, config.batch_size, data)
-            value = model.training_value(x, y)
-            optimizer.zero_grad(set_to_none=True)
-            (-value).backward()
-            optimizer.step()
-            estimates[step] = float(value.detach())
-            advance()
+    fit(
+        model,
+        negative_bound,
+        torch.optim.Adam(model.parameters(), lr=config.lr),
+        config.steps,
+        check_finite=False,  # a diverging bound is part of the result, recorded as it comes
+        progress=progress,
+        description=f"{variant.label} / {critic}",
+    )
     return StaircaseRun(variant.label, critic, estimates, time.perf_counter() - start)
 
 

@@ -78,7 +78,9 @@ def test_smooth_is_an_exponential_moving_average():
 
 
 def _app() -> typer.Typer:
-    app, bench = typer.Typer(), typer.Typer()
+    from infossl.cli._common import CommandGroup
+
+    app, bench = typer.Typer(cls=CommandGroup), typer.Typer()
     app.add_typer(bench, name="bench")
 
     @app.callback()
