@@ -1,7 +1,9 @@
 """Offline evaluation of a trained encoder: linear probe and weighted kNN from a checkpoint.
 
 The encoder is rebuilt from the checkpoint (backbone name, options and input shape are stored
-in it; weights load through ``torch.load(weights_only=True)``), features are computed on the
+in it; weights load through ``torch.load(weights_only=True)``, and a checkpoint whose checksum
+does not match or that holds a non-finite tensor is refused, see
+:func:`infossl.train.checkpoint.load_checkpoint`), features are computed on the
 un-augmented images normalised with the *training* statistics stored in the checkpoint, and
 
 * ``linear``: multinomial logistic regression on standardised features
@@ -27,7 +29,7 @@ import torch
 
 from infossl._checks import check_choice, check_int
 from infossl.train.build import BackboneSpec
-from infossl.train.checkpoint import load_checkpoint
+from infossl.train.checkpoint import load_checkpoint, require_keys
 from infossl.train.config import RunConfig, validate_config
 from infossl.train.data_setup import RunData, load_run_data, make_eval_transform
 from infossl.train.features import encode_dataset
@@ -128,7 +130,11 @@ def checkpoint_features(
     """
     check_choice(encoder, "encoder", ENCODERS)
     batch_size = check_int(batch_size, "batch_size", low=1)
-    state = load_checkpoint(resolve_checkpoint(checkpoint))
+    path = resolve_checkpoint(checkpoint)
+    state = load_checkpoint(path)
+    require_keys(
+        state, path, ("config", "backbone", "data", "model"), "a checkpoint of infossl train"
+    )
     cfg = validate_config(state["config"])
     run = _data_for(cfg, state, data, split, val, val_split)
     transform = make_eval_transform(run)

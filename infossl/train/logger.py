@@ -9,6 +9,9 @@ Record kinds in ``metrics.jsonl``:
 * ``{"kind": "eval", "step", "epoch", ...}`` — kNN monitor, probe accuracy, final results.
 * ``{"kind": "resume", "step", "epochs_from", "epochs_to", ...}`` — a resumed run extended to
   more epochs (the re-planned schedule); not sent to TensorBoard.
+* ``{"kind": "checkpoint_skipped", "step", "epoch", "tensor", "detail", "kept_step"}`` — a
+  checkpoint not written because a tensor of the state was not finite (``kept_step``: the
+  step of the last good one, null if none); not sent to TensorBoard.
 
 Wall-clock readings (``img_per_s``, ``elapsed``) sit under ``"time"`` only, so two runs of the
 same config give identical records once ``"time"`` is dropped. TensorBoard tags carry the
@@ -30,6 +33,9 @@ from infossl.framework import LossOutput, TermValue
 from infossl.train.runfiles import read_jsonl
 
 __all__ = ["RunLogger", "read_jsonl", "term_header", "term_tag"]
+
+#: Record kinds that are events, not measurements: written to JSONL only.
+_EVENT_KINDS = ("resume", "checkpoint_skipped")
 
 
 def term_tag(group: str, name: str, tv: TermValue) -> str:
@@ -153,15 +159,21 @@ class RunLogger:
         self._header_written = True
 
     def _append(self, record: Mapping[str, Any]) -> None:
-        with open(self.path, "a") as f:
-            f.write(json.dumps(_clean(record), sort_keys=True) + "\n")
+        line = json.dumps(_clean(record), sort_keys=True) + "\n"
+        try:
+            with open(self.path, "a") as f:
+                f.write(line)
+        except OSError as err:  # a full disk: name the file (a bare write error names none)
+            if err.filename is not None or err.errno is None:
+                raise
+            raise OSError(err.errno, err.strerror, str(self.path)) from err
 
     def log(self, record: Mapping[str, Any]) -> None:
         """Append one record (needs ``kind`` and ``step``) and its scalars to TensorBoard."""
         if not self.enabled:
             return
         self._append(record)
-        if self._writer is not None and record.get("kind") != "resume":
+        if self._writer is not None and record.get("kind") not in _EVENT_KINDS:
             step = int(record["step"])
             for tag, value in _scalars(record).items():
                 group_name = "/".join(tag.split("/")[:2])

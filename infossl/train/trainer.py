@@ -12,9 +12,15 @@ One optimiser step:
    (:class:`NonFiniteLossError`); the last checkpoint on disk stays the last good one;
 4. backward, optimiser step, per-step learning rate, EMA / prototype updates.
 
-Checkpoints (``<out>/checkpoints/last.pt``, atomic) hold model, optimiser, schedule, gradient
-scaler, global RNG states, the resolved precision and the position in the epoch; ``resume``
-continues bit-for-bit (same weights, same logged metrics) as if never interrupted. Resuming
+Checkpoints (``<out>/checkpoints/last.pt``, atomic, with a SHA-256 checksum of their content,
+see :mod:`infossl.train.checkpoint`) hold model, optimiser, schedule, gradient scaler, global
+RNG states, the resolved precision and the position in the epoch; ``resume`` continues
+bit-for-bit (same weights, same logged metrics) as if never interrupted. A state with a
+non-finite tensor (a BatchNorm statistic that overflowed) is not written: the previous
+checkpoint stays the last good one and the skip is logged. ``last.json`` is written after
+``last.pt`` from the same state and repaired from ``last.pt`` on resume, so the two agree. The
+run holds the lock of its folder (:mod:`infossl.train.runlock`) from before it reads or writes
+anything there until it ends: a second run on the same folder is refused. Resuming
 with a different ``train.epochs`` (at least the epochs already started) extends or shortens
 the run: the learning-rate schedule is re-planned over the new total
 (:meth:`~infossl.train.optim.WarmupCosine.replan`: warm-up kept, cosine recomputed), EMA
@@ -47,11 +53,13 @@ from infossl.framework import LossOutput
 from infossl.nn.distributed import all_reduce_sum
 from infossl.train.build import build_optimization, build_parts
 from infossl.train.checkpoint import (
+    NonFiniteCheckpointError,
     capture_rng_state,
-    load_checkpoint,
+    read_checkpoint,
     remove_stale_temporaries,
+    require_keys,
     restore_rng_state,
-    save_checkpoint,
+    write_checkpoint,
     write_json_atomic,
 )
 from infossl.train.config import RunConfig, config_differences, validate_config
@@ -61,11 +69,13 @@ from infossl.train.features import encode_dataset
 from infossl.train.logger import RunLogger
 from infossl.train.methods import METHODS, SSLMethod, canonical_method, default_augment
 from infossl.train.precision import Precision
+from infossl.train.runlock import RunLock
 
 __all__ = [
     "CHECKPOINT_FORMAT",
     "EXTENDABLE_KEYS",
     "RESUMABLE_KEYS",
+    "RUN_CHECKPOINT_KEYS",
     "EpochInfo",
     "NonFiniteLossError",
     "StepInfo",
@@ -90,6 +100,20 @@ RESUMABLE_KEYS = (
 )
 #: Config keys that may change on resume and change the plan of the rest of the run.
 EXTENDABLE_KEYS = ("train.epochs",)
+#: The entries every checkpoint of a run has (``--resume`` refuses a file without one).
+RUN_CHECKPOINT_KEYS = (
+    "format",
+    "config",
+    "precision",
+    "backbone",
+    "data",
+    "model",
+    "optimizer",
+    "scheduler",
+    "scaler",
+    "rng",
+    "progress",
+)
 
 
 class NonFiniteLossError(RuntimeError):
@@ -202,10 +226,12 @@ class Trainer:
     ) -> None:
         self.callbacks = list(callbacks)
         self.epoch_callbacks = list(epoch_callbacks)
+        self.lock = RunLock(cfg.out)
         self.env, self.device = setup_distributed(cfg.train.device)
         try:
             self._setup(cfg, resume)
         except BaseException:
+            self.lock.release()
             self.env.close()
             raise
 
@@ -215,6 +241,11 @@ class Trainer:
         self.out = Path(cfg.out)
         self.ckpt_dir = self.out / "checkpoints"
         self.ckpt_path = self.ckpt_dir / "last.pt"
+        self.sidecar_path = self.ckpt_dir / "last.json"
+        if resume and not self.ckpt_path.exists():
+            raise FileNotFoundError(f"nothing to resume: {self.ckpt_path} does not exist")
+        if self.env.is_main:  # the whole run, before reading or writing anything in the folder
+            self.lock.acquire()
         state = self._resume_state(cfg) if resume else None
         self.epoch_change: dict[str, Any] | None = None
         self.epoch_changes: list[dict[str, Any]] = []
@@ -281,14 +312,48 @@ class Trainer:
 
     # ----------------------------------------------------------------------- set-up
     def _resume_state(self, cfg: RunConfig) -> dict[str, Any]:
-        if not self.ckpt_path.is_file():
-            raise FileNotFoundError(f"nothing to resume: {self.ckpt_path} does not exist")
-        state = load_checkpoint(self.ckpt_path)
+        """The verified checkpoint to resume from; ``last.json`` is made to agree with it."""
+        loaded = read_checkpoint(self.ckpt_path)
+        state = loaded.state
+        require_keys(state, self.ckpt_path, RUN_CHECKPOINT_KEYS, "a checkpoint of infossl train")
         if state.get("format") != CHECKPOINT_FORMAT:
             raise ValueError(
                 f"{self.ckpt_path}: unsupported checkpoint format {state.get('format')!r}"
             )
+        if self.env.is_main:
+            self._repair_sidecar(self._sidecar(state["progress"], loaded.digest))
         return state
+
+    def _sidecar(self, progress: dict[str, Any], digest: str | None) -> dict[str, Any]:
+        """``last.json``: the position of ``last.pt`` and its checksum, from its own state."""
+        return {
+            "step": int(progress["step"]),
+            "epoch": int(progress["epoch"]),
+            "batch": int(progress["batch"]),
+            "path": str(self.ckpt_path),
+            "checksum": digest,
+        }
+
+    def _repair_sidecar(self, expected: dict[str, Any]) -> None:
+        """Rewrite ``last.json`` when it does not describe ``last.pt`` (a kill between the two
+        writes); the checkpoint is what counts."""
+        from infossl.train.runfiles import read_json
+
+        try:
+            current = read_json(self.sidecar_path) if self.sidecar_path.is_file() else None
+        except ValueError:
+            current = "unreadable"
+        if current == expected:
+            return
+        write_json_atomic(self.sidecar_path, expected)
+        if isinstance(current, dict):
+            said = f"step {current.get('step')}"
+        else:
+            said = "nothing" if current is None else "unreadable"
+        sys.stderr.write(
+            f"{self.sidecar_path}: repaired to describe {self.ckpt_path} "
+            f"(step {expected['step']}; it said {said})\n"
+        )
 
     def _merge_resume_config(self, state: dict[str, Any], cfg: RunConfig) -> RunConfig:
         saved = validate_config(state["config"])
@@ -480,23 +545,50 @@ class Trainer:
         self.last_checkpoint = (self.ckpt_path, self.step)
 
     def save(self, *, epoch_copy: bool = False) -> None:
-        """Write ``last.pt`` (rank 0 only; the others wait)."""
+        """Write ``last.pt``, then ``last.json`` from it (rank 0 only; the others wait).
+
+        A state with a non-finite tensor (parameters, buffers such as BatchNorm statistics,
+        optimiser state) is not a good checkpoint: nothing is written, the previous
+        ``last.pt`` stays the last good one, and the skip is reported on stderr and as a
+        ``checkpoint_skipped`` record in ``metrics.jsonl``.
+        """
+        written = 1.0
         if self.env.is_main:
             state = self._state()
-            save_checkpoint(self.ckpt_path, state)
-            if epoch_copy:
-                save_checkpoint(self.ckpt_dir / f"epoch_{self.epoch:04d}.pt", state)
-            write_json_atomic(
-                self.ckpt_dir / "last.json",
-                {
-                    "step": self.step,
-                    "epoch": self.epoch,
-                    "batch": self.batch,
-                    "path": str(self.ckpt_path),
-                },
-            )
-        self.last_checkpoint = (self.ckpt_path, self.step)
+            try:
+                saved = write_checkpoint(self.ckpt_path, state)
+            except NonFiniteCheckpointError as err:
+                written = 0.0
+                self._skipped_checkpoint(err)
+            else:
+                if epoch_copy:
+                    write_checkpoint(self.ckpt_dir / f"epoch_{self.epoch:04d}.pt", state)
+                write_json_atomic(self.sidecar_path, self._sidecar(state["progress"], saved.digest))
+        if self.env.distributed:  # every process learns whether rank 0 wrote
+            flag = torch.tensor([written if self.env.is_main else 0.0], device=self.device)
+            written = float(all_reduce_sum(flag)[0])
+        if written:
+            self.last_checkpoint = (self.ckpt_path, self.step)
         self.env.barrier()
+
+    def _skipped_checkpoint(self, err: NonFiniteCheckpointError) -> None:
+        kept = self.last_checkpoint[1] if self.last_checkpoint is not None else None
+        detail = err.detail
+        self.logger.log(
+            {
+                "kind": "checkpoint_skipped",
+                "step": self.step,
+                "epoch": self.epoch,
+                "tensor": err.tensor,
+                "detail": detail,
+                "kept_step": kept,
+            }
+        )
+        kept_text = f"step {kept}" if kept is not None else "none written yet"
+        sys.stderr.write(
+            f"checkpoint at step {self.step} skipped: tensor {err.tensor} is not finite "
+            f"({detail}); the last good checkpoint stays {self.ckpt_path} ({kept_text})\n"
+        )
 
     # ----------------------------------------------------------------------- one step
     def _batch(self, order: torch.Tensor, b: int) -> tuple[list[torch.Tensor], torch.Tensor, int]:
@@ -850,6 +942,7 @@ class Trainer:
 
     def close(self) -> None:
         self.logger.close()
+        self.lock.release()
         self.env.close()
 
 

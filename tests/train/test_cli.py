@@ -167,3 +167,81 @@ def test_config_yaml_records_resolved_values_and_resume_extends(tmp_path):
     assert res.exit_code == 2
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and "train.epochs=1" in lines[0] and "--epochs 2 or more" in lines[0]
+
+
+class _Payload:
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def _one_line_error(res) -> str:
+    lines = res.output.strip().splitlines()
+    assert res.exit_code == 2 and len(lines) == 1, res.output
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_eval_refuses_bad_checkpoint_files_in_one_line_naming_them(tmp_path):
+    import torch
+
+    from infossl.train.checkpoint import save_checkpoint
+
+    runner = CliRunner()
+    files = {
+        "no_config.pt": ("has no 'config' entry", None),
+        "notes.pt": ("not a checkpoint written by torch.save", b"hello\n"),
+        "empty.pt": ("is empty (0 bytes)", b""),
+        "evil.pt": ("holds objects other than tensors and plain values", None),
+        "flipped.pt": ("does not match the SHA-256 checksum", None),
+    }
+    save_checkpoint(tmp_path / "no_config.pt", {"model": {"w": torch.ones(2)}})
+    torch.save({"x": _Payload()}, tmp_path / "evil.pt")
+    w = torch.arange(1024.0)
+    flipped = save_checkpoint(tmp_path / "flipped.pt", {"model": {"w": w}, "config": {}})
+    data = bytearray(flipped.read_bytes())
+    data[bytes(data).index(w.numpy().tobytes()[:64]) + 64] ^= 1
+    flipped.write_bytes(bytes(data))
+    for name, (expected, content) in files.items():
+        path = tmp_path / name
+        if content is not None:
+            path.write_bytes(content)
+        for command in ("linear", "knn"):
+            line = _one_line_error(runner.invoke(app, ["eval", command, "--checkpoint", str(path)]))
+            assert str(path) in line and expected in line, line
+            assert "weights_only" not in line and "this must never run" not in line
+
+
+def test_train_disk_full_and_read_only_out_are_one_line_errors(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from infossl.train import checkpoint, runlock
+
+    def full_disk(f, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    runner = CliRunner()
+    out = tmp_path / "full"
+    args = ["train", "--epochs", "1", "--batch-size", "128", "--out", str(out), *SMALL]
+    with monkeypatch.context() as m:
+        m.setattr(checkpoint, "_write_all", full_disk)
+        res = runner.invoke(app, [*args, "eval.final_linear=false", "train.threads=1"])
+    lines = res.output.strip().splitlines()
+    assert res.exit_code == 1 and len(lines) == 1, res.output
+    assert lines[0].startswith(f"error: cannot write {out / 'checkpoints' / 'last.pt'}: No space")
+
+    ro = tmp_path / "ro"
+    real_open = os.open
+
+    def read_only(path, flags, *rest):
+        if str(path).startswith(str(ro)) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise PermissionError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *rest)
+
+    monkeypatch.setattr(runlock.os, "open", read_only)
+    res = runner.invoke(app, ["train", "--out", str(ro), *SMALL])
+    lines = res.output.strip().splitlines()
+    assert res.exit_code == 1 and len(lines) == 1, res.output
+    assert lines[0] == (
+        f"error: cannot write to run folder {ro}: Read-only file system; choose a writable --out"
+    )

@@ -127,10 +127,11 @@ def test_global_batchnorm_and_two_process_training_equal_one_process(tmp_path):
     assert len(e1) == len(e2) == 2
     for a, b in zip(e1, e2, strict=True):
         assert abs(a["knn_acc"] - b["knn_acc"]) <= 1 / 359 + 1e-9
-    # only rank 0 wrote: one metrics file, one checkpoint folder
+    # only rank 0 wrote: one metrics file, one checkpoint folder, one run lock
     assert sorted(p.name for p in two.iterdir()) == [
         "checkpoints",
         "config.yaml",
         "metrics.jsonl",
+        "run.lock",
         "summary.json",
     ]

@@ -1,14 +1,19 @@
-"""Exact resumption and the NaN/inf guard of the trainer.
+"""Exact resumption, fault injection and the NaN/inf guard of the trainer.
 
-A run killed at several points (simulated by an exception raised after a step, and once by a
-real SIGKILL of a subprocess) and resumed from its last checkpoint must end with the same
+A run killed at several points and resumed from its last checkpoint must end with the same
 weights (``torch.equal``) and the same logged metrics (every record but its wall-clock
-``time`` field) as the uninterrupted run.
+``time`` field) as the uninterrupted run. The kills land at seeded random points: after a
+step, in the middle of a checkpoint write (a partial temporary file is left behind, as a
+``SIGKILL`` leaves it) and between ``last.pt`` and ``last.json``; once a real ``SIGKILL``
+hits a subprocess in the middle of a checkpoint write, while a second run on the same folder
+is refused by the run lock. A checkpoint with flipped bytes is refused on resume.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -17,13 +22,17 @@ from pathlib import Path
 
 import pytest
 import torch
+from typer.testing import CliRunner
 
 from infossl.framework import LossOutput, TermValue
-from infossl.train.checkpoint import load_checkpoint
+from infossl.train import checkpoint as ckpt
+from infossl.train import trainer as trainer_module
+from infossl.train.checkpoint import ChecksumMismatchError, load_checkpoint, read_checkpoint
 from infossl.train.config import load_config
 from infossl.train.logger import read_jsonl
 from infossl.train.methods import EmbeddingMethod
-from infossl.train.trainer import NonFiniteLossError, train
+from infossl.train.runlock import RunLockedError
+from infossl.train.trainer import NonFiniteLossError, Trainer, train
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,22 +85,98 @@ def _assert_same_run(a: Path, b: Path) -> None:
     assert len(ra) == len(rb) and ra == rb
 
 
-def test_killed_at_several_points_resumes_exactly(tmp_path):
+def _sidecar_agrees(out: Path) -> bool:
+    """Whether ``last.json`` describes ``last.pt`` (step, position and checksum)."""
+    loaded = read_checkpoint(out / "checkpoints" / "last.pt")
+    p = loaded.state["progress"]
+    side = json.loads((out / "checkpoints" / "last.json").read_text())
+    return (side["step"], side["epoch"], side["batch"], side["checksum"]) == (
+        p["step"],
+        p["epoch"],
+        p["batch"],
+        loaded.digest,
+    )
+
+
+FAULTS = [*TINY, *MOCO_LARS, "train.epochs=4", "checkpoint.every_steps=2"]
+
+
+def test_killed_at_random_points_even_mid_write_resumes_exactly(tmp_path, monkeypatch):
     ref = tmp_path / "ref"
-    cfg_ref = load_config(None, [*TINY, *MOCO_LARS, f"out={ref}"])
-    full = train(cfg_ref)
-    assert full.steps == 12 and full.stopped == "completed"
+    full = train(load_config(None, [*FAULTS, f"out={ref}"]))
+    assert full.steps == 16 and full.stopped == "completed"
+    assert _sidecar_agrees(ref)
+
+    # seeded kill plan: 2 kills mid-write of last.pt, 1 between last.pt and last.json,
+    # 3 after a step; checkpoints every 2 steps and at the end of each 4-step epoch; every
+    # kill comes after the first checkpoint (step 2), so that there is a run to resume
+    rng = random.Random(20261203)
+    saves = list(range(4, 16, 2))
+    mid_write = rng.sample(saves, 2)
+    sidecar = rng.choice([s for s in saves if s not in mid_write])
+    after = rng.sample([s for s in range(2, 16) if s not in (*mid_write, sidecar)], 3)
+    plan = sorted(
+        [(s, "mid_write") for s in mid_write]
+        + [(sidecar, "before_sidecar")]
+        + [(s, "after_step") for s in after]
+    )
+    assert len(plan) >= 5
+
+    saving = {"step": -1}
+    armed: dict[str, int | None] = {"mid_write": None, "before_sidecar": None}
+    original_save, original_write = Trainer.save, ckpt._write_all
+    original_json = trainer_module.write_json_atomic
+
+    def save(self, **kwargs):
+        saving["step"] = self.step
+        original_save(self, **kwargs)
+
+    def write_all(f, data):
+        if ".last.pt.tmp-" in f.name and saving["step"] == armed["mid_write"]:
+            half = bytes(data[: len(data) // 2])
+            f.write(half)
+            # what a SIGKILL leaves: the partial temporary file of a dead process
+            Path(f.name).with_name(".last.pt.tmp-999999").write_bytes(half)
+            raise _Kill(saving["step"])
+        original_write(f, data)
+
+    def write_json(path, data):
+        if Path(path).name == "last.json" and saving["step"] == armed["before_sidecar"]:
+            raise _Kill(saving["step"])
+        return original_json(path, data)
+
+    monkeypatch.setattr(Trainer, "save", save)
+    monkeypatch.setattr(ckpt, "_write_all", write_all)
+    monkeypatch.setattr(trainer_module, "write_json_atomic", write_json)
 
     run = tmp_path / "run"
-    cfg = load_config(None, [*TINY, *MOCO_LARS, f"out={run}"])
-    with pytest.raises(_Kill):  # checkpoints at steps 4 (epoch end) and 5
-        train(cfg, callbacks=[_kill_after(7)])
-    assert load_checkpoint(run / "checkpoints" / "last.pt")["progress"]["step"] == 5
-    with pytest.raises(_Kill):  # resumed at 5; checkpoints at 8 (epoch end) and 10
-        train(cfg, resume=True, callbacks=[_kill_after(11)])
-    assert load_checkpoint(run / "checkpoints" / "last.pt")["progress"]["step"] == 10
-    resumed = train(cfg, resume=True)
-    assert resumed.steps == 12 and resumed.stopped == "completed"
+    cfg = load_config(None, [*FAULTS, f"out={run}"])
+    agreed_at_start: list[bool] = []
+
+    def at_start(info):
+        if info.event == "start" and (run / "checkpoints" / "last.pt").exists():
+            agreed_at_start.append(_sidecar_agrees(run))
+
+    resume = False
+    for step, kind in plan:
+        armed.update({"mid_write": None, "before_sidecar": None})
+        callbacks = [_kill_after(step)] if kind == "after_step" else []
+        if kind != "after_step":
+            armed[kind] = step
+        with pytest.raises(_Kill):
+            train(cfg, resume=resume, callbacks=callbacks, epoch_callbacks=[at_start])
+        resume = True
+        # a step callback runs before the epoch-end checkpoint (steps 4, 8, 12)
+        last_saved = step - 2 if step % 4 == 0 else step - step % 2
+        good = {"mid_write": step - 2, "before_sidecar": step, "after_step": last_saved}
+        assert load_checkpoint(run / "checkpoints" / "last.pt")["progress"]["step"] == good[kind]
+        assert _sidecar_agrees(run) is (kind != "before_sidecar"), (step, kind)
+    armed.update({"mid_write": None, "before_sidecar": None})
+    resumed = train(cfg, resume=True, epoch_callbacks=[at_start])
+    assert resumed.steps == 16 and resumed.stopped == "completed"
+    assert agreed_at_start == [True] * len(plan)  # last.json repaired before training goes on
+    assert _sidecar_agrees(run)
+    assert not [p for p in (run / "checkpoints").iterdir() if ".tmp-" in p.name]
     _assert_same_run(ref, run)
     kinds = {r["kind"] for r in _records(run)}
     assert kinds == {"terms", "train", "eval"}
@@ -112,55 +197,99 @@ def test_resume_refuses_a_changed_config_and_a_missing_checkpoint(tmp_path):
         train(load_config(None, [*TINY, f"out={out}"]))
 
 
-def _cli(out: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "infossl",
-        "train",
-        "--method",
-        "simclr",
-        "--data",
-        "digits",
-        "--epochs",
-        "6",
-        "--batch-size",
-        "64",
-        "--out",
-        str(out),
-        "train.threads=1",
-        "train.precision=fp32",
-        "model.backbone=mlp",
-        "model.backbone_options={hidden: [64]}",
-        "model.proj_hidden=64",
-        "model.proj_out=32",
-        "log.progress=false",
-        "log.tensorboard=false",
-        "checkpoint.every_steps=7",
-        "eval.final_linear=false",
-        "eval.knn_every_epochs=0",
-        *extra,
-    ]
+_CHILD = """
+import os, sys, time
+from pathlib import Path
+from infossl.train import checkpoint
+from infossl.train.config import load_config
+from infossl.train.trainer import train
+
+original, writes = checkpoint._write_all, []
+
+def slow_second_write(f, data):  # the second write of last.pt stalls half-way
+    if ".last.pt.tmp-" in f.name:
+        if not writes or writes[-1] is not f:  # a new file (torch.save writes in chunks)
+            writes.append(f)
+        if len(writes) == 2:
+            f.write(bytes(data[: len(data) // 2]))
+            f.flush()
+            Path(sys.argv[1]).write_text(str(os.getpid()))
+            time.sleep(300)
+    original(f, data)
+
+checkpoint._write_all = slow_second_write
+train(load_config(None, sys.argv[2:]))
+"""
+
+SIGKILLED = [*TINY, "train.threads=1", "log.tensorboard=false"]
 
 
-def test_real_sigkill_then_resume_matches_uninterrupted(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    ref, run = tmp_path / "ref", tmp_path / "run"
-    subprocess.run(_cli(ref), check=True, env=env, capture_output=True, timeout=300)
+def test_real_sigkill_mid_write_with_the_run_locked_then_resume_matches(tmp_path):
+    ref, run, marker = tmp_path / "ref", tmp_path / "run", tmp_path / "stalled"
+    train(load_config(None, [*SIGKILLED, f"out={ref}"]))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    args = [*SIGKILLED, f"out={run}"]
     proc = subprocess.Popen(
-        _cli(run), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-c", _CHILD, str(marker), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
-    sidecar = run / "checkpoints" / "last.json"
-    deadline = time.time() + 240
-    while time.time() < deadline and proc.poll() is None:
-        if sidecar.exists() and '"step": 7' not in sidecar.read_text():
-            break  # at least two checkpoints written: well inside the run
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
-    subprocess.run([*_cli(run), "--resume"], check=True, env=env, capture_output=True, timeout=300)
+    try:
+        deadline = time.time() + 120
+        while not marker.exists() and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.02)
+        assert marker.exists(), proc.stderr.read().decode() if proc.poll() is not None else ""
+        # the child is in the middle of writing the step-5 checkpoint: a second run on the
+        # folder, new or resumed, in this process or through the CLI, is refused untouched
+        metrics = (run / "metrics.jsonl").read_bytes()
+        cfg = load_config(None, args)
+        for resume in (False, True):
+            with pytest.raises(RunLockedError, match=rf"in use by process {proc.pid}\b"):
+                train(cfg, resume=resume)
+        res = CliRunner().invoke(
+            trainer_cli(), ["train", "--resume", "--out", str(run), "log.progress=false"]
+        )
+        lines = res.output.strip().splitlines()
+        assert res.exit_code != 0 and len(lines) == 1, res.output
+        assert lines[0].startswith(f"error: run folder {run} is in use by process {proc.pid}")
+        assert (run / "metrics.jsonl").read_bytes() == metrics
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    partial = run / "checkpoints" / f".last.pt.tmp-{proc.pid}"
+    assert partial.is_file()  # the kill landed mid-write ...
+    assert load_checkpoint(run / "checkpoints" / "last.pt")["progress"]["step"] == 4  # ... safely
+    assert _sidecar_agrees(run)
+    resumed = train(cfg, resume=True)  # the dead process's lock does not block
+    assert resumed.steps == 12 and not partial.exists()
     _assert_same_run(ref, run)
+
+
+def trainer_cli():
+    from infossl.cli.main import app
+
+    return app
+
+
+def test_resume_refuses_a_checkpoint_with_flipped_bytes(tmp_path):
+    out = tmp_path / "flip"
+    cfg = load_config(None, [*TINY, "train.max_steps=2", f"out={out}"])
+    train(cfg)
+    path = out / "checkpoints" / "last.pt"
+    weight = load_checkpoint(path)["model"]["backbone.body.0.weight"]
+    data = bytearray(path.read_bytes())
+    at = bytes(data).index(weight.numpy().tobytes()[:64]) + 100
+    data[at : at + 4] = bytes(b ^ 0xFF for b in data[at : at + 4])
+    path.write_bytes(bytes(data))
+    with pytest.raises(ChecksumMismatchError, match="does not match the SHA-256 checksum") as err:
+        train(cfg, resume=True)
+    assert err.value.path == path and str(path) in str(err.value)
+    with pytest.raises(ChecksumMismatchError):
+        from infossl.train.evaluate import evaluate_knn
+
+        evaluate_knn(out)
 
 
 def _nan_at(step: int, term: str):
