@@ -18,6 +18,70 @@ SeedLike = int | np.random.Generator | None
 _T = TypeVar("_T")
 
 
+#: Continuous inputs whose largest magnitude lies in [2^-SAFE_EXPONENT, 2^SAFE_EXPONENT] are used as
+#: they are; beyond it they are divided by a power of two (see :func:`safe_scale_exponents`).
+#: Squares and sums of n·d such values stay far from overflow and underflow in float64.
+SAFE_EXPONENT = 64
+
+
+def as_numeric_array(x: object, name: str = "x") -> np.ndarray:
+    """``x`` as a numpy array of bool, int or float numbers (any shape); numpy input is not copied.
+
+    A torch tensor is detached and moved to the CPU; a floating tensor (including bfloat16 and
+    float16, which numpy cannot hold) becomes float64, exactly. Raises ``TypeError`` naming
+    ``name`` for ragged nesting or non-numeric data.
+    """
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
+        tensor = x.detach().cpu()
+        if tensor.is_floating_point():
+            tensor = tensor.double()
+        x = tensor.numpy()
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"{name} must be a rectangular array-like of numbers (no ragged rows): {err}"
+        ) from None
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers (bool, int or float), got dtype {arr.dtype}"
+        )
+    return arr
+
+
+def magnitude_exponent(a: np.ndarray) -> int | None:
+    """The binary exponent e with ``max|a| = m·2^e``, m in [0.5, 1); None when ``a`` is all zero.
+
+    Computed with ``abs`` and ``max`` only, so it cannot overflow for finite input.
+    """
+    largest = float(np.abs(a).max()) if a.size else 0.0
+    if largest == 0.0:
+        return None
+    return int(np.frexp(largest)[1])
+
+
+def safe_scale_exponents(
+    arrays: Sequence[np.ndarray], *, limit: int = SAFE_EXPONENT
+) -> tuple[int, ...]:
+    """Powers of two to divide each array by so that arithmetic on them is safe.
+
+    Zero for every array when all magnitudes lie within ``2^±limit`` (the data are used as they
+    are). Otherwise one common exponent, that of the largest magnitude, when it leaves every
+    array above ``2^-limit``, so that the arrays keep their relative scale; else each array
+    outside the range gets its own exponent. Dividing by ``2^e`` (``np.ldexp(a, -e)``) is exact
+    in floating point unless a value falls below the normal range, so any computation that is
+    equivariant under a common rescaling returns the same floating-point result.
+    """
+    exps = [magnitude_exponent(a) for a in arrays]
+    known = [e for e in exps if e is not None]
+    if not known or all(abs(e) <= limit for e in known):
+        return tuple(0 for _ in arrays)
+    common = max(known)
+    if min(known) - common >= -limit:
+        return tuple(common if e is not None else 0 for e in exps)
+    return tuple(e if e is not None and abs(e) > limit else 0 for e in exps)
+
+
 def as_samples(
     x: npt.ArrayLike,
     name: str = "x",
@@ -31,16 +95,7 @@ def as_samples(
     A 1-D input of length n becomes ``(n, 1)``. Raises ``TypeError`` for non-numeric data and
     ``ValueError`` for empty, 0-D or >2-D arrays, NaN/inf entries, or fewer than ``min_n`` rows.
     """
-    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
-        x = x.detach().cpu().numpy()
-    try:
-        arr = np.asarray(x)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be an array-like of numbers: {err}") from None
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{name} must hold real numbers (bool, int or float), got dtype {arr.dtype}"
-        )
+    arr = as_numeric_array(x, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must be 1-D (n,) or 2-D (n, d), got a scalar")
     if arr.ndim == 1:

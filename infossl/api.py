@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from infossl._checks import as_samples, check_ci_level, check_int, check_same_length
+from infossl._checks import (
+    as_numeric_array,
+    as_samples,
+    check_ci_level,
+    check_int,
+    check_same_length,
+)
 from infossl.estimate import Estimate, check_unit
 from infossl.estimators import get_estimator_class
 from infossl.estimators._resample import resample_ci
@@ -29,10 +35,11 @@ NEURAL_MIN_SAMPLES = 5000
 
 
 def _as_array(x: npt.ArrayLike, name: str) -> np.ndarray:
-    """Validate to a 2-D array, keeping integer/bool data as int64 (for discrete detection)."""
-    if hasattr(x, "detach") and hasattr(x, "cpu"):
-        x = x.detach().cpu().numpy()
-    raw = np.asarray(x)
+    """Validate to a 2-D array, keeping integer/bool data as int64 (for discrete detection).
+
+    Torch tensors of any float dtype (bfloat16 and float16 included) become float64.
+    """
+    raw = as_numeric_array(x, name)
     dtype = np.int64 if raw.dtype.kind in "biu" else np.float64
     return as_samples(raw, name, dtype=dtype)
 

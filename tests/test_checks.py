@@ -137,3 +137,27 @@ def test_private_copies_of_the_shared_checks_are_gone():
         mod = importlib.import_module(module)
         for name in ("_check_bool", "_check_value_range", "_check_size"):
             assert not hasattr(mod, name), (module, name)
+
+
+def test_as_numeric_array_names_ragged_and_keeps_dtypes():
+    with pytest.raises(TypeError, match=r"^ys must be a rectangular"):
+        c.as_numeric_array([[1.0], [2.0, 3.0]], "ys")
+    assert c.as_numeric_array(np.arange(3)).dtype == np.int64
+    assert c.as_numeric_array(np.ones(3, dtype=np.float32)).dtype == np.float32
+
+
+def test_magnitude_exponent():
+    assert c.magnitude_exponent(np.array([0.0, -3.0])) == 2  # 3 = 0.75 * 2^2
+    assert c.magnitude_exponent(np.array([1e300])) == 997
+    assert c.magnitude_exponent(np.zeros(4)) is None
+
+
+def test_safe_scale_exponents():
+    ordinary, huge, tiny = np.ones(3), np.full(3, 1e300), np.full(3, 1e-300)
+    assert c.safe_scale_exponents([ordinary, 2.0**60 * ordinary]) == (0, 0)
+    assert c.safe_scale_exponents([huge, huge / 8]) == (997, 997)  # one common exponent
+    assert c.safe_scale_exponents([huge, ordinary]) == (997, 0)  # too far apart: each its own
+    assert c.safe_scale_exponents([tiny, ordinary]) == (-996, 0)
+    assert c.safe_scale_exponents([np.zeros(3), huge]) == (0, 997)
+    scaled = np.ldexp(huge, -997)
+    assert np.all(np.abs(scaled) < 1) and np.all(np.abs(scaled) >= 0.5)

@@ -11,26 +11,54 @@ registered lazily (imported on first use) so that numpy-only use never imports t
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from infossl._checks import as_samples, check_same_length
+from infossl._checks import (
+    SAFE_EXPONENT,
+    as_numeric_array,
+    as_samples,
+    check_same_length,
+    safe_scale_exponents,
+)
 from infossl.estimate import Estimate
 
 QUANTITIES: tuple[str, ...] = ("mi", "entropy", "cmi")
 ACCEPTS: tuple[str, ...] = ("continuous", "discrete", "discrete-continuous", "mixed", "any")
 _QUANTITY_SYMBOL = {"mi": "I(X;Y)", "entropy": "H(X)", "cmi": "I(X;Y|Z)"}
+#: The names of the data arguments of ``estimate`` for each quantity, in order.
+ARGUMENT_NAMES: dict[str, tuple[str, ...]] = {
+    "mi": ("x", "y"),
+    "entropy": ("x",),
+    "cmi": ("x", "y", "z"),
+}
 _E = TypeVar("_E", bound="BaseEstimator")
 
 
+class NonFiniteEstimateError(ValueError, FloatingPointError):
+    """An estimator arrived at NaN or infinity; a ``ValueError`` naming the data arguments."""
+
+
 class BaseEstimator:
-    """Common machinery: parameter introspection, repr, and building the `Estimate`.
+    """Common machinery: parameter introspection, repr, safe scaling, and building the `Estimate`.
+
+    Every ``estimate`` method a subclass defines is wrapped (in ``__init_subclass__``) by
+    :func:`_on_safe_scale`: the data arguments are validated (a named ``TypeError`` or
+    ``ValueError`` for ragged, non-numeric or non-finite input; torch tensors of any float
+    dtype, bfloat16 included, become float64), and continuous (float) inputs whose magnitude
+    lies beyond ``2^±SAFE_EXPONENT`` are divided by a power of two, exactly, before the method
+    runs. Mutual information is unchanged by that rescaling; a differential entropy is shifted
+    back by ``d·e·ln 2`` (``h(cX) = h(X) + d ln|c|``). Subclasses describe how they respond:
+    ``rescales_inputs`` (False for estimators of discrete symbols), :meth:`_shifts_with_scale`
+    and :meth:`_for_scaled_inputs` (parameters in data units follow the rescaling).
 
     Class attributes every concrete estimator sets:
         name: registry name (e.g. ``"ksg1"``).
@@ -49,9 +77,29 @@ class BaseEstimator:
     accepts: ClassVar[str] = "continuous"
     resampling: ClassVar[str] = "bootstrap"
     summary: ClassVar[str] = ""
+    #: False for estimators of discrete symbols, which take their input as it is.
+    rescales_inputs: ClassVar[bool] = True
     # For the type checker: estimate(x, y), estimate(x) or estimate(x, y, z) by quantity, the
     # method each of MIEstimator, EntropyEstimator and CMIEstimator defines.
     estimate: Callable[..., Estimate]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        method = cls.__dict__.get("estimate")
+        if method is not None and not hasattr(method, "__wrapped__"):
+            cls.estimate = _on_safe_scale(method)
+
+    def _shifts_with_scale(self) -> bool:
+        """Whether the value is a differential entropy: ``h(cX) = h(X) + d ln|c|``."""
+        return self.quantity == "entropy"
+
+    def _for_scaled_inputs(self, exponents: tuple[int, ...]) -> BaseEstimator | None:
+        """This estimator for data arguments divided by ``2**exponents[i]`` (same quantity).
+
+        ``self`` unless a parameter is in data units (a kernel width, a value range), which
+        then follows the rescaling; None when it cannot (the caller raises a ValueError).
+        """
+        return self
 
     @classmethod
     def param_names(cls) -> list[str]:
@@ -130,9 +178,10 @@ class BaseEstimator:
         """Build the `Estimate` (nats) with this estimator's name, kind and parameters."""
         value = float(value)
         if not np.isfinite(value):
-            raise FloatingPointError(
-                f"{self.name} produced a non-finite value ({value}); check the input for ties, "
-                "constant columns or too few samples"
+            names = ", ".join(ARGUMENT_NAMES[self.quantity])
+            raise NonFiniteEstimateError(
+                f"{self.name} produced a non-finite value ({value}) from {names}; check them "
+                "for ties, constant columns or too few samples"
             )
         params = self.get_params(deep=False)
         if extra_params:
@@ -150,6 +199,87 @@ class BaseEstimator:
             quantity=quantity or _QUANTITY_SYMBOL[self.quantity],
             notes=notes,
         )
+
+
+def with_params(estimator: Any, **changes: Any) -> Any:
+    """A new estimator of the same class with some parameters changed (validated)."""
+    return type(estimator)(**{**estimator.get_params(deep=False), **changes})
+
+
+def _on_safe_scale(method: Callable[..., Estimate]) -> Callable[..., Estimate]:
+    """Wrap an ``estimate`` method: validate the data arguments and run it at a safe scale.
+
+    See :class:`BaseEstimator`. Float arrays whose largest magnitude lies outside
+    ``2^±SAFE_EXPONENT`` are divided by ``2^e`` (:func:`~infossl._checks.safe_scale_exponents`);
+    a differential entropy gets ``d·e·ln 2`` added back. Integer and bool arrays (discrete
+    symbols) pass unchanged. O(n·d) time; no copy when no rescaling is needed.
+    """
+
+    @functools.wraps(method)
+    def estimate(self: BaseEstimator, *args: Any, **kwargs: Any) -> Estimate:
+        names = ARGUMENT_NAMES[self.quantity]
+        given = list(args) + [kwargs.pop(nm) for nm in names[len(args) :] if nm in kwargs]
+        if len(given) != len(names) or kwargs:
+            return method(self, *args, **kwargs)  # Python reports the wrong call
+        arrays = [_checked_array(a, nm) for a, nm in zip(given, names, strict=True)]
+        if not self.rescales_inputs:
+            return method(self, *arrays)
+        floats = [a.dtype.kind == "f" for a in arrays]
+        found = iter(safe_scale_exponents([a for a, f in zip(arrays, floats, strict=True) if f]))
+        exps = tuple(next(found) if f else 0 for f in floats)
+        if not any(exps):
+            return method(self, *arrays)
+        estimator = self._for_scaled_inputs(exps)
+        if estimator is None:
+            raise _unscalable(self, names, exps)
+        scaled = [np.ldexp(a, -e) if e else a for a, e in zip(arrays, exps, strict=True)]
+        return _rescaled_result(self, method(estimator, *scaled), arrays, exps)
+
+    return estimate
+
+
+def _checked_array(value: Any, name: str) -> np.ndarray:
+    """A numeric array named ``name``: float entries must be finite (ValueError naming it)."""
+    arr = as_numeric_array(value, name)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = int((~np.isfinite(arr)).sum())
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s)")
+    return arr
+
+
+def _unscalable(est: BaseEstimator, names: tuple[str, ...], exps: tuple[int, ...]) -> ValueError:
+    far = [nm for nm, e in zip(names, exps, strict=True) if e]
+    return ValueError(
+        f"{', '.join(far)} lie(s) beyond 2^±{SAFE_EXPONENT} in magnitude, and {est.name} has a "
+        f"parameter in data units ({est!r}) that cannot follow a rescaling there; divide the "
+        "data and that parameter by a common factor"
+    )
+
+
+def _rescaled_result(
+    est: BaseEstimator, result: Estimate, arrays: list[np.ndarray], exps: tuple[int, ...]
+) -> Estimate:
+    """Put a result computed on rescaled data back in the caller's units and parameters."""
+    note = (
+        "data rescaled by exact powers of two ("
+        + ", ".join(f"2^{-e}" for e in exps)
+        + ") to keep the arithmetic in range; parameters reported in data units refer to the "
+        "rescaled data"
+    )
+    shift = 0.0
+    if est._shifts_with_scale():
+        shift = sum(e * int(np.prod(a.shape[1:])) for a, e in zip(arrays, exps, strict=True))
+        shift *= math.log(2.0)
+    ceiling = result.ceiling
+    if ceiling is not None and shift:
+        ceiling += shift
+    return replace(
+        result,
+        value=result.value + shift,
+        ceiling=ceiling,
+        params={**result.params, **est.get_params(deep=False)},
+        notes=(*result.notes, note),
+    )
 
 
 class MIEstimator(BaseEstimator):

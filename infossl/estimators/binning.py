@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +53,7 @@ from infossl.estimators._base import (
     MIEstimator,
     register,
     unchanged_or,
+    with_params,
 )
 
 STRATEGIES: tuple[str, ...] = ("uniform", "quantile", "idnn")
@@ -213,6 +214,26 @@ class _BinningParams:
         self.value_range = unchanged_or(value_range, check_value_range(value_range, optional=True))
         self.miller_madow = check_bool(miller_madow, "miller_madow")
 
+    def _scaled_value_range(self, exponents: list[int]) -> tuple[float, float] | bool:
+        """The value range in units of data divided by ``2**e`` (all binned variables alike).
+
+        True when the binning needs no change (edges from the data, or no rescaling); False
+        when fixed edges cannot follow (variables rescaled differently, or out of range).
+        """
+        fixed = self.value_range is not None or self.strategy == "idnn"
+        used = set(exponents)
+        if not fixed or used <= {0}:
+            return True
+        if len(used) != 1:
+            return False
+        e = used.pop()
+        low, high = self.value_range or (-1.0, 1.0)
+        scaled = (math.ldexp(low, -e), math.ldexp(high, -e))
+        finite = all(math.isfinite(v) for v in scaled)
+        if not (finite and scaled[0] < scaled[1] and scaled[1] - scaled[0] > 1e-300):
+            return False
+        return scaled
+
     @property
     def n_bins(self) -> int:
         """The bin count in use (``bins`` or the strategy's default)."""
@@ -241,6 +262,7 @@ class _PluginParams:
 
     kind: ClassVar[str] = "point"
     accepts: ClassVar[str] = "discrete"
+    rescales_inputs: ClassVar[bool] = False  # symbols: any one-to-one relabelling is the same
 
     def __init__(self, miller_madow: bool = False) -> None:
         self.miller_madow = check_bool(miller_madow, "miller_madow")
@@ -362,6 +384,15 @@ class BinnedEntropy(EntropyEstimator, _BinningParams):
                 "(use strategy='uniform' or 'quantile')"
             )
 
+    def _shifts_with_scale(self) -> bool:
+        return self.differential
+
+    def _for_scaled_inputs(self, exponents: tuple[int, ...]) -> Any:
+        scaled = self._scaled_value_range(list(exponents))
+        if scaled is True:
+            return self
+        return None if scaled is False else with_params(self, value_range=scaled)
+
     def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         n, d = x.shape
@@ -425,6 +456,17 @@ class BinnedMI(MIEstimator, _BinningParams):
         self._init_binning(bins, strategy, value_range, miller_madow)
         self.x_discrete = check_bool(x_discrete, "x_discrete")
         self.y_discrete = check_bool(y_discrete, "y_discrete")
+
+    def _for_scaled_inputs(self, exponents: tuple[int, ...]) -> Any:
+        binned = [
+            e
+            for e, discrete in zip(exponents, (self.x_discrete, self.y_discrete), strict=True)
+            if not discrete
+        ]
+        scaled = self._scaled_value_range(binned)
+        if scaled is True:
+            return self
+        return None if scaled is False else with_params(self, value_range=scaled)
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")

@@ -339,10 +339,12 @@ class LogDetMI(MIEstimator):
     of X from Y. ``"y|x"`` swaps the roles; ``"mean"`` (default) averages both directions so the
     result is symmetric. At ε → 0 all three equal the Gaussian MI.
 
-    Assumptions: a second-order (linear-dependence) measure, kind ``"proxy"``. Unlike the
-    Gaussian MI it is *not* scale invariant: ε is in the units of the variances, and for
-    n ≤ d the value is governed by ε (it stays finite). Covariances are unbiased sample
-    covariances (ddof = 1).
+    Assumptions: a second-order (linear-dependence) measure, kind ``"proxy"``. ε is relative
+    to each variable's scale: the ε added to Σ_x is ``eps · 4^u`` with ``4^u ≤ tr(Σ_x)/d_x <
+    4^(u+1)`` (likewise for y), so it is ``eps`` itself for variances in [1, 4) and the value
+    does not change when a variable is rescaled by a power of two (nor by much otherwise: ε
+    moves by a factor ≤ 4). For n ≤ d the value is governed by ε (it stays finite).
+    Covariances are unbiased sample covariances (ddof = 1).
 
     Complexity: O(n d² + d³) with d = d_x + d_y.
     Reference: Erdogan, ICASSP 2022 (LD-MI); Ozsoy, Hamdan, Arik, Yuret & Erdogan, NeurIPS 2022
@@ -365,7 +367,11 @@ class LogDetMI(MIEstimator):
         xy = xy - xy.mean(axis=0)
         cov = xy.T @ xy / (n - 1)
         sxx, syy, sxy = cov[:dx, :dx], cov[dx:, dx:], cov[:dx, dx:]
-        directions = {"x|y": (sxx, syy, sxy), "y|x": (syy, sxx, sxy.T)}
+        eps_x, eps_y = self._relative_eps(sxx), self._relative_eps(syy)
+        directions = {
+            "x|y": (sxx, syy, sxy, eps_x, eps_y),
+            "y|x": (syy, sxx, sxy.T, eps_y, eps_x),
+        }
         chosen = ["x|y", "y|x"] if self.direction == "mean" else [self.direction]
         values = [self._directional(*directions[key]) for key in chosen]
         return self._make(
@@ -374,21 +380,34 @@ class LogDetMI(MIEstimator):
             (dx, dy),
             quantity="I_LD(X;Y)",
             notes=(
-                "log-det MI: measures linear dependence only; depends on the scale of the "
-                "data through eps",
+                "log-det MI: measures linear dependence only; eps is relative to each "
+                "variable's variance (rounded to a power of four)",
             ),
         )
 
-    def _directional(self, saa: np.ndarray, sbb: np.ndarray, sab: np.ndarray) -> float:
+    def _relative_eps(self, cov: np.ndarray) -> float:
+        """ε in the units of a variable: ``eps · 4^u``, ``4^u ≤ v̄ < 4^(u+1)``, v̄ its mean variance.
+
+        A power of four, so the regulariser follows any rescaling of the variable (exactly for
+        powers of two, within a factor 4 otherwise) and equals ``eps`` for variances in [1, 4).
+        """
+        mean_var = float(np.trace(cov)) / len(cov)
+        if not mean_var > 0.0:
+            return self.eps
+        return math.ldexp(self.eps, 2 * math.floor(0.5 * math.log2(mean_var)))
+
+    def _directional(
+        self, saa: np.ndarray, sbb: np.ndarray, sab: np.ndarray, eps_a: float, eps_b: float
+    ) -> float:
         eye_a = np.eye(len(saa))
-        reg_b = sbb + self.eps * np.eye(len(sbb))
+        reg_b = sbb + eps_b * np.eye(len(sbb))
         err = saa - sab @ np.linalg.solve(reg_b, sab.T)
         err = 0.5 * (err + err.T)
-        sign_a, ld_a = np.linalg.slogdet(saa + self.eps * eye_a)
-        sign_e, ld_e = np.linalg.slogdet(err + self.eps * eye_a)
+        sign_a, ld_a = np.linalg.slogdet(saa + eps_a * eye_a)
+        sign_e, ld_e = np.linalg.slogdet(err + eps_a * eye_a)
         if sign_a <= 0 or sign_e <= 0:
-            raise FloatingPointError(
-                f"ldmi: a regularised covariance is not positive definite at eps={self.eps}; "
-                "increase eps"
+            raise ValueError(
+                f"ldmi: a regularised covariance of x, y is not positive definite at "
+                f"eps={self.eps}; increase eps"
             )
         return 0.5 * float(ld_a - ld_e)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +34,13 @@ from infossl._checks import (
     dims_of,
 )
 from infossl.estimate import Estimate
-from infossl.estimators._base import EntropyEstimator, MIEstimator, paired_samples, register
+from infossl.estimators._base import (
+    EntropyEstimator,
+    MIEstimator,
+    paired_samples,
+    register,
+    with_params,
+)
 from infossl.estimators.binning import entropy_of_codes, row_codes
 
 #: Upper limit on block_rows × n entries of a pairwise block (16 MB of float64 each).
@@ -43,6 +49,8 @@ BANDWIDTH_RULES: tuple[str, ...] = ("scott", "silverman")
 SIGMA_RULES: tuple[str, ...] = ("tapia-estevez", "median")
 #: γ of the Tapia–Estévez (2020) rule σ = γ √d n^{−1/(4+d)} on standardised data.
 TAPIA_ESTEVEZ_GAMMA = 0.8
+#: Largest spread of the data in units of the kernel width (squares stay far below overflow).
+_MAX_KERNEL_RATIO = 2.0**400
 
 
 # ------------------------------------------------------------------------------ blocked sums
@@ -79,8 +87,10 @@ def _sq_dists(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
 def pairwise_logsumexp(z: np.ndarray, scale: float, *, exclude_self: bool = False) -> np.ndarray:
     """For every row i, ln Σⱼ exp(−‖zᵢ − zⱼ‖²/scale) (over j ≠ i with ``exclude_self``).
 
-    Blocked over rows: O(n² d) time, O(block·n) memory.
+    Blocked over rows: O(n² d) time, O(block·n) memory. The rows are centred first: the
+    distances are unchanged, and the expansion ‖a‖² + ‖b‖² − 2a·b loses no precision to an offset.
     """
+    z = z - z.mean(axis=0)
     z_sq = (z**2).sum(axis=1)
     out = np.empty(len(z))
     for rows in _row_blocks(len(z)):
@@ -96,6 +106,7 @@ def grouped_pairwise_logsumexp(
     z: np.ndarray, scale: float, groups: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """As :func:`pairwise_logsumexp` (self included), over all j and over j in i's group."""
+    z = z - z.mean(axis=0)
     z_sq = (z**2).sum(axis=1)
     total, within = np.empty(len(z)), np.empty(len(z))
     for rows in _row_blocks(len(z)):
@@ -130,11 +141,24 @@ def kde_loo_log_density(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Leave-one-out Gaussian-KDE log density ln f̂₋ᵢ(xᵢ) at every sample (n ≥ 2), blocked."""
     n, d = x.shape
     z = x / h
+    _check_kernel_ratio(z, "bandwidth")
     lse = pairwise_logsumexp(z, 2.0, exclude_self=True)
     out: np.ndarray = (
         lse - math.log(n - 1) - float(np.log(h).sum()) - 0.5 * d * math.log(2.0 * math.pi)
     )
     return out
+
+
+def _check_kernel_ratio(z: np.ndarray, width_name: str) -> None:
+    """Raise a ValueError naming ``width_name`` when data in kernel-width units ``z`` are so spread
+    that squared distances would overflow (the kernel is far narrower than the data)."""
+    spread = np.abs(z - z.mean(axis=0)).max() if np.isfinite(z).all() else np.inf
+    if not spread <= _MAX_KERNEL_RATIO:
+        raise ValueError(
+            f"{width_name} is too small for the spread of the data (ratio beyond "
+            f"{_MAX_KERNEL_RATIO:.3g}): squared distances in kernel units would overflow; "
+            f"use a larger {width_name} or a rule"
+        )
 
 
 def _check_rule_or_width(value: object, name: str, rules: tuple[str, ...]) -> float | str:
@@ -158,6 +182,12 @@ class _KDEBase(_KernelSums):
 
     def __init__(self, bandwidth: float | str = "scott") -> None:
         self.bandwidth = _check_rule_or_width(bandwidth, "bandwidth", BANDWIDTH_RULES)
+
+    def _for_scaled_inputs(self, exponents: tuple[int, ...]) -> Any:
+        bandwidth = _scaled_width(self.bandwidth, exponents)
+        if bandwidth is None:
+            return None
+        return self if bandwidth == self.bandwidth else with_params(self, bandwidth=bandwidth)
 
 
 @register
@@ -261,6 +291,16 @@ class _KTBase:
 
     def __init__(self, noise_variance: float) -> None:
         self.noise_variance = _check_noise_variance(noise_variance)
+
+    def _for_scaled_inputs(self, exponents: tuple[int, ...]) -> Any:
+        """σ² in units of h divided by ``2**e``: σ²·4^−e (I(X; c·h + c·N) = I(X; h + N))."""
+        e = exponents[-1]  # the continuous values h are the last argument
+        if e == 0:
+            return self
+        var = math.ldexp(self.noise_variance, -2 * e)
+        if not 2.0**-800 <= var <= 2.0**800:
+            return None
+        return with_params(self, noise_variance=var)
 
     def _information(
         self, x: npt.ArrayLike, y: npt.ArrayLike
@@ -397,6 +437,7 @@ def pairwise_distance_bounds(
 # ------------------------------------------------------------------------------ matrix Rényi
 def gaussian_gram(x: np.ndarray, sigma: float) -> np.ndarray:
     """K_ij = exp(−‖xᵢ − xⱼ‖²/(2σ²)), the Gaussian Gram matrix. O(n² d) time, O(n²) memory."""
+    _check_kernel_ratio(x / sigma, "sigma")
     sq = (x**2).sum(axis=1)
     return np.exp(-_sq_dists(x, x, sq) / (2.0 * sigma**2))
 
@@ -473,6 +514,7 @@ def kernel_width(x: np.ndarray, sigma: float | str, name: str) -> tuple[np.ndarr
         z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
         return z, TAPIA_ESTEVEZ_GAMMA * math.sqrt(d) * n ** (-1.0 / (4 + d))
     if sigma == "median":
+        x = x - x.mean(axis=0)  # distances unchanged; no precision lost to an offset
         sq = (x**2).sum(axis=1)
         dist = np.sqrt(_sq_dists(x, x, sq)[np.triu_indices(n, 1)])
         med = float(np.median(dist)) if dist.size else 0.0
@@ -482,7 +524,19 @@ def kernel_width(x: np.ndarray, sigma: float | str, name: str) -> tuple[np.ndarr
                 "points); pass a float sigma"
             )
         return x, med
-    return x, float(sigma)
+    return x - x.mean(axis=0), float(sigma)
+
+
+def _scaled_width(width: float | str, exponents: tuple[int, ...]) -> float | str | None:
+    """A kernel width in units of data divided by ``2**e``: rules need no change; a float
+    follows a common exponent; None when the variables were rescaled differently."""
+    used = set(exponents)
+    if isinstance(width, str) or used <= {0}:
+        return width
+    if len(used) != 1:
+        return None
+    scaled = math.ldexp(width, -used.pop())
+    return scaled if 2.0**-400 <= scaled <= 2.0**400 else None
 
 
 class _MatrixRenyiBase(_KernelSums):
@@ -496,6 +550,15 @@ class _MatrixRenyiBase(_KernelSums):
         self.alpha = _check_alpha(alpha)
         self.sigma = _check_rule_or_width(sigma, "sigma", SIGMA_RULES)
         self.max_samples = check_int(max_samples, "max_samples", low=2)
+
+    def _shifts_with_scale(self) -> bool:
+        return False  # a functional of the Gram spectrum, unchanged when σ follows the data
+
+    def _for_scaled_inputs(self, exponents: tuple[int, ...]) -> Any:
+        sigma = _scaled_width(self.sigma, exponents)
+        if sigma is None:
+            return None
+        return self if sigma == self.sigma else with_params(self, sigma=sigma)
 
     def _gram(self, a: npt.ArrayLike, name: str) -> tuple[np.ndarray, float]:
         a = as_samples(a, name)

@@ -104,26 +104,35 @@ def _dimension_notes(joint_dim: int, quantity: str = "mi") -> list[str]:
 def _prepare(
     arrays: list[np.ndarray], standardize: bool, jitter: float, rng: np.random.Generator
 ) -> list[np.ndarray]:
-    """Optionally centre and scale each column to unit variance, then add the tie-breaking jitter.
+    """Centre each column, optionally scale it to unit variance, then add the tie-breaking jitter.
 
-    The jitter is Gaussian with standard deviation ``jitter * max(sd, mean |x|)`` per column
-    (computed after standardisation, so about ``jitter`` for standardised data, as in
-    scikit-learn's ``mutual_info_regression``); ``max(sd, mean|x|)`` keeps the noise above the
-    float resolution of columns with a large offset. Constant columns are left unscaled.
-    One normal draw per entry, variable by variable, in order.
+    Centring changes no distance, so every estimator built on these arrays is invariant to a
+    translation of the data (it also keeps the jitter above the float resolution of columns with
+    a large offset). The jitter is Gaussian with standard deviation ``jitter * sd`` per column
+    (about ``jitter`` for standardised data, as in scikit-learn's ``mutual_info_regression``):
+    relative to the spread, so it follows any rescaling and translation of the data. Constant
+    columns are left unscaled and unjittered. One normal draw per entry, variable by variable,
+    in order.
     """
     out = []
     for a in arrays:
-        a = a.astype(np.float64, copy=True)
+        a = a - a.mean(axis=0)
+        sd = a.std(axis=0)
         if standardize:
-            a -= a.mean(axis=0)
-            sd = a.std(axis=0)
             a /= np.where(sd > 0, sd, 1.0)
+            sd = a.std(axis=0)
         if jitter > 0:
-            scale = jitter * np.maximum(a.std(axis=0), np.abs(a).mean(axis=0))
-            a += scale * rng.standard_normal(a.shape)
+            a += (jitter * sd) * rng.standard_normal(a.shape)
         out.append(a)
     return out
+
+
+def _constant_variable(arrays: dict[str, np.ndarray]) -> str | None:
+    """The name of the first variable whose rows are all identical, or None."""
+    for name, a in arrays.items():
+        if not np.ptp(a, axis=0).any():
+            return name
+    return None
 
 
 def _mean_digamma(counts: np.ndarray) -> float:
@@ -174,10 +183,16 @@ def ksg_from_counts(algorithm: int, k: int, n: int, counts: np.ndarray) -> tuple
     if algorithm == 1:
         value = digamma(k) + digamma(n) - _mean_digamma(counts[:, 0] + 1)
         value -= _mean_digamma(counts[:, 1] + 1)
-        return float(value), float(digamma(n) - digamma(k))
+        return float(value), ksg_ceiling(algorithm, k, n)
     value = digamma(k) - 1.0 / k + digamma(n) - _mean_digamma(counts[:, 0])
     value -= _mean_digamma(counts[:, 1])
-    return float(value), float(digamma(n) - digamma(k) - 1.0 / k)
+    return float(value), ksg_ceiling(algorithm, k, n)
+
+
+def ksg_ceiling(algorithm: int, k: int, n: int) -> float:
+    """The largest KSG value: ``psi(n) - psi(k)`` (algorithm 1), ``psi(n) - psi(k) - 1/k`` (2)."""
+    ceiling = float(digamma(n) - digamma(k))
+    return ceiling if algorithm == 1 else ceiling - 1.0 / k
 
 
 class _KSGBase(MIEstimator):
@@ -214,6 +229,15 @@ class _KSGBase(MIEstimator):
         y = as_samples(y, "y")
         n = check_same_length(x=x, y=y)
         check_k(self.k, n)
+        constant = _constant_variable({"x": x, "y": y})
+        if constant is not None:
+            return self._make(
+                0.0,
+                n,
+                dims_of(x, y),
+                ceiling=ksg_ceiling(self._algorithm, self.k, n),
+                notes=(f"{constant} is constant: it carries no information, I(X;Y) = 0 exactly",),
+            )
         notes = _tie_notes({"x": x, "y": y}, self.jitter > 0, "method='mixed-ksg'")
         notes += _dimension_notes(x.shape[1] + y.shape[1])
         xs, ys = _prepare([x, y], self.standardize, self.jitter, check_seed(self.seed))
@@ -448,6 +472,14 @@ class FrenzelPompe(CMIEstimator):
         z = as_samples(z, "z")
         n = check_same_length(x=x, y=y, z=z)
         check_k(self.k, n)
+        constant = _constant_variable({"x": x, "y": y})
+        if constant is not None:
+            return self._make(
+                0.0,
+                n,
+                dims_of(x, y, z),
+                notes=(f"{constant} is constant: I(X;Y|Z) = 0 exactly",),
+            )
         notes = _tie_notes({"x": x, "y": y, "z": z}, self.jitter > 0, "a discrete estimator")
         notes += _dimension_notes(x.shape[1] + y.shape[1] + z.shape[1])
         spaces = _prepare([x, y, z], self.standardize, self.jitter, check_seed(self.seed))

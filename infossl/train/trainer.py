@@ -861,7 +861,8 @@ class Trainer:
         if c.max_steps is not None and self.step >= c.max_steps:
             return "max_steps"
         if c.time_limit is not None:
-            elapsed = torch.tensor([time.perf_counter() - t_run])
+            # on the run's device: NCCL reduces CUDA tensors only
+            elapsed = torch.tensor([time.perf_counter() - t_run], device=self.device)
             if self.env.distributed:  # all processes must agree to stop together
                 elapsed = all_reduce_sum(elapsed) / self.env.world_size
             if float(elapsed) >= c.time_limit:

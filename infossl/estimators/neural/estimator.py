@@ -12,6 +12,11 @@ Each bound is also registered under its own name (``"infonce"``, ``"nwj"``, ``"d
 ``"tuba"``, ``"js"``, ``"smile"``, ``"interpolated"``, ``"club"``, ``"l1out"``, ``"doe"``) with only
 the parameters that bound uses. Deterministic on CPU for a given seed; cost ``O(steps * K^2)`` for
 the concat critic and ``O(steps * K)`` network passes for the others.
+
+Scale: ``estimate`` is the entry point every registered estimator shares
+(:class:`~infossl.estimators.BaseEstimator` wraps it), so inputs beyond ``2^±64`` in magnitude are
+divided by a power of two, exactly, before they are standardised here and cast to float32 for
+the network: the estimate is the same for data multiplied by any c from 1e-300 to 1e300.
 """
 
 from __future__ import annotations
