@@ -247,3 +247,24 @@ def test_chromium_renders_the_report(tmp_path, synthetic_run):
     # text and figures everywhere down the page, not a blank or error page
     bands = [img[a : a + 500] for a in range(0, 3000, 500)]
     assert all(b.std() > 10 for b in bands)
+
+
+def test_report_escapes_every_string_from_the_run_folder(tmp_path):
+    """Method, data and term names come from files anyone can edit: they are shown as text."""
+    attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    run = _synthetic_run(tmp_path / "run")
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["method"] = attack
+    config["data"]["name"] = attack
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    rows[0]["terms"]["mi"]["label"] = attack
+    rows[0]["terms"]["mi"]["bound"] = attack
+    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    summary = json.loads((run / "summary.json").read_text())
+    summary["method"] = summary["data"] = attack
+    (run / "summary.json").write_text(json.dumps(summary))
+    text = build_report(run).read_text()
+    _check_self_contained(text)
+    assert "<script" not in text and "<img src=x" not in text
+    assert "&lt;script&gt;alert(" in text and "&lt;img src=x onerror=alert(1)&gt;" in text
