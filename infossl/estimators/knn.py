@@ -195,12 +195,8 @@ def ksg_ceiling(algorithm: int, k: int, n: int) -> float:
     return ceiling if algorithm == 1 else ceiling - 1.0 / k
 
 
-class _KSGBase(MIEstimator):
-    """Shared parameters and flow of the two KSG algorithms (``_algorithm`` picks one)."""
-
-    accepts: ClassVar[str] = "continuous"
-    resampling: ClassVar[str] = "subsample"
-    _algorithm: ClassVar[int] = 1
+class _KNNFields:
+    """The attributes :func:`_init_search` and :func:`_init_jitter` set (for the type checker)."""
 
     k: int
     metric: str
@@ -208,6 +204,13 @@ class _KSGBase(MIEstimator):
     workers: int
     jitter: float
     seed: SeedLike
+
+
+class _ContinuousKNN(_KNNFields):
+    """The parameters and the input preparation shared by the continuous kNN MI and CMI
+    estimators (KSG 1 and 2, Frenzel–Pompe); see :class:`KSG1` for their meaning."""
+
+    standardize: bool
 
     def __init__(
         self,
@@ -224,6 +227,26 @@ class _KSGBase(MIEstimator):
         self.standardize = check_bool(standardize, "standardize")
         _init_jitter(self, jitter, seed)
 
+    def _spaces(
+        self, arrays: dict[str, np.ndarray], alternative: str
+    ) -> tuple[list[np.ndarray], list[str]]:
+        """The tie and dimension notes, then the variables standardised (if asked) and jittered
+        (seeded) for the neighbour search."""
+        notes = _tie_notes(arrays, self.jitter > 0, alternative)
+        notes += _dimension_notes(sum(a.shape[1] for a in arrays.values()))
+        spaces = _prepare(
+            list(arrays.values()), self.standardize, self.jitter, check_seed(self.seed)
+        )
+        return spaces, notes
+
+
+class _KSGBase(_ContinuousKNN, MIEstimator):
+    """Shared parameters and flow of the two KSG algorithms (``_algorithm`` picks one)."""
+
+    accepts: ClassVar[str] = "continuous"
+    resampling: ClassVar[str] = "subsample"
+    _algorithm: ClassVar[int] = 1
+
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         y = as_samples(y, "y")
@@ -238,9 +261,7 @@ class _KSGBase(MIEstimator):
                 ceiling=ksg_ceiling(self._algorithm, self.k, n),
                 notes=(f"{constant} is constant: it carries no information, I(X;Y) = 0 exactly",),
             )
-        notes = _tie_notes({"x": x, "y": y}, self.jitter > 0, "method='mixed-ksg'")
-        notes += _dimension_notes(x.shape[1] + y.shape[1])
-        xs, ys = _prepare([x, y], self.standardize, self.jitter, check_seed(self.seed))
+        (xs, ys), notes = self._spaces({"x": x, "y": y}, "method='mixed-ksg'")
         first = self._algorithm == 1
         counts = knn_counts(
             [xs, ys],
@@ -339,7 +360,7 @@ def log_unit_ball_volume(d: int, metric: str) -> float:
 
 
 @register
-class KozachenkoLeonenko(EntropyEstimator):
+class KozachenkoLeonenko(_KNNFields, EntropyEstimator):
     r"""Kozachenko–Leonenko k-nearest-neighbour differential entropy.
 
     Formula: with ``r_i`` the distance from point i to its k-th nearest neighbour and ``V_d``
@@ -371,13 +392,6 @@ class KozachenkoLeonenko(EntropyEstimator):
     accepts: ClassVar[str] = "continuous"
     resampling: ClassVar[str] = "subsample"
     summary: ClassVar[str] = "Kozachenko-Leonenko kNN differential entropy"
-
-    k: int
-    metric: str
-    algorithm: str
-    workers: int
-    jitter: float
-    seed: SeedLike
 
     def __init__(
         self,
@@ -420,7 +434,7 @@ class KozachenkoLeonenko(EntropyEstimator):
 
 # ------------------------------------------------------------------------------ CMI
 @register
-class FrenzelPompe(CMIEstimator):
+class FrenzelPompe(_ContinuousKNN, CMIEstimator):
     r"""Frenzel–Pompe (KSG-style) conditional mutual information I(X;Y|Z).
 
     Formula: with ``eps_i`` the distance to the k-th neighbour in the joint space (X, Y, Z)
@@ -444,28 +458,6 @@ class FrenzelPompe(CMIEstimator):
     resampling: ClassVar[str] = "subsample"
     summary: ClassVar[str] = "Frenzel-Pompe kNN conditional MI (KSG algorithm 1 style)"
 
-    k: int
-    metric: str
-    algorithm: str
-    workers: int
-    jitter: float
-    seed: SeedLike
-
-    def __init__(
-        self,
-        k: int = 3,
-        *,
-        metric: str = "chebyshev",
-        standardize: bool = True,
-        jitter: float = 1e-10,
-        seed: int | np.random.Generator | None = 0,
-        algorithm: str = "auto",
-        workers: int = -1,
-    ) -> None:
-        _init_search(self, k, metric, algorithm, workers)
-        self.standardize = check_bool(standardize, "standardize")
-        _init_jitter(self, jitter, seed)
-
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
         y = as_samples(y, "y")
@@ -480,9 +472,7 @@ class FrenzelPompe(CMIEstimator):
                 dims_of(x, y, z),
                 notes=(f"{constant} is constant: I(X;Y|Z) = 0 exactly",),
             )
-        notes = _tie_notes({"x": x, "y": y, "z": z}, self.jitter > 0, "a discrete estimator")
-        notes += _dimension_notes(x.shape[1] + y.shape[1] + z.shape[1])
-        spaces = _prepare([x, y, z], self.standardize, self.jitter, check_seed(self.seed))
+        spaces, notes = self._spaces({"x": x, "y": y, "z": z}, "a discrete estimator")
         counts = knn_counts(
             spaces,
             self.k,
@@ -514,7 +504,7 @@ class KSGCMI(FrenzelPompe):
 
 # ------------------------------------------------------------------------------ discrete-cont.
 @register
-class Ross(MIEstimator):
+class Ross(_KNNFields, MIEstimator):
     r"""Ross's kNN mutual information between a discrete and a continuous variable.
 
     Formula: for each point i of class ``c = x_i`` with ``N_c`` members, ``d_i`` is the distance
@@ -548,13 +538,6 @@ class Ross(MIEstimator):
     accepts: ClassVar[str] = "discrete-continuous"
     resampling: ClassVar[str] = "subsample"
     summary: ClassVar[str] = "Ross kNN MI between a discrete and a continuous variable"
-
-    k: int
-    metric: str
-    algorithm: str
-    workers: int
-    jitter: float
-    seed: SeedLike
 
     def __init__(
         self,
