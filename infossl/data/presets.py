@@ -18,6 +18,7 @@ lightly and solo-learn (a σ of 0.1–2 px at 32 px destroys most of the signal)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from infossl._checks import check_choice, check_int
@@ -57,15 +58,18 @@ def _colour(channels: int, jitter: Sequence[float], jitter_p: float, gray_p: flo
 def _view(
     size: int,
     scale: Sequence[float],
+    blur_p: float,
+    solarize_p: float,
+    *,
     channels: int,
     jitter: Sequence[float],
     jitter_p: float,
     gray_p: float,
-    blur_p: float,
-    solarize_p: float,
     mean: Stats,
     std: Stats,
 ) -> Pipeline:
+    """Crop, flip, colour (and grey), blur and solarisation with the given probabilities, then
+    normalisation; the keyword arguments are what every view of a preset shares."""
     ops: list[Op] = [RandomResizedCrop(size, scale), RandomHorizontalFlip(0.5)]
     ops += _colour(channels, jitter, jitter_p, gray_p)
     if blur_p > 0:
@@ -90,7 +94,18 @@ def simclr(
     """SimCLR's two symmetric views; ``blur_p`` None → ½ if ``size ≥ 64`` else 0."""
     size = check_int(size, "size", low=1)
     blur = (0.5 if size >= BLUR_MIN_SIZE else 0.0) if blur_p is None else blur_p
-    view = _view(size, (min_scale, 1.0), channels, jitter, jitter_p, gray_p, blur, 0.0, mean, std)
+    view = _view(
+        size,
+        (min_scale, 1.0),
+        blur,
+        0.0,
+        channels=channels,
+        jitter=jitter,
+        jitter_p=jitter_p,
+        gray_p=gray_p,
+        mean=mean,
+        std=std,
+    )
     return MultiView([view, view])
 
 
@@ -112,23 +127,16 @@ def byol(
     blur = ((1.0, 0.1) if size >= BLUR_MIN_SIZE else (0.0, 0.0)) if blur_p is None else blur_p
     if len(blur) != 2 or len(solarize_p) != 2:
         raise ValueError("blur_p and solarize_p must each give one probability per view (2)")
-    return MultiView(
-        [
-            _view(
-                size,
-                (min_scale, 1.0),
-                channels,
-                jitter,
-                jitter_p,
-                gray_p,
-                blur[k],
-                solarize_p[k],
-                mean,
-                std,
-            )
-            for k in range(2)
-        ]
+    view = partial(
+        _view,
+        channels=channels,
+        jitter=jitter,
+        jitter_p=jitter_p,
+        gray_p=gray_p,
+        mean=mean,
+        std=std,
     )
+    return MultiView([view(size, (min_scale, 1.0), blur[k], solarize_p[k]) for k in range(2)])
 
 
 def multicrop(
@@ -162,33 +170,17 @@ def multicrop(
         raise ValueError(
             "blur_p and solarize_p must each give 3 probabilities (global 1, global 2, local)"
         )
-    views = [
-        _view(
-            global_size,
-            global_scale,
-            channels,
-            jitter,
-            jitter_p,
-            gray_p,
-            blur[k],
-            solarize_p[k],
-            mean,
-            std,
-        )
-        for k in range(2)
-    ]
-    local = _view(
-        local_size,
-        local_scale,
-        channels,
-        jitter,
-        jitter_p,
-        gray_p,
-        blur[2],
-        solarize_p[2],
-        mean,
-        std,
+    view = partial(
+        _view,
+        channels=channels,
+        jitter=jitter,
+        jitter_p=jitter_p,
+        gray_p=gray_p,
+        mean=mean,
+        std=std,
     )
+    views = [view(global_size, global_scale, blur[k], solarize_p[k]) for k in range(2)]
+    local = view(local_size, local_scale, blur[2], solarize_p[2])
     return MultiView(views + [local] * n_local, n_global=2)
 
 

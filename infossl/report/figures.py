@@ -30,6 +30,14 @@ __all__ = [
 _CEILING = {"color": "0.35", "linestyle": "--", "linewidth": 1.0}
 
 
+def _plot_metrics(ax: Any, run: Any, series: tuple[tuple[str, str, str], ...]) -> None:
+    """One line per ``(metric key, legend label, colour)`` the run recorded, against epochs."""
+    for key, label, colour in series:
+        e, v = run.metric_series(key)
+        if len(e):
+            ax.plot(e, v, marker="o", markersize=3, color=colour, label=label)
+
+
 def _factor(unit: str) -> float:
     return 1.0 if unit == "nats" else 1.0 / math.log(2.0)
 
@@ -241,13 +249,11 @@ def spectrum_figure(run: RunRecords) -> Figure | None:
     ax_s.set_title("covariance spectrum (collapse: a cliff to ~0)", fontsize=8)
     ax_s.grid(alpha=0.3)
     fig.colorbar(sm, ax=ax_s, label="epoch")
-    for key, label, colour in (
-        ("rankme", "RankMe", "tab:blue"),
-        ("effective_rank", "effective rank", "tab:orange"),
-    ):
-        e, v = run.metric_series(key)
-        if len(e):
-            ax_r.plot(e, v, marker="o", markersize=3, color=colour, label=label)
+    _plot_metrics(
+        ax_r,
+        run,
+        (("rankme", "RankMe", "tab:blue"), ("effective_rank", "effective rank", "tab:orange")),
+    )
     e, cap = run.metric_series("rank_ceiling")
     if len(e):
         ax_r.axhline(cap[-1], **_CEILING, label=f"min(n, d) = {cap[-1]:g}")
@@ -256,13 +262,14 @@ def spectrum_figure(run: RunRecords) -> Figure | None:
     ax_r.set_title("RankMe and effective rank", fontsize=8)
     ax_r.grid(alpha=0.3)
     ax_r.legend(fontsize=7)
-    for key, label, colour in (
-        ("uniformity", "uniformity (t = 2)", "tab:green"),
-        ("alignment", "alignment (α = 2)", "tab:red"),
-    ):
-        e, v = run.metric_series(key)
-        if len(e):
-            ax_u.plot(e, v, marker="o", markersize=3, color=colour, label=label)
+    _plot_metrics(
+        ax_u,
+        run,
+        (
+            ("uniformity", "uniformity (t = 2)", "tab:green"),
+            ("alignment", "alignment (α = 2)", "tab:red"),
+        ),
+    )
     ax_u.axhline(-4.0, **_CEILING, label="uniformity floor −2t = −4")
     _epoch_axis(ax_u)
     ax_u.set_ylabel("value")
