@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infossl._checks import check_int, check_sequence_of_int
+from infossl.bench.executors import make_executor
 from infossl.bench.runner import MethodSpec, make_cells, read_rows, run_cells
 from infossl.bench.summary import (
     CellSummary,
@@ -62,8 +63,14 @@ def run_estimator_benchmark(
     out: str | Path = "bench-estimators",
     show_progress: bool = True,
     command: str = "",
+    scheduler: str | None = None,
 ) -> BenchmarkResult:
-    """Run (or resume) the benchmark and write its tables, heat-map and summary into ``out``."""
+    """Run (or resume) the benchmark and write its tables, heat-map and summary into ``out``.
+
+    The cells run in ``jobs`` local processes, or, with ``scheduler`` (a Dask scheduler address
+    such as ``tcp://host:8786``, needs ``infossl[dask]``), as tasks on that cluster; either way
+    the results file, the resumption and the per-cell ``timeout`` are the same.
+    """
     from infossl.estimators import get_estimator_class
 
     specs = [MethodSpec.parse(m) for m in methods]
@@ -76,6 +83,7 @@ def run_estimator_benchmark(
     tasks = resolve_tasks(suite, task_ids)
     out = Path(out)
     cells = make_cells(specs, tasks, ns, range(seeds))
+    executor = make_executor(jobs, scheduler)
     results = out / "results.csv"
     if show_progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -90,12 +98,12 @@ def run_estimator_benchmark(
             ran = run_cells(
                 cells,
                 results,
-                jobs=jobs,
                 timeout=timeout,
                 progress=lambda d, t: bar.update(handle, completed=d, total=t),
+                executor=executor,
             )
     else:
-        ran = run_cells(cells, results, jobs=jobs, timeout=timeout)
+        ran = run_cells(cells, results, timeout=timeout, executor=executor)
     wanted = {c.key for c in cells}
     rows = [r for r in read_rows(results) if (r["method"], r["task"], r["n"], r["seed"]) in wanted]
     summary = summarise(rows)

@@ -1,18 +1,24 @@
 """Helpers shared by the command modules of :mod:`infossl.cli`: one-line error exits, the
-command group that turns input and environment errors into them, comma-separated option values
-and command groups.
+command group that turns input and environment errors into them, output paths, comma-separated
+option values and command groups.
 
 Exit codes: 0 success; 1 the environment refused (permission denied, read-only or full disk, an
-I/O error); 2 bad input (an option, an argument or a file it names is wrong: unreadable, malformed,
-missing, a folder where a file is expected); 3 a training run diverged. Every such failure prints
-one line ``error: <message>`` on stderr. Other exceptions (``AttributeError``, ``KeyError`` ...)
-are bugs and keep their traceback.
+I/O error, an optional dependency that is not installed); 2 bad input (an option, an argument
+or a file it names is wrong: unreadable, malformed, missing, a folder where a file is expected,
+an output path under a missing folder); 3 a training run diverged. Every such failure prints one
+line ``error: <message>`` on stderr. Other exceptions (``AttributeError``, ``KeyError`` ...) are
+bugs and keep their traceback.
+
+Output paths follow one rule (:func:`prepare_output_folder`, :func:`prepare_output_file`): of
+the folders on the way to an output, only the last may be missing and is created.
 """
 
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -47,11 +53,21 @@ def handled_errors() -> tuple[type[BaseException], ...]:
 
 
 def exit_code(err: BaseException) -> int:
-    """:data:`ENVIRONMENT_ERROR` for an OSError other than a wrong path, else
-    :data:`INPUT_ERROR`."""
+    """:data:`ENVIRONMENT_ERROR` for an OSError other than a wrong path and for a missing
+    package, else :data:`INPUT_ERROR`."""
     if isinstance(err, OSError) and not isinstance(err, _PATH_ERRORS):
         return ENVIRONMENT_ERROR
+    if isinstance(err, ImportError):
+        return ENVIRONMENT_ERROR
     return INPUT_ERROR
+
+
+def is_missing_package(err: BaseException) -> bool:
+    """Whether ``err`` says that a package outside infossl (an optional dependency) is not
+    installed; a missing module of infossl itself is a bug."""
+    if not isinstance(err, ModuleNotFoundError) or not err.name:
+        return False
+    return err.name.split(".")[0] != "infossl"
 
 
 def error_message(err: BaseException | str) -> str:
@@ -94,6 +110,60 @@ class CommandGroup(TyperGroup):
             return super().invoke(ctx)
         except handled_errors() as err:
             fail(err)
+        except ModuleNotFoundError as err:
+            if not is_missing_package(err):
+                raise
+            fail(err)
+
+
+def prepare_output_folder(path: str | os.PathLike[str], option: str) -> Path:
+    """``path``, an output folder named by the option ``option``, ready to write into.
+
+    Of the folders on the way to ``path`` only the last may be missing: it is created.
+    ``FileNotFoundError`` names the option and the first missing folder above it (nothing is
+    created), ``ValueError`` a path, or a folder on the way, that is a file.
+    """
+    path = Path(path)
+    if path.is_file():
+        raise ValueError(f"{option} {path} is a file, not a folder; give a folder")
+    return _make_last_folder(path, option, path)
+
+
+def prepare_output_file(path: str | os.PathLike[str], option: str, example: str) -> Path:
+    """``path``, an output file named by the option ``option``: not a folder (``ValueError``
+    suggesting ``path/example``), its folder created by :func:`prepare_output_folder`'s rule."""
+    path = check_not_a_folder(path, option, example)
+    _make_last_folder(path.parent, option, path)
+    return path
+
+
+def check_not_a_folder(path: str | os.PathLike[str], option: str, example: str) -> Path:
+    """``path``, checked not to be a folder where the option ``option`` wants a file
+    (``ValueError`` suggesting ``path/example``); creates nothing."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{option} {path} is a folder; give a file name such as {path / example}")
+    return path
+
+
+def _make_last_folder(folder: Path, option: str, output: Path) -> Path:
+    """Create ``folder`` (where ``output`` goes) when it is the only missing folder on its way;
+    errors name ``option`` and ``output``."""
+    if folder.is_dir():
+        return folder
+    missing = folder
+    while not missing.parent.exists():
+        missing = missing.parent
+    blocker = missing if missing.exists() else missing.parent
+    if not blocker.is_dir():
+        raise ValueError(f"{option} {output}: {blocker} is a file, not a folder")
+    if missing != folder:
+        raise FileNotFoundError(
+            f"{option} {output}: folder {missing} does not exist; create it first or choose "
+            "another path (only the last folder of an output path is created)"
+        )
+    folder.mkdir(exist_ok=True)  # exist_ok: another process of the same run may be first
+    return folder
 
 
 def comma_list(text: str, name: str) -> list[str]:

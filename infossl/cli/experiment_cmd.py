@@ -7,7 +7,13 @@ from pathlib import Path
 
 import typer
 
-from infossl.cli._common import add_group, comma_floats, comma_list, set_torch_threads
+from infossl.cli._common import (
+    add_group,
+    comma_floats,
+    comma_list,
+    prepare_output_folder,
+    set_torch_threads,
+)
 
 #: Defaults of the standard run (vector views, MLP encoders): a few minutes on 2 CPU cores.
 DEFAULT = {
@@ -69,7 +75,10 @@ def compress(
         help=f"Adam steps per run (default {DEFAULT['steps']}; --quick {QUICK['steps']}; "
         f"--images {IMAGES['steps']}).",
     ),
-    out: Path = typer.Option(Path("compress-experiment"), help="Output folder."),
+    out: Path = typer.Option(
+        Path("compress-experiment"),
+        help="Output folder; only the folder itself is created if missing.",
+    ),
     images: bool = typer.Option(
         False,
         "--images",
@@ -137,6 +146,7 @@ def compress(
         probe_labels=preset["probe_labels"],
         rec_weight=rec_weight,
     )
+    prepare_output_folder(out, "--out")
     started = time.perf_counter()
     with Progress(console=console, transient=True, disable=no_progress) as bar:
         total = len(config.runs()) * len(config.regimes)

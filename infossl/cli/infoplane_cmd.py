@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from infossl.cli._common import add_group, fail
+from infossl.cli._common import add_group, fail, prepare_output_folder
 
 #: The quick default: a few minutes on 2 CPU cores.
 QUICK = {"epochs": 2000, "seeds": 3, "log_points": 80}
@@ -39,7 +39,9 @@ def idnn(
         help="binning (IDNN bins for tanh, Saxe's adaptive bins for relu), or kt/kde "
         "(Kolchinsky–Tracey bounds).",
     ),
-    out: Path = typer.Option(Path("infoplane-idnn"), help="Output folder."),
+    out: Path = typer.Option(
+        Path("infoplane-idnn"), help="Output folder; only the folder itself is created if missing."
+    ),
     full: bool = typer.Option(
         False, "--full", help="Original settings: 8000 epochs, 400 log points, 50 seeds."
     ),
@@ -87,6 +89,7 @@ def idnn(
         log_points=preset["log_points"] if log_points is None else log_points,
     )
     options = {"bins": bins, "noise_variance": noise_variance, "max_samples": max_samples}
+    prepare_output_folder(out, "--out")
     console = Console()
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("training", total=config.epochs)
@@ -100,7 +103,6 @@ def idnn(
             **options,
         )
     plane.seconds = {"training": training.seconds, "information": time.perf_counter() - started}
-    out.mkdir(parents=True, exist_ok=True)
     plot_information_plane(plane).savefig(out / "infoplane.png", dpi=150)
     plot_layer_curves(plane).savefig(out / "layers.png", dpi=120)
     rows = plane.rows()
@@ -145,7 +147,11 @@ def idnn(
 
 def plot(
     results: Path = typer.Argument(..., help="An infoplane.json written by `infoplane idnn`."),
-    out: Path | None = typer.Option(None, help="Output folder (default: the file's folder)."),
+    out: Path | None = typer.Option(
+        None,
+        help="Output folder (default: the file's folder); only the folder itself is created "
+        "if missing.",
+    ),
 ) -> None:
     """Redraw infoplane.png and layers.png from a saved infoplane.json."""
     from infossl.analysis.idnn import InformationPlane
@@ -158,8 +164,7 @@ def plot(
         plane = InformationPlane.from_dict(read_json(results))
     except (KeyError, TypeError) as err:  # valid JSON, other content
         fail(f"{results} is not an infoplane.json written by `infoplane idnn` ({err!r})")
-    folder = results.parent if out is None else out
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = results.parent if out is None else prepare_output_folder(out, "--out")
     plot_information_plane(plane).savefig(folder / "infoplane.png", dpi=150)
     plot_layer_curves(plane).savefig(folder / "layers.png", dpi=120)
     typer.echo(f"wrote {folder / 'infoplane.png'} and {folder / 'layers.png'}")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from infossl.cli._common import prepare_output_file
+
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.command("report")(report)
@@ -22,7 +24,9 @@ def report(
 ) -> None:
     """Write the run's report: loss terms as information quantities, information planes,
     diagnostics with their ceilings, eigenspectrum and RankMe, probe accuracy."""
-    from infossl.report import build_report
+    from infossl.report import REPORT_FILE, build_report
 
+    if out is not None:
+        prepare_output_file(out, "--out", REPORT_FILE)
     path = build_report(run_dir, out, unit=unit)
     typer.echo(f"report: {path}")

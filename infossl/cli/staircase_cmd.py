@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from infossl.cli._common import comma_ints, comma_list, set_torch_threads
+from infossl.cli._common import comma_ints, comma_list, prepare_output_folder, set_torch_threads
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
@@ -28,7 +28,9 @@ def staircase(
     dim: int = typer.Option(20, help="Dimension of x and y."),
     lr: float = typer.Option(5e-4, help="Adam learning rate."),
     seed: int = typer.Option(0, help="Seed of the data stream and the initialisation."),
-    out: Path = typer.Option(Path("bench-staircase"), help="Output folder."),
+    out: Path = typer.Option(
+        Path("bench-staircase"), help="Output folder; only the folder itself is created if missing."
+    ),
     quick: bool = typer.Option(
         False,
         "--quick",
@@ -59,6 +61,7 @@ def staircase(
         seed=seed,
     )
     set_torch_threads(threads)
+    prepare_output_folder(out, "--out")
     result = run_staircase(
         config,
         variants,

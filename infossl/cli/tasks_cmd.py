@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from infossl.cli._common import add_group
+from infossl.cli._common import add_group, check_not_a_folder, prepare_output_file
 
 if TYPE_CHECKING:
     from infossl.tasks import Task
@@ -86,14 +86,13 @@ def sample_cmd(
 
     from infossl.tasks import get_task
 
-    if out.is_dir():
-        raise ValueError(f"--out {out} is a folder; give a file name such as {out}/samples.npz")
+    check_not_a_folder(out, "--out", "samples.npz")
     if out.suffix.lower() != ".npz":
         raise ValueError(f"--out must end in .npz, got {out}")
     task = get_task(task_id)
     x, y = task.sample(n, seed)
+    prepare_output_file(out, "--out", "samples.npz")
     extra = {} if task.mi_stderr is None else {"mi_stderr": np.array(task.mi_stderr)}
-    out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".npz.tmp")
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from infossl.cli._common import add_group, comma_floats, fail
+from infossl.cli._common import add_group, comma_floats, fail, prepare_output_folder
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
@@ -30,6 +30,13 @@ def _base_tree(config: Path | None, resume: bool, out: str | None) -> dict[str, 
     return {} if path is None else read_config_file(path)
 
 
+def _default_out(tree: dict[str, Any]) -> str:
+    """The run folder when none is given: ``runs/<method>-<data>`` (created with its parents)."""
+    m = tree.get("method", "simclr")
+    d = Path(str(tree.get("data", {}).get("name", "digits"))).stem or "data"
+    return f"runs/{m}-{d}"
+
+
 def train(
     overrides: list[str] = typer.Argument(
         None,
@@ -47,7 +54,11 @@ def train(
     config: Path | None = typer.Option(
         None, help="YAML run config (overridden by the options and key=value pairs)."
     ),
-    out: str | None = typer.Option(None, help="Run folder (default runs/<method>-<data>)."),
+    out: str | None = typer.Option(
+        None,
+        help="Run folder (default runs/<method>-<data>); of a folder given here or as out= in "
+        "the config, only the folder itself is created if missing.",
+    ),
     resume: bool = typer.Option(
         False,
         "--resume",
@@ -72,11 +83,12 @@ def train(
             pairs.append((key, value))
     pairs += parse_overrides(overrides or [])
     tree = apply_overrides(tree, pairs)
-    if "out" not in tree:
-        m = tree.get("method", "simclr")
-        d = Path(str(tree.get("data", {}).get("name", "digits"))).stem or "data"
-        tree["out"] = f"runs/{m}-{d}"
+    chosen = "out" in tree
+    if not chosen:
+        tree["out"] = _default_out(tree)
     cfg = validate_config(tree)
+    if chosen:
+        prepare_output_folder(cfg.out, "--out" if out is not None else "out")
     from infossl.train.trainer import NonFiniteLossError
     from infossl.train.trainer import train as run_training
 

@@ -342,6 +342,11 @@ def _yaml_error() -> yaml.YAMLError:
         (IsADirectoryError(errno.EISDIR, "Is a directory", "d"), INPUT_ERROR, "error: d: Is a"),
         (PermissionError(errno.EACCES, "Permission denied", "f"), ENVIRONMENT_ERROR, "error: f:"),
         (OSError(errno.EIO, "Input/output error", "f"), ENVIRONMENT_ERROR, "error: f: Input"),
+        (
+            ModuleNotFoundError("needs dask: pip install 'infossl[dask]'", name="distributed"),
+            ENVIRONMENT_ERROR,
+            "error: needs dask: pip install 'infossl[dask]'",
+        ),
     ],
 )
 def test_dispatcher_turns_input_and_environment_errors_into_one_line(error, code, expected):
@@ -350,7 +355,15 @@ def test_dispatcher_turns_input_and_environment_errors_into_one_line(error, code
     assert runner.invoke(_app_raising(error), ["fine"]).output == "ok\n"
 
 
-@pytest.mark.parametrize("error", [KeyError("k"), AttributeError("a"), IndexError("i")])
+@pytest.mark.parametrize(
+    "error",
+    [
+        KeyError("k"),
+        AttributeError("a"),
+        IndexError("i"),
+        ModuleNotFoundError("No module named 'infossl.gone'", name="infossl.gone"),
+    ],
+)
 def test_dispatcher_leaves_programming_errors_alone(error):
     result = runner.invoke(_app_raising(error), ["boom"])
     assert result.exception is error
