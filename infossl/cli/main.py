@@ -11,6 +11,9 @@ ends with one line ``error: ...`` and exit status 2 (bad input) or 1 (environmen
 from __future__ import annotations
 
 import importlib
+import sys
+import warnings
+from typing import TextIO
 
 import typer
 
@@ -54,8 +57,22 @@ def _register_all() -> None:
 _register_all()
 
 
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning as one line ``warning: <message>`` on stderr (no source line)."""
+    text = " ".join(str(message).split())
+    print(f"warning: {text}", file=file if file is not None else sys.stderr)
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: warnings print as one line each."""
+    warnings.showwarning = _one_line_warning
     app()
 
 

@@ -415,3 +415,21 @@ def test_the_installed_command_prints_one_line_and_no_traceback(tmp_path, case):
     assert "Traceback" not in done.stderr + done.stdout and "Aborted" not in done.stderr
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and str(target) in lines[0]
+
+
+def test_the_installed_command_prints_warnings_as_one_line(tmp_path):
+    x = tmp_path / "x.npy"
+    np.save(x, np.random.default_rng(0).normal(size=(200, 2)))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "infossl", "estimate", str(x), str(x), "--method", "ksg1"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: X and Y are identical"), lines
+    assert "UserWarning" not in done.stderr and ".py:" not in done.stderr
