@@ -4,12 +4,15 @@ Each looks the method up in the registry (:mod:`infossl.estimators`), builds the
 ``**params`` (validated by its ``__init__``), runs it, optionally adds a resampling confidence
 interval, and converts the result to the requested unit.
 
-``method="auto"`` picks a default from the data type and ties (see :func:`choose_method`).
+``method="auto"`` picks a method from the data types, ties, joint dimension and sample size, and
+says why (see :func:`choose_method`); where no registered method fits the data, or the data fit
+two different quantities, it raises a ``ValueError`` that names the choices instead of guessing.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +25,7 @@ from infossl._checks import (
     check_same_length,
 )
 from infossl.estimate import Estimate, check_unit
-from infossl.estimators import get_estimator_class
+from infossl.estimators import get_estimator_class, list_methods
 from infossl.estimators._resample import resample_ci
 
 #: Above this fraction of duplicated rows, continuous data is treated as mixed (atoms present).
@@ -32,6 +35,20 @@ TIE_FRACTION_MIXED = 0.05
 #: ``beyond-normal`` tasks (below either threshold about half the time; benchmarks/estimators.md).
 NEURAL_MIN_JOINT_DIM = 10
 NEURAL_MIN_SAMPLES = 5000
+#: The names of the data arguments of each quantity, as they appear in the reasons.
+_NAMES = {"mi": ("x", "y"), "entropy": ("x",), "cmi": ("x", "y", "z")}
+
+
+class AutoChoice(NamedTuple):
+    """What ``method="auto"`` chose and why: ``(method, reason)``.
+
+    ``reason`` lists what was checked (data types, repeated rows, joint dimension, n) against
+    which threshold; the estimate carries it as the note ``auto: chose <method> because
+    <reason>`` and as ``params["auto"]``.
+    """
+
+    method: str
+    reason: str
 
 
 def _as_array(x: npt.ArrayLike, name: str) -> np.ndarray:
@@ -55,45 +72,128 @@ def tie_fraction(x: np.ndarray) -> float:
     return 1.0 - n_unique / len(x)
 
 
-def choose_method(quantity: str, *arrays: np.ndarray) -> tuple[str, str]:
-    """The rule behind ``method="auto"``; returns ``(method, reason)``.
+def _types(names: tuple[str, ...], arrays: tuple[np.ndarray, ...]) -> str:
+    """``"x integer (discrete); y, z float (continuous)"``: how ``auto`` reads each variable."""
+    groups = {
+        label: ", ".join(n for n, a in zip(names, arrays, strict=True) if is_discrete(a) == disc)
+        for label, disc in (("integer (discrete)", True), ("float (continuous)", False))
+    }
+    return "; ".join(f"{members} {label}" for label, members in groups.items() if members)
 
-    * All variables discrete (integer/bool dtype): the plug-in estimator ``"plugin"`` (exact for
-      the empirical pmf; biased when the alphabet is large compared with n: see its ceiling).
-    * MI of one discrete and one continuous variable: ``"ross"`` (Ross 2014).
-    * Continuous data with more than 5% duplicated rows in any variable (atoms, rounding):
-      the mixed-data kNN estimator ``"mixed-ksg"`` (Gao et al. 2017) for MI; otherwise
-    * continuous MI: ``"ksg1"`` with k = 3 (Kraskov et al. 2004, algorithm 1), except with a
-      joint dimension of at least ``NEURAL_MIN_JOINT_DIM`` and at least ``NEURAL_MIN_SAMPLES``
-      rows, where KSG's downward bias is worst and ``"infonce"`` (a trained critic, held-out,
-      early-stopped) is closer (a lower bound, capped at ln 128 nats by its default batches);
-      continuous entropy: ``"kl"`` (Kozachenko–Leonenko, k = 3);
-      continuous or mixed CMI: ``"frenzel-pompe"`` (KSG-style CMI).
+
+def _most_tied(names: tuple[str, ...], arrays: tuple[np.ndarray, ...]) -> tuple[str, float]:
+    """The variable with the largest fraction of repeated rows, and that fraction."""
+    ties = [tie_fraction(a) for a in arrays]
+    i = int(np.argmax(ties))
+    return names[i], ties[i]
+
+
+def choose_method(quantity: str, *arrays: np.ndarray) -> AutoChoice:
+    """The decision procedure behind ``method="auto"``; returns ``(method, reason)``.
+
+    A variable with an integer or bool dtype is discrete, a float one continuous. In order:
+
+    1. All variables discrete: ``"plugin"``, the entropy/MI/CMI of the empirical pmf (exact for
+       it; biased when the alphabet is large compared with n: see its ceiling).
+    2. Entropy of float data with more than ``TIE_FRACTION_MIXED`` (5%) repeated rows: a
+       ``ValueError``. Such data fit two different quantities, the discrete entropy of their
+       distinct values (``method="plugin"``, or integer data) and the differential entropy of a
+       density (``method="kl"``, which the ties bias); ``auto`` does not pick one for you.
+    3. Entropy of float data: ``"kl"`` (Kozachenko–Leonenko, k = 3).
+    4. CMI with some variables discrete and some continuous: a ``ValueError`` naming the
+       choices, since every registered CMI method takes all-continuous or all-discrete data.
+    5. CMI of float data: ``"frenzel-pompe"`` (KSG-style CMI).
+    6. MI of one discrete and one continuous variable: ``"ross"`` (Ross 2014).
+    7. MI of float data with more than 5% repeated rows in either variable (atoms, rounding):
+       ``"mixed-ksg"`` (Gao et al. 2017), which handles ties.
+    8. MI of float data in at least ``NEURAL_MIN_JOINT_DIM`` (10) joint dimensions with at least
+       ``NEURAL_MIN_SAMPLES`` (5000) rows: ``"infonce"`` (a trained critic, held-out,
+       early-stopped; a lower bound capped at ln 128 nats by its default batches), where KSG's
+       downward bias is worst.
+    9. Otherwise MI of float data: ``"ksg1"`` with k = 3 (Kraskov et al. 2004, algorithm 1).
 
     kNN estimates are biased downwards when the true MI is large (they need about e^I samples)
     and in high dimension; the estimator adds a note to the result in those regimes.
+
+    Raises:
+        ValueError: for an unknown ``quantity``, a wrong number of arrays, and in rules 2 and 4.
     """
-    kinds = ["discrete" if is_discrete(a) else "continuous" for a in arrays]
-    if all(k == "discrete" for k in kinds):
-        return "plugin", "all variables have an integer dtype (discrete)"
-    if quantity == "mi" and sorted(kinds) == ["continuous", "discrete"]:
-        return "ross", "one discrete (integer dtype) and one continuous variable"
+    if quantity not in _NAMES:
+        raise ValueError(f"quantity must be one of {list(_NAMES)}, got {quantity!r}")
+    names = _NAMES[quantity]
+    if len(arrays) != len(names):
+        raise ValueError(f"{quantity} takes {len(names)} arrays ({', '.join(names)})")
+    types = _types(names, arrays)
+    if all(is_discrete(a) for a in arrays):
+        return AutoChoice("plugin", f"{types}: all discrete")
     if quantity == "entropy":
-        if tie_fraction(arrays[0]) > TIE_FRACTION_MIXED:
-            return "plugin", "float data with many repeated rows: treated as discrete symbols"
-        return "kl", "continuous data"
+        return _choose_entropy(arrays[0], types)
     if quantity == "cmi":
-        return "frenzel-pompe", "continuous or mixed variables"
-    ties = max(tie_fraction(a) for a in arrays)
-    if "discrete" in kinds or ties > TIE_FRACTION_MIXED:
-        return "mixed-ksg", f"mixed data ({100 * ties:.0f}% repeated rows)"
-    joint_dim = sum(a.shape[1] for a in arrays)
-    if joint_dim >= NEURAL_MIN_JOINT_DIM and len(arrays[0]) >= NEURAL_MIN_SAMPLES:
-        return "infonce", (
-            f"continuous data in {joint_dim} joint dimensions with "
-            f"{len(arrays[0])} samples, where kNN estimates are biased low"
+        return _choose_cmi(arrays, types)
+    return _choose_mi(arrays, types, _most_tied(names, arrays))
+
+
+def _choose_entropy(x: np.ndarray, types: str) -> AutoChoice:
+    """Rules 2 and 3 of :func:`choose_method` (x is float)."""
+    ties = tie_fraction(x)
+    if ties > TIE_FRACTION_MIXED:
+        raise ValueError(
+            f"method='auto' cannot choose an entropy for x: it is float data with {ties:.1%} "
+            f"repeated rows (more than {TIE_FRACTION_MIXED:.0%}), which fits two different "
+            "quantities: the discrete entropy of its distinct values (method='plugin', or pass "
+            "integer data) and the differential entropy of a density (method='kl'; the ties "
+            "bias it). Name the method"
         )
-    return "ksg1", "continuous data without ties"
+    return AutoChoice("kl", f"{types}, {ties:.1%} repeated rows ≤ {TIE_FRACTION_MIXED:.0%}")
+
+
+def _choose_cmi(arrays: tuple[np.ndarray, ...], types: str) -> AutoChoice:
+    """Rules 4 and 5 of :func:`choose_method` (not all variables discrete)."""
+    if any(is_discrete(a) for a in arrays):
+        methods = list_methods("cmi", include_torch=False)
+        continuous = [m.name for m in methods if m.accepts == "continuous"]
+        raise ValueError(
+            f"method='auto' has no conditional-MI method for this mix of types ({types}): "
+            f"the registered ones take all-continuous data ({', '.join(continuous)}) or "
+            "all-discrete data (plugin). Name one: method='frenzel-pompe' treats integer "
+            "variables as continuous, with jittered ties (when only z is discrete and each of "
+            "its values holds many more than k rows, its neighbourhoods stay within z's "
+            "classes); method='plugin' after binning the float variables; or the chain rule "
+            "I(X;Y|Z) = I(X;Y,Z) - I(X;Z) with estimate_mi(..., method='mixed-ksg')"
+        )
+    return AutoChoice("frenzel-pompe", types)
+
+
+def _choose_mi(
+    arrays: tuple[np.ndarray, ...], types: str, most_tied: tuple[str, float]
+) -> AutoChoice:
+    """Rules 6 to 9 of :func:`choose_method` (not both variables discrete)."""
+    if any(is_discrete(a) for a in arrays):
+        return AutoChoice("ross", f"{types}: one discrete, one continuous")
+    name, ties = most_tied
+    if ties > TIE_FRACTION_MIXED:
+        return AutoChoice(
+            "mixed-ksg",
+            f"{types}, {ties:.1%} repeated rows in {name} > {TIE_FRACTION_MIXED:.0%} "
+            "(atoms: mixed data)",
+        )
+    joint_dim = sum(a.shape[1] for a in arrays)
+    n = len(arrays[0])
+    checked = f"{types}, repeated rows ≤ {TIE_FRACTION_MIXED:.0%} (at most {ties:.1%}), "
+    checked += _size(joint_dim, n)
+    if joint_dim >= NEURAL_MIN_JOINT_DIM and n >= NEURAL_MIN_SAMPLES:
+        return AutoChoice("infonce", f"{checked}, where kNN estimates are biased low")
+    return AutoChoice("ksg1", checked)
+
+
+def _size(joint_dim: int, n: int) -> str:
+    """``"joint dimension 4 < 10, n = 2000 < 5000"``: the two checks of rule 8."""
+    dim = "≥" if joint_dim >= NEURAL_MIN_JOINT_DIM else "<"
+    rows = "≥" if n >= NEURAL_MIN_SAMPLES else "<"
+    return (
+        f"joint dimension {joint_dim} {dim} {NEURAL_MIN_JOINT_DIM}, "
+        f"n = {n} {rows} {NEURAL_MIN_SAMPLES}"
+    )
 
 
 def _run(
@@ -131,7 +231,7 @@ def _run(
         ) from None
     result = estimator.estimate(*arrays)
     if reason is not None:
-        result = result.with_notes(f"method='auto' chose {method!r}: {reason}")
+        result = _with_auto_reason(result, method, reason)
     if ci is not None:
         interval, stderr = resample_ci(
             lambda *a: estimator.estimate(*a).value,
@@ -147,6 +247,12 @@ def _run(
     return result.to(unit)
 
 
+def _with_auto_reason(result: Estimate, method: str, reason: str) -> Estimate:
+    """Record why ``auto`` chose ``method``: one note and ``params["auto"]`` (shown by repr)."""
+    result = result.with_notes(f"auto: chose {method} because {reason}")
+    return replace(result, params={**result.params, "auto": reason})
+
+
 def _with_ci(
     result: Estimate,
     interval: tuple[float, float],
@@ -155,8 +261,6 @@ def _with_ci(
     scheme: str,
     n_resamples: int,
 ) -> Estimate:
-    from dataclasses import replace
-
     params = dict(result.params)
     params.update(ci_scheme=scheme, n_resamples=n_resamples)
     return replace(
@@ -209,7 +313,12 @@ def estimate_entropy(
     seed: int = 0,
     **params: Any,
 ) -> Estimate:
-    """Estimate the (differential, or discrete for integer data) entropy H(X); see estimate_mi."""
+    """Estimate the entropy H(X); see estimate_mi.
+
+    Differential for float data, discrete (of the distinct values) for integer data. With
+    ``method="auto"``, float data with more than 5% repeated rows raise a ``ValueError``: they
+    fit both quantities, so name ``"kl"`` (differential) or ``"plugin"`` (discrete).
+    """
     return _run("entropy", [_as_array(x, "x")], method, unit, ci, n_resamples, seed, params)
 
 
@@ -225,6 +334,10 @@ def estimate_cmi(
     seed: int = 0,
     **params: Any,
 ) -> Estimate:
-    """Estimate the conditional mutual information I(X;Y|Z); see estimate_mi."""
+    """Estimate the conditional mutual information I(X;Y|Z); see estimate_mi.
+
+    With ``method="auto"``, integer and float variables together raise a ``ValueError`` naming
+    the choices: every registered CMI method takes all-continuous or all-discrete data.
+    """
     arrays = [_as_array(x, "x"), _as_array(y, "y"), _as_array(z, "z")]
     return _run("cmi", arrays, method, unit, ci, n_resamples, seed, params)

@@ -227,3 +227,99 @@ def test_translation_leaves_knn_estimates_unchanged():
     mi = infossl.estimate_mi(x, y, method="ksg1", standardize=False).value
     shifted = infossl.estimate_mi(x + 1e10, y, method="ksg1", standardize=False).value
     assert shifted == pytest.approx(mi, abs=0.01)
+
+
+# ------------------------------------------------------------------------------ method="auto"
+def test_auto_entropy_of_float_data_with_ties_raises_naming_both_quantities():
+    # once: the plug-in (discrete) entropy came back under the label H(X) of a differential one
+    rng = np.random.default_rng(11)
+    rounded = np.round(rng.standard_normal(2000), 1)  # about 60% repeated rows
+    with pytest.raises(ValueError, match=r"repeated rows.*method='plugin'.*method='kl'"):
+        infossl.estimate_entropy(rounded)
+    with pytest.raises(ValueError, match="two different quantities"):
+        choose_method("entropy", rounded.reshape(-1, 1))
+    # either quantity on request
+    assert infossl.estimate_entropy(rounded, method="kl").method == "kl"
+    assert infossl.estimate_entropy(rounded, method="plugin").method == "plugin"
+    # integer data: the discrete entropy; few ties: the differential one
+    assert infossl.estimate_entropy(np.round(rounded * 10).astype(int)).method == "plugin"
+    assert infossl.estimate_entropy(rng.standard_normal(2000)).method == "kl"
+
+
+def test_auto_cmi_with_an_integer_variable_does_not_pick_a_continuous_method():
+    # once: frenzel-pompe, whose note then said to use a discrete estimator
+    rng = np.random.default_rng(12)
+    z = rng.integers(0, 3, 1000)
+    x = z + rng.standard_normal(1000)
+    y = z + rng.standard_normal(1000)
+    with pytest.raises(ValueError, match=r"z integer \(discrete\).*frenzel-pompe.*plugin"):
+        infossl.estimate_cmi(x, y, z)
+    with pytest.raises(ValueError, match="mixed-ksg"):
+        infossl.estimate_cmi(z, y, x)
+    every = [z.reshape(-1, 1)] * 3
+    assert choose_method("cmi", *every).method == "plugin"
+    assert infossl.estimate_cmi(z, z % 2, z // 2).method == "plugin"
+    assert infossl.estimate_cmi(x, y, z, method="frenzel-pompe").method == "frenzel-pompe"
+
+
+@pytest.mark.parametrize(
+    "quantity, arrays, method, checked",
+    [
+        ("mi", ((2000, 2), (2000, 2)), "ksg1", "joint dimension 4 < 10, n = 2000 < 5000"),
+        ("mi", ((200, 5), (200, 5)), "ksg1", "joint dimension 10 ≥ 10, n = 200 < 5000"),
+        ("entropy", ((500, 3),), "kl", "x float (continuous), 0.0% repeated rows ≤ 5%"),
+        ("cmi", ((300, 1), (300, 1), (300, 1)), "frenzel-pompe", "x, y, z float (continuous)"),
+    ],
+)
+def test_auto_reason_lists_what_was_checked(quantity, arrays, method, checked):
+    rng = np.random.default_rng(13)
+    data = [rng.standard_normal(shape) for shape in arrays]
+    choice = choose_method(quantity, *data)
+    assert choice.method == method and checked in choice.reason
+    assert choice == (method, choice.reason)  # still a (method, reason) pair
+
+
+def test_auto_reason_is_one_note_and_shown_by_repr():
+    x, y = gaussian_pair(2000, 0.5, seed=4)
+    est = infossl.estimate_mi(x, y, ci=0.9, n_resamples=20)
+    auto = [note for note in est.notes if "auto" in note]
+    assert auto == [
+        "auto: chose ksg1 because x, y float (continuous), repeated rows ≤ 5% (at most 0.0%), "
+        "joint dimension 2 < 10, n = 2000 < 5000"
+    ]
+    assert est.params["auto"] in auto[0]
+    assert "method='ksg1'" in repr(est) and "auto='x, y float (continuous)" in repr(est)
+    named = infossl.estimate_mi(x, y, method="ksg1")
+    assert "auto" not in named.params and named.value == est.value
+
+
+def test_auto_reasons_for_discrete_and_tied_data():
+    rng = np.random.default_rng(14)
+    labels = rng.integers(0, 4, (500, 1))
+    cont = rng.standard_normal((500, 1))
+    assert choose_method("mi", labels, cont) == (
+        "ross",
+        "x integer (discrete); y float (continuous): one discrete, one continuous",
+    )
+    assert choose_method("mi", labels, labels).reason == "x, y integer (discrete): all discrete"
+    tied = choose_method("mi", cont, np.round(cont))
+    assert tied.method == "mixed-ksg" and "repeated rows in y > 5%" in tied.reason
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a, b: infossl.estimate_mi(a, b, method="ksg1", ci=0.9, n_resamples=10),
+        lambda a, b: infossl.estimate_mi(a, b, method="mixed-ksg"),
+        lambda a, b: infossl.estimate_cmi(a[:, 1:], b[:, 1:], np.hstack([a[:, :1], b[:, :1]])),
+        lambda a, b: infossl.estimate_entropy(np.hstack([a, b]), method="kl"),
+    ],
+)
+def test_knn_notes_from_joint_dimension_10_say_the_bias_dominates_the_interval(call):
+    # once: no note at joint dimension 10 (only above), and none said what an interval covers
+    rng = np.random.default_rng(15)
+    a = rng.standard_normal((400, 5))
+    b = 0.5 * a + rng.standard_normal((400, 5))
+    notes = call(a, b).notes
+    assert any("dimension 10" in n and "variability only" in n for n in notes), notes
+    assert not any("variability only" in n for n in call(a[:, :4], b[:, :4]).notes)

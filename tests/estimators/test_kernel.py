@@ -56,6 +56,53 @@ def test_kde_blocked_equals_dense_reference(monkeypatch):
     assert abs(KDEH(bandwidth=h).estimate(x).value - reference) < 1e-10
 
 
+def gaussian_xy(n, rho, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 1))
+    return x, rho * x + math.sqrt(1 - rho**2) * rng.standard_normal((n, 1))
+
+
+def test_kde_mi_at_high_mi_says_it_under_estimates_and_why():
+    # once: rho = 0.999 read 1.41 nats for a true 3.11, with no note
+    x, y = gaussian_xy(2000, 0.999)
+    est = KDEMI().estimate(x, y)
+    assert est.value < 1.5  # the collapse itself is unchanged
+    (note,) = [n for n in est.notes if "under-estimates high MI" in n]
+    assert "80% of about 1.77 nats" in note and "n=2000" in note
+    # moderate MI (rho = 0.8, true 0.511): no note
+    assert KDEMI().estimate(*gaussian_xy(2000, 0.8)).notes == ()
+
+
+def test_kde_mi_ceiling_bounds_the_estimate_with_a_fixed_bandwidth():
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((500, 2))
+    for y in (x[:, :1], x[:, :1] ** 3, 0.3 * rng.standard_normal((500, 1))):
+        h = 0.3
+        value = KDEMI(bandwidth=h).estimate(x, y).value
+        ent = [KDEH(bandwidth=h).estimate(a).value for a in (x, y)]
+        ceiling = kernel.kde_mi_ceiling(ent[0], ent[1], np.full(3, h), 2)
+        assert value <= ceiling
+    # Y a function of X: close to it (Y = X at n = 2000 reaches 80%)
+    x, y = gaussian_xy(2000, 0.999)
+    xy = np.hstack([x, y])
+    h_xy = kernel.kde_bandwidth(xy, "scott")
+    ent = [KDEH().estimate(a).value for a in (x, y)]
+    ceiling = kernel.kde_mi_ceiling(ent[0], ent[1], h_xy, 1)
+    assert 0.7 * ceiling < KDEMI().estimate(x, y).value < ceiling
+
+
+def test_kde_entropy_of_concentrated_data_says_it_over_estimates():
+    # the same failure for the entropy: rho = 0.999 reads 1.43 nats for a true -0.27
+    x, y = gaussian_xy(2000, 0.999)
+    est = KDEH().estimate(np.hstack([x, y]))
+    truth = 0.5 * math.log((2 * math.pi * math.e) ** 2 * (1 - 0.999**2))
+    assert est.value > truth + 1.5
+    assert any("wider than the data" in n and "over-estimates" in n for n in est.notes)
+    assert KDEH().estimate(np.hstack(gaussian_xy(2000, 0.8))).notes == ()
+    assert KDEH().estimate(x).notes == ()  # 1-D: the rule's width is below the spread
+    assert any("wider" in n for n in KDEH(bandwidth=2.0).estimate(x).notes)
+
+
 # ------------------------------------------------------------------------------ Kolchinsky–Tracey
 def test_kt_limits_all_equal_and_far_apart():
     same = np.tile([[0.3, -1.0, 2.0]], (40, 1))
