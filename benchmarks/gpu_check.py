@@ -4,8 +4,13 @@
    and without ``InformationMonitor`` (the CUDA generator is forked and restored), and the
    rows have every quantity; the time of one pass is printed.
 2. Every registered objective on CUDA in bf16: finite, within 2 % of float64.
+3. The exact kNN search on CUDA (``infossl.estimators._neighbors``, torch back-end, float64):
+   KSG-1 at n = 10^5 and 10^6 (1+1) and n = 10^5 (8+8) from CUDA tensors (the back-end follows
+   the input's device) and with ``device="cuda"``, against the CPU numpy back-ends
+   (``algorithm="auto"``): wall times and whether the values are identical. The CPU numpy run
+   of 8+8 at n = 10^5 (brute force, minutes) is skipped with ``--quick-knn``.
 
-    python benchmarks/gpu_check.py --out DIR
+    python benchmarks/gpu_check.py --out DIR [--knn-only] [--quick-knn]
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -109,17 +116,57 @@ def bf16_check() -> dict:
     return worst
 
 
+def knn_check(quick: bool) -> list[dict]:
+    """KSG-1 on CUDA (torch brute force) against the CPU numpy back-ends: time and equality."""
+    import numpy as np
+
+    from infossl.estimators.knn import KSG1
+
+    def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        value = fn()
+        torch.cuda.synchronize()
+        return value, time.perf_counter() - start
+
+    rows = []
+    for n, dx, dy in ((100_000, 1, 1), (1_000_000, 1, 1), (100_000, 8, 8)):
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((n, dx))
+        y = rng.standard_normal((n, dy))
+        y[:, : min(dx, dy)] += 0.5 * x[:, : min(dx, dy)]
+        xc, yc = torch.from_numpy(x).cuda(), torch.from_numpy(y).cuda()
+        KSG1().estimate(xc[:2000], yc[:2000])  # warm-up: CUDA context, kernels
+        row: dict = {"n": n, "dims": f"{dx}+{dy}"}
+        est, row["cuda_input_s"] = timed(lambda xc=xc, yc=yc: KSG1().estimate(xc, yc))
+        row["cuda_input"] = est.value
+        est, row["device_cuda_s"] = timed(lambda x=x, y=y: KSG1(device="cuda").estimate(x, y))
+        row["device_cuda"] = est.value
+        if quick and dx + dy > 2:
+            row["cpu_numpy"] = None
+        else:
+            est, row["cpu_numpy_s"] = timed(lambda x=x, y=y: KSG1().estimate(x, y))
+            row["cpu_numpy"] = est.value
+        row["identical"] = row["cpu_numpy"] in (None, row["cuda_input"]) and (
+            row["cuda_input"] == row["device_cuda"]
+        )
+        print(row, flush=True)
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--knn-only", action="store_true", help="run the kNN check only")
+    parser.add_argument("--quick-knn", action="store_true", help="skip the slow CPU kNN run")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    result = {
-        "device": torch.cuda.get_device_name(0),
-        "torch": torch.__version__,
-        "monitor": monitor_check(args.out),
-        "bf16_relative_error": bf16_check(),
-    }
+    result = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__}
+    if not args.knn_only:
+        result["monitor"] = monitor_check(args.out)
+        result["bf16_relative_error"] = bf16_check()
+    result["knn"] = knn_check(args.quick_knn)
     (args.out / "gpu_check.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
 

@@ -8,16 +8,23 @@ Measures, on bivariate/multivariate Gaussian data with k = 3:
 3. 1-D KSG-1 at n = 100,000 against ``sklearn.feature_selection.mutual_info_regression`` with the
    same k, interleaved in one run: time ratio and value difference;
 4. peak resident memory of one estimate at n = 200,000, joint dimension 10 (a fresh subprocess per
-   case, ``resource.getrusage(RUSAGE_SELF).ru_maxrss``).
+   case, ``resource.getrusage(RUSAGE_SELF).ru_maxrss``);
+5. with ``--previous FILE`` (an earlier copy of ``infossl/estimators/_neighbors.py``): KSG-1
+   with that module and with the current one, interleaved in one process (best of N each),
+   at n = 10^6 (1+1) and n = 10,000 (2+2, 25+25), with the values compared;
+6. ``--grid``: the crossover between the KD-tree, the numpy brute force and the torch brute
+   force on the CPU (``device="cpu"``) by n and joint dimension.
 
 Timings are the minimum over repeats (the machine is shared). Run from the repository root:
 
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py [--quick] [--skip-memory]
+    PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --previous /tmp/old.py --grid
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -173,17 +180,127 @@ def memory() -> list[dict[str, Any]]:
     return rows
 
 
+def load_previous(path: str) -> Any:
+    """Import an earlier copy of ``_neighbors.py`` under another module name."""
+    spec = importlib.util.spec_from_file_location("previous_neighbors", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["previous_neighbors"] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def before_after(path: str, repeats: int) -> list[dict[str, Any]]:
+    """KSG-1 with the module at ``path`` and with the current one, interleaved, best of N."""
+    from infossl.estimators import _neighbors, knn
+
+    previous = load_previous(path)
+
+    def old_counts(*args: Any, device: str | None = None, **kw: Any) -> Any:
+        return previous.knn_counts(*args, **kw)
+
+    backends = {"before": old_counts, "after": _neighbors.knn_counts}
+    rows = []
+    for n, dx, dy in ((1_000_000, 1, 1), (100_000, 1, 1), (10_000, 2, 2), (10_000, 25, 25)):
+        x, y = gaussian_xy(n, dx, dy)
+        best = {name: float("inf") for name in backends}
+        values: dict[str, float] = {}
+        loads = [os.getloadavg()[0]]
+        for _ in range(repeats if n < 1_000_000 else max(2, repeats // 2)):
+            for name, fn in backends.items():
+                knn.knn_counts = fn  # type: ignore[assignment]
+                t = best_time(lambda x=x, y=y: knn.KSG1(k=3).estimate(x, y).value, 1)
+                best[name], values[name] = min(best[name], t.wall), t.result
+        knn.knn_counts = _neighbors.knn_counts
+        loads.append(os.getloadavg()[0])
+        rows.append(
+            {
+                "case": f"n={n:,} {dx}+{dy}",
+                **{f"{k}_s": v for k, v in best.items()},
+                "speedup": best["before"] / best["after"],
+                "identical": values["before"] == values["after"],
+                "value": values["after"],
+                "load": f"{loads[0]:.2f}-{loads[1]:.2f}",
+            }
+        )
+        print(
+            f"{rows[-1]['case']:>16}: before {best['before']:.3f} s  after {best['after']:.3f} s"
+            f"  x{rows[-1]['speedup']:.2f}  identical {rows[-1]['identical']}"
+            f"  load {rows[-1]['load']}",
+            flush=True,
+        )
+    return rows
+
+
+def grid(repeats: int, quick: bool) -> list[dict[str, Any]]:
+    """Wall time of KSG-1 with each CPU back-end by n and joint dimension (interleaved).
+
+    The torch back-end (float64 ``torch.cdist``) runs at n <= 10,000 only: it is the slowest
+    CPU back-end everywhere it was measured.
+    """
+    from infossl.estimators.knn import KSG1
+
+    try:
+        import torch  # noqa: F401
+
+        have_torch = True
+    except ImportError:
+        have_torch = False
+    sizes = (2_000, 10_000) if quick else (2_000, 10_000, 30_000)
+    dims = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (8, 8))
+    rows = []
+    for n in sizes:
+        for dx, dy in dims:
+            x, y = gaussian_xy(n, dx, dy)
+            makers = {"tree": KSG1(algorithm="tree"), "brute": KSG1(algorithm="brute")}
+            if have_torch and n <= 10_000:
+                makers["torch-cpu"] = KSG1(device="cpu")
+            best = {name: float("inf") for name in makers}
+            values = set()
+            reps = repeats if n <= 10_000 else max(1, repeats // 2)
+            for _ in range(reps):
+                for name, est in makers.items():
+                    t = best_time(lambda est=est, x=x, y=y: est.estimate(x, y).value, 1)
+                    best[name] = min(best[name], t.wall)
+                    values.add(t.result)
+            row = {"n": n, "dims": f"{dx}+{dy}", **best, "identical": len(values) == 1}
+            row["fastest"] = min(best, key=best.__getitem__)
+            row["load"] = os.getloadavg()[0]
+            rows.append(row)
+            print(
+                f"n={n:>6} {dx}+{dy}: "
+                + "  ".join(f"{k} {v:.3f} s" for k, v in best.items())
+                + f"  fastest {row['fastest']}  identical {row['identical']}"
+                + f"  load {row['load']:.2f}",
+                flush=True,
+            )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and dimensions")
     parser.add_argument("--skip-memory", action="store_true", help="skip the n=200,000 runs")
+    parser.add_argument("--previous", help="an earlier _neighbors.py to time side by side")
+    parser.add_argument("--grid", action="store_true", help="CPU back-end crossover grid")
+    parser.add_argument("--only", action="store_true", help="run --previous / --grid only")
     args = parser.parse_args()
     repeats = 2 if args.quick else 5
     report: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "machine": f"{platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_start": os.getloadavg(),
     }
+    if args.previous:
+        report["before_after"] = before_after(args.previous, repeats)
+    if args.grid:
+        report["grid"] = grid(3 if args.quick else repeats, args.quick)
+    if args.only:
+        report["load_end"] = os.getloadavg()
+        print(json.dumps(report, indent=1))
+        return
     report["targets"] = targets(3 if args.quick else 10)
     for row in report["targets"]:
         print(

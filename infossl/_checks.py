@@ -49,6 +49,19 @@ def as_numeric_array(x: object, name: str = "x") -> np.ndarray:
     return arr
 
 
+def tensor_device(x: object) -> str | None:
+    """The device of a torch tensor that lives off the CPU (e.g. ``"cuda:0"``), else None.
+
+    Duck-typed (``detach`` and ``device.type``), so torch is never imported here.
+    """
+    if not (hasattr(x, "detach") and hasattr(x, "device")):
+        return None
+    device = x.device
+    if getattr(device, "type", "cpu") == "cpu":
+        return None
+    return str(device)
+
+
 def magnitude_exponent(a: np.ndarray) -> int | None:
     """The binary exponent e with ``max|a| = m·2^e``, m in [0.5, 1); None when ``a`` is all zero.
 

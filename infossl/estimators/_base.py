@@ -16,6 +16,7 @@ import importlib
 import inspect
 import math
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, TypeVar
 
@@ -28,6 +29,7 @@ from infossl._checks import (
     as_samples,
     check_same_length,
     safe_scale_exponents,
+    tensor_device,
 )
 from infossl.estimate import Estimate
 
@@ -41,6 +43,19 @@ ARGUMENT_NAMES: dict[str, tuple[str, ...]] = {
     "cmi": ("x", "y", "z"),
 }
 _E = TypeVar("_E", bound="BaseEstimator")
+#: The device of the torch tensor(s) passed to the ``estimate`` call in progress (None: numpy
+#: data or CPU tensors); set by :func:`_on_safe_scale`, read by :func:`input_device`.
+_INPUT_DEVICE: ContextVar[str | None] = ContextVar("infossl_input_device", default=None)
+
+
+def input_device() -> str | None:
+    """The device (e.g. ``"cuda:0"``) of the tensors given to the ``estimate`` call in progress.
+
+    None for numpy data and CPU tensors. The data themselves reach ``estimate`` as float64
+    numpy arrays; an estimator with a device back-end (the kNN family) runs its O(n^2) work
+    there (``device=None`` follows the input).
+    """
+    return _INPUT_DEVICE.get()
 
 
 class NonFiniteEstimateError(ValueError, FloatingPointError):
@@ -221,21 +236,36 @@ def _on_safe_scale(method: Callable[..., Estimate]) -> Callable[..., Estimate]:
         given = list(args) + [kwargs.pop(nm) for nm in names[len(args) :] if nm in kwargs]
         if len(given) != len(names) or kwargs:
             return method(self, *args, **kwargs)  # Python reports the wrong call
-        arrays = [_checked_array(a, nm) for a, nm in zip(given, names, strict=True)]
-        if not self.rescales_inputs:
-            return method(self, *arrays)
-        floats = [a.dtype.kind == "f" for a in arrays]
-        found = iter(safe_scale_exponents([a for a, f in zip(arrays, floats, strict=True) if f]))
-        exps = tuple(next(found) if f else 0 for f in floats)
-        if not any(exps):
-            return method(self, *arrays)
-        estimator = self._for_scaled_inputs(exps)
-        if estimator is None:
-            raise _unscalable(self, names, exps)
-        scaled = [np.ldexp(a, -e) if e else a for a, e in zip(arrays, exps, strict=True)]
-        return _rescaled_result(self, method(estimator, *scaled), arrays, exps)
+        device = next((d for d in map(tensor_device, given) if d is not None), None)
+        token = _INPUT_DEVICE.set(device)
+        try:
+            return _run_scaled(self, method, given, names)
+        finally:
+            _INPUT_DEVICE.reset(token)
 
     return estimate
+
+
+def _run_scaled(
+    est: BaseEstimator,
+    method: Callable[..., Estimate],
+    given: list[Any],
+    names: tuple[str, ...],
+) -> Estimate:
+    """Validate the data arguments, rescale them if needed, run ``method`` (see above)."""
+    arrays = [_checked_array(a, nm) for a, nm in zip(given, names, strict=True)]
+    if not est.rescales_inputs:
+        return method(est, *arrays)
+    floats = [a.dtype.kind == "f" for a in arrays]
+    found = iter(safe_scale_exponents([a for a, f in zip(arrays, floats, strict=True) if f]))
+    exps = tuple(next(found) if f else 0 for f in floats)
+    if not any(exps):
+        return method(est, *arrays)
+    estimator = est._for_scaled_inputs(exps)
+    if estimator is None:
+        raise _unscalable(est, names, exps)
+    scaled = [np.ldexp(a, -e) if e else a for a, e in zip(arrays, exps, strict=True)]
+    return _rescaled_result(est, method(estimator, *scaled), arrays, exps)
 
 
 def _checked_array(value: Any, name: str) -> np.ndarray:

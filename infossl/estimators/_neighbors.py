@@ -14,7 +14,7 @@ point ``i``:
   the k-th neighbour are included, so the result does not depend on how ties are ordered).
   Counting is strict (``d < r``) or not (``d <= r``).
 
-Every result is exact; two back-ends give the same numbers:
+Every result is exact; three back-ends give the same numbers:
 
 * ``tree``: ``scipy.spatial.cKDTree`` for the k-NN distances (``p = inf``, or ``p = 2`` for a
   single Euclidean space); radius counts by binary search in the sorted values for 1-D groups
@@ -26,22 +26,30 @@ Every result is exact; two back-ends give the same numbers:
   decision that the screening error bound cannot settle (the k nearest candidates, points near a
   counting radius) is *certified* in float64. Rows that still cannot be settled (heavy ties) are
   recomputed wholly in float64. Time O(n^2 d), memory O(b n + n d) per thread.
+* ``torch`` (``device="cpu"``, ``"cuda"``, ``"cuda:1"``, or a CUDA tensor among the spaces):
+  the brute force in float64 torch on that device, rows in blocks (O(b n) memory per space),
+  ``torch.cdist`` per space, ``torch.topk`` for the k-th joint distance. Max-norm values are
+  the same float64 numbers as above, so every count and radius is identical; Euclidean
+  distances agree to a few units in the last place and use the same tie band.
 
 Ties. Max-norm distances ``max_c |fl(x_c - y_c)|`` are computed identically by every back-end,
 so comparisons are exact. Euclidean distances depend on the summation order at the last bit, so
 two Euclidean distances within a relative ``EUCLIDEAN_TIE_RTOL`` of a radius are treated as lying
 on it: strict counts use ``d < r (1 - rtol)``, non-strict ``d <= r (1 + rtol)``.
 
-Auto choice: the tree when the norms allow it and the joint dimension is at most
-``TREE_MAX_DIM``, brute force otherwise.
+Auto choice (numpy only; torch runs when a device is given): the tree when the norms allow it
+and the joint dimension is at most :func:`tree_max_dim` of n (4 below n = 5,000, 6 below
+20,000, 8 above; measured on 2 cores, benchmarks/knn_speed.md), brute force otherwise.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -50,9 +58,14 @@ METRICS: tuple[str, ...] = ("chebyshev", "euclidean")
 ALGORITHMS: tuple[str, ...] = ("auto", "tree", "brute")
 RADIUS_MODES: tuple[str, ...] = ("joint", "extent")
 
-#: Largest joint dimension for which ``algorithm="auto"`` uses the KD-tree (measured crossover
-#: on 2 cores: near 8 at n = 10,000, higher for larger n; see benchmarks/knn_speed.md).
+#: Largest joint dimension for which ``algorithm="auto"`` uses the KD-tree when n is not
+#: known, and for a single variable (the tree's cost grows with n log n, brute force's with n^2,
+#: so the crossover dimension grows with n; see :func:`tree_max_dim`).
 TREE_MAX_DIM = 8
+#: ``(n below, largest tree dimension)`` for two or more variables, measured on 2 cores
+#: (KSG-1, k = 3, Gaussian data; benchmarks/knn_speed.md, 2026-12-03): the KD-tree won up to
+#: 2+2 at n = 2,000, 3+3 at 10,000 and 4+4 at 30,000; brute force beyond.
+TREE_DIM_STEPS: tuple[tuple[int, int], ...] = ((5_000, 4), (20_000, 6))
 #: Relative width of the tie band around a Euclidean radius (see module docstring).
 EUCLIDEAN_TIE_RTOL = 1e-12
 
@@ -75,15 +88,17 @@ class NeighbourCounts:
         radius: ``(n,)`` distance of each point to its k-th nearest neighbour in the joint space.
         counts: ``(n, n_groups)`` points ``j != i`` within the counting radius in each group.
         algorithm: the back-end used, ``"tree"`` or ``"brute"``.
+        device: the torch device of the brute-force back-end, or None (numpy).
     """
 
     radius: np.ndarray
     counts: np.ndarray
     algorithm: str
+    device: str | None = None
 
 
 def knn_counts(
-    spaces: Sequence[np.ndarray],
+    spaces: Sequence[Any],
     k: int | np.ndarray,
     groups: Sequence[Sequence[int]] = (),
     *,
@@ -94,11 +109,12 @@ def knn_counts(
     algorithm: str = "auto",
     workers: int = -1,
     block_rows: int | None = None,
+    device: str | None = None,
 ) -> NeighbourCounts:
     """k-th neighbour distances in the joint space and neighbour counts in sub-spaces.
 
     Args:
-        spaces: float64 arrays ``(n, d_s)``, one per variable.
+        spaces: float64 arrays ``(n, d_s)`` (or torch tensors), one per variable.
         k: neighbour order, an int or one int per point (``1 <= k_i <`` available neighbours).
         groups: tuples of space indices; a count is returned for each.
         metric: the norm inside each space, ``"chebyshev"`` or ``"euclidean"``.
@@ -110,10 +126,14 @@ def knn_counts(
         algorithm: ``"auto"``, ``"tree"`` or ``"brute"``.
         workers: threads for the KD-tree queries and the brute-force blocks (-1: all cores).
         block_rows: rows per block of the brute-force path (default: about 2^19 / n).
+        device: None (numpy back-ends; a CUDA tensor among ``spaces`` selects its device), or
+            ``"cpu"``, ``"cuda"``, ``"cuda:1"``: the torch brute-force back-end on that device.
 
     Complexity: tree near O(n log n) in low dimension; brute O(n^2 d) time, O(b n + n d) memory.
     """
-    spaces = [np.ascontiguousarray(s, dtype=np.float64) for s in spaces]
+    device = check_device(device) if device is not None else _tensor_device(spaces)
+    if device is None:
+        spaces = host = [np.ascontiguousarray(s, dtype=np.float64) for s in spaces]
     n = len(spaces[0])
     group_list = [tuple(int(s) for s in g) for g in groups]
     if metric not in METRICS:
@@ -128,14 +148,24 @@ def knn_counts(
     if labels is not None:
         labels = np.asarray(labels, dtype=np.int64)
     _check_k_rows(k_rows, labels, n)
-    chosen = choose_algorithm([s.shape[1] for s in spaces], group_list, metric, algorithm)
+    if device is not None:
+        if algorithm == "tree":
+            raise ValueError(
+                f"algorithm='tree' runs in numpy only; with device={device!r} use 'brute' or "
+                "'auto' (the torch back-end is exact brute force)"
+            )
+        eps, counts = _torch_knn_counts(
+            spaces, k_rows, group_list, metric, strict, radius, labels, device, block_rows
+        )
+        return NeighbourCounts(radius=eps, counts=counts, algorithm="brute", device=device)
+    chosen = choose_algorithm([s.shape[1] for s in spaces], group_list, metric, algorithm, n=n)
     if chosen == "tree":
         eps, counts = _tree_knn_counts(
-            spaces, k_rows, group_list, metric, strict, radius, labels, workers
+            host, k_rows, group_list, metric, strict, radius, labels, workers
         )
     else:
         eps, counts = _brute_knn_counts(
-            spaces, k_rows, group_list, metric, strict, radius, labels, block_rows, workers
+            host, k_rows, group_list, metric, strict, radius, labels, block_rows, workers
         )
     return NeighbourCounts(radius=eps, counts=counts, algorithm=chosen)
 
@@ -165,12 +195,19 @@ def count_within(
 
 
 def choose_algorithm(
-    dims: Sequence[int], groups: Sequence[Sequence[int]], metric: str, algorithm: str
+    dims: Sequence[int],
+    groups: Sequence[Sequence[int]],
+    metric: str,
+    algorithm: str,
+    *,
+    n: int | None = None,
 ) -> str:
     """Resolve ``"auto"``; reject ``"tree"`` where a KD-tree cannot represent the norm.
 
-    A KD-tree handles a Minkowski norm on the concatenated coordinates: the max-norm of any
-    product of spaces, or the Euclidean norm of a single space.
+    ``"auto"`` picks the faster numpy back-end on the CPU (:func:`tree_max_dim`); the torch
+    back-end was slower than both on the CPU wherever measured, so it runs only on request
+    (``device=``). A KD-tree handles a Minkowski norm on the concatenated coordinates: the
+    max-norm of any product of spaces, or the Euclidean norm of a single space.
     """
     tree_ok = metric == "chebyshev" or (len(dims) == 1 and all(len(g) == 1 for g in groups))
     if algorithm == "tree":
@@ -182,7 +219,21 @@ def choose_algorithm(
         return "tree"
     if algorithm == "brute":
         return "brute"
-    return "tree" if tree_ok and sum(dims) <= TREE_MAX_DIM else "brute"
+    return "tree" if tree_ok and sum(dims) <= tree_max_dim(n, len(dims)) else "brute"
+
+
+def tree_max_dim(n: int | None, n_spaces: int = 2) -> int:
+    """Largest joint dimension for which ``"auto"`` picks the KD-tree at sample size n.
+
+    A step function of n from the measured crossover (:data:`TREE_DIM_STEPS`); ``TREE_MAX_DIM``
+    for one variable or unknown n.
+    """
+    if n is None or n_spaces < 2:
+        return TREE_MAX_DIM
+    for below, dim in TREE_DIM_STEPS:
+        if n < below:
+            return dim
+    return TREE_MAX_DIM
 
 
 # --------------------------------------------------------------------------------- helpers
@@ -206,8 +257,13 @@ def _check_k_rows(k_rows: np.ndarray, labels: np.ndarray | None, n: int) -> None
 def _comparison_radius(r: np.ndarray, metric: str, strict: bool) -> np.ndarray:
     """The radius actually compared against: exact for max-norm, tie band for Euclidean."""
     if metric == "euclidean":
-        return r * (1.0 - EUCLIDEAN_TIE_RTOL) if strict else r * (1.0 + EUCLIDEAN_TIE_RTOL)
+        return r * _tie_factor(strict)
     return r
+
+
+def _tie_factor(strict: bool) -> float:
+    """``1 -+ EUCLIDEAN_TIE_RTOL``: the Euclidean radius is compared as ``r * factor``."""
+    return 1.0 - EUCLIDEAN_TIE_RTOL if strict else 1.0 + EUCLIDEAN_TIE_RTOL
 
 
 def _inside(d: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
@@ -272,7 +328,7 @@ def _tree_knn_counts(
     p = np.inf if metric == "chebyshev" else 2.0
     extent = radius == "extent"
     eps = np.empty(n)
-    width = int(k_rows.max()) + extent
+    width = (int(k_rows.max()) + 1) if extent else 0  # neighbour lists kept for KSG-2 only
     members_all = np.zeros((n, width), dtype=np.int64)
     dist_all = np.full((n, width), np.inf)
     tied = np.zeros(n, dtype=bool)
@@ -281,10 +337,13 @@ def _tree_knn_counts(
         m = len(members)
         # one more neighbour than needed for the extents, to see ties with the k-th
         q = min(int(k_rows[members].max()) + 1 + extent, m)
-        pts = joint[members]
-        dist, idx = cKDTree(pts).query(pts, k=q, p=p, workers=workers)
-        dist, idx = _drop_self(dist.reshape(m, -1), idx.reshape(m, -1), np.arange(m))
+        pts = joint if labels is None else joint[members]
         local_k = k_rows[members]
+        if not extent and local_k.min() == local_k.max():
+            eps[members] = _tree_query(pts, [int(local_k[0]) + 1], p, workers)[0][:, 0]
+            continue
+        dist, idx = _tree_query(pts, q, p, workers)
+        dist, idx = _drop_self(dist, idx, np.arange(m))
         eps[members] = dist[np.arange(m), local_k - 1]
         if extent:
             members_all[members, : q - 1] = members[idx]
@@ -303,10 +362,47 @@ def _tree_knn_counts(
             extents[tied] = _exact_extents(
                 np.flatnonzero(tied), spaces, groups, eps, labels, metric
             )
-    for g, group in enumerate(groups):
+
+    def count(g: int) -> None:
         r = extents[:, g] if extent else eps
-        counts[:, g] = _tree_count([spaces[s] for s in group], r, metric, strict, workers)
+        group_spaces = [spaces[s] for s in groups[g]]
+        counts[:, g] = _tree_count(group_spaces, r, metric, strict, workers)
+
+    n_threads = min(_resolve_workers(workers), len(groups))
+    if n_threads > 1:  # the groups' counts run side by side (the sorts and searches free the GIL)
+        with ThreadPoolExecutor(n_threads) as pool:
+            list(pool.map(count, range(len(groups))))
+    else:
+        for g in range(len(groups)):
+            count(g)
     return eps, counts
+
+
+def _tree_query(
+    pts: np.ndarray, q: int | list[int], p: float, workers: int
+) -> tuple[np.ndarray, ...]:
+    """``(dist, idx)`` of the q nearest points (self included) of every point, ``(m, q)``.
+
+    With ``q = [j]`` only the j-th column: with self included, the (k+1)-th distance is the
+    k-th neighbour distance of the point (self is one of the zero distances), exactly.
+
+    The queries run in the tree's own leaf order (``cKDTree.indices``), so consecutive queries
+    visit the same nodes; in 2-D at n = 10^6 this is 4x faster than the input order. The result
+    is put back in input order, so it is the same as a plain query. Up to 4 dimensions the tree
+    is built with sliding-midpoint splits and no node shrinking (half the build time of the
+    median tree, queries as fast; slower queries beyond).
+    """
+    m = len(pts)
+    low = pts.shape[1] <= 4  # sliding-midpoint build: half the time in low dimension
+    tree = cKDTree(pts, balanced_tree=not low, compact_nodes=not low)
+    order = tree.indices
+    d_o, i_o = tree.query(pts[order], k=q, p=p, workers=workers)
+    width = len(q) if isinstance(q, list) else q
+    dist = np.empty((m, width))
+    idx = np.empty((m, width), dtype=np.int64)
+    dist[order] = d_o.reshape(m, width)
+    idx[order] = i_o.reshape(m, width)
+    return dist, idx
 
 
 def _label_parts(labels: np.ndarray) -> list[np.ndarray]:
@@ -334,7 +430,9 @@ def _tree_count(
     empty = query_r < 0  # strict count with radius 0: nobody is closer than 0
     query_r[empty] = 0.0
     tree = KDTree(pts, leaf_size=_COUNT_LEAF_SIZE, metric=metric)
-    counts = tree.query_radius(pts, query_r, count_only=True).astype(np.int64) - 1
+    order = np.asarray(tree.get_arrays()[1])  # leaf order: consecutive queries share nodes
+    counts = np.empty(len(pts), dtype=np.int64)
+    counts[order] = tree.query_radius(pts[order], query_r[order], count_only=True) - 1
     counts[empty] = 0
     out: np.ndarray = counts
     return out
@@ -347,7 +445,7 @@ def _count_sorted_1d(values: np.ndarray, r: np.ndarray, strict: bool) -> np.ndar
     the sorted values; the search starts at ``v_i + r_i`` and is corrected where rounding put it
     one distinct value off. Queries run in sorted order of ``v_i`` (cache friendly).
     """
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)  # any order of equal values gives the same counts
     srt = values[order]
     rs = r[order]
     n = len(srt)
@@ -883,3 +981,156 @@ def _brute_count(
             radii=radii,
         )[1][:, 0]
     return counts
+
+
+# ----------------------------------------------------------------------------- torch path
+_DEVICE_PATTERN = re.compile(r"cpu|cuda(:\d+)?")
+_TORCH_BLOCK_ELEMENTS = {"cpu": 1 << 20, "cuda": 1 << 26}  # float64 elements per block array
+
+
+def check_device(device: object, name: str = "device") -> str:
+    """Validate a torch device name (``"cpu"``, ``"cuda"``, ``"cuda:1"``, or a ``torch.device``).
+
+    Raises ``TypeError``/``ValueError`` naming ``name``; a CUDA device needs
+    ``torch.cuda.is_available()`` and an index below ``torch.cuda.device_count()``. Imports torch.
+    """
+    text = str(device) if type(device).__name__ == "device" else device
+    if not isinstance(text, str):
+        raise TypeError(
+            f"{name} must be None or a device name such as 'cpu', 'cuda' or 'cuda:1', "
+            f"got {type(device).__name__}"
+        )
+    if not _DEVICE_PATTERN.fullmatch(text):
+        raise ValueError(f"{name} must be None, 'cpu', 'cuda' or 'cuda:<index>', got {device!r}")
+    import torch
+
+    if text.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"{name}={text!r} needs CUDA, which this torch cannot use "
+                "(torch.cuda.is_available() is False); use device='cpu' or None"
+            )
+        index = int(text.split(":")[1]) if ":" in text else 0
+        if index >= torch.cuda.device_count():
+            raise ValueError(
+                f"{name}={text!r}: only {torch.cuda.device_count()} CUDA device(s) are visible"
+            )
+    return text
+
+
+def _tensor_device(spaces: Sequence[object]) -> str | None:
+    """The device of the first space that is a torch tensor off the CPU, else None."""
+    for x in spaces:
+        device = getattr(x, "device", None)
+        if hasattr(x, "detach") and getattr(device, "type", "cpu") != "cpu":
+            return str(device)
+    return None
+
+
+def _torch_knn_counts(
+    spaces: Sequence[Any],
+    k_rows: np.ndarray,
+    groups: list[tuple[int, ...]],
+    metric: str,
+    strict: bool,
+    radius: str,
+    labels: np.ndarray | None,
+    device: str,
+    block_rows: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact brute force in torch (float64) on ``device``, rows in blocks of ``b``.
+
+    Per block: one distance matrix ``D_s`` (``b x n``) per space (``torch.cdist``: max-norm
+    ``max_c |fl(x_c - y_c)|``, the same float64 numbers as the numpy back-ends; Euclidean
+    without the matrix-product shortcut, within a relative ``d u`` of the numpy value), the
+    joint distance ``max_s D_s``, its k-th smallest by ``torch.topk``, and every group's count
+    from the same ``D_s`` blocks. Time O(n^2 d), memory O(b n) per space.
+    """
+    import torch
+
+    dev = torch.device(device)
+    xs = [_as_float64_tensor(x, dev) for x in spaces]
+    n = int(xs[0].shape[0])
+    b = _torch_block(n, len(xs), dev.type, block_rows)
+    k_t = torch.as_tensor(k_rows, device=dev)
+    lab = None if labels is None else torch.as_tensor(labels, device=dev)
+    kmax = int(k_rows.max())  # one top-k width for every block (no device sync per block)
+    eps = torch.empty(n, dtype=torch.float64, device=dev)
+    counts = torch.empty((n, len(groups)), dtype=torch.int64, device=dev)
+    for lo in range(0, n, b):
+        hi = min(lo + b, n)
+        eps[lo:hi], counts[lo:hi] = _torch_block_counts(
+            xs, lo, hi, k_t, kmax, lab, groups, metric, strict, radius
+        )
+    return eps.cpu().numpy(), counts.cpu().numpy()
+
+
+def _as_float64_tensor(x: object, dev: Any) -> Any:
+    """``x`` (a numpy array or a tensor) as a contiguous float64 tensor on ``dev`` (exact)."""
+    import torch
+
+    t = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.asarray(x, dtype=np.float64))
+    return t.detach().to(device=dev, dtype=torch.float64).contiguous()
+
+
+def _torch_block(n: int, n_spaces: int, device_type: str, block_rows: int | None) -> int:
+    """Rows per block: about ``_TORCH_BLOCK_ELEMENTS / n`` (the block arrays are ``b x n``)."""
+    if block_rows is not None:
+        return max(1, int(block_rows))
+    budget = _TORCH_BLOCK_ELEMENTS.get(device_type, _TORCH_BLOCK_ELEMENTS["cuda"])
+    return int(np.clip(budget // max(n, 1), 1, max(n, 1)))
+
+
+def _torch_block_counts(
+    xs: list[Any],
+    lo: int,
+    hi: int,
+    k_t: Any,
+    kmax: int,
+    lab: Any,
+    groups: list[tuple[int, ...]],
+    metric: str,
+    strict: bool,
+    radius: str,
+) -> tuple[Any, Any]:
+    """``(eps, counts)`` of rows ``lo:hi`` against all points (see :func:`_torch_knn_counts`).
+
+    Self pairs (and, with labels, other classes for the search) get distance +inf, which no
+    finite radius contains, so strict and non-strict counts both leave them out.
+    """
+    import torch
+
+    rows = torch.arange(lo, hi, device=xs[0].device)
+    ar = rows - lo
+    p = float("inf") if metric == "chebyshev" else 2.0
+    dists = []
+    for x in xs:
+        d = torch.cdist(x[lo:hi], x, p=p, compute_mode="donot_use_mm_for_euclid_dist")
+        d[ar, rows] = float("inf")
+        dists.append(d)
+    joint = _torch_max(dists)
+    if lab is not None:
+        joint = joint.masked_fill(lab[None, :] != lab[lo:hi, None], float("inf"))
+    nearest = torch.topk(joint, kmax, dim=1, largest=False, sorted=True).values
+    eps = nearest.gather(1, (k_t[lo:hi] - 1)[:, None])[:, 0]
+    within = joint <= eps[:, None] if radius == "extent" else None
+    counts = []
+    for group in groups:
+        dg = _torch_max([dists[s] for s in group])
+        r = eps if within is None else torch.where(within, dg, 0.0).amax(dim=1)
+        r_cmp = r * _tie_factor(strict) if metric == "euclidean" else r
+        inside = dg < r_cmp[:, None] if strict else dg <= r_cmp[:, None]
+        counts.append(inside.sum(dim=1))
+    if not counts:  # no groups (entropy): the radius only
+        return eps, torch.empty((hi - lo, 0), dtype=torch.int64, device=eps.device)
+    return eps, torch.stack(counts, dim=1)
+
+
+def _torch_max(blocks: list[Any]) -> Any:
+    """Element-wise maximum of one or more tensors (the first is not modified)."""
+    import torch
+
+    out = blocks[0]
+    for d in blocks[1:]:
+        out = torch.maximum(out, d)
+    return out

@@ -7,7 +7,8 @@
 * ``mixed-ksg`` (alias ``gao``): Gao, Kannan, Oh & Viswanath (2017), discrete-continuous mixtures.
 
 All of them rest on exact neighbour searches (:mod:`infossl.estimators._neighbors`): a KD-tree
-in low dimension, blocked brute force above ``TREE_MAX_DIM`` (8) joint dimensions. Distances in a
+in low dimension, blocked brute force above 4 to 8 joint dimensions (by n), or the same brute
+force in torch on ``device`` (CPU or CUDA, float64, same values). Distances in a
 product of variables are the maximum of the per-variable norms (max-norm by default).
 
 When to trust them (each estimate carries notes when a condition below is met):
@@ -45,8 +46,15 @@ from infossl._checks import (
     dims_of,
 )
 from infossl.estimate import Estimate
-from infossl.estimators._base import CMIEstimator, EntropyEstimator, MIEstimator, register
-from infossl.estimators._neighbors import ALGORITHMS, METRICS, knn_counts
+from infossl.estimators._base import (
+    CMIEstimator,
+    EntropyEstimator,
+    MIEstimator,
+    input_device,
+    register,
+    unchanged_or,
+)
+from infossl.estimators._neighbors import ALGORITHMS, METRICS, check_device, knn_counts
 
 #: Fraction of repeated rows in a variable above which a note warns about ties.
 TIE_NOTE_FRACTION = 0.01
@@ -85,19 +93,25 @@ def _tie_notes(arrays: dict[str, np.ndarray], jittered: bool, alternative: str) 
 
 
 def _dimension_notes(joint_dim: int, quantity: str = "mi") -> list[str]:
-    """The high-dimension warning: kNN MI is biased down; kNN entropy is biased too, upwards
-    for anisotropic or low-rank data (the neighbour balls measure volume the data lack)."""
-    if joint_dim <= HIGH_DIM_NOTE:
+    """The high-dimension warning, from a joint dimension of ``HIGH_DIM_NOTE`` on: kNN MI is
+    biased down; kNN entropy is biased too, upwards for anisotropic or low-rank data (the
+    neighbour balls measure volume the data lack). Either bias is known to dominate a resampling
+    interval, which covers the sampling variability only."""
+    if joint_dim < HIGH_DIM_NOTE:
         return []
+    interval = (
+        "; the bias is known to dominate the sampling error, so a confidence interval (which "
+        "covers the sampling variability only) need not contain the true value"
+    )
     if quantity == "entropy":
         return [
             f"dimension {joint_dim}: the kNN entropy is strongly biased in high dimension, "
             "upwards for anisotropic or low-rank data (it can exceed the Gaussian upper bound "
-            "at the same covariance); read it as a trend"
+            f"at the same covariance); read it as a trend{interval}"
         ]
     return [
         f"joint dimension {joint_dim}: kNN estimators are strongly biased downwards in high "
-        "dimension (distances concentrate); compare with a neural or Gaussian estimate"
+        f"dimension (distances concentrate); compare with a neural or Gaussian estimate{interval}"
     ]
 
 
@@ -146,6 +160,7 @@ class _Searching(Protocol):
     metric: str
     algorithm: str
     workers: int
+    device: str | None
 
 
 class _Jittering(Protocol):
@@ -156,13 +171,36 @@ class _Jittering(Protocol):
 
 
 def _init_search(
-    est: _Searching, k: object, metric: object, algorithm: object, workers: object
+    est: _Searching,
+    k: object,
+    metric: object,
+    algorithm: object,
+    workers: object,
+    device: object = None,
 ) -> None:
-    """Validate and store the neighbour-search parameters shared by every kNN estimator."""
+    """Validate and store the neighbour-search parameters shared by every kNN estimator.
+
+    ``device`` (None, ``"cpu"``, ``"cuda"``, ``"cuda:1"``) selects the torch brute-force
+    back-end; checking a device name imports torch, None does not.
+    """
     est.k = check_int(k, "k", low=1)
     est.metric = check_choice(metric, "metric", METRICS)
     est.algorithm = check_choice(algorithm, "algorithm", ALGORITHMS)
     est.workers = _check_workers(workers)
+    est.device = None if device is None else unchanged_or(device, check_device(device))
+    if est.device is not None and est.algorithm == "tree":
+        raise ValueError(
+            f"algorithm='tree' runs in numpy only; with device={est.device!r} use 'brute' or "
+            "'auto' (the torch back-end is exact brute force)"
+        )
+
+
+def _search_device(est: _Searching) -> str | None:
+    """The device of the neighbour search: ``est.device``, else that of the input tensors
+    (unless ``algorithm="tree"`` was asked for: the KD-tree runs on the host)."""
+    if est.device is not None or est.algorithm == "tree":
+        return est.device
+    return input_device()
 
 
 def _init_jitter(est: _Jittering, jitter: object, seed: SeedLike) -> None:
@@ -202,6 +240,7 @@ class _KNNFields:
     metric: str
     algorithm: str
     workers: int
+    device: str | None
     jitter: float
     seed: SeedLike
 
@@ -222,8 +261,9 @@ class _ContinuousKNN(_KNNFields):
         seed: int | np.random.Generator | None = 0,
         algorithm: str = "auto",
         workers: int = -1,
+        device: str | None = None,
     ) -> None:
-        _init_search(self, k, metric, algorithm, workers)
+        _init_search(self, k, metric, algorithm, workers, device)
         self.standardize = check_bool(standardize, "standardize")
         _init_jitter(self, jitter, seed)
 
@@ -272,6 +312,7 @@ class _KSGBase(_ContinuousKNN, MIEstimator):
             radius="joint" if first else "extent",
             algorithm=self.algorithm,
             workers=self.workers,
+            device=_search_device(self),
         ).counts
         value, ceiling = ksg_from_counts(self._algorithm, self.k, n, counts)
         if value >= HIGH_MI_NOTE_FRACTION * ceiling:
@@ -310,6 +351,8 @@ class KSG1(_KSGBase):
         algorithm: ``"auto"``, ``"tree"`` (KD-tree) or ``"brute"`` (blocked exact brute force);
             all give the same value.
         workers: threads (-1: all cores).
+        device: None (numpy, or the device of CUDA tensor input), ``"cpu"``, ``"cuda"`` or
+            ``"cuda:1"``: exact float64 brute force in torch on that device (same counts).
 
     Complexity: KD-tree near O(n log n) for joint dimension <= 8; exact brute force O(n^2 d) time
     and O(n (k + d)) memory beyond.
@@ -379,7 +422,7 @@ class KozachenkoLeonenko(_KNNFields, EntropyEstimator):
         metric: ``"euclidean"`` (the classic form) or ``"chebyshev"`` (max-norm, matching KSG).
         jitter: relative scale of the seeded tie-breaking noise (0 disables it).
         seed: seed of the jitter.
-        algorithm, workers: as :class:`KSG1`.
+        algorithm, workers, device: as :class:`KSG1`.
 
     Complexity: near O(n log n) with the KD-tree (d <= 8); O(n^2 d) brute force beyond.
 
@@ -402,8 +445,9 @@ class KozachenkoLeonenko(_KNNFields, EntropyEstimator):
         seed: int | np.random.Generator | None = 0,
         algorithm: str = "auto",
         workers: int = -1,
+        device: str | None = None,
     ) -> None:
-        _init_search(self, k, metric, algorithm, workers)
+        _init_search(self, k, metric, algorithm, workers, device)
         _init_jitter(self, jitter, seed)
 
     def estimate(self, x: npt.ArrayLike) -> Estimate:
@@ -415,7 +459,12 @@ class KozachenkoLeonenko(_KNNFields, EntropyEstimator):
         notes += _dimension_notes(d, "entropy")
         (xs,) = _prepare([x], False, self.jitter, check_seed(self.seed))
         r = knn_counts(
-            [xs], self.k, metric=self.metric, algorithm=self.algorithm, workers=self.workers
+            [xs],
+            self.k,
+            metric=self.metric,
+            algorithm=self.algorithm,
+            workers=self.workers,
+            device=_search_device(self),
         ).radius
         if np.any(r <= 0):
             raise ValueError(
@@ -482,6 +531,7 @@ class FrenzelPompe(_ContinuousKNN, CMIEstimator):
             radius="joint",
             algorithm=self.algorithm,
             workers=self.workers,
+            device=_search_device(self),
         ).counts
         value = (
             digamma(self.k)
@@ -524,7 +574,7 @@ class Ross(_KNNFields, MIEstimator):
         k: neighbour order.
         discrete: which argument is the discrete variable: ``"x"``, ``"y"``, or ``"auto"``
             (the one with an integer or bool dtype when exactly one has it, else ``x``).
-        metric, standardize, jitter, seed, algorithm, workers: as :class:`KSG1` (applied to
+        metric, standardize, jitter, seed, algorithm, workers, device: as :class:`KSG1` (applied to
             the continuous variable).
 
     Complexity: one neighbour search per class plus one radius count: near O(n log n) in low
@@ -550,8 +600,9 @@ class Ross(_KNNFields, MIEstimator):
         seed: int | np.random.Generator | None = 0,
         algorithm: str = "auto",
         workers: int = -1,
+        device: str | None = None,
     ) -> None:
-        _init_search(self, k, metric, algorithm, workers)
+        _init_search(self, k, metric, algorithm, workers, device)
         self.discrete = check_choice(discrete, "discrete", ["auto", "x", "y"])
         self.standardize = check_bool(standardize, "standardize")
         _init_jitter(self, jitter, seed)
@@ -602,6 +653,7 @@ class Ross(_KNNFields, MIEstimator):
             labels=labels[keep],
             algorithm=self.algorithm,
             workers=self.workers,
+            device=_search_device(self),
         ).counts[:, 0]
         n_kept = int(keep.sum())
         ceiling = float(digamma(n_kept) - _mean_digamma(size_rows))
@@ -659,7 +711,7 @@ class MixedKSG(MIEstimator):
         k: neighbour order.
         metric: norm within each variable (``"chebyshev"`` or ``"euclidean"``).
         standardize: centre and scale every column to unit variance first (ties are kept).
-        algorithm, workers: as :class:`KSG1`.
+        algorithm, workers, device: as :class:`KSG1`.
 
     Complexity: as :class:`KSG1`, plus O(n log n) sorting to count identical rows.
 
@@ -676,6 +728,7 @@ class MixedKSG(MIEstimator):
     metric: str
     algorithm: str
     workers: int
+    device: str | None
 
     def __init__(
         self,
@@ -685,8 +738,9 @@ class MixedKSG(MIEstimator):
         standardize: bool = True,
         algorithm: str = "auto",
         workers: int = -1,
+        device: str | None = None,
     ) -> None:
-        _init_search(self, k, metric, algorithm, workers)
+        _init_search(self, k, metric, algorithm, workers, device)
         self.standardize = check_bool(standardize, "standardize")
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
@@ -705,6 +759,7 @@ class MixedKSG(MIEstimator):
             radius="joint",
             algorithm=self.algorithm,
             workers=self.workers,
+            device=_search_device(self),
         )
         on_atom = res.radius == 0
         xi = np.full(n, digamma(self.k) + digamma(n))
