@@ -4,7 +4,7 @@ Each looks the method up in the registry (:mod:`infossl.estimators`), builds the
 ``**params`` (validated by its ``__init__``), runs it, optionally adds a resampling confidence
 interval, and converts the result to the requested unit.
 
-``method="auto"`` picks a method from the data types, ties, joint dimension and sample size, and
+``method="auto"`` picks a method from the data types and the repeated rows, and
 says why (see :func:`choose_method`); where no registered method fits the data, or the data fit
 two different quantities, it raises a ``ValueError`` that names the choices instead of guessing.
 """
@@ -30,11 +30,6 @@ from infossl.estimators._resample import resample_ci
 
 #: Above this fraction of duplicated rows, continuous data is treated as mixed (atoms present).
 TIE_FRACTION_MIXED = 0.05
-#: ``auto`` switches continuous MI from KSG to InfoNCE at this joint dimension and sample size:
-#: there InfoNCE was closer to the truth than the better of KSG1/KSG2 on 15 of the 16
-#: ``beyond-normal`` tasks (below either threshold about half the time; benchmarks/estimators.md).
-NEURAL_MIN_JOINT_DIM = 10
-NEURAL_MIN_SAMPLES = 5000
 #: The names of the data arguments of each quantity, as they appear in the reasons.
 _NAMES = {"mi": ("x", "y"), "entropy": ("x",), "cmi": ("x", "y", "z")}
 
@@ -106,11 +101,13 @@ def choose_method(quantity: str, *arrays: np.ndarray) -> AutoChoice:
     6. MI of one discrete and one continuous variable: ``"ross"`` (Ross 2014).
     7. MI of float data with more than 5% repeated rows in either variable (atoms, rounding):
        ``"mixed-ksg"`` (Gao et al. 2017), which handles ties.
-    8. MI of float data in at least ``NEURAL_MIN_JOINT_DIM`` (10) joint dimensions with at least
-       ``NEURAL_MIN_SAMPLES`` (5000) rows: ``"infonce"`` (a trained critic, held-out,
-       early-stopped; a lower bound capped at ln 128 nats by its default batches), where KSG's
-       downward bias is worst.
-    9. Otherwise MI of float data: ``"ksg1"`` with k = 3 (Kraskov et al. 2004, algorithm 1).
+    8. Otherwise MI of float data: ``"copula-max"``, the larger of the Gaussian-copula MI
+       (``gcmi``, Ince et al. 2017) and KSG1 (k = 3) on the same marginal normal scores
+       (``ksg1-copula``). Both depend on the ranks only, so heavy tails and any monotone
+       distortion of the marginals do not affect them; the Gaussian-copula part is exact for
+       Gaussian copulas at any dimension and MI, where KSG is biased low, and KSG covers the
+       dependence a Gaussian copula misses (mixtures, nonmonotone maps), where the Gaussian part
+       is low. It assumes neither part overestimates I(X;Y) (see its docstring).
 
     kNN estimates are biased downwards when the true MI is large (they need about e^I samples)
     and in high dimension; the estimator adds a note to the result in those regimes.
@@ -167,7 +164,7 @@ def _choose_cmi(arrays: tuple[np.ndarray, ...], types: str) -> AutoChoice:
 def _choose_mi(
     arrays: tuple[np.ndarray, ...], types: str, most_tied: tuple[str, float]
 ) -> AutoChoice:
-    """Rules 6 to 9 of :func:`choose_method` (not both variables discrete)."""
+    """Rules 6 to 8 of :func:`choose_method` (not both variables discrete)."""
     if any(is_discrete(a) for a in arrays):
         return AutoChoice("ross", f"{types}: one discrete, one continuous")
     name, ties = most_tied
@@ -178,21 +175,11 @@ def _choose_mi(
             "(atoms: mixed data)",
         )
     joint_dim = sum(a.shape[1] for a in arrays)
-    n = len(arrays[0])
-    checked = f"{types}, repeated rows ≤ {TIE_FRACTION_MIXED:.0%} (at most {ties:.1%}), "
-    checked += _size(joint_dim, n)
-    if joint_dim >= NEURAL_MIN_JOINT_DIM and n >= NEURAL_MIN_SAMPLES:
-        return AutoChoice("infonce", f"{checked}, where kNN estimates are biased low")
-    return AutoChoice("ksg1", checked)
-
-
-def _size(joint_dim: int, n: int) -> str:
-    """``"joint dimension 4 < 10, n = 2000 < 5000"``: the two checks of rule 8."""
-    dim = "≥" if joint_dim >= NEURAL_MIN_JOINT_DIM else "<"
-    rows = "≥" if n >= NEURAL_MIN_SAMPLES else "<"
-    return (
-        f"joint dimension {joint_dim} {dim} {NEURAL_MIN_JOINT_DIM}, "
-        f"n = {n} {rows} {NEURAL_MIN_SAMPLES}"
+    return AutoChoice(
+        "copula-max",
+        f"{types}, repeated rows ≤ {TIE_FRACTION_MIXED:.0%} (at most {ties:.1%}), "
+        f"joint dimension {joint_dim}, n = {len(arrays[0])}: the larger of gcmi and ksg1-copula "
+        "on the marginal normal scores",
     )
 
 

@@ -42,7 +42,7 @@ def test_auto_rule():
     cont = rng.standard_normal((200, 2))
     disc = rng.integers(0, 3, size=200)
     tied = np.round(rng.standard_normal((200, 1)), 0)  # heavy rounding: many atoms
-    assert choose_method("mi", cont, cont)[0] == "ksg1"
+    assert choose_method("mi", cont, cont)[0] == "copula-max"
     assert choose_method("mi", disc.reshape(-1, 1), disc.reshape(-1, 1))[0] == "plugin"
     assert choose_method("mi", disc.reshape(-1, 1), cont)[0] == "ross"
     assert choose_method("mi", tied, cont)[0] == "mixed-ksg"
@@ -50,13 +50,12 @@ def test_auto_rule():
     assert choose_method("entropy", disc.reshape(-1, 1))[0] == "plugin"
     assert choose_method("cmi", cont, cont, cont)[0] == "frenzel-pompe"
     wide, many = rng.standard_normal((200, 5)), rng.standard_normal((5000, 5))
-    assert choose_method("mi", wide, wide)[0] == "ksg1"  # 10-D but only 200 rows
-    assert choose_method("mi", many[:, :4], many)[0] == "ksg1"  # 5000 rows but 9-D
-    assert choose_method("mi", many, many)[0] == "infonce"
+    # neither the dimension nor the sample size changes the choice for float data
+    assert choose_method("mi", wide, wide)[0] == "copula-max"
+    assert choose_method("mi", many, many)[0] == "copula-max"
     # every name the rule can pick is registered
     for q, name in [
-        ("mi", "ksg1"),
-        ("mi", "infonce"),
+        ("mi", "copula-max"),
         ("mi", "plugin"),
         ("mi", "ross"),
         ("mi", "mixed-ksg"),
@@ -68,17 +67,33 @@ def test_auto_rule():
         assert name in method_names(q), (q, name)
 
 
-def test_auto_uses_infonce_in_high_dimension_with_enough_samples():
-    # 5 + 5 Gaussian pair, correlation 0.5 per coordinate: true MI = 5 * 0.144 = 0.719 nats
+def test_auto_recovers_a_gaussian_copula_in_high_dimension():
+    # 10 + 10, correlation 0.5 per coordinate pair, cubed marginals: I = 10 * 0.144 nats.
+    # KSG alone loses about half of it here; the Gaussian-copula part is exact.
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((5000, 5))
-    y = 0.5 * x + np.sqrt(0.75) * rng.standard_normal((5000, 5))
-    est = infossl.estimate_mi(x, y, progress=False)
-    assert est.method == "infonce" and est.kind == "lower"
-    assert any("auto" in note and "infonce" in note for note in est.notes)
-    assert est.value == pytest.approx(-2.5 * np.log(0.75), abs=0.12)
-    with pytest.raises(TypeError, match=r"auto.*infonce.*name the method"):
-        infossl.estimate_mi(x, y, k=5)
+    x = rng.standard_normal((5000, 10))
+    y = 0.5 * x + np.sqrt(0.75) * rng.standard_normal((5000, 10))
+    est = infossl.estimate_mi(x**3, np.exp(y))
+    assert est.method == "copula-max" and est.params["used"] == "gcmi"
+    assert any("auto" in note and "copula-max" in note for note in est.notes)
+    # standard error about 0.025 nats (10 pairs, n = 5000): three of them, rounded up
+    assert est.value == pytest.approx(-5.0 * np.log(0.75), abs=0.08)
+    assert est.params["ksg1_copula"] < est.value - 0.3
+
+
+def test_auto_keeps_the_knn_value_where_a_gaussian_copula_misses_the_dependence():
+    # y = x² + noise: no monotone (rank) correlation, so the Gaussian-copula MI is about 0
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3000, 1))
+    y = x**2 + 0.3 * rng.standard_normal((3000, 1))
+    est = infossl.estimate_mi(x, y)
+    assert est.method == "copula-max" and est.params["used"] == "ksg1-copula"
+    assert est.params["gcmi"] < 0.05 < 0.8 < est.value
+
+
+def test_auto_passes_knn_parameters_to_the_copula_estimator():
+    x, y = gaussian_pair(1000, 0.5, seed=6)
+    assert infossl.estimate_mi(x, y, k=5).params["k"] == 5
 
 
 def test_auto_on_discrete_is_exact_plugin():
@@ -265,8 +280,8 @@ def test_auto_cmi_with_an_integer_variable_does_not_pick_a_continuous_method():
 @pytest.mark.parametrize(
     "quantity, arrays, method, checked",
     [
-        ("mi", ((2000, 2), (2000, 2)), "ksg1", "joint dimension 4 < 10, n = 2000 < 5000"),
-        ("mi", ((200, 5), (200, 5)), "ksg1", "joint dimension 10 ≥ 10, n = 200 < 5000"),
+        ("mi", ((2000, 2), (2000, 2)), "copula-max", "joint dimension 4, n = 2000"),
+        ("mi", ((200, 5), (200, 5)), "copula-max", "repeated rows ≤ 5% (at most 0.0%)"),
         ("entropy", ((500, 3),), "kl", "x float (continuous), 0.0% repeated rows ≤ 5%"),
         ("cmi", ((300, 1), (300, 1), (300, 1)), "frenzel-pompe", "x, y, z float (continuous)"),
     ],
@@ -284,12 +299,13 @@ def test_auto_reason_is_one_note_and_shown_by_repr():
     est = infossl.estimate_mi(x, y, ci=0.9, n_resamples=20)
     auto = [note for note in est.notes if "auto" in note]
     assert auto == [
-        "auto: chose ksg1 because x, y float (continuous), repeated rows ≤ 5% (at most 0.0%), "
-        "joint dimension 2 < 10, n = 2000 < 5000"
+        "auto: chose copula-max because x, y float (continuous), repeated rows ≤ 5% (at most "
+        "0.0%), joint dimension 2, n = 2000: the larger of gcmi and ksg1-copula on the marginal "
+        "normal scores"
     ]
     assert est.params["auto"] in auto[0]
-    assert "method='ksg1'" in repr(est) and "auto='x, y float (continuous)" in repr(est)
-    named = infossl.estimate_mi(x, y, method="ksg1")
+    assert "method='copula-max'" in repr(est) and "auto='x, y float (continuous)" in repr(est)
+    named = infossl.estimate_mi(x, y, method="copula-max")
     assert "auto" not in named.params and named.value == est.value
 
 

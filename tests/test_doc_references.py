@@ -10,9 +10,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(
-    [ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
-    + list((ROOT / "docs").glob("*.md"))
-    + list((ROOT / "benchmarks").glob("*.md"))
+    [
+        ROOT / "README.md",
+        ROOT / "CONTRIBUTING.md",
+        *(ROOT / "docs").glob("*.md"),
+        *(ROOT / "benchmarks").glob("*.md"),
+    ]
 )
 REFERENCE = re.compile(r"(tests/[\w/]+\.py)(?:::(\w+))?")
 

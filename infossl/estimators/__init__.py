@@ -35,6 +35,7 @@ __all__ = [
 
 # Estimator modules register themselves on import (one line each, below).
 from infossl.estimators import binning  # noqa: F401, I001
+from infossl.estimators import copula  # noqa: F401
 from infossl.estimators import gaussian  # noqa: F401
 from infossl.estimators import kernel  # noqa: F401
 from infossl.estimators import sliced  # noqa: F401

@@ -184,7 +184,7 @@ def test_task_file_alone_gives_x_and_y(task_file):
     assert gauss["dims"] == [1, 1] and gauss["n"] == 2000
     auto = _ok(runner.invoke(app, ["estimate", str(task_file), "--json"]))
     reference = infossl.estimate_mi(data["x"], data["y"])
-    assert auto["method"] == reference.method == "ksg1"
+    assert auto["method"] == reference.method == "copula-max"
     assert auto["value"] == pytest.approx(reference.value, rel=1e-12)
     table = runner.invoke(app, ["estimate", str(task_file)])
     assert table.exit_code == 0 and "warning" not in table.output

@@ -126,8 +126,8 @@ def test_demo_estimators_only_prints_part_one_through_the_one_demo_module():
     from rich.console import Console
     from typer.testing import CliRunner
 
-    from infossl.demo.story import SHOWCASE, run_demo
     from infossl.cli.main import app
+    from infossl.demo.story import SHOWCASE, run_demo
 
     buffer = io.StringIO()
     story = run_demo(

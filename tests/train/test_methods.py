@@ -80,7 +80,9 @@ def test_dont_compress_wraps_projection_losses_only(tmp_path):
     trainer = _trainer(tmp_path, "method=dont_compress", "objective={ssl: vicreg}")
     terms = trainer.model.objective.objective_for(2).terms
     assert {t.name for t in terms} >= {"ssl/invariance", "rec/reconstruction_1"}
-    with pytest.raises(ValueError, match="objective.ssl must be an objective trained on the proj"):
+    with pytest.raises(
+        ValueError, match=r"objective\.ssl must be an objective trained on the proj"
+    ):
         _trainer(tmp_path / "b", "method=dont_compress", "objective={ssl: byol}")
 
 

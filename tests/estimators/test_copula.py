@@ -1,0 +1,182 @@
+"""Gaussian-copula MI (``gcmi``) and KSG1 on normal scores (``ksg1-copula``)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from infossl import estimate_mi
+from infossl.estimators import get_estimator_class
+from infossl.estimators.copula import CopulaKSG1, GaussianCopulaMI, copula_normalise
+from infossl.tasks.gaussian import pairs_normal
+
+N = 5000
+RANK_METHODS = ["gcmi", "ksg1-copula"]
+
+
+def _correlated(rho: float, n: int = N, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n)
+    y = rho * x + math.sqrt(1.0 - rho * rho) * rng.standard_normal(n)
+    return x, y
+
+
+def test_normal_scores_are_ranks_through_the_inverse_normal_cdf():
+    a = np.array([[3.0, -1.0], [1.0, -1.0], [2.0, 5.0]])
+    scores = copula_normalise(a)
+    # column 0: ranks 3, 1, 2 of n = 3 -> Φ⁻¹(0.75), Φ⁻¹(0.25), Φ⁻¹(0.5)
+    assert scores[:, 0] == pytest.approx([0.6744897501960817, -0.6744897501960817, 0.0])
+    # column 1: the tie shares the average rank 1.5 -> Φ⁻¹(0.375) twice, rank 3 -> Φ⁻¹(0.75)
+    assert scores[0, 1] == scores[1, 1] == pytest.approx(-0.3186393639643752)
+    assert scores[2, 1] == pytest.approx(0.6744897501960817)
+
+
+# Tolerances at n = 5000: the standard error of the Gaussian MI is about ρ/√n ≈ 0.015 nats at
+# ρ = 0.8; KSG1 adds its own small bias. Three standard errors, rounded up.
+@pytest.mark.parametrize(
+    ("method", "tol"), [("gcmi", 0.04), ("ksg1-copula", 0.05)], ids=["gcmi", "ksg1-copula"]
+)
+@pytest.mark.parametrize("rho", [0.0, 0.5, 0.8, 0.95])
+def test_bivariate_gaussian_closed_form(method, tol, rho):
+    x, y = _correlated(rho)
+    truth = -0.5 * math.log(1.0 - rho * rho)
+    assert estimate_mi(x, y, method).value == pytest.approx(truth, abs=tol)
+
+
+def test_gcmi_multivariate_gaussian_closed_form():
+    task = pairs_normal(4, 3, 2, 1.5)
+    x, y = task.sample(N, seed=1)
+    est = estimate_mi(x, y, "gcmi")
+    assert est.value == pytest.approx(task.mutual_information, abs=0.05)
+    assert est.kind == "proxy" and any("neither a lower nor an upper" in n for n in est.notes)
+
+
+def test_gcmi_is_a_lower_bound_label_only_with_a_one_dimensional_variable():
+    x, y = _correlated(0.5, n=500)
+    assert estimate_mi(x, y, "gcmi").kind == "lower"
+    noise = np.random.default_rng(1).standard_normal(500)
+    assert estimate_mi(np.column_stack([x, noise]), y, "gcmi").kind == "lower"
+    assert get_estimator_class("mi", "gcmi").kind == "proxy"
+
+
+@pytest.mark.parametrize("method", RANK_METHODS)
+def test_exactly_invariant_to_strictly_increasing_marginal_maps(method):
+    task = pairs_normal(2, 2, 2, 1.0)
+    x, y = task.sample(2000, seed=3)
+    reference = estimate_mi(x, y, method).value
+    mapped_x = np.column_stack([np.exp(x[:, 0]), x[:, 1] ** 3])
+    mapped_y = np.column_stack([y[:, 0] ** 3, np.exp(2.0 * y[:, 1]) + 7.0])
+    assert estimate_mi(mapped_x, mapped_y, method).value == reference
+
+
+def test_gcmi_recovers_a_gaussian_copula_under_heavy_marginal_distortion():
+    x, y = _correlated(0.8)
+    truth = -0.5 * math.log(1.0 - 0.64)
+    distorted = estimate_mi(np.sinh(3.0 * x) ** 3, np.exp(np.exp(y)), "gcmi").value
+    assert distorted == pytest.approx(truth, abs=0.04)
+
+
+def test_bias_correction_lowers_the_value_at_independence():
+    rng = np.random.default_rng(7)
+    x, y = rng.standard_normal((60, 3)), rng.standard_normal((60, 3))
+    corrected = [estimate_mi(x, y, "gcmi").value]
+    plain = [estimate_mi(x, y, "gcmi", bias_correction=False).value]
+    assert plain[0] > corrected[0]
+    values = []
+    for seed in range(200):
+        r = np.random.default_rng(seed)
+        values.append(
+            estimate_mi(r.standard_normal((60, 3)), r.standard_normal((60, 3)), "gcmi").value
+        )
+    # the plug-in mean is about d_x d_y / (2n) = 0.075 nats; corrected it is near 0
+    assert abs(np.mean(values)) < 0.02
+
+
+@pytest.mark.parametrize("method", RANK_METHODS)
+def test_ties_are_handled(method):
+    x, y = _correlated(0.8, n=2000, seed=2)
+    xr, yr = np.round(x, 1), np.round(y, 1)  # about 60 distinct values each
+    truth = -0.5 * math.log(1.0 - 0.64)
+    est = estimate_mi(xr, yr, method)
+    assert math.isfinite(est.value)
+    assert est.value == pytest.approx(truth, abs=0.1)
+    # ties share their average rank: the value is a function of the order only
+    assert estimate_mi(np.exp(xr), yr**3, method).value == est.value
+
+
+def test_gcmi_constant_variable_carries_no_information():
+    x, y = _correlated(0.5, n=100)
+    assert estimate_mi(np.full(100, 2.0), y, "gcmi").value == 0.0
+    both = np.column_stack([x, np.full(100, 2.0)])
+    assert estimate_mi(both, y, "gcmi").value == estimate_mi(x, y, "gcmi").value
+
+
+def test_gcmi_collinear_scores_raise_naming_the_variable():
+    x, y = _correlated(0.5, n=100)
+    with pytest.raises(ValueError, match=r"\bx\b"):
+        estimate_mi(np.column_stack([x, 2.0 * x + 1.0]), y, "gcmi")
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "error", "match"),
+    [
+        (np.zeros((5, 2)), np.zeros((6, 1)), ValueError, "same"),
+        (np.array([[1.0, np.nan]] * 5), np.zeros((5, 1)), ValueError, "x"),
+        (np.array(["a", "b", "c"]), np.zeros(3), TypeError, "x"),
+    ],
+)
+@pytest.mark.parametrize("method", RANK_METHODS)
+def test_bad_inputs_raise_naming_the_argument(method, x, y, error, match):
+    with pytest.raises(error, match=match):
+        estimate_mi(x, y, method)
+
+
+def test_gcmi_too_few_rows_for_the_dimension():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="more samples than dimensions"):
+        estimate_mi(rng.standard_normal((6, 3)), rng.standard_normal((6, 3)), "gcmi")
+
+
+def test_bad_parameters():
+    with pytest.raises(TypeError, match="bias_correction"):
+        GaussianCopulaMI(bias_correction="yes")
+    with pytest.raises((TypeError, ValueError), match="k"):
+        CopulaKSG1(k=0)
+
+
+@pytest.mark.parametrize("cls", [GaussianCopulaMI, CopulaKSG1])
+def test_sklearn_parameters_round_trip(cls):
+    est = cls()
+    params = est.get_params()
+    assert type(est)(**params).get_params() == params
+    assert est.set_params(**params) is est
+    doc = cls.__doc__ or ""
+    assert "Complexity" in doc and "Reference" in doc and "Assumptions" in doc
+
+
+def test_ksg1_copula_passes_its_parameters_to_ksg1():
+    x, y = _correlated(0.6, n=1000)
+    a = estimate_mi(x, y, "ksg1-copula", k=5)
+    b = estimate_mi(copula_normalise(x[:, None]), copula_normalise(y[:, None]), "ksg1", k=5)
+    assert a.value == pytest.approx(b.value, abs=1e-12)
+    assert a.params["k"] == 5 and a.method == "ksg1-copula"
+
+
+def test_copula_max_is_the_larger_of_its_two_parts():
+    task = pairs_normal(3, 3, 2, 2.0)
+    x, y = task.sample(2000, seed=5)
+    est = estimate_mi(x, y, "copula-max")
+    gcmi = estimate_mi(x, y, "gcmi").value
+    knn = estimate_mi(x, y, "ksg1-copula").value
+    assert est.value == max(gcmi, knn)
+    assert est.params["gcmi"] == gcmi and est.params["ksg1_copula"] == knn
+    assert est.params["used"] == ("gcmi" if gcmi > knn else "ksg1-copula")
+
+
+def test_copula_max_falls_back_to_knn_when_the_gaussian_part_cannot_be_computed():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((6, 3)), rng.standard_normal((6, 3))
+    est = estimate_mi(x, y, "copula-max")
+    assert est.params["used"] == "ksg1-copula"
+    assert est.value == estimate_mi(x, y, "ksg1-copula").value
+    assert any("gcmi not computed" in note for note in est.notes)
