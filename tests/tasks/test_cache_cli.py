@@ -76,7 +76,9 @@ def test_cache_tolerates_read_only_and_corrupt_files(monkeypatch, tmp_path):
 @pytest.fixture()
 def cli(monkeypatch, tmp_path):
     monkeypatch.setenv("INFOSSL_CACHE_DIR", str(tmp_path / "cache"))
-    app = typer.Typer()
+    from infossl.cli._common import CommandGroup
+
+    app = typer.Typer(cls=CommandGroup)
     bench = typer.Typer()
     app.add_typer(bench, name="bench")
     tasks_cmd.register(app, bench)
