@@ -248,15 +248,14 @@ def _with_ci(
     scheme: str,
     n_resamples: int,
 ) -> Estimate:
+    """``result`` with the resampling interval and its standard error (the two agree); an
+    estimator's own standard error (Monte Carlo over projections, held-out batches) is kept in
+    ``params["estimator_stderr"]``."""
     params = dict(result.params)
     params.update(ci_scheme=scheme, n_resamples=n_resamples)
-    return replace(
-        result,
-        ci=interval,
-        ci_level=level,
-        stderr=result.stderr if result.stderr is not None else stderr,
-        params=params,
-    )
+    if result.stderr is not None:
+        params["estimator_stderr"] = result.stderr
+    return replace(result, ci=interval, ci_level=level, stderr=stderr, params=params)
 
 
 def estimate_mi(

@@ -339,3 +339,18 @@ def test_knn_notes_from_joint_dimension_10_say_the_bias_dominates_the_interval(c
     notes = call(a, b).notes
     assert any("dimension 10" in n and "variability only" in n for n in notes), notes
     assert not any("variability only" in n for n in call(a[:, :4], b[:, :4]).notes)
+
+
+def test_interval_and_stderr_come_from_the_same_resampling():
+    """With ``ci``, ``stderr`` is the resampling one (it matches the interval); an estimator's
+    own error (sliced: Monte Carlo over projections) moves to ``params["estimator_stderr"]``."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, 2))
+    y = x + rng.normal(size=(600, 2))
+    own = infossl.estimate_mi(x, y, method="sliced", seed=1)
+    with_ci = infossl.estimate_mi(x, y, method="sliced", ci=0.95, n_resamples=20, seed=1)
+    assert own.stderr is not None and with_ci.params["estimator_stderr"] == own.stderr
+    low, high = with_ci.ci
+    half_width = (high - low) / 2
+    assert with_ci.stderr is not None and with_ci.stderr != own.stderr
+    assert 1.9 < half_width / with_ci.stderr < 2.4  # t quantile of 10 complementary pairs
