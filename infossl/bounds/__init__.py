@@ -5,56 +5,17 @@ the diagonal) and return the bound's value in nats; maximise it (the loss is its
 Upper bounds take conditional log-densities in the same layout. ``BOUNDS`` is the one table of
 bound names (family, kind, value function, ceiling) used by the neural estimators and the
 objectives. See ``docs/bounds.md``.
+
+The names of this package are those of :mod:`~infossl.bounds.lower` and
+:mod:`~infossl.bounds.upper` (their ``__all__``), DoE and the ``BOUNDS`` table.
 """
 
+from infossl.bounds import lower, upper
 from infossl.bounds.doe import doe, doe_loss
-from infossl.bounds.lower import (
-    MINE,
-    ba,
-    dv,
-    infonce,
-    infonce_ceiling,
-    interpolated,
-    interpolated_ceiling,
-    js,
-    js_nwj,
-    mine,
-    nwj,
-    smile,
-    tuba,
-    uba,
-)
+from infossl.bounds.lower import *  # noqa: F403
 from infossl.bounds.table import BOUNDS, BoundInfo
-from infossl.bounds.upper import (
-    club,
-    club_sampled,
-    gaussian_kl_upper_bound,
-    l1out,
-    variational_upper_bound,
-)
+from infossl.bounds.upper import *  # noqa: F403
 
-__all__ = [
-    "BOUNDS",
-    "MINE",
-    "BoundInfo",
-    "ba",
-    "club",
-    "club_sampled",
-    "doe",
-    "doe_loss",
-    "dv",
-    "gaussian_kl_upper_bound",
-    "infonce",
-    "infonce_ceiling",
-    "interpolated",
-    "interpolated_ceiling",
-    "js",
-    "js_nwj",
-    "l1out",
-    "mine",
-    "nwj",
-    "smile",
-    "tuba",
-    "uba",
-    "variational_upper_bound",
-]
+__all__ = ["BOUNDS", "BoundInfo", "doe", "doe_loss"]
+__all__ += lower.__all__
+__all__ += upper.__all__

@@ -19,10 +19,12 @@ import errno
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperGroup
+
+_T = TypeVar("_T")
 
 #: Exit code of bad input (the command line, or a file it names).
 INPUT_ERROR = 2
@@ -175,26 +177,26 @@ def comma_list(text: str, name: str) -> list[str]:
     return items
 
 
-def comma_floats(text: str, name: str) -> list[float]:
-    """The numbers of a comma-separated option ``name`` (``ValueError`` naming a bad item)."""
+def _comma_values(text: str, name: str, convert: Callable[[str], _T], what: str) -> list[_T]:
+    """The items of a comma-separated option ``name`` through ``convert`` (``ValueError`` naming
+    a bad item as not ``what``)."""
     values = []
     for item in comma_list(text, name):
         try:
-            values.append(float(item))
+            values.append(convert(item))
         except ValueError:
-            raise ValueError(f"{name} must hold comma-separated numbers, got {item!r}") from None
+            raise ValueError(f"{name} must hold comma-separated {what}, got {item!r}") from None
     return values
+
+
+def comma_floats(text: str, name: str) -> list[float]:
+    """The numbers of a comma-separated option ``name`` (``ValueError`` naming a bad item)."""
+    return _comma_values(text, name, float, "numbers")
 
 
 def comma_ints(text: str, name: str) -> list[int]:
     """The integers of a comma-separated option ``name`` (``ValueError`` naming a bad item)."""
-    values = []
-    for item in comma_list(text, name):
-        try:
-            values.append(int(item))
-        except ValueError:
-            raise ValueError(f"{name} must hold comma-separated integers, got {item!r}") from None
-    return values
+    return _comma_values(text, name, int, "integers")
 
 
 def add_group(

@@ -79,6 +79,26 @@ def _view(
     return Pipeline(ops + _tail(mean, std))
 
 
+def _views(
+    channels: int,
+    jitter: Sequence[float],
+    jitter_p: float,
+    gray_p: float,
+    mean: Stats,
+    std: Stats,
+) -> Callable[[int, Sequence[float], float, float], Pipeline]:
+    """:func:`_view` with the options every view of a preset shares bound in."""
+    return partial(
+        _view,
+        channels=channels,
+        jitter=jitter,
+        jitter_p=jitter_p,
+        gray_p=gray_p,
+        mean=mean,
+        std=std,
+    )
+
+
 def simclr(
     size: int = 32,
     *,
@@ -94,19 +114,9 @@ def simclr(
     """SimCLR's two symmetric views; ``blur_p`` None → ½ if ``size ≥ 64`` else 0."""
     size = check_int(size, "size", low=1)
     blur = (0.5 if size >= BLUR_MIN_SIZE else 0.0) if blur_p is None else blur_p
-    view = _view(
-        size,
-        (min_scale, 1.0),
-        blur,
-        0.0,
-        channels=channels,
-        jitter=jitter,
-        jitter_p=jitter_p,
-        gray_p=gray_p,
-        mean=mean,
-        std=std,
-    )
-    return MultiView([view, view])
+    view = _views(channels, jitter, jitter_p, gray_p, mean, std)
+    pipeline = view(size, (min_scale, 1.0), blur, 0.0)
+    return MultiView([pipeline, pipeline])
 
 
 def byol(
@@ -127,15 +137,7 @@ def byol(
     blur = ((1.0, 0.1) if size >= BLUR_MIN_SIZE else (0.0, 0.0)) if blur_p is None else blur_p
     if len(blur) != 2 or len(solarize_p) != 2:
         raise ValueError("blur_p and solarize_p must each give one probability per view (2)")
-    view = partial(
-        _view,
-        channels=channels,
-        jitter=jitter,
-        jitter_p=jitter_p,
-        gray_p=gray_p,
-        mean=mean,
-        std=std,
-    )
+    view = _views(channels, jitter, jitter_p, gray_p, mean, std)
     return MultiView([view(size, (min_scale, 1.0), blur[k], solarize_p[k]) for k in range(2)])
 
 
@@ -170,15 +172,7 @@ def multicrop(
         raise ValueError(
             "blur_p and solarize_p must each give 3 probabilities (global 1, global 2, local)"
         )
-    view = partial(
-        _view,
-        channels=channels,
-        jitter=jitter,
-        jitter_p=jitter_p,
-        gray_p=gray_p,
-        mean=mean,
-        std=std,
-    )
+    view = _views(channels, jitter, jitter_p, gray_p, mean, std)
     views = [view(global_size, global_scale, blur[k], solarize_p[k]) for k in range(2)]
     local = view(local_size, local_scale, blur[2], solarize_p[2])
     return MultiView(views + [local] * n_local, n_global=2)

@@ -352,6 +352,16 @@ def paired_samples(
     return xs, ys, check_same_length(x=xs, y=ys)
 
 
+def conditional_samples(
+    x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike, *, min_n: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """``(x, y, z, n)``: all three as ``(n, d)`` sample arrays of the same length ``n >= min_n``."""
+    xs = as_samples(x, "x", min_n=min_n)
+    ys = as_samples(y, "y", min_n=min_n)
+    zs = as_samples(z, "z", min_n=min_n)
+    return xs, ys, zs, check_same_length(x=xs, y=ys, z=zs)
+
+
 def unchanged_or(value: Any, checked: Any) -> Any:
     """``value`` itself if validation left it as it was (same type and equal), else ``checked``.
 

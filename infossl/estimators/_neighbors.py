@@ -97,6 +97,19 @@ class NeighbourCounts:
     device: str | None = None
 
 
+@dataclass
+class _Query:
+    """One validated search as the back-ends take it (fields as in :func:`knn_counts`)."""
+
+    spaces: list[Any]
+    k_rows: np.ndarray
+    groups: list[tuple[int, ...]]
+    metric: str
+    strict: bool
+    radius: str
+    labels: np.ndarray | None
+
+
 def knn_counts(
     spaces: Sequence[Any],
     k: int | np.ndarray,
@@ -154,19 +167,15 @@ def knn_counts(
                 f"algorithm='tree' runs in numpy only; with device={device!r} use 'brute' or "
                 "'auto' (the torch back-end is exact brute force)"
             )
-        eps, counts = _torch_knn_counts(
-            spaces, k_rows, group_list, metric, strict, radius, labels, device, block_rows
-        )
+        query = _Query(list(spaces), k_rows, group_list, metric, strict, radius, labels)
+        eps, counts = _torch_knn_counts(query, device, block_rows)
         return NeighbourCounts(radius=eps, counts=counts, algorithm="brute", device=device)
     chosen = choose_algorithm([s.shape[1] for s in spaces], group_list, metric, algorithm, n=n)
+    query = _Query(host, k_rows, group_list, metric, strict, radius, labels)
     if chosen == "tree":
-        eps, counts = _tree_knn_counts(
-            host, k_rows, group_list, metric, strict, radius, labels, workers
-        )
+        eps, counts = _tree_knn_counts(query, workers)
     else:
-        eps, counts = _brute_knn_counts(
-            host, k_rows, group_list, metric, strict, radius, labels, block_rows, workers
-        )
+        eps, counts = _brute_knn_counts(query, block_rows, workers)
     return NeighbourCounts(radius=eps, counts=counts, algorithm=chosen)
 
 
@@ -313,20 +322,13 @@ def _extent_radius(
 
 
 # ------------------------------------------------------------------------------ tree path
-def _tree_knn_counts(
-    spaces: list[np.ndarray],
-    k_rows: np.ndarray,
-    groups: list[tuple[int, ...]],
-    metric: str,
-    strict: bool,
-    radius: str,
-    labels: np.ndarray | None,
-    workers: int,
-) -> tuple[np.ndarray, np.ndarray]:
+def _tree_knn_counts(query: _Query, workers: int) -> tuple[np.ndarray, np.ndarray]:
+    spaces, k_rows, groups, labels = query.spaces, query.k_rows, query.groups, query.labels
+    metric, strict = query.metric, query.strict
     n = len(spaces[0])
     joint = spaces[0] if len(spaces) == 1 else np.hstack(spaces)
     p = np.inf if metric == "chebyshev" else 2.0
-    extent = radius == "extent"
+    extent = query.radius == "extent"
     eps = np.empty(n)
     width = (int(k_rows.max()) + 1) if extent else 0  # neighbour lists kept for KSG-2 only
     members_all = np.zeros((n, width), dtype=np.int64)
@@ -722,48 +724,28 @@ def _smallest(joint: np.ndarray, m: int) -> np.ndarray:
 
 
 @dataclass
-class _BruteTask:
+class _BruteTask(_Query):
     """What the brute-force workers share (read-only) and write (disjoint rows)."""
 
-    spaces: list[np.ndarray]
     screens: _Screens
-    k_rows: np.ndarray
-    groups: list[tuple[int, ...]]
-    metric: str
-    strict: bool
-    radius: str
-    labels: np.ndarray | None
     m: int
     eps: np.ndarray
     counts: np.ndarray
 
 
 def _brute_knn_counts(
-    spaces: list[np.ndarray],
-    k_rows: np.ndarray,
-    groups: list[tuple[int, ...]],
-    metric: str,
-    strict: bool,
-    radius: str,
-    labels: np.ndarray | None,
-    block_rows: int | None,
-    workers: int = -1,
+    query: _Query, block_rows: int | None, workers: int = -1
 ) -> tuple[np.ndarray, np.ndarray]:
+    spaces = query.spaces
     n = len(spaces[0])
     n_pad = -(-n // _CHUNK) * _CHUNK
     b_max = _block_rows(n_pad, block_rows)
     task = _BruteTask(
-        spaces=spaces,
-        screens=_Screens(spaces, metric, n_pad),
-        k_rows=k_rows,
-        groups=groups,
-        metric=metric,
-        strict=strict,
-        radius=radius,
-        labels=labels,
-        m=min(int(k_rows.max()) + _CANDIDATE_MARGIN, n - 1),
+        **vars(query),  # the query's fields, shared (not copied)
+        screens=_Screens(spaces, query.metric, n_pad),
+        m=min(int(query.k_rows.max()) + _CANDIDATE_MARGIN, n - 1),
         eps=np.empty(n),
-        counts=np.zeros((n, len(groups)), dtype=np.int64),
+        counts=np.zeros((n, len(query.groups)), dtype=np.int64),
     )
 
     def work(my_starts: list[int]) -> list[np.ndarray]:
@@ -774,9 +756,7 @@ def _brute_knn_counts(
     redo = _run_blocks(n, b_max, 1 if any(task.screens.use_matmul) else workers, work)
     if redo:
         rows = np.concatenate(redo)
-        task.eps[rows], task.counts[rows] = _exact_rows(
-            rows, spaces, k_rows, groups, metric, strict, radius, labels
-        )
+        task.eps[rows], task.counts[rows] = _exact_rows(rows, query)
     return task.eps, task.counts
 
 
@@ -849,21 +829,14 @@ def _brute_block(task: _BruteTask, start: int, stop: int, buf: _Buffers) -> np.n
 
 
 def _exact_rows(
-    rows: np.ndarray,
-    spaces: Sequence[np.ndarray],
-    k_rows: np.ndarray,
-    groups: Sequence[tuple[int, ...]],
-    metric: str,
-    strict: bool,
-    radius: str,
-    labels: np.ndarray | None,
-    *,
-    radii: np.ndarray | None = None,
+    rows: np.ndarray, query: _Query, *, radii: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Everything for the given rows in float64 against all points (the exact fallback).
 
     With ``radii`` given, counts use those radii and no neighbour search is needed.
     """
+    spaces, k_rows, groups, labels = query.spaces, query.k_rows, query.groups, query.labels
+    metric, strict = query.metric, query.strict
     n = len(spaces[0])
     d_total = sum(s.shape[1] for s in spaces)
     step = max(1, _EXACT_ELEMENTS // (n * d_total))
@@ -893,7 +866,7 @@ def _exact_rows(
                 dg = np.maximum(dg, dists[s])
             if radii is not None:
                 r = radii[sel]
-            elif radius == "joint":
+            elif query.radius == "joint":
                 r = eps_b
             else:
                 r = np.where(within, dg, 0.0).max(axis=1)
@@ -969,8 +942,7 @@ def _brute_count(
     redo = _run_blocks(n, b_max, 1 if any(screens.use_matmul) else workers, work)
     if redo:
         rows = np.concatenate(redo)
-        counts[rows] = _exact_rows(
-            rows,
+        query = _Query(
             group_spaces,
             np.ones(n, dtype=np.int64),
             [tuple(range(len(group_spaces)))],
@@ -978,8 +950,8 @@ def _brute_count(
             strict,
             "joint",
             None,
-            radii=radii,
-        )[1][:, 0]
+        )
+        counts[rows] = _exact_rows(rows, query, radii=radii)[1][:, 0]
     return counts
 
 
@@ -1028,15 +1000,7 @@ def _tensor_device(spaces: Sequence[object]) -> str | None:
 
 
 def _torch_knn_counts(
-    spaces: Sequence[Any],
-    k_rows: np.ndarray,
-    groups: list[tuple[int, ...]],
-    metric: str,
-    strict: bool,
-    radius: str,
-    labels: np.ndarray | None,
-    device: str,
-    block_rows: int | None,
+    query: _Query, device: str, block_rows: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact brute force in torch (float64) on ``device``, rows in blocks of ``b``.
 
@@ -1049,18 +1013,18 @@ def _torch_knn_counts(
     import torch
 
     dev = torch.device(device)
-    xs = [_as_float64_tensor(x, dev) for x in spaces]
+    xs = [_as_float64_tensor(x, dev) for x in query.spaces]
     n = int(xs[0].shape[0])
     b = _torch_block(n, len(xs), dev.type, block_rows)
-    k_t = torch.as_tensor(k_rows, device=dev)
-    lab = None if labels is None else torch.as_tensor(labels, device=dev)
-    kmax = int(k_rows.max())  # one top-k width for every block (no device sync per block)
+    k_t = torch.as_tensor(query.k_rows, device=dev)
+    lab = None if query.labels is None else torch.as_tensor(query.labels, device=dev)
+    kmax = int(query.k_rows.max())  # one top-k width for every block (no device sync per block)
     eps = torch.empty(n, dtype=torch.float64, device=dev)
-    counts = torch.empty((n, len(groups)), dtype=torch.int64, device=dev)
+    counts = torch.empty((n, len(query.groups)), dtype=torch.int64, device=dev)
     for lo in range(0, n, b):
         hi = min(lo + b, n)
         eps[lo:hi], counts[lo:hi] = _torch_block_counts(
-            xs, lo, hi, k_t, kmax, lab, groups, metric, strict, radius
+            xs, lo, hi, k_t, kmax, lab, query.groups, query.metric, query.strict, query.radius
         )
     return eps.cpu().numpy(), counts.cpu().numpy()
 

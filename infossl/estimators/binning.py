@@ -42,7 +42,6 @@ from infossl._checks import (
     check_bool,
     check_choice,
     check_int,
-    check_same_length,
     check_value_range,
     dims_of,
 )
@@ -51,6 +50,8 @@ from infossl.estimators._base import (
     CMIEstimator,
     EntropyEstimator,
     MIEstimator,
+    conditional_samples,
+    paired_samples,
     register,
     unchanged_or,
     with_params,
@@ -234,6 +235,14 @@ class _BinningParams:
             return False
         return scaled
 
+    def _rescaled(self, exponents: list[int]) -> Any:
+        """This estimator for inputs divided by ``2**e``: itself, a copy with the value range
+        rescaled, or None when fixed edges cannot follow (see :meth:`_scaled_value_range`)."""
+        scaled = self._scaled_value_range(exponents)
+        if scaled is True:
+            return self
+        return None if scaled is False else with_params(self, value_range=scaled)
+
     @property
     def n_bins(self) -> int:
         """The bin count in use (``bins`` or the strategy's default)."""
@@ -312,9 +321,7 @@ class PluginMI(_PluginParams, MIEstimator):
     summary: ClassVar[str] = "plug-in MI of discrete data (empirical joint pmf)"
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x")
-        y = as_samples(y, "y")
-        n = check_same_length(x=x, y=y)
+        x, y, n = paired_samples(x, y)
         value = _mi_of_codes(row_codes(x), row_codes(y), self.miller_madow)
         return self._make(value, n, dims_of(x, y), ceiling=math.log(n))
 
@@ -331,10 +338,7 @@ class PluginCMI(_PluginParams, CMIEstimator):
     summary: ClassVar[str] = "plug-in conditional MI of discrete data"
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x")
-        y = as_samples(y, "y")
-        z = as_samples(z, "z")
-        n = check_same_length(x=x, y=y, z=z)
+        x, y, z, n = conditional_samples(x, y, z)
         cx, cy, cz = row_codes(x), row_codes(y), row_codes(z)
         mm = self.miller_madow
         value = (
@@ -388,10 +392,7 @@ class BinnedEntropy(EntropyEstimator, _BinningParams):
         return self.differential
 
     def _for_scaled_inputs(self, exponents: tuple[int, ...]) -> Any:
-        scaled = self._scaled_value_range(list(exponents))
-        if scaled is True:
-            return self
-        return None if scaled is False else with_params(self, value_range=scaled)
+        return self._rescaled(list(exponents))
 
     def estimate(self, x: npt.ArrayLike) -> Estimate:
         x = as_samples(x, "x")
@@ -463,15 +464,10 @@ class BinnedMI(MIEstimator, _BinningParams):
             for e, discrete in zip(exponents, (self.x_discrete, self.y_discrete), strict=True)
             if not discrete
         ]
-        scaled = self._scaled_value_range(binned)
-        if scaled is True:
-            return self
-        return None if scaled is False else with_params(self, value_range=scaled)
+        return self._rescaled(binned)
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x")
-        y = as_samples(y, "y")
-        n = check_same_length(x=x, y=y)
+        x, y, n = paired_samples(x, y)
         cx, ceil_x, notes_x = self._bin_variable(x, "x", self.x_discrete)
         cy, ceil_y, notes_y = self._bin_variable(y, "y", self.y_discrete)
         value = _mi_of_codes(cx, cy, self.miller_madow)

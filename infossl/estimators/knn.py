@@ -25,7 +25,8 @@ When to trust them (each estimate carries notes when a condition below is met):
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Protocol
+from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -50,11 +51,19 @@ from infossl.estimators._base import (
     CMIEstimator,
     EntropyEstimator,
     MIEstimator,
+    conditional_samples,
     input_device,
+    paired_samples,
     register,
     unchanged_or,
 )
-from infossl.estimators._neighbors import ALGORITHMS, METRICS, check_device, knn_counts
+from infossl.estimators._neighbors import (
+    ALGORITHMS,
+    METRICS,
+    NeighbourCounts,
+    check_device,
+    knn_counts,
+)
 
 #: Fraction of repeated rows in a variable above which a note warns about ties.
 TIE_NOTE_FRACTION = 0.01
@@ -153,8 +162,8 @@ def _mean_digamma(counts: np.ndarray) -> float:
     return float(np.mean(digamma(counts)))
 
 
-class _Searching(Protocol):
-    """An estimator with the neighbour-search parameters (set by :func:`_init_search`)."""
+class _SearchFields:
+    """The neighbour-search parameters :func:`_init_search` sets, and the search they drive."""
 
     k: int
     metric: str
@@ -162,16 +171,55 @@ class _Searching(Protocol):
     workers: int
     device: str | None
 
+    def _search(
+        self,
+        spaces: list[np.ndarray],
+        k: int | np.ndarray,
+        groups: Sequence[Sequence[int]] = (),
+        *,
+        strict: bool = True,
+        radius: str = "joint",
+        labels: np.ndarray | None = None,
+    ) -> NeighbourCounts:
+        """:func:`knn_counts` with this estimator's metric, algorithm, workers and device."""
+        return knn_counts(
+            spaces,
+            k,
+            groups,
+            metric=self.metric,
+            strict=strict,
+            radius=radius,
+            labels=labels,
+            algorithm=self.algorithm,
+            workers=self.workers,
+            device=_search_device(self),
+        )
 
-class _Jittering(Protocol):
-    """An estimator with the tie-breaking noise parameters (set by :func:`_init_jitter`)."""
+
+class _KNNFields(_SearchFields):
+    """The search parameters plus the tie-breaking noise ones :func:`_init_jitter` sets."""
 
     jitter: float
     seed: SeedLike
 
+    def _spaces(
+        self,
+        arrays: dict[str, np.ndarray],
+        alternative: str,
+        *,
+        standardize: bool,
+        quantity: str = "mi",
+    ) -> tuple[list[np.ndarray], list[str]]:
+        """The tie and dimension notes, then the variables standardised (if asked) and jittered
+        (seeded) for the neighbour search."""
+        notes = _tie_notes(arrays, self.jitter > 0, alternative)
+        notes += _dimension_notes(sum(a.shape[1] for a in arrays.values()), quantity)
+        spaces = _prepare(list(arrays.values()), standardize, self.jitter, check_seed(self.seed))
+        return spaces, notes
+
 
 def _init_search(
-    est: _Searching,
+    est: _SearchFields,
     k: object,
     metric: object,
     algorithm: object,
@@ -195,7 +243,7 @@ def _init_search(
         )
 
 
-def _search_device(est: _Searching) -> str | None:
+def _search_device(est: _SearchFields) -> str | None:
     """The device of the neighbour search: ``est.device``, else that of the input tensors
     (unless ``algorithm="tree"`` was asked for: the KD-tree runs on the host)."""
     if est.device is not None or est.algorithm == "tree":
@@ -203,7 +251,7 @@ def _search_device(est: _Searching) -> str | None:
     return input_device()
 
 
-def _init_jitter(est: _Jittering, jitter: object, seed: SeedLike) -> None:
+def _init_jitter(est: _KNNFields, jitter: object, seed: SeedLike) -> None:
     """Validate and store the tie-breaking noise parameters."""
     est.jitter = check_float(jitter, "jitter", low=0.0, high=1.0)
     check_seed(seed)
@@ -233,18 +281,6 @@ def ksg_ceiling(algorithm: int, k: int, n: int) -> float:
     return ceiling if algorithm == 1 else ceiling - 1.0 / k
 
 
-class _KNNFields:
-    """The attributes :func:`_init_search` and :func:`_init_jitter` set (for the type checker)."""
-
-    k: int
-    metric: str
-    algorithm: str
-    workers: int
-    device: str | None
-    jitter: float
-    seed: SeedLike
-
-
 class _ContinuousKNN(_KNNFields):
     """The parameters and the input preparation shared by the continuous kNN MI and CMI
     estimators (KSG 1 and 2, Frenzel–Pompe); see :class:`KSG1` for their meaning."""
@@ -267,18 +303,6 @@ class _ContinuousKNN(_KNNFields):
         self.standardize = check_bool(standardize, "standardize")
         _init_jitter(self, jitter, seed)
 
-    def _spaces(
-        self, arrays: dict[str, np.ndarray], alternative: str
-    ) -> tuple[list[np.ndarray], list[str]]:
-        """The tie and dimension notes, then the variables standardised (if asked) and jittered
-        (seeded) for the neighbour search."""
-        notes = _tie_notes(arrays, self.jitter > 0, alternative)
-        notes += _dimension_notes(sum(a.shape[1] for a in arrays.values()))
-        spaces = _prepare(
-            list(arrays.values()), self.standardize, self.jitter, check_seed(self.seed)
-        )
-        return spaces, notes
-
 
 class _KSGBase(_ContinuousKNN, MIEstimator):
     """Shared parameters and flow of the two KSG algorithms (``_algorithm`` picks one)."""
@@ -288,9 +312,7 @@ class _KSGBase(_ContinuousKNN, MIEstimator):
     _algorithm: ClassVar[int] = 1
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x")
-        y = as_samples(y, "y")
-        n = check_same_length(x=x, y=y)
+        x, y, n = paired_samples(x, y)
         check_k(self.k, n)
         constant = _constant_variable({"x": x, "y": y})
         if constant is not None:
@@ -301,18 +323,12 @@ class _KSGBase(_ContinuousKNN, MIEstimator):
                 ceiling=ksg_ceiling(self._algorithm, self.k, n),
                 notes=(f"{constant} is constant: it carries no information, I(X;Y) = 0 exactly",),
             )
-        (xs, ys), notes = self._spaces({"x": x, "y": y}, "method='mixed-ksg'")
+        (xs, ys), notes = self._spaces(
+            {"x": x, "y": y}, "method='mixed-ksg'", standardize=self.standardize
+        )
         first = self._algorithm == 1
-        counts = knn_counts(
-            [xs, ys],
-            self.k,
-            [(0,), (1,)],
-            metric=self.metric,
-            strict=first,
-            radius="joint" if first else "extent",
-            algorithm=self.algorithm,
-            workers=self.workers,
-            device=_search_device(self),
+        counts = self._search(
+            [xs, ys], self.k, [(0,), (1,)], strict=first, radius="joint" if first else "extent"
         ).counts
         value, ceiling = ksg_from_counts(self._algorithm, self.k, n, counts)
         if value >= HIGH_MI_NOTE_FRACTION * ceiling:
@@ -455,17 +471,10 @@ class KozachenkoLeonenko(_KNNFields, EntropyEstimator):
         n, d = x.shape
         check_k(self.k, n)
         check_not_constant(x, "x")
-        notes = _tie_notes({"x": x}, self.jitter > 0, "a discrete (plug-in) entropy")
-        notes += _dimension_notes(d, "entropy")
-        (xs,) = _prepare([x], False, self.jitter, check_seed(self.seed))
-        r = knn_counts(
-            [xs],
-            self.k,
-            metric=self.metric,
-            algorithm=self.algorithm,
-            workers=self.workers,
-            device=_search_device(self),
-        ).radius
+        (xs,), notes = self._spaces(
+            {"x": x}, "a discrete (plug-in) entropy", standardize=False, quantity="entropy"
+        )
+        r = self._search([xs], self.k).radius
         if np.any(r <= 0):
             raise ValueError(
                 f"x has {int(np.sum(r <= 0))} point(s) with k={self.k} or more exact duplicates "
@@ -508,10 +517,7 @@ class FrenzelPompe(_ContinuousKNN, CMIEstimator):
     summary: ClassVar[str] = "Frenzel-Pompe kNN conditional MI (KSG algorithm 1 style)"
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x")
-        y = as_samples(y, "y")
-        z = as_samples(z, "z")
-        n = check_same_length(x=x, y=y, z=z)
+        x, y, z, n = conditional_samples(x, y, z)
         check_k(self.k, n)
         constant = _constant_variable({"x": x, "y": y})
         if constant is not None:
@@ -521,18 +527,10 @@ class FrenzelPompe(_ContinuousKNN, CMIEstimator):
                 dims_of(x, y, z),
                 notes=(f"{constant} is constant: I(X;Y|Z) = 0 exactly",),
             )
-        spaces, notes = self._spaces({"x": x, "y": y, "z": z}, "a discrete estimator")
-        counts = knn_counts(
-            spaces,
-            self.k,
-            [(0, 2), (1, 2), (2,)],
-            metric=self.metric,
-            strict=True,
-            radius="joint",
-            algorithm=self.algorithm,
-            workers=self.workers,
-            device=_search_device(self),
-        ).counts
+        spaces, notes = self._spaces(
+            {"x": x, "y": y, "z": z}, "a discrete estimator", standardize=self.standardize
+        )
+        counts = self._search(spaces, self.k, [(0, 2), (1, 2), (2,)]).counts
         value = (
             digamma(self.k)
             - _mean_digamma(counts[:, 0] + 1)
@@ -643,18 +641,7 @@ class Ross(_KNNFields, MIEstimator):
                 f"some {disc_name} values have <= k={self.k} samples; they use k = count - 1"
             )
         (ys,) = _prepare([cont], self.standardize, self.jitter, check_seed(self.seed))
-        m = knn_counts(
-            [ys[keep]],
-            k_rows,
-            [(0,)],
-            metric=self.metric,
-            strict=False,
-            radius="joint",
-            labels=labels[keep],
-            algorithm=self.algorithm,
-            workers=self.workers,
-            device=_search_device(self),
-        ).counts[:, 0]
+        m = self._search([ys[keep]], k_rows, [(0,)], strict=False, labels=labels[keep]).counts[:, 0]
         n_kept = int(keep.sum())
         ceiling = float(digamma(n_kept) - _mean_digamma(size_rows))
         value = ceiling + _mean_digamma(k_rows) - _mean_digamma(m)
@@ -683,7 +670,7 @@ def _multiplicity(a: np.ndarray) -> np.ndarray:
 
 
 @register
-class MixedKSG(MIEstimator):
+class MixedKSG(_SearchFields, MIEstimator):
     r"""Gao–Kannan–Oh–Viswanath kNN mutual information for discrete-continuous mixtures.
 
     Formula: ``rho_i`` is the distance from point i to its k-th nearest neighbour in the joint
@@ -724,12 +711,6 @@ class MixedKSG(MIEstimator):
     resampling: ClassVar[str] = "subsample"
     summary: ClassVar[str] = "Gao et al. kNN MI for discrete-continuous mixtures (handles ties)"
 
-    k: int
-    metric: str
-    algorithm: str
-    workers: int
-    device: str | None
-
     def __init__(
         self,
         k: int = 3,
@@ -744,23 +725,11 @@ class MixedKSG(MIEstimator):
         self.standardize = check_bool(standardize, "standardize")
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        x = as_samples(x, "x")
-        y = as_samples(y, "y")
-        n = check_same_length(x=x, y=y)
+        x, y, n = paired_samples(x, y)
         check_k(self.k, n)
         notes = _dimension_notes(x.shape[1] + y.shape[1])
         xs, ys = _prepare([x, y], self.standardize, 0.0, check_seed(0))
-        res = knn_counts(
-            [xs, ys],
-            self.k,
-            [(0,), (1,)],
-            metric=self.metric,
-            strict=True,
-            radius="joint",
-            algorithm=self.algorithm,
-            workers=self.workers,
-            device=_search_device(self),
-        )
+        res = self._search([xs, ys], self.k, [(0,), (1,)])
         on_atom = res.radius == 0
         xi = np.full(n, digamma(self.k) + digamma(n))
         cont = ~on_atom

@@ -92,3 +92,19 @@ def reconstruction_loss(
     d = x.shape[1]
     sq = (x - x_hat).square().sum(dim=1)
     return (sq / (2.0 * sigma**2)).mean() + 0.5 * d * math.log(2.0 * math.pi * sigma**2)
+
+
+def required_reconstruction_loss(
+    reconstruction: Tensor | None,
+    target: Tensor | None,
+    likelihood: str,
+    *,
+    sigma: float,
+    needed_by: str,
+) -> Tensor:
+    """:func:`reconstruction_loss` of the checked pair, which ``needed_by`` (e.g. ``"beta_x > 0"``)
+    requires: a ``ValueError`` if either is missing."""
+    if reconstruction is None or target is None:
+        raise ValueError(f"{needed_by} needs reconstruction and target")
+    reconstruction, target = check_reconstruction(reconstruction, target)
+    return reconstruction_loss(reconstruction, target, likelihood, sigma=sigma)

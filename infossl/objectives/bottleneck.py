@@ -22,8 +22,10 @@ from torch import Tensor
 
 from infossl._checks import check_choice, check_float
 from infossl.framework import (
+    InfoTerm,
     LossOutput,
     Objective,
+    PathStep,
     Schedule,
     TermValue,
     WeightedTerm,
@@ -43,6 +45,7 @@ from infossl.objectives._likelihood import (
     check_reconstruction,
     reconstruction_loss,
     reconstruction_term,
+    required_reconstruction_loss,
 )
 from infossl.objectives.recipe import MethodRecipe
 
@@ -56,7 +59,7 @@ def gaussian_rate(encoding: DiagonalGaussian, prior: DiagonalGaussian | None = N
     return encoding.kl(prior).mean()
 
 
-def rate_term(x: str, z: str, *, bound: str = "kl_standard_normal", note: str = ""):
+def rate_term(x: str, z: str, *, bound: str = "kl_standard_normal", note: str = "") -> InfoTerm:
     """``I(x;z)`` upper bound along the encoder ``P(x), P(z|x)``."""
     return mi(
         x,
@@ -66,6 +69,14 @@ def rate_term(x: str, z: str, *, bound: str = "kl_standard_normal", note: str = 
         kind="upper",
         note=note or "KL(p(z|x) ‖ N(0, I)); tight iff the prior is the marginal p(z)",
     )
+
+
+def _label_prediction_term(
+    encoders: Sequence[PathStep], given: str | list[str], note: str
+) -> InfoTerm:
+    """``H(Y|given)`` upper bound: the label decoder's cross-entropy ``E[−log q(y|z)]``."""
+    path = (*encoders, label_decoder(given))
+    return entropy("Y", given=given, path=path, bound="cross_entropy", kind="upper", note=note)
 
 
 def plug_in_label_entropy(labels: Tensor, num_classes: int) -> Tensor:
@@ -120,14 +131,8 @@ class VIBLoss(ObjectiveLoss):
         )
 
     def build_objective(self, num_views: int) -> Objective:
-        path = (data("X"), encoder("X", "Z"), label_decoder("Z"))
-        pred = entropy(
-            "Y",
-            given="Z",
-            path=path,
-            bound="cross_entropy",
-            kind="upper",
-            note="Barber–Agakov: I(Z;Y) ≥ H(Y) − this",
+        pred = _label_prediction_term(
+            (data("X"), encoder("X", "Z")), "Z", "Barber–Agakov: I(Z;Y) ≥ H(Y) − this"
         )
         return Objective(
             [WeightedTerm("prediction", pred), WeightedTerm("rate", rate_term("X", "Z"), 1.0, "β")],
@@ -197,15 +202,7 @@ class MultiViewIBLoss(ObjectiveLoss):
         v_count = len(self.rate_weights)
         zs = [f"Z{v}" for v in range(1, v_count + 1)]
         encoders = [encoder(f"X{v}", f"Z{v}") for v in range(1, v_count + 1)]
-        path = (*encoders, label_decoder(zs))
-        pred = entropy(
-            "Y",
-            given=zs,
-            path=path,
-            bound="cross_entropy",
-            kind="upper",
-            note="joint label decoder; I(Z1,Z2;Y) ≥ H(Y) − this",
-        )
+        pred = _label_prediction_term(encoders, zs, "joint label decoder; I(Z1,Z2;Y) ≥ H(Y) − this")
         terms = [WeightedTerm("prediction", pred)]
         names = self._names()
         for v in range(1, v_count + 1):
@@ -297,15 +294,7 @@ class SemiSupervisedIBLoss(ObjectiveLoss):
             rec = reconstruction_term("X", "Z", path, self.likelihood)
             terms.append(WeightedTerm("reconstruction", rec, 1.0, "β_x"))
             mult["β_x"] = self.beta_x
-        path = (data("X"), encoder("X", "Z"), label_decoder("Z"))
-        sup = entropy(
-            "Y",
-            given="Z",
-            path=path,
-            bound="cross_entropy",
-            kind="upper",
-            note="labelled rows only",
-        )
+        sup = _label_prediction_term((data("X"), encoder("X", "Z")), "Z", "labelled rows only")
         marg = divergence(
             "P_Ŷ",
             "P_Y",
@@ -341,11 +330,8 @@ class SemiSupervisedIBLoss(ObjectiveLoss):
             raise ValueError("a prior was passed but this loss was built with prior='handcrafted'")
         values = {"rate": gaussian_rate(encoding, prior)}
         if self._uses_reconstruction:
-            if reconstruction is None or target is None:
-                raise ValueError("beta_x > 0 needs reconstruction and target")
-            reconstruction, target = check_reconstruction(reconstruction, target)
-            values["reconstruction"] = reconstruction_loss(
-                reconstruction, target, self.likelihood, sigma=self.sigma
+            values["reconstruction"] = required_reconstruction_loss(
+                reconstruction, target, self.likelihood, sigma=self.sigma, needed_by="beta_x > 0"
             )
         labelled = (labels >= 0).to(logits.dtype)
         ce = F.cross_entropy(logits, labels.clamp_min(0), reduction="none")

@@ -41,24 +41,15 @@ from infossl.objectives.recipe import MethodRecipe
 
 def code_prediction_term(num_views: int, *, teacher: str, note: str) -> InfoTerm:
     """``H(C2|Z1)``: view-1 representation predicting the code of view 2 (pair mean if V>2)."""
-    if num_views == 2:
-        path = (encoder("X2", "C2"), encoder("X1", "Z1"), cross_decoder("Z1", "C2"))
-        return entropy(
-            "C2",
-            given="Z1",
-            path=path,
-            bound="cross_entropy",
-            kind="upper",
-            note=f"codes from the {teacher}; {note}",
-        )
-    path = (encoder("Xb", "Cb"), encoder("Xa", "Za"), cross_decoder("Za", "Cb"))
+    a, b, aggregate = ("1", "2", "") if num_views == 2 else ("a", "b", "a≠b")
+    path = (encoder(f"X{b}", f"C{b}"), encoder(f"X{a}", f"Z{a}"), cross_decoder(f"Z{a}", f"C{b}"))
     return entropy(
-        "Cb",
-        given="Za",
+        f"C{b}",
+        given=f"Z{a}",
         path=path,
         bound="cross_entropy",
         kind="upper",
-        aggregate="a≠b",
+        aggregate=aggregate,
         note=f"codes from the {teacher}; {note}",
     )
 
@@ -66,6 +57,23 @@ def code_prediction_term(num_views: int, *, teacher: str, note: str) -> InfoTerm
 def _categorical_entropy(p: Tensor) -> Tensor:
     """Row-wise entropy ``−Σ_k p_k log p_k`` (0 log 0 = 0), shape ``(B,)``."""
     return -(torch.special.xlogy(p, p)).sum(dim=-1)
+
+
+def _swapped_pairs(num_targets: int, num_views: int) -> list[tuple[int, int]]:
+    """All ``(t, s)`` with ``t < num_targets``, ``s < num_views`` and ``s ≠ t``."""
+    return [(t, s) for t in range(num_targets) for s in range(num_views) if s != t]
+
+
+def _swapped_cross_entropy(
+    targets: Sequence[Tensor], log_probs: Sequence[Tensor], pairs: list[tuple[int, int]]
+) -> Tensor:
+    """``mean_{(t, s)} mean_i −Σ_k q_t,ik log p_s,ik`` over the (target, predicting view) pairs."""
+    return sum(-(targets[t] * log_probs[s]).sum(dim=-1).mean() for t, s in pairs) / len(pairs)
+
+
+def _marginal_entropy(probs: Sequence[Tensor]) -> Tensor:
+    """``−Σ_k q̄_k log q̄_k`` of the batch-mean distribution ``q̄`` over all views and rows."""
+    return _categorical_entropy(torch.cat(list(probs)).mean(dim=0))
 
 
 # ================================================================================= DINO
@@ -147,7 +155,7 @@ class DINOLoss(ObjectiveLoss):
                 f"student views have shape {tuple(s_views[0].shape)} and teacher views "
                 f"{tuple(t_views[0].shape)}; both must be (B, out_dim={self.out_dim})"
             )
-        pairs = [(t, s) for t in range(len(t_views)) for s in range(len(s_views)) if s != t]
+        pairs = _swapped_pairs(len(t_views), len(s_views))
         if not pairs:
             raise ValueError("DINO needs at least one (teacher, student) pair of different views")
         tau_t = value_at(self.teacher_temp, self.step)
@@ -156,9 +164,8 @@ class DINOLoss(ObjectiveLoss):
         center = self.center.to(t_views[0].dtype)
         p_t = [F.softmax((t - center) / tau_t, dim=-1) for t in t_views]
         log_p_s = [F.log_softmax(s / self.student_temp, dim=-1) for s in s_views]
-        ce = sum(-(p_t[t] * log_p_s[s]).sum(dim=-1).mean() for t, s in pairs) / len(pairs)
+        ce = _swapped_cross_entropy(p_t, log_p_s, pairs)
         h_t = sum(_categorical_entropy(p_t[t]).mean() for t, _ in pairs) / len(pairs)
-        marginal = torch.cat(p_t).mean(dim=0)
         diagnostics = {
             "teacher_entropy": TermValue(
                 h_t,
@@ -171,7 +178,7 @@ class DINOLoss(ObjectiveLoss):
                 ),
             ),
             "teacher_marginal_entropy": TermValue(
-                _categorical_entropy(marginal),
+                _marginal_entropy(p_t),
                 entropy(
                     "C",
                     bound="plug_in",
@@ -275,12 +282,10 @@ class SwAVLoss(ObjectiveLoss):
             for t in range(n_assign)
         ]
         log_p = [F.log_softmax(v / self.temperature, dim=-1) for v in vs]
-        pairs = [(t, s) for t in range(n_assign) for s in range(len(vs)) if s != t]
-        loss = sum(-(codes[t] * log_p[s]).sum(dim=-1).mean() for t, s in pairs) / len(pairs)
-        marginal = torch.cat(codes).mean(dim=0)
+        loss = _swapped_cross_entropy(codes, log_p, _swapped_pairs(n_assign, len(vs)))
         diagnostics = {
             "code_entropy": TermValue(
-                _categorical_entropy(marginal),
+                _marginal_entropy(codes),
                 entropy(
                     "C",
                     bound="plug_in",

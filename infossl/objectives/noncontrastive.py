@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -104,6 +104,32 @@ def _stopgrad_pair_mean(
     return total / len(pairs)
 
 
+class _StopGradPredictionLoss(ObjectiveLoss):
+    """A predictor regressing stop-gradient targets: ``mean_{a≠b} mean_i d(p_a,i, sg(t_b,i))``.
+
+    Subclasses set the objective's ``_title``, ``_bound`` and ``_note`` and define ``_distance``.
+    """
+
+    _title: ClassVar[str]
+    _bound: ClassVar[str]
+    _note: ClassVar[str]
+
+    @staticmethod
+    def _distance(p: Tensor, t: Tensor) -> Tensor:  # pragma: no cover - abstract
+        """Row-wise distance ``d(p_i, t_i)``, shape ``(B,)``."""
+        raise NotImplementedError
+
+    def build_objective(self, num_views: int) -> Objective:
+        return _invariance_objective(
+            num_views, self._title, bound=self._bound, ordered=True, note=self._note
+        )
+
+    def _invariance(self, predictions: Sequence[Tensor], targets: Sequence[Tensor]) -> LossOutput:
+        preds, targs = _pair_views(predictions, targets)
+        value = _stopgrad_pair_mean(preds, targs, self._distance)
+        return self.output({"invariance": value}, num_views=len(preds))
+
+
 @register_objective(
     "byol",
     family="non-contrastive",
@@ -124,7 +150,7 @@ def _stopgrad_pair_mean(
         augment="byol",
     ),
 )
-class BYOLLoss(ObjectiveLoss):
+class BYOLLoss(_StopGradPredictionLoss):
     """BYOL: normalised regression of the target projection by the online predictor.
 
     ``L = mean_{a≠b} mean_i [2 − 2 cos(p_a,i, sg(z'_b,i))]``. The predictor is the cross-decoder
@@ -132,21 +158,17 @@ class BYOLLoss(ObjectiveLoss):
     ``H(Z2|Z1)``. Targets are detached here: no gradient reaches the target branch. ``O(V² B D)``.
     """
 
-    def build_objective(self, num_views: int) -> Objective:
-        return _invariance_objective(
-            num_views,
-            "BYOL",
-            bound="normalized_mse",
-            ordered=True,
-            note="predictor = Gaussian cross-decoder on the unit sphere; target stop-gradient",
-        )
+    _title = "BYOL"
+    _bound = "normalized_mse"
+    _note = "predictor = Gaussian cross-decoder on the unit sphere; target stop-gradient"
+
+    @staticmethod
+    def _distance(p: Tensor, t: Tensor) -> Tensor:
+        """``2 − 2 cos(p_i, t_i)``."""
+        return 2.0 - 2.0 * F.cosine_similarity(p, t, dim=-1)
 
     def forward(self, predictions: Sequence[Tensor], targets: Sequence[Tensor]) -> LossOutput:
-        preds, targs = _pair_views(predictions, targets)
-        value = _stopgrad_pair_mean(
-            preds, targs, lambda p, t: 2.0 - 2.0 * F.cosine_similarity(p, t, dim=-1)
-        )
-        return self.output({"invariance": value}, num_views=len(preds))
+        return self._invariance(predictions, targets)
 
 
 @register_objective(
@@ -167,25 +189,23 @@ class BYOLLoss(ObjectiveLoss):
         pred_hidden=512,
     ),
 )
-class SimSiamLoss(ObjectiveLoss):
+class SimSiamLoss(_StopGradPredictionLoss):
     """SimSiam: ``L = mean_{a≠b} mean_i −cos(p_a,i, sg(z_b,i))`` (∈ [−1, 1]).
 
     A proxy for ``H(Z2|Z1)`` through the predictor; the stop-gradient is applied here.
     """
 
-    def build_objective(self, num_views: int) -> Objective:
-        return _invariance_objective(
-            num_views,
-            "SimSiam",
-            bound="negative_cosine",
-            ordered=True,
-            note="predictor = cross-decoder; stop-gradient on the projection branch",
-        )
+    _title = "SimSiam"
+    _bound = "negative_cosine"
+    _note = "predictor = cross-decoder; stop-gradient on the projection branch"
+
+    @staticmethod
+    def _distance(p: Tensor, t: Tensor) -> Tensor:
+        """``−cos(p_i, t_i)``."""
+        return -F.cosine_similarity(p, t, dim=-1)
 
     def forward(self, predictions: Sequence[Tensor], projections: Sequence[Tensor]) -> LossOutput:
-        preds, projs = _pair_views(predictions, projections)
-        value = _stopgrad_pair_mean(preds, projs, lambda p, t: -F.cosine_similarity(p, t, dim=-1))
-        return self.output({"invariance": value}, num_views=len(preds))
+        return self._invariance(predictions, projections)
 
 
 # ================================================================================= Barlow Twins
@@ -255,6 +275,13 @@ class BarlowTwinsLoss(ObjectiveLoss):
 
 
 # ================================================================================= VICReg
+#: the inputs and training recipe of VICReg and its entropy variants
+_VICREG_INPUTS = "forward(*views): V ≥ 2 expander outputs, each (B, D), B ≥ 2"
+_VICREG_RECIPE = MethodRecipe(
+    projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2, optimizer="lars"
+)
+
+
 def mse_invariance(views: Sequence[Tensor]) -> Tensor:
     """``mean over unordered pairs of F.mse_loss(z_a, z_b)``: the value of
     :func:`gaussian_invariance` (VICReg's and CorInfoMax's invariance)."""
@@ -283,10 +310,8 @@ def vicreg_covariance(z: Tensor) -> Tensor:
     "v = mean_j relu(γ − sqrt(Var_j + ε)), c = Σ_{i≠j} C_ij² / D; λ = μ = 25, ν = 1, γ = 1, "
     "ε = 1e-4",
     summary="invariance + per-branch variance hinge + per-branch covariance decorrelation",
-    inputs="forward(*views): V ≥ 2 expander outputs, each (B, D), B ≥ 2",
-    recipe=MethodRecipe(
-        projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2, optimizer="lars"
-    ),
+    inputs=_VICREG_INPUTS,
+    recipe=_VICREG_RECIPE,
 )
 class VICRegLoss(ObjectiveLoss):
     """VICReg as in the reference code (variance terms of the two branches averaged).
@@ -427,17 +452,29 @@ _VICREG_IT_PAPER = (
 )
 
 
-@register_objective(
+def _register_vicreg_variant(
+    name: str, *, reference: str, formula: str, summary: str
+) -> Callable[[type[ObjectiveLoss]], type[ObjectiveLoss]]:
+    """:func:`register_objective` for a VICReg entropy variant: VICReg's inputs and recipe, the
+    information-theoretic VICReg paper plus the estimator's ``reference``, alias ``name`` with
+    hyphens."""
+    return register_objective(
+        name,
+        family="non-contrastive",
+        paper=f"{_VICREG_IT_PAPER}; {reference}",
+        formula=formula,
+        summary=summary,
+        inputs=_VICREG_INPUTS,
+        aliases=(name.replace("_", "-"),),
+        recipe=_VICREG_RECIPE,
+    )
+
+
+@_register_vicreg_variant(
     "vicreg_logdet",
-    family="non-contrastive",
-    paper=_VICREG_IT_PAPER + "; LogDet entropy: Zhouyin & Liu 2021",
+    reference="LogDet entropy: Zhouyin & Liu 2021",
     formula="L = VICReg − η·mean_v ½ log det(I + β Σ_{Z_v})",
     summary="VICReg with an added LogDet entropy estimate per branch",
-    inputs="forward(*views): V ≥ 2 expander outputs, each (B, D), B ≥ 2",
-    aliases=("vicreg-logdet",),
-    recipe=MethodRecipe(
-        projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2, optimizer="lars"
-    ),
 )
 class VICRegLogDetLoss(VICRegEntropyLoss):
     """:class:`VICRegEntropyLoss` with the LogDet entropy ``½ log det(I + βΣ)`` (a proxy)."""
@@ -445,18 +482,12 @@ class VICRegLogDetLoss(VICRegEntropyLoss):
     default_estimator = "logdet"
 
 
-@register_objective(
+@_register_vicreg_variant(
     "vicreg_pairdist",
-    family="non-contrastive",
-    paper=_VICREG_IT_PAPER + "; pairwise-distance bounds: Kolchinsky & Tracey, Entropy 2017",
+    reference="pairwise-distance bounds: Kolchinsky & Tracey, Entropy 2017",
     formula="L = VICReg − η·mean_v Ĥ_KL(Z_v), Ĥ_KL = (D/2) log(2πeσ²) − mean_i log mean_j "
     "exp(−‖z_i − z_j‖²/2σ²)",
     summary="VICReg with an added pairwise-distance (mixture) entropy per branch",
-    inputs="forward(*views): V ≥ 2 expander outputs, each (B, D), B ≥ 2",
-    aliases=("vicreg-pairdist",),
-    recipe=MethodRecipe(
-        projector="vicreg", proj_hidden=2048, proj_out=2048, proj_layers=2, optimizer="lars"
-    ),
 )
 class VICRegPairDistLoss(VICRegEntropyLoss):
     """:class:`VICRegEntropyLoss` with the Kolchinsky–Tracey KL upper bound (``pairwise_kl``)."""

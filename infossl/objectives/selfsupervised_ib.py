@@ -25,6 +25,7 @@ from torch import Tensor
 from infossl._checks import check_choice, check_float
 from infossl.bounds import BOUNDS, BoundInfo
 from infossl.framework import (
+    InfoTerm,
     LossOutput,
     Objective,
     PathStep,
@@ -47,6 +48,7 @@ from infossl.objectives._likelihood import (
     check_reconstruction,
     reconstruction_loss,
     reconstruction_term,
+    required_reconstruction_loss,
 )
 from infossl.objectives.bottleneck import gaussian_rate, rate_term
 from infossl.objectives.contrastive import infonce_value
@@ -85,6 +87,20 @@ def _check_scores_shape(scores: Tensor, n: int) -> Tensor:
         shape = tuple(scores.shape) if isinstance(scores, Tensor) else type(scores).__name__
         raise ValueError(f"scores must be a ({n}, {n}) critic matrix, got {shape}")
     return scores
+
+
+def _superfluous_term(view: int, other: int, note: str) -> InfoTerm:
+    """``I(Zv;Xv|Xw)`` upper bound ``E KL(p(zv|xv) ‖ p(zw|xw))``, ``w`` the other view."""
+    x, z = f"X{view}", f"Z{view}"
+    return mi(
+        z,
+        x,
+        given=f"X{other}",
+        path=(encoder(x, z),),
+        bound="kl_between_encoders",
+        kind="upper",
+        note=note,
+    )
 
 
 # ================================================================================= MIB
@@ -129,24 +145,8 @@ class MIBLoss(ObjectiveLoss):
             kind=kind,
             note="critic on the encoder samples",
         )
-        kl12 = mi(
-            "Z1",
-            "X1",
-            given="X2",
-            path=(encoder("X1", "Z1"),),
-            bound="kl_between_encoders",
-            kind="upper",
-            note="E KL(p(z1|x1) ‖ p(z2|x2)), Z1 and Z2 in the same space",
-        )
-        kl21 = mi(
-            "Z2",
-            "X2",
-            given="X1",
-            path=(encoder("X2", "Z2"),),
-            bound="kl_between_encoders",
-            kind="upper",
-            note="E KL(p(z2|x2) ‖ p(z1|x1))",
-        )
+        kl12 = _superfluous_term(1, 2, "E KL(p(z1|x1) ‖ p(z2|x2)), Z1 and Z2 in the same space")
+        kl21 = _superfluous_term(2, 1, "E KL(p(z2|x2) ‖ p(z1|x1))")
         return Objective(
             [
                 WeightedTerm("mi", shared, -1.0),
@@ -358,11 +358,8 @@ class TsaiCompositeLoss(ObjectiveLoss):
             values["contrastive"] = infonce_value(cosine_scores(z, z_other, self.temperature))
             constant = self.lambda_cl * math.log(z.shape[0])
         if self.lambda_fp:
-            if reconstruction is None or target is None:
-                raise ValueError("lambda_fp > 0 needs reconstruction and target")
-            reconstruction, target = check_reconstruction(reconstruction, target)
-            values["forward_predictive"] = reconstruction_loss(
-                reconstruction, target, self.likelihood, sigma=self.sigma
+            values["forward_predictive"] = required_reconstruction_loss(
+                reconstruction, target, self.likelihood, sigma=self.sigma, needed_by="lambda_fp > 0"
             )
         if self.lambda_ip:
             pred = (

@@ -118,3 +118,9 @@ def pairs_covariance(dim_x: int, dim_y: int, n_pairs: int, rho: float) -> np.nda
     cov[idx, dim_x + idx] = rho
     cov[dim_x + idx, idx] = rho
     return cov
+
+
+def equicorrelation(d: int, rho: float) -> np.ndarray:
+    """Unit-variance ``d × d`` covariance with every off-diagonal entry equal to ``rho``."""
+    cov: np.ndarray = np.full((d, d), rho) + (1.0 - rho) * np.eye(d)
+    return cov

@@ -19,6 +19,7 @@ from infossl.tasks._linalg import (
     as_blocks,
     as_vector,
     cholesky,
+    equicorrelation,
     gaussian_logpdf,
     gaussian_mi,
     pair_correlation_for_mi,
@@ -136,9 +137,8 @@ def dense_normal(dim_x: int, dim_y: int, off_diag: float = 0.5) -> GaussianTask:
     off_diag = check_float(
         off_diag, "off_diag", low=-1.0 / (d - 1), high=1.0, low_open=True, high_open=True
     )
-    cov = np.full((d, d), off_diag) + (1.0 - off_diag) * np.eye(d)
     return gaussian_from_covariance(
-        cov,
+        equicorrelation(d, off_diag),
         dim_x,
         task_id=f"multinormal-dense-{dim_x}-{dim_y}-{_num(off_diag)}",
         name=f"Multinormal {dim_x} × {dim_y} (dense)",
@@ -220,10 +220,8 @@ def dense_normal_for_mi(dim_x: int, dim_y: int, mi: float) -> GaussianTask:
         if mi == 0
         else brentq(lambda r: dense_normal_mi(dim_x, dim_y, r) - mi, 0.0, 1.0 - 1e-15, xtol=1e-15)
     )
-    d = dim_x + dim_y
-    cov = np.full((d, d), rho) + (1.0 - rho) * np.eye(d)
     return gaussian_from_covariance(
-        cov,
+        equicorrelation(dim_x + dim_y, rho),
         dim_x,
         task_id=f"multinormal-dense-{dim_x}-{dim_y}-mi{mi:g}",
         name=f"Multinormal {dim_x} × {dim_y} (dense, MI {mi:g})",

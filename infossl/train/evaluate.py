@@ -20,7 +20,7 @@ flattened).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,6 +165,27 @@ def checkpoint_features(
     return EvalFeatures(feats[0], run.train.labels, feats[1], run.val.labels, encoder, cfg)
 
 
+def _protocol_result(
+    protocol: str,
+    f: EvalFeatures,
+    accuracy: float,
+    details: Mapping[str, Any],
+    n_train: int,
+    n_val: int,
+) -> dict[str, Any]:
+    """An evaluation's JSON result: the protocol's own ``details`` between the common fields."""
+    return {
+        "protocol": protocol,
+        "encoder": f.encoder,
+        "accuracy": accuracy,
+        **details,
+        "n_train": n_train,
+        "n_val": n_val,
+        "dim": int(f.train.shape[1]),
+        "method": f.config.method,
+    }
+
+
 def evaluate_linear(
     checkpoint: str | os.PathLike[str],
     *,
@@ -178,17 +199,8 @@ def evaluate_linear(
 
     f = checkpoint_features(checkpoint, encoder=encoder, seed=seed, **data)
     res = linear_probe(f.train, f.train_labels, f.val, f.val_labels, C=C, seed=seed)
-    return {
-        "protocol": "linear",
-        "encoder": encoder,
-        "accuracy": res.accuracy,
-        "train_accuracy": res.train_accuracy,
-        "C": res.C,
-        "n_train": res.n_train,
-        "n_val": res.n_test,
-        "dim": int(f.train.shape[1]),
-        "method": f.config.method,
-    }
+    details = {"train_accuracy": res.train_accuracy, "C": res.C}
+    return _protocol_result("linear", f, res.accuracy, details, res.n_train, res.n_test)
 
 
 def evaluate_knn(
@@ -205,14 +217,5 @@ def evaluate_knn(
 
     f = checkpoint_features(checkpoint, encoder=encoder, seed=seed, **data)
     acc = knn_accuracy(f.train, f.train_labels, f.val, f.val_labels, k=k, tau=tau)
-    return {
-        "protocol": "knn",
-        "encoder": encoder,
-        "accuracy": acc,
-        "k": k,
-        "tau": tau,
-        "n_train": int(f.train.shape[0]),
-        "n_val": int(f.val.shape[0]),
-        "dim": int(f.train.shape[1]),
-        "method": f.config.method,
-    }
+    details = {"k": k, "tau": tau}
+    return _protocol_result("knn", f, acc, details, int(f.train.shape[0]), int(f.val.shape[0]))

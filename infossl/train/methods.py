@@ -188,6 +188,32 @@ def _fp32(x: Tensor) -> Tensor:
     return x.float() if x.dtype != torch.float32 else x
 
 
+def _encode(encoder: nn.Module, feats: list[Tensor], seed: int) -> list[DiagonalGaussian]:
+    """``encoder`` on each view's features in float32 (autocast off), seeded per view."""
+    with torch.autocast(feats[0].device.type, enabled=False):
+        return [encoder(_fp32(h), seed=(seed + i) % 2**62) for i, h in enumerate(feats)]
+
+
+def _gaussian_params(dists: list[DiagonalGaussian]) -> list[Tensor]:
+    """The means and standard deviations of ``dists`` (the tensors checked before the loss)."""
+    return [x for d in dists for x in (d.mean, d.std)]
+
+
+def _stack(enc: list[DiagonalGaussian]) -> DiagonalGaussian:
+    """The per-view Gaussians ``enc`` as one, stacked along the batch."""
+    return DiagonalGaussian(
+        torch.cat([e.mean for e in enc]),
+        torch.cat([e.std for e in enc]),
+        sample=torch.cat([e.sample for e in enc]),
+    )
+
+
+def _drop_grads(module: nn.Module) -> None:
+    """Clear the gradients of ``module`` so the optimiser step leaves it unchanged."""
+    for p in module.parameters():
+        p.grad = None
+
+
 # ------------------------------------------------------------------------------ base
 class SSLMethod(nn.Module):
     """Backbone + heads + objective (see the module docstring for the life cycle)."""
@@ -393,8 +419,7 @@ class DINOMethod(BYOLMethod):
 
     def before_optimizer_step(self, epoch):
         if epoch < self.freeze_epochs:
-            for p in self.head.last_layer.parameters():
-                p.grad = None
+            _drop_grads(self.head.last_layer)
 
 
 class SwAVMethod(SSLMethod):
@@ -416,8 +441,7 @@ class SwAVMethod(SSLMethod):
 
     def before_optimizer_step(self, epoch):
         if epoch < self.freeze_epochs:
-            for p in self.prototypes.parameters():
-                p.grad = None
+            _drop_grads(self.prototypes)
 
     def after_optimizer_step(self):
         self.prototypes.normalize_()
@@ -450,8 +474,7 @@ class GaussianMethod(SSLMethod):
         return out
 
     def embeddings(self, out):
-        dists = out["enc"] + out.get("back", [])
-        return [x for d in dists for x in (d.mean, d.std)]
+        return _gaussian_params(out["enc"] + out.get("back", []))
 
     def compute_loss(self, out):
         e = out["enc"]
@@ -550,23 +573,16 @@ class GaussianDecoderMethod(DecoderMethod):
         self.encoder = encoder
 
     def heads(self, feats, seed):
-        with torch.autocast(feats[0].device.type, enabled=False):
-            enc = [self.encoder(_fp32(h), seed=(seed + i) % 2**62) for i, h in enumerate(feats)]
+        enc = _encode(self.encoder, feats, seed)
         return {"enc": enc, "reconstruction": [self.decoder(e.sample) for e in enc]}
 
     def embeddings(self, out):
-        return [x for d in out["enc"] for x in (d.mean, d.std)] + list(out["reconstruction"])
+        return _gaussian_params(out["enc"]) + list(out["reconstruction"])
 
     def compute_loss(self, out):
         target = torch.cat([_fp32(x) for x in out["inputs"]])
         recon = torch.cat([_fp32(r) for r in out["reconstruction"]]).view_as(target)
-        enc = out["enc"]
-        encoding = DiagonalGaussian(
-            torch.cat([e.mean for e in enc]),
-            torch.cat([e.std for e in enc]),
-            sample=torch.cat([e.sample for e in enc]),
-        )
-        return self.objective(encoding, recon, target)
+        return self.objective(_stack(out["enc"]), recon, target)
 
 
 class SupervisedMethod(SSLMethod):
@@ -597,14 +613,12 @@ class SupervisedMethod(SSLMethod):
                 ]
                 logits = self.label_decoder(torch.cat([d.sample for d in enc], dim=1))
             else:
-                enc = [
-                    self.encoders[0](_fp32(h), seed=(seed + i) % 2**62) for i, h in enumerate(feats)
-                ]
+                enc = _encode(self.encoders[0], feats, seed)
                 logits = self.label_decoder(torch.cat([d.sample for d in enc]))
         return {"enc": enc, "logits": logits}
 
     def embeddings(self, out):
-        return [x for d in out["enc"] for x in (d.mean, d.std)] + [out["logits"]]
+        return [*_gaussian_params(out["enc"]), out["logits"]]
 
     def compute_loss(self, out):
         labels = out["labels"]
@@ -612,12 +626,7 @@ class SupervisedMethod(SSLMethod):
         logits = _fp32(out["logits"])
         if self.multiview:
             return self.objective(enc, logits, labels)
-        encoding = DiagonalGaussian(
-            torch.cat([e.mean for e in enc]),
-            torch.cat([e.std for e in enc]),
-            sample=torch.cat([e.sample for e in enc]),
-        )
-        return self.objective(encoding, logits, labels.repeat(len(enc)))
+        return self.objective(_stack(enc), logits, labels.repeat(len(enc)))
 
 
 class CrossDecoderMethod(EmbeddingMethod):
@@ -653,12 +662,11 @@ class GaussianContrastiveMethod(SSLMethod):
         self.encoder = encoder
 
     def heads(self, feats, seed):
-        with torch.autocast(feats[0].device.type, enabled=False):
-            enc = [self.encoder(_fp32(h), seed=(seed + i) % 2**62) for i, h in enumerate(feats)]
+        enc = _encode(self.encoder, feats, seed)
         return {"enc": enc}
 
     def embeddings(self, out):
-        return [x for d in out["enc"] for x in (d.mean, d.std)]
+        return _gaussian_params(out["enc"])
 
     def compute_loss(self, out):
         enc = out["enc"]

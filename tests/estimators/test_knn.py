@@ -13,6 +13,7 @@ from infossl.estimators import get_estimator_class, method_names
 from infossl.estimators._neighbors import (
     _count_sorted_1d,
     _exact_rows,
+    _Query,
     choose_algorithm,
     count_within,
     knn_counts,
@@ -40,7 +41,8 @@ def naive(spaces, k, groups, metric, strict, radius, labels=None):
     """Reference: every row in float64 against all points (the exact fallback path)."""
     n = len(spaces[0])
     k_rows = np.broadcast_to(np.asarray(k), (n,)).astype(np.int64)
-    return _exact_rows(np.arange(n), spaces, k_rows, groups, metric, strict, radius, labels)
+    query = _Query(list(spaces), k_rows, list(groups), metric, strict, radius, labels)
+    return _exact_rows(np.arange(n), query)
 
 
 # ------------------------------------------------------------------ exact neighbour machinery
