@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
-# `make test` runs the tests on every core (pytest-xdist, `-n auto`); `pytest tests/...` runs a
-# part of them in one process.
+# `make test` runs the tests on every core (pytest-xdist, `-n auto`), the type checker among them
+# (tests/test_types.py runs mypy); `pytest tests/...` runs a part of them in one process.
 # torch is installed first, pinned to the CPU build on local disk, so that no dependency
 # pulls a multi-GB CUDA build.
 PY ?= python3
@@ -25,7 +25,6 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check infossl tests benchmarks examples docs
 	$(BIN)/ruff format --check infossl tests benchmarks examples docs
-	$(BIN)/mypy
 	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)

@@ -14,3 +14,10 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests marked ``slow`` first: under pytest-xdist the long ones then start at once
+    on every worker and the short ones fill in behind them, instead of one long test running
+    alone at the end (longest-first scheduling). The order within each group is kept."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

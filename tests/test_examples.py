@@ -35,6 +35,7 @@ def _assert_complete_report(run_dir: Path) -> str:
     return text
 
 
+@pytest.mark.slow
 def test_plain_pytorch_loop(tmp_path, capsys):
     _load("plain_pytorch_vicreg").main(
         ["--out", str(tmp_path / "run"), "--epochs", "2", "--limit", "384", "--eval-size", "64"]
@@ -46,6 +47,7 @@ def test_plain_pytorch_loop(tmp_path, capsys):
     assert "I(Z1;Z2)" in text and "invariance" in text  # the loss terms, labelled
 
 
+@pytest.mark.slow
 def test_lightning_callback(tmp_path):
     pytest.importorskip("lightning")
     _load("lightning_vicreg").main(
@@ -60,6 +62,7 @@ def test_lightning_callback(tmp_path):
     assert epochs[0] == 0 and epochs[-1] == 2 and set(epochs) <= {0, 1, 2}
 
 
+@pytest.mark.slow
 def test_layer_information(capsys):
     _load("layer_information").main(["--resamples", "10", "--neural-steps", "60"])
     out = capsys.readouterr().out

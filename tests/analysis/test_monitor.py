@@ -168,6 +168,7 @@ def test_draw_eval_batch_is_disjoint_and_fixed():
         draw_eval_batch(7, 30, seed=1)
 
 
+@pytest.mark.slow
 def test_report_of_a_monitor_run_has_every_section(tmp_path):
     from infossl.report import build_report
 
@@ -381,6 +382,7 @@ def test_top_level_name_is_lazy():
     assert infossl.InformationMonitor is InformationMonitor
 
 
+@pytest.mark.slow
 def test_the_core_never_imports_lightning():
     import subprocess
     import sys

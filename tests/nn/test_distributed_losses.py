@@ -154,6 +154,7 @@ def _worker(rank_: int, port: int) -> None:
         dist.destroy_process_group()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available")
 def test_two_processes_equal_one_full_batch():
     mp.spawn(_worker, args=(_free_port(),), nprocs=WORLD, join=True)

@@ -28,6 +28,7 @@ def _json(text: str) -> dict:
     return json.loads(text[text.index("{") :])
 
 
+@pytest.mark.slow
 def test_train_then_eval_linear_and_knn(tmp_path):
     runner = CliRunner()
     out = tmp_path / "run"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import socket
 
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -81,6 +82,7 @@ def _worker(rank: int, port: int, out: str, folder: str) -> None:
         dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_global_batchnorm_and_two_process_training_equal_one_process(tmp_path):
     before = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -101,6 +101,7 @@ def _sidecar_agrees(out: Path) -> bool:
 FAULTS = [*TINY, *MOCO_LARS, "train.epochs=4", "checkpoint.every_steps=2"]
 
 
+@pytest.mark.slow
 def test_killed_at_random_points_even_mid_write_resumes_exactly(tmp_path, monkeypatch):
     ref = tmp_path / "ref"
     full = train(load_config(None, [*FAULTS, f"out={ref}"]))
@@ -224,6 +225,7 @@ train(load_config(None, sys.argv[2:]))
 SIGKILLED = [*TINY, "train.threads=1", "log.tensorboard=false"]
 
 
+@pytest.mark.slow
 def test_real_sigkill_mid_write_with_the_run_locked_then_resume_matches(tmp_path):
     ref, run, marker = tmp_path / "ref", tmp_path / "run", tmp_path / "stalled"
     train(load_config(None, [*SIGKILLED, f"out={ref}"]))
@@ -354,6 +356,7 @@ def _lr_records(out: Path) -> dict[int, float]:
     return {r["step"]: r["lr"] for r in read_jsonl(out / "metrics.jsonl") if r["kind"] == "train"}
 
 
+@pytest.mark.slow
 def test_resume_with_more_epochs_extends_a_finished_run(tmp_path, capsys):
     import math
 
