@@ -184,6 +184,31 @@ def _forward(
     return layers, z
 
 
+def _checked_data(data: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` as float32 (n, d) and int64 (n,) labels 0..C−1 with C ≥ 2; ValueError else."""
+    x = np.asarray(data[0], dtype=np.float32)
+    y = np.asarray(data[1])
+    if x.ndim != 2 or y.ndim != 1 or len(x) != len(y) or len(x) < 2:
+        raise ValueError(f"data must be x (n, d) and y (n,) with n >= 2, got {x.shape}, {y.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("data x must be finite")
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() < 1:
+        raise ValueError("data y must be integer class labels 0..C-1 with at least two classes")
+    return x, y.astype(np.int64)
+
+
+def _checked_train_index(index: np.ndarray, n_seeds: int, n: int) -> np.ndarray:
+    """``(S, n_train)`` distinct row indices per seed, all in [0, n); ValueError else."""
+    idx = np.asarray(index)
+    if idx.ndim != 2 or idx.shape[0] != n_seeds or idx.shape[1] < 1:
+        raise ValueError(f"train_index must have shape ({n_seeds}, n_train), got {idx.shape}")
+    if not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0 or idx.max() >= n:
+        raise ValueError(f"train_index must hold integer row indices in [0, {n})")
+    if (np.diff(np.sort(idx, axis=1), axis=1) == 0).any():
+        raise ValueError("train_index repeats a row within a seed")
+    return idx.astype(np.int64)
+
+
 @dataclass
 class IDNNTraining:
     """A finished training run: parameter snapshots at the logged epochs plus accuracy curves.
@@ -207,6 +232,17 @@ class IDNNTraining:
     test_accuracy: np.ndarray
     seconds: float
 
+    def predictions(self, x: np.ndarray) -> np.ndarray:
+        """Predicted classes (E, S, n) of every seed's network on ``x`` at every logged epoch."""
+        xs = torch.as_tensor(x, dtype=torch.float32).expand(len(self.config.seeds), -1, -1)
+        with torch.no_grad():
+            return np.stack(
+                [
+                    _forward(params, xs, self.config.activation)[1].argmax(dim=-1).numpy()
+                    for params in self.snapshots
+                ]
+            )
+
     def activations(self, epoch_index: int, x: np.ndarray | None = None) -> list[np.ndarray]:
         """Activations (S, n, width) of every recorded layer at logged epoch ``epoch_index``."""
         if x is None:
@@ -218,25 +254,38 @@ class IDNNTraining:
 
 
 def train_idnn(
-    config: IDNNConfig, *, progress: Callable[[int, int], None] | None = None
+    config: IDNNConfig,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    data: tuple[np.ndarray, np.ndarray] | None = None,
+    train_index: np.ndarray | None = None,
 ) -> IDNNTraining:
     """Train one network per seed on the 12-bit task and snapshot the logged epochs.
 
-    ``progress(epoch, n_epochs)`` is called after every epoch when given. Cost: about
-    epochs × ⌈3277 / batch⌉ Adam steps of the batched ensemble; the seeds add little.
+    ``data`` = (x (n, d) floats, y (n,) class labels 0..C−1) replaces the 12-bit task (the
+    network becomes d-hidden…-C); ``train_index`` (S, n_train) fixes the training rows of each
+    seed instead of a random ``train_fraction`` split (the supersample protocol of
+    :mod:`infossl.analysis.cmi_bound` uses both). ``progress(epoch, n_epochs)`` is called after
+    every epoch when given. Cost: about epochs × ⌈n_train / batch⌉ Adam steps of the batched
+    ensemble; the seeds add little.
     """
     import time
 
     start = time.perf_counter()
-    x_np, y_np = load_idnn_task()
+    x_np, y_np = load_idnn_task() if data is None else _checked_data(data)
     x_all = torch.as_tensor(x_np, dtype=torch.float32)
     y_all = torch.as_tensor(y_np)
     n = len(x_all)
     n_seeds = len(config.seeds)
     generators = [torch.Generator().manual_seed(int(s)) for s in config.seeds]
-    params = _init_parameters(config.layer_sizes, config.seeds, generators)
-    n_train = round(config.train_fraction * n)
-    train_idx = torch.stack([torch.randperm(n, generator=g)[:n_train] for g in generators])
+    sizes = (x_np.shape[1], *config.hidden, int(y_np.max()) + 1)
+    params = _init_parameters(sizes, config.seeds, generators)
+    if train_index is None:
+        n_train = round(config.train_fraction * n)
+        train_idx = torch.stack([torch.randperm(n, generator=g)[:n_train] for g in generators])
+    else:
+        train_idx = torch.as_tensor(_checked_train_index(train_index, n_seeds, n))
+        n_train = train_idx.shape[1]
     train_mask = torch.zeros(n_seeds, n, dtype=torch.bool)
     train_mask.scatter_(1, train_idx, True)
     x_train, y_train = x_all[train_idx], y_all[train_idx]  # (S, n_train, 12), (S, n_train)
@@ -259,7 +308,8 @@ def train_idnn(
             correct = (logits.argmax(dim=-1) == y_all).numpy()
         curves[0, :, column] = (losses * mask_np).sum(1) / mask_np.sum(1)
         curves[1, :, column] = (correct * mask_np).sum(1) / mask_np.sum(1)
-        curves[2, :, column] = (correct * ~mask_np).sum(1) / (~mask_np).sum(1)
+        with np.errstate(invalid="ignore"):  # NaN when a seed trains on every row
+            curves[2, :, column] = (correct * ~mask_np).sum(1) / (~mask_np).sum(1)
 
     column = 0
     if log_epochs[0] == 0:
@@ -273,7 +323,7 @@ def train_idnn(
             _, logits = _forward(params, x_train[seed_axis, idx], config.activation)
             loss = (
                 F.cross_entropy(
-                    logits.reshape(-1, 2), y_train[seed_axis, idx].reshape(-1), reduction="sum"
+                    logits.flatten(0, 1), y_train[seed_axis, idx].reshape(-1), reduction="sum"
                 )
                 / idx.shape[1]
             )

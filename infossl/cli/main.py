@@ -46,6 +46,7 @@ COMMAND_MODULES: list[str] = [
     "infossl.cli.train_cmd",
     "infossl.cli.report_cmd",
     "infossl.cli.experiment_cmd",
+    "infossl.cli.generalisation_cmd",
 ]
 
 

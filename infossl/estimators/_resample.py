@@ -40,9 +40,11 @@ Cost: B estimator calls (B = ``n_resamples``) on n rows (bootstrap) or n/2 rows 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from scipy.stats import t as student_t
 
 from infossl._checks import SeedLike, check_ci_level, check_int, check_seed
@@ -123,6 +125,24 @@ def half_differences(replicates: np.ndarray, n: int, m: int) -> np.ndarray:
     diffs = replicates[0 : 2 * pairs : 2] - replicates[1 : 2 * pairs : 2]
     out: np.ndarray = diffs * np.sqrt(m * (n - m)) / n
     return out
+
+
+def t_interval(values: npt.ArrayLike, level: float = 0.95) -> tuple[float, float, float]:
+    """``(mean, low, high)``: mean ± t_{m−1, (1+level)/2}·s/√m of m independent values.
+
+    Assumes the values are i.i.d. and roughly normal (e.g. one result per seed); NaN bounds
+    for a single value, which gives no spread.
+    """
+    level = check_ci_level(level)
+    v = np.asarray(values, dtype=float).ravel()
+    if v.size == 0 or not np.isfinite(v).all():
+        raise ValueError("t_interval needs at least one value, all finite")
+    mean = float(v.mean())
+    if v.size == 1:
+        return mean, float("nan"), float("nan")
+    half = float(student_t.ppf((1.0 + level) / 2.0, df=v.size - 1)) * float(v.std(ddof=1))
+    half /= math.sqrt(v.size)
+    return mean, mean - half, mean + half
 
 
 def pairs_interval(

@@ -108,6 +108,39 @@ def _mi_of_codes(cx: np.ndarray, cy: np.ndarray, miller_madow: bool) -> float:
     return hx + hy - hxy
 
 
+def plugin_mi_of_tables(a: np.ndarray, b: np.ndarray, miller_madow: bool = False) -> np.ndarray:
+    """Plug-in Î(A;B) = Σ p̂(a,b) ln[p̂(a,b) / (p̂(a) p̂(b))] in nats of many small samples at once.
+
+    ``a`` and ``b`` are (m, k) non-negative integer codes: row r holds k paired draws of its own
+    (A, B). Returns (m,). One ``bincount`` over all m tables: O(m·(k + |A|·|B|)) time and
+    O(m·|A|·|B|) memory. The plug-in value is biased upwards, by about (|A|−1)(|B|−1)/(2k)
+    nats when A and B are independent; ``miller_madow`` subtracts the Miller–Madow estimate of
+    that bias, (m_AB − m_A − m_B + 1)/(2k) with m the symbols seen in the row's sample, and
+    clips at 0 (less biased, no longer one-sided).
+    """
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if a.shape != b.shape or a.ndim != 2 or a.shape[1] < 1:
+        raise ValueError(
+            f"a and b must be (m, k) arrays of the same shape, got {a.shape}, {b.shape}"
+        )
+    if a.size and (a.min() < 0 or b.min() < 0):
+        raise ValueError("a and b must hold non-negative integer codes")
+    m, k = a.shape
+    na, nb = int(a.max(initial=0)) + 1, int(b.max(initial=0)) + 1
+    cells = (np.arange(m)[:, None] * na + a) * nb + b
+    joint = np.bincount(cells.ravel(), minlength=m * na * nb).reshape(m, na, nb) / k
+    outer = joint.sum(axis=2, keepdims=True) * joint.sum(axis=1, keepdims=True)
+    ratio = np.divide(joint, outer, out=np.ones_like(joint), where=joint > 0)
+    mi = (joint * np.log(ratio)).sum(axis=(1, 2))
+    if miller_madow:
+        seen_a = (joint.sum(axis=2) > 0).sum(axis=1)
+        seen_b = (joint.sum(axis=1) > 0).sum(axis=1)
+        mi = mi - ((joint > 0).sum(axis=(1, 2)) - seen_a - seen_b + 1) / (2.0 * k)
+    out: np.ndarray = np.maximum(mi, 0.0)
+    return out
+
+
 # ------------------------------------------------------------------------------ binning
 def _check_bins(bins: object, strategy: str) -> int:
     if bins is None:

@@ -301,3 +301,30 @@ def test_plane_round_trips_through_json(short_run) -> None:
     np.testing.assert_allclose(back.compression(), plane.compression())
     with pytest.raises(ValueError, match="to_dict"):
         InformationPlane.from_dict({"experiment": "other"})
+
+
+def test_other_data_and_a_fixed_split_train_the_same_engine():
+    from infossl.analysis.idnn import IDNNConfig, train_idnn
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 5)).astype(np.float32)
+    y = rng.integers(0, 3, size=30)
+    config = IDNNConfig(epochs=2, seeds=(0, 1), hidden=(4,), log_points=2)
+    index = np.stack([np.arange(10), np.arange(10, 20)])
+    training = train_idnn(config, data=(x, y), train_index=index)
+    assert training.snapshots[0][0].shape == (2, 5, 4) and training.snapshots[0][-1].shape == (
+        2,
+        1,
+        3,
+    )
+    assert training.train_mask.sum(axis=1).tolist() == [10, 10] and training.train_mask[1, 15]
+    assert training.predictions(x).shape == (len(training.epochs), 2, 30)
+    for bad, message in (
+        (np.arange(10)[None], "shape"),
+        (np.stack([np.arange(10), np.full(10, 3)]), "repeats a row"),
+        (np.stack([np.arange(10), np.arange(25, 35)]), r"\[0, 30\)"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            train_idnn(config, data=(x, y), train_index=bad)
+    with pytest.raises(ValueError, match="class labels"):
+        train_idnn(config, data=(x, np.zeros(30, dtype=int)))

@@ -198,3 +198,26 @@ def test_var_u_label_information():
 def test_bad_inputs(make, err, match):
     with pytest.raises(err, match=match):
         make()
+
+
+def test_plugin_mi_of_tables_equals_sklearn_per_row_and_corrects_by_miller_madow():
+    from sklearn.metrics import mutual_info_score
+
+    from infossl.estimators.binning import plugin_mi_of_tables
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 3, size=(6, 25))
+    b = (a + rng.integers(0, 2, size=(6, 25))) % 3
+    mi = plugin_mi_of_tables(a, b)
+    assert np.allclose(mi, [mutual_info_score(x, y) for x, y in zip(a, b, strict=True)], atol=1e-12)
+    mm = plugin_mi_of_tables(a, b, miller_madow=True)
+    for row, (x, y) in enumerate(zip(a, b, strict=True)):
+        cells = len(set(zip(x.tolist(), y.tolist(), strict=True)))
+        bias = (cells - len(set(x)) - len(set(y)) + 1) / (2 * 25)
+        assert mm[row] == pytest.approx(max(mi[row] - bias, 0.0), abs=1e-12)
+    independent = plugin_mi_of_tables(np.zeros((2, 5), int), rng.integers(0, 2, size=(2, 5)))
+    assert np.array_equal(independent, [0.0, 0.0])
+    with pytest.raises(ValueError, match="same shape"):
+        plugin_mi_of_tables(a, b[:, :3])
+    with pytest.raises(ValueError, match="non-negative"):
+        plugin_mi_of_tables(-a, b)

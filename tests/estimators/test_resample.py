@@ -167,3 +167,19 @@ def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="needs more samples"):
         subsample_size(3, min_rows=3)
     assert subsample_size(11) == 5
+
+
+def test_t_interval_matches_scipy_and_rejects_bad_values():
+    from scipy import stats
+
+    from infossl.estimators._resample import t_interval
+
+    values = np.array([0.61, 0.64, 0.58, 0.66, 0.60])
+    mean, low, high = t_interval(values, 0.9)
+    ref = stats.t.interval(0.9, df=4, loc=values.mean(), scale=stats.sem(values))
+    assert mean == pytest.approx(values.mean()) and (low, high) == pytest.approx(ref)
+    one = t_interval([0.5])
+    assert one[0] == 0.5 and np.isnan(one[1]) and np.isnan(one[2])
+    for bad in ([], [0.1, np.nan]):
+        with pytest.raises(ValueError, match="at least one value"):
+            t_interval(bad)
