@@ -26,7 +26,7 @@ from infossl._checks import (
 )
 from infossl.estimate import Estimate, check_unit
 from infossl.estimators import get_estimator_class, list_methods
-from infossl.estimators._resample import resample_ci
+from infossl.estimators._resample import resample_ci, subsample_size
 
 #: Above this fraction of duplicated rows, continuous data is treated as mixed (atoms present).
 TIE_FRACTION_MIXED = 0.05
@@ -220,18 +220,37 @@ def _run(
     if reason is not None:
         result = _with_auto_reason(result, method, reason)
     if ci is not None:
-        interval, stderr = resample_ci(
-            lambda *a: estimator.estimate(*a).value,
-            arrays,
-            result.value,
-            level=ci,
-            n_resamples=n_resamples,
-            scheme=cls.resampling,
-            seed=seed,
-            min_rows=int(params.get("k", 3)) + 2,
-        )
+        min_rows = int(params.get("k", 3)) + 2
+        try:
+            interval, stderr = resample_ci(
+                lambda *a: estimator.estimate(*a).value,
+                arrays,
+                result.value,
+                level=ci,
+                n_resamples=n_resamples,
+                scheme=cls.resampling,
+                seed=seed,
+                min_rows=min_rows,
+            )
+        except ValueError as err:
+            raise _subsample_error(
+                err, method, int(np.shape(arrays[0])[0]), ci, cls.resampling, min_rows
+            ) from None
         result = _with_ci(result, interval, stderr, ci, cls.resampling, n_resamples)
     return result.to(unit)
+
+
+def _subsample_error(
+    err: ValueError, method: str, n: int, ci: float, scheme: str, min_rows: int
+) -> ValueError:
+    """The estimator refused a resample: say that the interval, not the data, was too small."""
+    if scheme != "subsample":
+        return ValueError(f"ci={ci}: {method} failed on a bootstrap resample: {err}")
+    m = subsample_size(n, min_rows) if n > min_rows else n
+    return ValueError(
+        f"ci={ci}: the interval re-estimates {method} on subsamples of {m} of the {n} rows, "
+        f"and {method} refused them ({err}); pass about twice as many rows, or ci=None"
+    )
 
 
 def _with_auto_reason(result: Estimate, method: str, reason: str) -> Estimate:
