@@ -179,6 +179,7 @@ class GeneralisationBounds:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record: settings, summary rows and the per-run arrays."""
+        arrays = ("epochs", "train_error", "test_error", "ld_cmi", "f_cmi", "ld_cmi_mm", "f_cmi_mm")
         return {
             "settings": self.settings,
             "n_pairs": self.n_pairs,
@@ -186,13 +187,7 @@ class GeneralisationBounds:
             "exhaustive": self.exhaustive,
             "unit": "nats (bounds); error rates (gap)",
             "rows": self.rows(),
-            "epochs": self.epochs.tolist(),
-            "train_error": self.train_error.tolist(),
-            "test_error": self.test_error.tolist(),
-            "ld_cmi": self.ld_cmi.tolist(),
-            "f_cmi": self.f_cmi.tolist(),
-            "ld_cmi_mm": self.ld_cmi_mm.tolist(),
-            "f_cmi_mm": self.f_cmi_mm.tolist(),
+            **{name: np.asarray(getattr(self, name)).tolist() for name in arrays},
         }
 
 
