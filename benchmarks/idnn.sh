@@ -16,3 +16,9 @@ run --activation tanh --estimator kt --epochs 8000 --log-points 40 --seeds 3 \
 run --activation relu --estimator kt --epochs 8000 --log-points 40 --seeds 3 \
     --out benchmarks/idnn/relu-kt &
 wait
+# Full-batch training (Saxe et al.'s test of whether compression needs minibatch noise), 10 seeds.
+run --activation tanh --full-batch --epochs 8000 --log-points 100 --seeds 10 \
+    --out benchmarks/idnn/tanh-binning-fullbatch &
+run --activation relu --full-batch --epochs 8000 --log-points 100 --seeds 10 \
+    --out benchmarks/idnn/relu-binning-fullbatch &
+wait
