@@ -28,6 +28,11 @@ measures the learned ``Z1`` in both regimes:
   Stochastic codes are measured as drawn (one sample per input); a logistic-regression probe on
   ``Y_class`` is fitted on ``probe_labels`` held-out rows and tested on the others, on the code
   and on the encoder mean.
+* **sweeps** (optional): ``eps_sweep`` measures the violated regime at several ``ε_info``
+  values besides ``eps_info`` (the label never enters training, so one trained model serves
+  every ε); ``label_sweep`` fits the probe on several label counts drawn from the
+  ``probe_labels`` pool and tests every count on the same remaining rows. Summaries with
+  t-intervals over seeds: :mod:`infossl.analysis.compress_sweep`.
 
 Cost: ``O(runs · steps · B · (network + B·d_z))`` for training (runs = seeds × (non-swept
 objectives + β values × swept ones)) plus one measurement per run and regime (kNN:
@@ -66,6 +71,7 @@ from infossl.analysis.multiview_measure import (
 from infossl.framework import LinearWarmup
 from infossl.objectives import get_method_spec, get_objective
 from infossl.tasks.multiview import (
+    LinearEncoder,
     LinearGaussianMultiView,
     MultiViewSample,
     NonlinearMultiView,
@@ -125,10 +131,10 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _as_tuple(value: Any, name: str) -> tuple:
+def _as_tuple(value: Any, name: str, *, allow_empty: bool = False) -> tuple:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError(f"{name} must be a sequence, got {type(value).__name__} {value!r}")
-    if not value:
+    if not value and not allow_empty:
         raise ValueError(f"{name} must not be empty")
     return tuple(value)
 
@@ -190,6 +196,12 @@ class CompressConfig(FrozenConfig):
         beta_warmup: fraction of the steps over which β rises linearly from 0 (0: constant).
         mi_method, cmi_method, k: estimators of the non-exact measurement.
         objective_params: extra constructor arguments per objective name.
+        eps_sweep: further ``ε_info`` values (nats) at which the violated regime is measured,
+            besides ``eps_info``; each trained model is measured once per value.
+        label_sweep: probe label counts (each ``2 ≤ n ≤ probe_labels``, ascending); each count
+            is drawn from the ``probe_labels`` pool and tested on the same remaining rows.
+        label_draws: label subsets drawn per count and seed (their accuracies are averaged;
+            a subset holding one class is redrawn, since a probe needs two).
     """
 
     objectives: tuple[str, ...] = DEFAULT_OBJECTIVES
@@ -221,6 +233,9 @@ class CompressConfig(FrozenConfig):
     cmi_method: str = "frenzel-pompe"
     k: int = 3
     objective_params: Mapping[str, Mapping[str, Any]] = Field(default_factory=dict)
+    eps_sweep: tuple[float, ...] = ()
+    label_sweep: tuple[int, ...] = ()
+    label_draws: int = 5
 
     @model_validator(mode="before")
     @classmethod
@@ -308,6 +323,9 @@ class CompressConfig(FrozenConfig):
                 f"eps_info must be <= ln 2 = {math.log(2.0):.4f} nats for the image "
                 f"task (a binary view-specific bit), got {cfg.eps_info}"
             )
+        put("eps_sweep", _check_eps_sweep(cfg.eps_sweep, cfg.regimes, cfg.images))
+        put("label_sweep", _check_label_sweep(cfg.label_sweep, cfg.probe_labels))
+        put("label_draws", check_int(cfg.label_draws, "label_draws", low=1))
         return values
 
     @property
@@ -322,6 +340,18 @@ class CompressConfig(FrozenConfig):
     @property
     def resolved_encoder(self) -> str:
         return "convnet" if self.images else self.encoder
+
+    def points(self) -> list[tuple[str, float | None]]:
+        """Every measured ``(regime, ε_info target)``: ``("holds", None)`` (the floor), then
+        ``("violated", eps_info)`` and ``("violated", ε)`` for each further ``eps_sweep`` value."""
+        out: list[tuple[str, float | None]] = []
+        for regime in self.regimes:
+            if regime == "holds":
+                out.append(("holds", None))
+                continue
+            out.append(("violated", self.eps_info))
+            out.extend(("violated", e) for e in self.eps_sweep if e != self.eps_info)
+        return out
 
     def runs(self) -> list[tuple[str, float | None, int]]:
         """Every trained ``(objective, beta, seed)``, in order (each is measured per regime)."""
@@ -339,24 +369,62 @@ class CompressConfig(FrozenConfig):
         return out
 
 
+def _check_eps_sweep(value: Any, regimes: tuple[str, ...], images: bool) -> tuple[float, ...]:
+    """``eps_sweep`` as distinct positive floats; it needs the violated regime."""
+    values = tuple(
+        check_float(e, f"eps_sweep[{i}]", low=0.0, low_open=True)
+        for i, e in enumerate(_as_tuple(value, "eps_sweep", allow_empty=True))
+    )
+    if len(set(values)) != len(values):
+        raise ValueError(f"eps_sweep lists a value twice: {list(values)}")
+    if values and "violated" not in regimes:
+        raise ValueError("eps_sweep needs the 'violated' regime in regimes")
+    if images and any(e > math.log(2.0) for e in values):
+        raise ValueError(f"eps_sweep values must be <= ln 2 nats for the image task: {values}")
+    return values
+
+
+def _check_label_sweep(value: Any, pool: int) -> tuple[int, ...]:
+    """``label_sweep`` as distinct ascending counts in ``[2, pool]``."""
+    counts = tuple(
+        check_int(n, f"label_sweep[{i}]", low=2, high=pool)
+        for i, n in enumerate(_as_tuple(value, "label_sweep", allow_empty=True))
+    )
+    if list(counts) != sorted(set(counts)):
+        raise ValueError(f"label_sweep must be distinct and ascending, got {list(counts)}")
+    return counts
+
+
 # ---------------------------------------------------------------------------------- tasks
-def build_task(config: CompressConfig, regime: str) -> Any:
-    """The testbed of ``regime``: the same matrices (``task_seed``) in both regimes."""
+def point_key(config: CompressConfig, regime: str, eps: float | None) -> str:
+    """Name of a measured point: the regime, or ``"violated ε=0.25"`` for an extra ε value."""
+    if regime == "holds" or eps is None or eps == config.eps_info:
+        return regime
+    return f"{regime} ε={eps:g}"
+
+
+def build_task(config: CompressConfig, regime: str, eps: float | None = None) -> Any:
+    """The testbed of ``regime``: the same matrices (``task_seed``) in both regimes.
+
+    ``eps`` (nats) overrides ``config.eps_info`` for the violated regime (κ solved for it).
+    """
     check_choice(regime, "regime", REGIMES)
+    target = config.eps_info if eps is None else eps
     views = config.resolved_views
     if views == "images":
         if regime == "holds":
             return ShapesMultiView(size=config.image_size, label="shared")
-        knob = ShapesMultiView.solve_knob_for_eps(config.eps_info)
+        knob = ShapesMultiView.solve_knob_for_eps(target)
         return ShapesMultiView(size=config.image_size, label="view-specific", eps_knob=knob)
     params = dict(config.task_params)
     base = LinearGaussianMultiView(seed=config.task_seed, **params)
     knob = 0.0
     if regime == "violated":
         try:
-            knob = base.solve_knob_for_eps(config.eps_info)
+            knob = base.solve_knob_for_eps(target)
         except ValueError as err:
-            raise ValueError(f"eps_info={config.eps_info}: {err}") from None
+            name = "eps_info" if eps is None or eps == config.eps_info else "eps_sweep value"
+            raise ValueError(f"{name}={target:g}: {err}") from None
     label = "shared" if knob == 0.0 else "view-specific"
     if views == "linear":
         return base.with_knob(knob)
@@ -374,7 +442,14 @@ def _linear_part(task: Any) -> LinearGaussianMultiView | None:
 def task_references(task: Any) -> dict[str, float]:
     """What the data allow (nats and accuracies): ``eps_info``, ``I(Y;X1)``, ``I(Y;S)``, and for
     vector views the Bayes accuracy of ``Y_class`` from ``X1`` (keep everything), ``S`` (ideal
-    compression) and ``X2``."""
+    compression) and ``X2``.
+
+    Also, for vector views, the **minimal sufficient code** ``Z* = E[S|X1] = K X1`` with
+    ``K = A1ᵀ Σ_X1⁻¹`` (linear-Gaussian: ``X2`` depends on ``X1`` only through ``E[S|X1]``, so
+    ``Z*`` keeps all of ``I(X1;X2)`` and nothing else): ``I(Y;Z*)`` and its Bayes accuracy
+    (``bayes_accuracy_sufficient``). The review's bound says ``I(Y;X1) − I(Y;Z*) ≤
+    I(Y;X1|X2) = ε_info``; ``bayes_accuracy_x1 − bayes_accuracy_sufficient`` is that loss in
+    accuracy."""
     linear = _linear_part(task)
     if linear is None:
         return {k: float(v) for k, v in task.known_information().items()}
@@ -395,7 +470,17 @@ def task_references(task: Any) -> dict[str, float]:
     out["bayes_accuracy_x1"] = float(linear.bayes_accuracy("x1"))
     out["bayes_accuracy_s"] = float(linear.bayes_accuracy("s"))
     out["bayes_accuracy_x2"] = float(linear.bayes_accuracy("x2"))
+    sufficient = sufficient_encoder(linear)
+    out["I(Y;Z*)"] = float(linear.information("z1", "y", encoder1=sufficient))
+    out["bayes_accuracy_sufficient"] = float(linear.bayes_accuracy("z1", encoder1=sufficient))
     return out
+
+
+def sufficient_encoder(task: LinearGaussianMultiView) -> LinearEncoder:
+    """``Z* = E[S|X1] = A1ᵀ (A1 A1ᵀ + B1 B1ᵀ + σ² I)⁻¹ X1``, the minimal sufficient statistic
+    of ``X1`` for ``X2`` (latents standard normal and independent)."""
+    cov_x = task.a1 @ task.a1.T + task.b1 @ task.b1.T + task.noise**2 * np.eye(task.dim_x)
+    return LinearEncoder(np.linalg.solve(cov_x, task.a1).T, 0.0)
 
 
 # ---------------------------------------------------------------------------------- training
@@ -621,7 +706,76 @@ def measure_run(
     row["probe_accuracy_of_mean"] = linear_probe_accuracy(
         m1[:n_fit], labels[:n_fit], m1[n_fit:], labels[n_fit:], regularization=c
     )
+    if config.label_sweep:
+        row["label_sweep"] = label_sweep_accuracies(
+            {"probe_accuracy": z1, "probe_accuracy_of_mean": m1}, labels, config, seed
+        )
     return row
+
+
+def label_subsets(labels: np.ndarray, count: int, draws: int, seed: int) -> list[np.ndarray]:
+    """``draws`` seeded subsets of ``count`` rows of the pool ``labels`` (without replacement),
+    each holding both classes (a one-class subset is redrawn, up to 1000 times); the whole pool
+    once when ``count`` is its size. The same ``(labels, count, seed)`` give the same subsets,
+    so every objective of a seed is probed on the same labelled rows (paired comparison)."""
+    pool = len(labels)
+    if count >= pool:
+        return [np.arange(pool)]
+    rng = np.random.default_rng([seed, 5, count])
+    out = []
+    for _ in range(draws):
+        for _attempt in range(1000):
+            idx = rng.choice(pool, size=count, replace=False)
+            if len(np.unique(labels[idx])) > 1:
+                out.append(idx)
+                break
+        else:
+            raise ValueError(f"no subset of {count} labels holds two classes")
+    return out
+
+
+def label_sweep_accuracies(
+    features: Mapping[str, np.ndarray], labels: np.ndarray, config: CompressConfig, seed: int
+) -> list[dict[str, Any]]:
+    """Probe accuracy per label count of ``config.label_sweep``, for each named feature array.
+
+    The first ``probe_labels`` rows are the pool the labelled subsets are drawn from
+    (:func:`label_subsets`); the remaining rows are the one test set of every count. Each value
+    is the mean over the ``label_draws`` subsets: ``{"labels": n, name: accuracy, ...}``.
+    """
+    pool, c = config.probe_labels, config.probe_regularization
+    out = []
+    for count in config.label_sweep:
+        subsets = label_subsets(labels[:pool], count, config.label_draws, seed)
+        entry: dict[str, Any] = {"labels": count}
+        for name, z in features.items():
+            entry[name] = float(
+                np.mean(
+                    [
+                        linear_probe_accuracy(
+                            z[idx], labels[idx], z[pool:], labels[pool:], regularization=c
+                        )
+                        for idx in subsets
+                    ]
+                )
+            )
+        out.append(entry)
+    return out
+
+
+def oracle_label_sweep(
+    data: MultiViewSample, config: CompressConfig, seed: int
+) -> list[dict[str, Any]]:
+    """The label sweep of probes on the true shared latent ``S`` (``oracle_s``: the ideally
+    compressed code) and, for vector views, on the whole view ``X1`` (``oracle_x1``: keep
+    everything); NaN for ``X1`` of image views. The same subsets as the trained codes'."""
+    features = {"oracle_s": np.asarray(data.s, dtype=float)}
+    if not config.images:
+        features["oracle_x1"] = np.asarray(data.x1, dtype=float)
+    out = label_sweep_accuracies(features, data.y_class, config, seed)
+    for entry in out:
+        entry.setdefault("oracle_x1", float("nan"))
+    return out
 
 
 # ---------------------------------------------------------------------------------- the run
@@ -631,11 +785,13 @@ class CompressResult:
 
     Attributes:
         config: the settings.
-        rows: one dict per (regime, objective, β, seed) with :data:`ROW_COLUMNS` (+ ``terms``,
-            the final loss terms); the rows of one ``(objective, β, seed)`` share one trained
-            model (and its ``train_seconds``).
-        summary: mean and standard deviation over seeds per (regime, objective, β).
-        references: per regime, what the data allow (:func:`task_references`).
+        rows: one dict per (measured point, objective, β, seed) with :data:`ROW_COLUMNS`
+            (+ ``terms``, the final loss terms, and with a label sweep ``label_sweep``, a list
+            of per-count probe accuracies incl. the oracle probes); the rows of one
+            ``(objective, β, seed)`` share one trained model (and its ``train_seconds``).
+        summary: mean and standard deviation over seeds per (regime, ε_info, objective, β).
+        references: per measured point (:func:`point_key`: ``"holds"``, ``"violated"``,
+            ``"violated ε=0.25"``, ...), what the data allow (:func:`task_references`).
         seconds: wall-clock time of the whole run.
     """
 
@@ -644,6 +800,20 @@ class CompressResult:
     summary: list[dict[str, Any]]
     references: dict[str, dict[str, float]]
     seconds: float
+
+    def main_summary(self) -> list[dict[str, Any]]:
+        """The summary rows of the holds regime and of the violated one at ``eps_info`` (the
+        rows of further ``eps_sweep`` values left out)."""
+        return [
+            e
+            for e in self.summary
+            if e["regime"] == "holds"
+            or math.isclose(e["eps_info"], self.config.eps_info, abs_tol=1e-6)
+        ]
+
+    def main_references(self) -> dict[str, dict[str, float]]:
+        """The references of the holds regime and of the violated one at ``eps_info``."""
+        return {k: v for k, v in self.references.items() if k in REGIMES}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -673,7 +843,8 @@ def run_compress_experiment(
     config: CompressConfig | None = None,
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
 ) -> CompressResult:
-    """Train every ``(objective, β, seed)`` of ``config`` and measure it in every regime.
+    """Train every ``(objective, β, seed)`` of ``config`` and measure it at every point
+    (:meth:`CompressConfig.points`: each regime, and each further ``eps_sweep`` value).
 
     The objectives never see the label and the regimes differ only in the label (same views,
     same matrices), so each representation is trained once, on the views, and measured against
@@ -685,14 +856,16 @@ def run_compress_experiment(
     if not isinstance(config, CompressConfig):
         raise TypeError(f"config must be a CompressConfig, got {type(config).__name__}")
     start = time.perf_counter()
-    tasks = {regime: build_task(config, regime) for regime in config.regimes}
+    points = {point_key(config, r, e): (r, e) for r, e in config.points()}
+    tasks = {key: build_task(config, r, e) for key, (r, e) in points.items()}
     _same_views(tasks)
-    references = {regime: task_references(task) for regime, task in tasks.items()}
-    train_task = tasks[config.regimes[0]]
+    references = {key: task_references(task) for key, task in tasks.items()}
+    train_task = tasks[next(iter(tasks))]
     held_out: dict[tuple[str, int], MultiViewSample] = {}
+    oracles: dict[tuple[str, int], list[dict[str, Any]]] = {}
     train_sets: dict[int, MultiViewSample | None] = {}
     runs = config.runs()
-    total = len(runs) * len(config.regimes)
+    total = len(runs) * len(points)
     rows: list[dict[str, Any]] = []
     for objective, beta, seed in runs:
         if seed not in train_sets:
@@ -702,15 +875,15 @@ def run_compress_experiment(
                 else train_task.sample(config.train_size, np.random.default_rng([seed, 4]))
             )
         trained = train_run(train_task, config, objective, beta, seed, train_sets[seed])
-        for regime in config.regimes:
-            task = tasks[regime]
-            if (regime, seed) not in held_out:
-                held_out[(regime, seed)] = task.sample(
-                    config.n_eval, np.random.default_rng([seed, 3])
-                )
+        for key, (regime, _) in points.items():
+            task = tasks[key]
+            if (key, seed) not in held_out:
+                held_out[(key, seed)] = task.sample(config.n_eval, np.random.default_rng([seed, 3]))
+                if config.label_sweep:
+                    oracles[(key, seed)] = oracle_label_sweep(held_out[(key, seed)], config, seed)
             row: dict[str, Any] = {
                 "regime": regime,
-                "eps_info": references[regime]["eps_info"],
+                "eps_info": references[key]["eps_info"],
                 "objective": objective,
                 "beta": float("nan") if beta is None else beta,
                 "seed": seed,
@@ -724,7 +897,11 @@ def run_compress_experiment(
             }
             tic = time.perf_counter()
             if trained.status == "ok":
-                row.update(measure_run(task, trained.model, held_out[(regime, seed)], config, seed))
+                row.update(measure_run(task, trained.model, held_out[(key, seed)], config, seed))
+                for entry, oracle in zip(
+                    row.get("label_sweep", []), oracles.get((key, seed), []), strict=True
+                ):
+                    entry.update(oracle)
             else:
                 row.update(
                     {
@@ -750,17 +927,22 @@ def run_compress_experiment(
 
 
 def summarise(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Mean and sample standard deviation over seeds per ``(regime, objective, beta)``.
+    """Mean and sample standard deviation over seeds per ``(regime, ε_info, objective, beta)``.
 
     Rows whose status is not ``"ok"`` are left out and counted in ``n_failed``.
     """
     groups: dict[tuple, list[Mapping[str, Any]]] = {}
     for row in rows:
         beta = row["beta"]
-        key = (row["regime"], row["objective"], None if _isnan(beta) else float(beta))
+        key = (
+            row["regime"],
+            round(float(row["eps_info"]), 9),
+            row["objective"],
+            None if _isnan(beta) else float(beta),
+        )
         groups.setdefault(key, []).append(row)
     out = []
-    for (regime, objective, beta), members in groups.items():
+    for (regime, _, objective, beta), members in groups.items():
         ok = [m for m in members if m["status"] == "ok"]
         entry: dict[str, Any] = {
             "regime": regime,
@@ -789,6 +971,7 @@ def summarise(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         out,
         key=lambda e: (
             regimes.index(e["regime"]),
+            e["eps_info"],
             objectives.index(e["objective"]),
             -math.inf if _isnan(e["beta"]) else e["beta"],
         ),
@@ -817,9 +1000,14 @@ __all__ = [
     "build_objective",
     "build_task",
     "label_of",
+    "label_subsets",
+    "label_sweep_accuracies",
     "measure_run",
+    "oracle_label_sweep",
+    "point_key",
     "resolve_objective",
     "run_compress_experiment",
+    "sufficient_encoder",
     "summarise",
     "supported_objectives",
     "task_references",

@@ -7,9 +7,16 @@
   with the Bayes accuracy from ``X1`` (keep everything) and from ``S`` (ideal compression).
 * :func:`plot_ib_curve`: the β sweep of MIB/CEB: ``I(Z1;X1)`` (closed form) or ``I(Z1;U1)``
   against ``I(Z1;Y)``, and ``I(Z1;S)``, ``I(Z1;U1)`` against β.
+* :func:`plot_eps_sweep`: accuracy gap to the baseline objective against ``ε_info`` (95 %
+  t-intervals over seeds) with the review bound's predicted cost, and the label information
+  lost against the bound ``ε_info``.
+* :func:`plot_label_sweep`: probe accuracy against the number of labels (95 % t-intervals),
+  with the oracle probes on ``S`` and ``X1`` and the Bayes accuracies.
 
-Each takes the ``summary`` rows of :func:`~infossl.analysis.compress_experiment.summarise` and
-returns a :class:`matplotlib.figure.Figure`. Values are in nats.
+The first three take the ``summary`` rows of
+:func:`~infossl.analysis.compress_experiment.summarise`, the sweep plots those of
+:mod:`infossl.analysis.compress_sweep`; each returns a :class:`matplotlib.figure.Figure`. Values
+are in nats.
 """
 
 from __future__ import annotations
@@ -21,7 +28,13 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["plot_accuracy", "plot_compression_plane", "plot_ib_curve"]
+__all__ = [
+    "plot_accuracy",
+    "plot_compression_plane",
+    "plot_eps_sweep",
+    "plot_ib_curve",
+    "plot_label_sweep",
+]
 
 REGIME_COLOURS = {"holds": "tab:blue", "violated": "tab:red"}
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
@@ -327,4 +340,140 @@ def plot_ib_curve(
         axes[0].legend(fontsize=7)
         axes[1].legend(fontsize=7)
     fig.suptitle(_method_note(summary), fontsize=9)
+    return fig
+
+
+def _ci(rows: Sequence[Mapping[str, Any]], prefix: str) -> tuple[list, list, np.ndarray]:
+    """Means and the asymmetric error bars ``[mean − low, high − mean]`` (0 where NaN)."""
+    mean = [row[f"{prefix}_mean"] for row in rows]
+    err = np.array(
+        [
+            [_nan0(row[f"{prefix}_mean"] - row[f"{prefix}_low"]) for row in rows],
+            [_nan0(row[f"{prefix}_high"] - row[f"{prefix}_mean"]) for row in rows],
+        ]
+    )
+    return [row["eps_info"] for row in rows], mean, err
+
+
+def plot_eps_sweep(
+    eps_summary: Sequence[Mapping[str, Any]],
+    *,
+    baseline: str = "simclr",
+    figsize: tuple[float, float] = (11.5, 4.6),
+) -> Figure:
+    """Left: probe-accuracy gap ``objective − baseline`` against ``ε_info`` (paired per seed,
+    95 % t-interval bars), with ``Bayes(Z*) − Bayes(X1)``, the accuracy the minimal sufficient
+    code loses (the review bound's cost, closed form). Right: label information lost relative
+    to ``X1``, ``I(Y;X1) − I(Z1;Y)`` (nats, seed mean), against the bound ``ε_info`` and the
+    exact loss of ``Z*``. The baseline itself is drawn on the right only."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(1, 2)
+    labels = list(dict.fromkeys(_label(row) for row in eps_summary))
+    refs = sorted(
+        {row["eps_info"]: row for row in eps_summary}.values(), key=lambda r: r["eps_info"]
+    )
+    eps = [r["eps_info"] for r in refs]
+    offsets = np.linspace(-0.012, 0.012, max(len(labels), 1))
+    for i, label in enumerate(labels):
+        rows = sorted(
+            (row for row in eps_summary if _label(row) == label), key=lambda r: r["eps_info"]
+        )
+        colour = f"C{i % 10}"
+        if rows[0]["objective"] != baseline:
+            x, mean, err = _ci(rows, "gap")
+            axes[0].errorbar(
+                np.array(x) + offsets[i],
+                mean,
+                yerr=err,
+                marker="o",
+                ms=4,
+                capsize=3,
+                color=colour,
+                label=f"{label} − {baseline}",
+            )
+        axes[1].plot(
+            [r["eps_info"] for r in rows],
+            [r["i_y_x1"] - r["i_z1_y_mean"] for r in rows],
+            marker="o",
+            ms=4,
+            color=colour,
+            label=label,
+        )
+    axes[0].plot(
+        eps,
+        [-r["ideal_acc_cost"] for r in refs],
+        "k--",
+        lw=1.2,
+        label="predicted: Bayes(Z*) − Bayes(X1)\n(ideal compression vs keeping X1)",
+    )
+    axes[0].axhline(0.0, color="gray", lw=0.8)
+    axes[0].set_xlabel("ε_info = I(Y;X1|X2) [nats]")
+    axes[0].set_ylabel(f"probe accuracy − {baseline} (same seed)")
+    axes[0].set_title("accuracy gap vs ε_info (95% t-interval over seeds)", fontsize=10)
+    axes[1].plot(eps, eps, "k:", lw=1.2, label="bound: ε_info")
+    axes[1].plot(
+        eps,
+        [r["ideal_loss_nats"] for r in refs],
+        "k--",
+        lw=1.2,
+        label="I(Y;X1) − I(Y;Z*) (exact)",
+    )
+    axes[1].set_xlabel("ε_info = I(Y;X1|X2) [nats]")
+    axes[1].set_ylabel("I(Y;X1) − I(Z1;Y) [nats]")
+    axes[1].set_title("label information lost vs the bound (seed mean)", fontsize=10)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    fig.suptitle(_method_note(eps_summary), fontsize=9)
+    return fig
+
+
+def plot_label_sweep(
+    label_summary: Sequence[Mapping[str, Any]],
+    *,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Probe accuracy against the number of labels (log axis), one panel per measured ε_info,
+    mean with 95 % t-interval bands over seeds; grey: the oracle probes on ``S`` (dashed) and
+    ``X1`` (dotted) fitted on the same subsets; horizontal lines: Bayes accuracy from ``X1``
+    and from ``S``."""
+    points = sorted({row["eps_info"] for row in label_summary})
+    fig = Figure(figsize=figsize or (5.0 * max(len(points), 1), 4.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, max(len(points), 1)))
+    labels = list(dict.fromkeys(_label(row) for row in label_summary))
+    for ax, eps in zip(axes, points, strict=False):
+        rows_here = [row for row in label_summary if row["eps_info"] == eps]
+        for i, label in enumerate(labels):
+            rows = sorted((r for r in rows_here if _label(r) == label), key=lambda r: r["labels"])
+            if not rows:
+                continue
+            n = [r["labels"] for r in rows]
+            ax.plot(
+                n, [r["acc_mean"] for r in rows], marker="o", ms=3, color=f"C{i % 10}", label=label
+            )
+            ax.fill_between(
+                n,
+                [r["acc_low"] for r in rows],
+                [r["acc_high"] for r in rows],
+                color=f"C{i % 10}",
+                alpha=0.15,
+                lw=0,
+            )
+        first = sorted((r for r in rows_here if _label(r) == labels[0]), key=lambda r: r["labels"])
+        n = [r["labels"] for r in first]
+        ax.plot(n, [r["oracle_s_mean"] for r in first], "--", color="gray", label="probe on S")
+        ax.plot(n, [r["oracle_x1_mean"] for r in first], ":", color="gray", label="probe on X1")
+        if first and _finite(first[0]["bayes_x1"]):
+            ax.axhline(first[0]["bayes_x1"], color="black", lw=0.8, label="Bayes from X1")
+            ax.axhline(first[0]["bayes_s"], color="black", lw=0.8, ls="-.", label="Bayes from S")
+        regime = rows_here[0]["regime"] if rows_here else ""
+        means = [r["acc_mean"] for r in rows_here if _finite(r["acc_mean"])]
+        ax.set_ylim(max(0.0, min(means, default=0.5) - 0.05), 1.0)
+        ax.set_xscale("log")
+        ax.set_xlabel("labelled rows for the probe")
+        ax.set_ylabel("probe accuracy on the held-out test rows")
+        ax.set_title(f"{regime}, ε_info = {eps:.3g} nats", fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle("label efficiency (mean, 95% t-interval over seeds)", fontsize=9)
     return fig

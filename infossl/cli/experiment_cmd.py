@@ -48,6 +48,25 @@ IMAGES = {
 DEFAULT_OBJECTIVES = "simclr,vicreg,mib,ceb,dont_compress"
 
 
+def parse_label_sweep(text: str | None, pool: int) -> tuple[int, ...]:
+    """``--label-sweep``: comma-separated label counts, ``all`` for the whole probe pool
+    (``--probe-labels`` rows); ``()`` when not given. The counts are checked by the config."""
+    if text is None:
+        return ()
+    out = []
+    for item in comma_list(text, "--label-sweep"):
+        if item.lower() == "all":
+            out.append(pool)
+            continue
+        try:
+            out.append(int(item))
+        except ValueError:
+            raise ValueError(
+                f"--label-sweep must hold comma-separated integers or 'all', got {item!r}"
+            ) from None
+    return tuple(out)
+
+
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     add_group(
         app,
@@ -101,6 +120,22 @@ def compress(
     ),
     rec_weight: float = typer.Option(1.0, help="λ of the reconstruction terms of Eq. 9."),
     task_seed: int = typer.Option(0, help="Seed of the testbed's mixing matrices."),
+    probe_labels: int | None = typer.Option(
+        None,
+        help="Held-out rows the probe is fitted on (the rest test it; default "
+        f"{DEFAULT['probe_labels']}; --quick {QUICK['probe_labels']}); the pool of --label-sweep.",
+    ),
+    label_sweep: str | None = typer.Option(
+        None,
+        help="Label counts for the probe, e.g. 10,30,100,300,1000,all (all: --probe-labels); "
+        "writes label_sweep.csv, label_summary.csv, label_sweep.png.",
+    ),
+    label_draws: int = typer.Option(5, help="Labelled subsets drawn per count and seed."),
+    eps_sweep: str | None = typer.Option(
+        None,
+        help="Further ε_info values (nats) of the violated regime, e.g. 0.1,0.25,0.75,1,1.5; "
+        "writes eps_summary.csv, crossover.csv, eps_sweep.png.",
+    ),
     threads: int = typer.Option(
         1, help="torch CPU threads (tiny networks: 1 is fastest; 0 leaves torch's default)."
     ),
@@ -127,6 +162,7 @@ def compress(
     n_seeds = preset["seeds"] if seeds is None else seeds
     if n_seeds < 1:
         raise ValueError(f"--seeds must be >= 1, got {n_seeds}")
+    pool = preset["probe_labels"] if probe_labels is None else probe_labels
     config = CompressConfig(
         objectives=tuple(comma_list(objectives, "--objectives")),
         regimes=tuple(comma_list(regimes, "--regimes")),
@@ -143,19 +179,23 @@ def compress(
         task_seed=task_seed,
         train_size=preset["train_size"] if train_size is None else train_size,
         n_eval=preset["n_eval"] if n_eval is None else n_eval,
-        probe_labels=preset["probe_labels"],
+        probe_labels=pool,
         rec_weight=rec_weight,
+        label_sweep=parse_label_sweep(label_sweep, pool),
+        label_draws=label_draws,
+        eps_sweep=() if eps_sweep is None else tuple(comma_floats(eps_sweep, "--eps-sweep")),
     )
     prepare_output_folder(out, "--out")
     started = time.perf_counter()
     with Progress(console=console, transient=True, disable=no_progress) as bar:
-        total = len(config.runs()) * len(config.regimes)
+        total = len(config.runs()) * len(config.points())
         task = bar.add_task("training and measuring", total=total)
         result = run_compress_experiment(
             config, progress=lambda done, total, row: bar.update(task, completed=done)
         )
     paths = write_results(result, out)
     _print_summary(console, result, Table)
+    _print_sweeps(console, result, Table)
     console.print(
         f"{len(result.rows)} runs in {time.perf_counter() - started:.0f} s; "
         f"files in {out}/: {', '.join(p.name for p in paths.values())}"
@@ -198,4 +238,60 @@ def _print_summary(console, result, table_cls) -> None:
         console.print(f"{regime}: " + ", ".join(parts))
 
 
-__all__ = ["compress", "register"]
+def _print_sweeps(console, result, table_cls) -> None:
+    from infossl.analysis.compress_experiment import label_of
+    from infossl.analysis.compress_output import sweep_tables
+
+    tables = sweep_tables(result)
+
+    def ci(row, prefix, digits=3):
+        mean, low, high = (row[f"{prefix}_{k}"] for k in ("mean", "low", "high"))
+        return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+    if "label_summary" in tables:
+        table = table_cls(title="label sweep: probe accuracy, mean [95% t-interval over seeds]")
+        for column in (
+            "ε_info",
+            "objective",
+            "labels",
+            "accuracy",
+            "gap to baseline",
+            "probe on S",
+        ):
+            table.add_column(column, justify="right", no_wrap=True)
+        for row in tables["label_summary"]:
+            table.add_row(
+                f"{row['eps_info']:.3g}",
+                label_of(row["objective"], row["beta"]),
+                str(row["labels"]),
+                ci(row, "acc"),
+                ci(row, "gap"),
+                ci(row, "oracle_s"),
+            )
+        console.print(table)
+    if "eps_summary" in tables:
+        table = table_cls(
+            title="ε_info sweep: mean [95% t-interval over seeds]; ideal: Z* = E[S|X1]"
+        )
+        for column in (
+            "ε_info",
+            "objective",
+            "accuracy",
+            "gap to baseline",
+            "I(Z1;Y)",
+            "ideal cost",
+        ):
+            table.add_column(column, justify="right", no_wrap=True)
+        for row in tables["eps_summary"]:
+            table.add_row(
+                f"{row['eps_info']:.3g}",
+                label_of(row["objective"], row["beta"]),
+                ci(row, "acc"),
+                ci(row, "gap"),
+                ci(row, "i_z1_y", 2),
+                f"{row['ideal_acc_cost']:.3f} ({row['ideal_loss_nats']:.2f} nats)",
+            )
+        console.print(table)
+
+
+__all__ = ["compress", "parse_label_sweep", "register"]
