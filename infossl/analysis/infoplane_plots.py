@@ -21,8 +21,9 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
 from infossl.analysis.idnn import InformationPlane
+from infossl.analysis.idnn_gradients import GradientPlane
 
-__all__ = ["plot_information_plane", "plot_layer_curves"]
+__all__ = ["plot_gradient_snr", "plot_information_plane", "plot_layer_curves"]
 
 _LAYER_COLOURS = (
     "tab:red",
@@ -138,4 +139,34 @@ def plot_layer_curves(
     axes[0].legend(fontsize=7, ncol=2)
     axes[2].legend(fontsize=8)
     fig.suptitle(f"{plane.config.activation}: {_kind_label(plane)}", fontsize=10)
+    return fig
+
+
+def plot_gradient_snr(
+    gradients: GradientPlane, title: str = "", *, figsize: tuple[float, float] = (12.0, 4.0)
+) -> Figure:
+    """Per layer, seed medians of ‖mean gradient‖ and ‖std‖ across batches (log scale) and
+    their ratio (SNR; 1 marks the drift → diffusion boundary) against epoch."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(1, 3)
+    epochs = np.maximum(gradients.epochs, 0)
+    for li, name in enumerate(gradients.layers):
+        colour = _layer_colour(li)
+        for ax, values in zip(
+            axes, (gradients.mean_norm, gradients.std_norm, gradients.snr), strict=True
+        ):
+            ax.plot(epochs, np.median(values[:, :, li], axis=0), color=colour, label=name)
+    axes[2].axhline(1.0, color="k", linestyle="--", linewidth=0.8)
+    labels = ("‖mean gradient‖", "‖std of gradient‖ across batches", "SNR = mean / std")
+    for ax, label in zip(axes, labels, strict=True):
+        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7, ncol=2)
+    fig.suptitle(
+        title or f"gradient statistics over batches of {gradients.batch_size} (seed medians)",
+        fontsize=10,
+    )
     return fig

@@ -278,6 +278,13 @@ def test_cli_writes_figures_and_tables(tmp_path: Path) -> None:
     data = json.loads((out / "infoplane.json").read_text())
     assert data["unit"] == "bits" and data["layers"][-1] == "softmax"
     assert len((out / "infoplane.csv").read_text().splitlines()) == 1 + 3 * 6
+    grads = tmp_path / "grads"
+    args = ["infoplane", "idnn", "--epochs", "2", "--seeds", "2", "--log-points", "2"]
+    result = CliRunner().invoke(app, [*args, "--gradients", "--out", str(grads)])
+    assert result.exit_code == 0, result.output
+    assert {"gradients.csv", "gradients.png"} <= {p.name for p in grads.iterdir()}
+    header, *rows = (grads / "gradients.csv").read_text().splitlines()
+    assert header == "seed,epoch,layer,mean_norm,std_norm,snr" and len(rows) == 2 * 3 * 6
     bad = CliRunner().invoke(
         app, ["infoplane", "idnn", "--activation", "sigmoid", "--out", str(out)]
     )
