@@ -22,3 +22,7 @@ run --activation tanh --full-batch --epochs 8000 --log-points 100 --seeds 10 \
 run --activation relu --full-batch --epochs 8000 --log-points 100 --seeds 10 \
     --out benchmarks/idnn/relu-binning-fullbatch &
 wait
+# Gradient signal-to-noise across mini-batches (drift vs diffusion), 2000 epochs, 10 seeds.
+run --activation tanh --epochs 2000 --log-points 60 --seeds 10 --gradients --out benchmarks/idnn/tanh-gradients &
+run --activation relu --epochs 2000 --log-points 60 --seeds 10 --gradients --out benchmarks/idnn/relu-gradients &
+wait

@@ -160,6 +160,7 @@ def plot_gradient_snr(
     labels = ("‖mean gradient‖", "‖std of gradient‖ across batches", "SNR = mean / std")
     for ax, label in zip(axes, labels, strict=True):
         ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_xlim(0, max(1, int(epochs.max())))
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
