@@ -32,6 +32,7 @@ from infossl._checks import (
     tensor_device,
 )
 from infossl.estimate import Estimate
+from infossl.estimators._tails import heavy_tailed, tail_note
 
 QUANTITIES: tuple[str, ...] = ("mi", "entropy", "cmi")
 ACCEPTS: tuple[str, ...] = ("continuous", "discrete", "discrete-continuous", "mixed", "any")
@@ -94,6 +95,9 @@ class BaseEstimator:
     summary: ClassVar[str] = ""
     #: False for estimators of discrete symbols, which take their input as it is.
     rescales_inputs: ClassVar[bool] = True
+    #: Why heavy tails can ruin this estimator ("" when they cannot): a non-empty reason makes
+    #: every estimate on heavy-tailed continuous data carry a note (see :mod:`._tails`).
+    tail_sensitivity: ClassVar[str] = ""
     # For the type checker: estimate(x, y), estimate(x) or estimate(x, y, z) by quantity, the
     # method each of MIEstimator, EntropyEstimator and CMIEstimator defines.
     estimate: Callable[..., Estimate]
@@ -107,6 +111,14 @@ class BaseEstimator:
     def _shifts_with_scale(self) -> bool:
         """Whether the value is a differential entropy: ``h(cX) = h(X) + d ln|c|``."""
         return self.quantity == "entropy"
+
+    def _tail_sensitivity(self) -> str:
+        """Why heavy tails can ruin this estimate with these parameters ("" if they cannot).
+
+        ``tail_sensitivity`` unless a parameter removes the sensitivity (equal-mass bins, rank
+        transforms), which the subclass then checks here.
+        """
+        return self.tail_sensitivity
 
     def _for_scaled_inputs(self, exponents: tuple[int, ...]) -> BaseEstimator | None:
         """This estimator for data arguments divided by ``2**exponents[i]`` (same quantity).
@@ -254,6 +266,16 @@ def _run_scaled(
 ) -> Estimate:
     """Validate the data arguments, rescale them if needed, run ``method`` (see above)."""
     arrays = [_checked_array(a, nm) for a, nm in zip(given, names, strict=True)]
+    return _with_tail_note(est, _run_on(est, method, arrays, names), arrays, names)
+
+
+def _run_on(
+    est: BaseEstimator,
+    method: Callable[..., Estimate],
+    arrays: list[np.ndarray],
+    names: tuple[str, ...],
+) -> Estimate:
+    """Run ``method`` on the validated ``arrays``, rescaled by powers of two if needed."""
     if not est.rescales_inputs:
         return method(est, *arrays)
     floats = [a.dtype.kind == "f" for a in arrays]
@@ -266,6 +288,24 @@ def _run_scaled(
         raise _unscalable(est, names, exps)
     scaled = [np.ldexp(a, -e) if e else a for a, e in zip(arrays, exps, strict=True)]
     return _rescaled_result(est, method(estimator, *scaled), arrays, exps)
+
+
+def _with_tail_note(
+    est: BaseEstimator, result: Estimate, arrays: list[np.ndarray], names: tuple[str, ...]
+) -> Estimate:
+    """``result`` with the heavy-tail note when ``est`` is tail-sensitive and the data are.
+
+    The value is never changed. O(n·d) and only run for tail-sensitive estimators; see
+    :mod:`infossl.estimators._tails` for the statistic and its threshold.
+    """
+    reason = est._tail_sensitivity()
+    if not reason:
+        return result
+    found = heavy_tailed(arrays, names)
+    if not found:
+        return result
+    n = len(arrays[0]) if arrays else 0
+    return result.with_notes(tail_note(est.name, reason, found, n))
 
 
 def _checked_array(value: Any, name: str) -> np.ndarray:

@@ -240,6 +240,10 @@ class GaussianMI(_GaussianParams, MIEstimator):
     kind: ClassVar[str] = "point"
     accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "½ log-det ratio / canonical correlations: exact for Gaussian data"
+    tail_sensitivity: ClassVar[str] = (
+        "reads the data through sample correlations, which the extreme rows set (a shared "
+        "heavy-tailed scale makes every coordinate look correlated)"
+    )
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
         x, y, n = paired_samples(x, y, min_n=2)
@@ -355,6 +359,7 @@ class LogDetMI(MIEstimator):
     kind: ClassVar[str] = "proxy"
     accepts: ClassVar[str] = "continuous"
     summary: ClassVar[str] = "log-det MI with ε regulariser (CorInfoMax): linear dependence only"
+    tail_sensitivity: ClassVar[str] = GaussianMI.tail_sensitivity
 
     def __init__(self, eps: float = 1e-6, direction: str = "mean") -> None:
         self.eps = check_float(eps, "eps", low=0.0, low_open=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -166,6 +166,16 @@ class NeuralMIEstimator(MIEstimator):
         check_seed(seed)
         self.seed = seed
 
+    tail_sensitivity: ClassVar[str] = (
+        "trains on z-scored inputs, whose scale the extreme rows set, and averages critic or "
+        "density scores over held-out rows, a few of which then dominate (rank_gauss=True "
+        "removes the tails first)"
+    )
+
+    def _tail_sensitivity(self) -> str:
+        """Heavy tails matter unless ``rank_gauss`` maps every margin to normal scores first."""
+        return "" if self.rank_gauss else self.tail_sensitivity
+
     # ------------------------------------------------------------------ model construction
     def _build_model(self, dim_x: int, dim_y: int, y_train: torch.Tensor) -> BoundModel:
         family = BOUNDS[self.bound].family
@@ -247,6 +257,7 @@ class NeuralMIEstimator(MIEstimator):
         stderr = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else None
         ceiling = model.ceiling(eval_k)
         notes = self._notes(value, ceiling, eval_k, len(values), result.stopped_early)
+        notes += _few_rows_notes(BOUNDS[self.bound].kind, n_fit, x.shape[1] + y.shape[1])
         return self._make(
             value,
             n,
@@ -273,15 +284,66 @@ class NeuralMIEstimator(MIEstimator):
                 f"{self.bound} cannot exceed {ceiling:.3g} nats with batches of {eval_k}: the true "
                 "MI may be larger (raise eval_batch_size or use another bound)"
             )
+        if value < 0 and BOUNDS[self.bound].kind == "lower":
+            notes.append(_negative_bound_note(self.bound, value))
         if self.bound == "smile":
             notes.append("SMILE with finite tau trades bias for variance: not a guaranteed bound")
         if self.bound in ("club", "l1out"):
             notes.append("an upper bound only if the Gaussian q(y|x) matches p(y|x) closely")
+        if self.bound == "club":
+            notes.append(_CLUB_LOOSE_NOTE)
         if self.bound == "doe":
             notes.append("difference of two cross-entropies: neither a lower nor an upper bound")
         if stopped:
             notes.append("training stopped early on the validation split")
         return tuple(notes)
+
+
+#: A lower bound trained on fewer rows than this per input dimension gets a note.
+MIN_ROWS_PER_DIMENSION = 50
+
+
+def _few_rows_notes(kind: str, n_fit: int, dims: int) -> tuple[str, ...]:
+    """A note when a lower bound's critic was trained on few rows per input dimension.
+
+    Measured (benchmarks/student_t.md): with 450 training rows the lower bounds were within
+    0.35 nats of 1.02 nats on a 3 + 3 Gaussian (75 rows per dimension; one DV seed 0.59) but
+    NWJ and MINE fell
+    more than 1 nat short on 5 + 5 Student-t tasks with ν = 5 and 10 (45 rows per dimension),
+    where the tails are too light to flag.
+    """
+    if kind != "lower" or n_fit >= MIN_ROWS_PER_DIMENSION * dims:
+        return ()
+    return (
+        f"the critic was trained on {n_fit} rows for {dims} input dimensions (fewer than "
+        f"{MIN_ROWS_PER_DIMENSION} per dimension): the lower bound is likely loose, possibly "
+        "by 1 nats or more; use more samples or a kNN / copula estimator",
+    )
+
+
+#: vCLUB's gap to I(X;Y) (benchmarks/student_t.md: Gaussian control and Student-t tasks).
+_CLUB_LOOSE_NOTE = (
+    "vCLUB is a loose upper bound even when q(y|x) fits: E_p(x,y) ln q(y|x) − E_p(x)p(y) "
+    "ln q(y|x) exceeded the true MI by 2.0 nats to 3.3 nats on a 3 + 3 Gaussian with 1.02 nats "
+    "(n = 1000 and 5000), and by similar amounts on Student-t data; use l1out, or a point "
+    "estimator such as method='copula-max', for a value"
+)
+
+
+def _negative_bound_note(bound: str, value: float) -> str:
+    """Why a lower bound came out negative, and what to use instead.
+
+    I(X;Y) >= 0, so a negative lower bound says nothing about it. The bounds other than InfoNCE
+    average ``exp`` of the critic over held-out pairs (NWJ, TUBA, DV, MINE, JS, interpolated):
+    a few pairs with a large score (moderately heavy tails, e.g. Student-t with 5-9 degrees of
+    freedom, or a critic fitted to its training rows) drive them far below zero.
+    """
+    return (
+        f"negative lower bound ({value:.3g} nats): vacuous, since I(X;Y) >= 0; {bound} averages "
+        "exp(critic) over the held-out pairs, so a few pairs with a large critic score (heavy "
+        "or moderately heavy tails, an over-fitted critic) can drive it far below the truth; "
+        "use infonce, rank_gauss=True or method='copula-max'"
+    )
 
 
 def _check_device(device: object) -> str:
