@@ -13,9 +13,10 @@ every supersample,
 
 with F_i = (f_W(X̃_{i,0}), f_W(X̃_{i,1})) the network's predictions on both members (Δ_i is a
 function of F_i and the fixed labels, so the data-processing inequality orders the two).
-f-CMI is the functional CMI of Harutyunyan et al. (NeurIPS 2021, Thm 2.1 in its sample-wise
-form); ld-CMI, the loss-difference form, is Wang & Mao (ICML 2023). Both are in nats, for the
-0-1 loss (classification error) here.
+f-CMI is the functional CMI of Harutyunyan et al. (NeurIPS 2021, in its sample-wise
+form, per supersample); ld-CMI is the same per-supersample (disintegrated) form of the
+loss-difference bound of Wang & Mao (ICML 2023), valid by the argument above. Both are in nats,
+for the 0-1 loss (classification error) here.
 
 Estimation (the protocol of Harutyunyan et al.): K1 supersamples; for each, K2 selections U,
 one network trained per selection (a batched ensemble: :func:`infossl.analysis.idnn.train_idnn`
@@ -27,7 +28,10 @@ table), more for f-CMI (C² × 2), and the square root magnifies it: √(2/K2) p
 true MI is 0. The plug-in bound therefore errs on the loose side; the Miller–Madow-corrected
 bound (``*_mm``) removes most of that bias but is no longer one-sided. At epoch 0 the networks do
 not depend on U (their initialisation is seeded apart from the selection), so the true bounds are
-0 there and the value at epoch 0 measures the estimator's bias. The measured gap is
+0 there and the value at epoch 0 measures the estimator's bias. (With ``exhaustive`` the
+selection k is the binary code of k and network k is seeded with k, so the initialisation is
+a function of U: the exact value is that of this coupled algorithm, and it need not be 0 at
+epoch 0; the bound still holds for it.) The measured gap is
 the mean over runs of test error (unselected members) minus training error (selected members),
 an unbiased estimate of the expected generalisation gap on the data's distribution when the
 supersample rows are i.i.d. draws.
@@ -64,6 +68,8 @@ __all__ = [
 #: Data the command trains on: the 1,797 digits (64 pixels, 10 classes) or the 4,096-pattern
 #: 12-bit task of the information-plane experiment (2 classes).
 DATASETS: tuple[str, ...] = ("digits", "idnn")
+#: Rows of each data pool: a supersample of n pairs needs 2n of them.
+POOL_ROWS = {"digits": 1797, "idnn": 4096}
 #: Largest n for ``exhaustive`` selections (2ⁿ trainings per supersample).
 MAX_EXHAUSTIVE_PAIRS = 12
 
@@ -173,6 +179,8 @@ class GeneralisationBounds:
                 ("f_cmi_bound_mm", self.f_cmi_mm[:, t]),
             ):
                 mean, low, high = t_interval(values, level)
+                if name != "gap":  # a bound is a root of an MI: never below 0
+                    low = max(low, 0.0)
                 row[name], row[f"{name}_low"], row[f"{name}_high"] = mean, low, high
             out.append(row)
         return out
@@ -301,8 +309,10 @@ class CMIBoundConfig(FrozenConfig):
     def _check(cls, data: Any) -> dict[str, Any]:
         values = with_defaults(cls, data)
         check_choice(values["data"], "data", DATASETS)
-        for name in ("pairs", "supersamples"):
-            values[name] = check_int(values[name], name, low=1)
+        values["pairs"] = check_int(
+            values["pairs"], "pairs", low=1, high=POOL_ROWS[values["data"]] // 2
+        )
+        values["supersamples"] = check_int(values["supersamples"], "supersamples", low=1)
         values["selections"] = check_int(values["selections"], "selections", low=2)
         if values["exhaustive"] not in (True, False):
             raise TypeError(f"exhaustive must be a bool, got {values['exhaustive']!r}")

@@ -137,6 +137,7 @@ def compression_gap(
     """
     if not planes:
         raise ValueError("planes must hold at least one information plane")
+    seed = check_int(seed, "seed", low=0)
     groups, seeds, comp, gap = [], [], [], []
     names = None
     for group, plane in planes.items():

@@ -169,11 +169,16 @@ def _make_last_folder(folder: Path, option: str, output: Path) -> Path:
 
 
 def comma_list(text: str, name: str) -> list[str]:
-    """The stripped, non-empty items of the comma-separated option ``name`` (``ValueError``
-    when there are none)."""
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
+    """The stripped items of the comma-separated option ``name``; one trailing comma is allowed.
+    ``ValueError`` when there are none, or for an empty item between two others (``"64,,3"``: a
+    typo must not silently drop a value)."""
+    items = [t.strip() for t in text.split(",")]
+    if items and not items[-1]:
+        items.pop()
+    if not any(items):
         raise ValueError(f"{name} must be a non-empty comma-separated list, got {text!r}")
+    if not all(items):
+        raise ValueError(f"{name} has an empty item, got {text!r}")
     return items
 
 

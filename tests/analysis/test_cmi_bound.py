@@ -107,7 +107,7 @@ def test_sampled_selections_give_plugin_above_miller_madow_above_zero():
     assert [r["epoch"] for r in rows] == [0, 5, 9]
     for r in rows:
         assert r["gap_low"] <= r["gap"] <= r["gap_high"]
-        assert r["ld_cmi_bound_low"] <= r["ld_cmi_bound"] <= r["ld_cmi_bound_high"]
+        assert 0.0 <= r["ld_cmi_bound_low"] <= r["ld_cmi_bound"] <= r["ld_cmi_bound_high"]
 
 
 @pytest.mark.parametrize(
@@ -136,6 +136,8 @@ def test_bad_inputs_raise(change, message):
     [
         ({"data": "mnist"}, "data must be one of"),
         ({"pairs": 0}, "pairs"),
+        ({"pairs": 899}, "pairs must be <= 898"),  # 1,797 digits hold 898 pairs
+        ({"data": "idnn", "pairs": 2049}, "pairs must be <= 2048"),
         ({"selections": 1}, "selections"),
         ({"exhaustive": True, "pairs": 20}, "pairs"),
         ({"network": {"hidden": [0]}}, "hidden"),

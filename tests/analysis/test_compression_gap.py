@@ -110,6 +110,8 @@ def test_commands_write_their_files_and_fail_in_one_line(tmp_path):
         "compression_gap.json",
         "compression_gap.png",
     }
+    twice = runner.invoke(app, ["generalisation", "compression", files[0], files[0]])
+    assert twice.exit_code == 2 and "given twice" in twice.output
     (tmp_path / "bad.json").write_text("{}")
     res = runner.invoke(app, ["generalisation", "compression", str(tmp_path / "bad.json")])
     assert (

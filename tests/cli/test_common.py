@@ -10,10 +10,13 @@ from typer.testing import CliRunner
 from infossl.cli._common import add_group, comma_floats, comma_list, fail, set_torch_threads
 
 
-def test_comma_list_strips_and_drops_empty_items():
-    assert comma_list(" a, b ,,c,", "--x") == ["a", "b", "c"]
-    for text in ("", " , ,"):
+def test_comma_list_strips_allows_a_trailing_comma_and_refuses_an_empty_item():
+    assert comma_list(" a, b ,c,", "--x") == ["a", "b", "c"]
+    for text in ("", ",", " "):
         with pytest.raises(ValueError, match="--x must be a non-empty comma-separated list"):
+            comma_list(text, "--x")
+    for text in (" a, b ,,c", ",a", "a, ,b"):
+        with pytest.raises(ValueError, match="--x has an empty item"):
             comma_list(text, "--x")
 
 
