@@ -28,9 +28,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
-from infossl._checks import check_float
+from infossl._checks import check_ci_level
+from infossl.estimators._resample import t_interval as student_t_interval
 
 __all__ = [
     "LABEL_ROW_COLUMNS",
@@ -58,22 +58,19 @@ LABEL_ROW_COLUMNS: tuple[str, ...] = (
 
 
 def t_interval(values: Sequence[float] | np.ndarray, level: float = 0.95) -> dict[str, float]:
-    """``{"mean", "low", "high", "n"}``: the Student-t interval ``x̄ ± t_{n−1,(1+level)/2} s/√n``.
+    """``{"mean", "low", "high", "n"}``: the Student-t interval ``x̄ ± t_{n−1,(1+level)/2} s/√n``
+    of :func:`infossl.estimators._resample.t_interval` after dropping NaN values.
 
-    NaN values are dropped first; ``low``/``high`` are NaN when fewer than two values remain
-    (``mean`` too when none does). Assumes independent, roughly normal values.
+    ``low``/``high`` are NaN when fewer than two values remain (``mean`` too when none does).
+    Assumes independent, roughly normal values.
     """
-    level = check_float(level, "level", low=0.0, high=1.0, low_open=True)
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
-    n = int(x.size)
-    if n == 0:
+    if x.size == 0:
+        check_ci_level(level, "level")
         return {"mean": math.nan, "low": math.nan, "high": math.nan, "n": 0}
-    mean = float(x.mean())
-    if n < 2:
-        return {"mean": mean, "low": math.nan, "high": math.nan, "n": n}
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return {"mean": mean, "low": mean - half, "high": mean + half, "n": n}
+    mean, low, high = student_t_interval(x, level)
+    return {"mean": mean, "low": low, "high": high, "n": int(x.size)}
 
 
 def _beta_key(beta: Any) -> float | None:

@@ -133,7 +133,7 @@ def t_interval(values: npt.ArrayLike, level: float = 0.95) -> tuple[float, float
     Assumes the values are i.i.d. and roughly normal (e.g. one result per seed); NaN bounds
     for a single value, which gives no spread.
     """
-    level = check_ci_level(level)
+    level = check_ci_level(level, "level")
     v = np.asarray(values, dtype=float).ravel()
     if v.size == 0 or not np.isfinite(v).all():
         raise ValueError("t_interval needs at least one value, all finite")

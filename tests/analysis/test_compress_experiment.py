@@ -25,12 +25,7 @@ from infossl.analysis.compress_output import FIGURES, write_results
 TIMING = ("train_seconds", "measure_seconds")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tiny(**overrides) -> CompressConfig:

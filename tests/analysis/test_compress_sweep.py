@@ -24,12 +24,7 @@ from infossl.analysis.compress_sweep import (
 T_2_975 = 4.302652729911275
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tiny(**overrides) -> CompressConfig:
@@ -163,7 +158,7 @@ def test_t_interval_against_tables():
     assert out["mean"] - out["low"] == pytest.approx(T_2_975 / math.sqrt(3), rel=1e-9)
     one = t_interval([0.7])
     assert one["mean"] == 0.7 and math.isnan(one["low"]) and math.isnan(one["high"])
-    with pytest.raises(ValueError, match="level must be <= 1"):
+    with pytest.raises(ValueError, match="level must be < 1"):
         t_interval([1.0, 2.0], level=1.5)
 
 
