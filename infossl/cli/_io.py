@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -182,3 +184,11 @@ def _ceiling_text(e: Estimate) -> str:
     if e.ceiling is None:
         return ""
     return f"{e.ceiling:.4g}" + (" (saturated)" if e.saturated else "")
+
+
+def write_rows_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` (dicts with the same keys, in order) as a CSV file with a header line."""
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)

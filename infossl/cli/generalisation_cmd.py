@@ -9,15 +9,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from infossl.cli._common import add_group, comma_ints, prepare_output_folder, set_torch_threads
-from infossl.cli._io import input_file
+from infossl.cli._io import input_file, write_rows_csv
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
@@ -27,13 +25,6 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         "Information-theoretic generalisation: CMI bounds over training; compression vs gap.",
         {"bound": bound, "compression": compression},
     )
-
-
-def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def bound(
@@ -93,7 +84,7 @@ def bound(
         task = bar.add_task("supersamples", total=config.supersamples)
         result = run_cmi_bound(config, progress=lambda done, _: bar.update(task, completed=done))
     rows = result.rows()
-    _write_rows(out / "bounds.csv", rows)
+    write_rows_csv(out / "bounds.csv", rows)
     (out / "bounds.json").write_text(json.dumps(result.to_dict(), indent=1))
     title = f"{data}, {activation} MLP {hidden}, n = {pairs}, K1 = {supersamples}"
     plot_bounds(result, title).savefig(out / "bounds.png", dpi=130)
@@ -146,7 +137,7 @@ def compression(
         loaded[name if name not in loaded else f"{name}-{len(loaded)}"] = plane
     result = compression_gap(loaded, layer, n_boot=n_boot, seed=seed)
     prepare_output_folder(out, "--out")
-    _write_rows(out / "compression_gap.csv", result.rows())
+    write_rows_csv(out / "compression_gap.csv", result.rows())
     (out / "compression_gap.json").write_text(json.dumps(result.to_dict(), indent=1))
     plot_compression_gap(result).savefig(out / "compression_gap.png", dpi=130)
     console = Console()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import typer
 
 from infossl.cli._common import add_group, fail, prepare_output_folder
+from infossl.cli._io import write_rows_csv
 
 #: The quick default: a few minutes on 2 CPU cores.
 QUICK = {"epochs": 2000, "seeds": 3, "log_points": 80}
@@ -114,11 +114,7 @@ def idnn(
         _write_gradients(training, out, console)
     plot_information_plane(plane).savefig(out / "infoplane.png", dpi=150)
     plot_layer_curves(plane).savefig(out / "layers.png", dpi=120)
-    rows = plane.rows()
-    with (out / "infoplane.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows_csv(out / "infoplane.csv", plane.rows())
     (out / "infoplane.json").write_text(json.dumps(plane.to_dict(), indent=1))
 
     table = Table(
@@ -191,11 +187,7 @@ def _write_gradients(training: Any, out: Path, console: Any) -> None:
     batch = training.config.batch_size or 512  # a full-batch run: its SNR over batches of 512
     x, y = load_idnn_task()
     grads = idnn_gradient_snr(training, x, y, batch_size=batch)
-    rows = grads.rows()
-    with (out / "gradients.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows_csv(out / "gradients.csv", grads.rows())
     cfg = training.config
     title = f"{cfg.activation}, {len(cfg.seeds)} seed(s): gradients over batches of {batch}"
     plot_gradient_snr(grads, title).savefig(out / "gradients.png", dpi=120)

@@ -308,9 +308,8 @@ def _few_rows_notes(kind: str, n_fit: int, dims: int) -> tuple[str, ...]:
 
     Measured (benchmarks/student_t.md): with 450 training rows the lower bounds were within
     0.35 nats of 1.02 nats on a 3 + 3 Gaussian (75 rows per dimension; one DV seed 0.59) but
-    NWJ and MINE fell
-    more than 1 nat short on 5 + 5 Student-t tasks with ν = 5 and 10 (45 rows per dimension),
-    where the tails are too light to flag.
+    NWJ and MINE fell more than 1 nat short on 5 + 5 Student-t tasks with ν = 5 and 10 (45 rows
+    per dimension), where the tails are too light to flag.
     """
     if kind != "lower" or n_fit >= MIN_ROWS_PER_DIMENSION * dims:
         return ()
