@@ -25,7 +25,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from infossl._checks import check_ci_level, check_int
-from infossl.analysis.idnn import InformationPlane
+from infossl.analysis.infoplane import InformationPlane
 
 __all__ = ["CompressionGap", "compression_gap", "correlation_interval"]
 
@@ -133,7 +133,8 @@ def compression_gap(
     """Compression of ``layer`` (default: the last hidden layer) against the gap, per network.
 
     ``planes`` maps a group label (e.g. ``"tanh"``) to an information plane with per-seed
-    values (:class:`~infossl.analysis.idnn.InformationPlane`, e.g. read from ``infoplane.json``).
+    values (:class:`~infossl.analysis.infoplane.InformationPlane` with accuracy curves, e.g. read
+    from ``infoplane.json``).
     """
     if not planes:
         raise ValueError("planes must hold at least one information plane")
@@ -147,11 +148,13 @@ def compression_gap(
         chosen = layer if layer is not None else plane.layers[-2]
         if chosen not in plane.layers:
             raise ValueError(f"layer must be one of {list(plane.layers)}, got {chosen!r}")
+        if plane.train_accuracy is None or plane.test_accuracy is None:
+            raise ValueError(f"plane {group!r} has no accuracy curves: no generalisation gap")
         i_xt = plane.i_xt[:, :, plane.layers.index(chosen)]  # (S, E)
         comp.append(i_xt.max(axis=1) - i_xt[:, -1])
         gap.append(plane.train_accuracy[:, -1] - plane.test_accuracy[:, -1])
-        seeds.append(np.asarray(plane.config.seeds))
-        groups.append(np.full(len(plane.config.seeds), group))
+        seeds.append(np.asarray(plane.seeds))
+        groups.append(np.full(len(plane.seeds), group))
     chosen_layer = layer if layer is not None else names[-2]  # type: ignore[index]
     c, g = np.concatenate(comp), np.concatenate(gap)
     group_arr = np.concatenate(groups)

@@ -41,35 +41,37 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from pydantic import model_validator
+from torch import nn
 
 from infossl._checks import check_choice, check_float, check_int, check_sequence_of_int
 from infossl._config import FrozenConfig, with_defaults
 from infossl._optimisation import optimisation_step
+from infossl.analysis.infoplane import InformationPlane
 from infossl.data.idnn import load_idnn_task
-from infossl.estimators import get_estimator_class
 
 __all__ = [
     "ACTIVATIONS",
     "ESTIMATORS",
     "IDNNConfig",
     "IDNNTraining",
-    "InformationPlane",
     "information_plane",
     "log_spaced_epochs",
     "run_idnn",
+    "seed_network",
     "train_idnn",
 ]
 
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu")
-ESTIMATORS: tuple[str, ...] = ("binning", "kt", "kde")
+ESTIMATORS: tuple[str, ...] = ("binning", "kt", "kde", "noisy")
 IDNN_HIDDEN: tuple[int, ...] = (10, 7, 5, 4, 3)
 
 
@@ -97,6 +99,11 @@ class IDNNConfig(FrozenConfig):
         batch_size: minibatch size (IDNNs 512, Saxe 256); None trains full batch.
         train_fraction: share of the 4,096 patterns used for training (IDNNs: 0.8).
         log_points: requested log-spaced logging epochs (IDNNs: 400 before de-duplication).
+        noise_beta: β of the noisy network of Goldfeld et al. (2019): N(0, β²I) is added to
+            every hidden layer's output in training (and in the ``"noisy"`` measurement, which
+            needs β > 0); 0 (default) trains the deterministic network. The noise comes from one
+            generator for the whole ensemble, seeded from ``seeds``; the accuracy curves are of
+            the noiseless forward pass.
     """
 
     activation: str = "tanh"
@@ -107,6 +114,7 @@ class IDNNConfig(FrozenConfig):
     batch_size: int | None = 512
     train_fraction: float = 0.8
     log_points: int = 400
+    noise_beta: float = 0.0
 
     @model_validator(mode="before")
     @classmethod
@@ -133,6 +141,7 @@ class IDNNConfig(FrozenConfig):
             high_open=True,
         )
         values["log_points"] = check_int(values["log_points"], "log_points", low=1)
+        values["noise_beta"] = check_float(values["noise_beta"], "noise_beta", low=0.0)
         return values
 
     @property
@@ -170,9 +179,14 @@ def _init_parameters(
 
 
 def _forward(
-    params: Sequence[torch.Tensor], x: torch.Tensor, activation: str
+    params: Sequence[torch.Tensor],
+    x: torch.Tensor,
+    activation: str,
+    noise: tuple[float, torch.Generator] | None = None,
 ) -> tuple[list[torch.Tensor], torch.Tensor]:
-    """Activations of every layer (hidden, then softmax) and the output logits, for x (S, B, 12)."""
+    """Activations of every layer (hidden, then softmax) and the output logits, for x (S, B, 12).
+
+    ``noise = (β, generator)`` adds N(0, β²) to every hidden unit (the noisy network)."""
     act = torch.tanh if activation == "tanh" else torch.relu
     layers = []
     h = x
@@ -180,8 +194,39 @@ def _forward(
     for i in range(n_layers):
         z = torch.baddbmm(params[2 * i + 1], h, params[2 * i])
         h = act(z) if i < n_layers - 1 else torch.softmax(z, dim=-1)
+        if noise is not None and i < n_layers - 1:
+            h = h + noise[0] * torch.randn(h.shape, generator=noise[1])
         layers.append(h)
     return layers, z
+
+
+def seed_network(training: IDNNTraining, epoch_index: int, seed_index: int) -> nn.Sequential:
+    """The network of one seed at one logged epoch as ``nn.Sequential`` (Linear layers h1…,
+    softmax, each hidden one followed by its activation module ``h1_act``…; the last Linear
+    gives logits). Same computation as the batched ensemble's noiseless forward."""
+    params = training.snapshots[epoch_index]
+    activation = nn.Tanh if training.config.activation == "tanh" else nn.ReLU
+    modules: list[tuple[str, nn.Module]] = []
+    names = training.config.layer_names
+    for i, name in enumerate(names):
+        modules.append((name, nn.Linear(params[2 * i].shape[1], params[2 * i].shape[2])))
+        if i < len(names) - 1:
+            modules.append((f"{name}_act", activation()))
+    network = nn.Sequential(OrderedDict(modules))
+    load_seed_weights(network, training, epoch_index, seed_index)
+    return network
+
+
+def load_seed_weights(
+    network: nn.Module, training: IDNNTraining, epoch_index: int, seed_index: int
+) -> None:
+    """Copy one seed's weights at one logged epoch into a :func:`seed_network` (in place)."""
+    params = training.snapshots[epoch_index]
+    with torch.no_grad():
+        for i, name in enumerate(training.config.layer_names):
+            linear = network.get_submodule(name)
+            linear.weight.copy_(params[2 * i][seed_index].T)
+            linear.bias.copy_(params[2 * i + 1][seed_index, 0])
 
 
 def _checked_data(data: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -292,6 +337,10 @@ def train_idnn(
     seed_axis = torch.arange(n_seeds)[:, None]
     batch = n_train if config.batch_size is None else min(config.batch_size, n_train)
     optimiser = torch.optim.Adam(params, lr=config.learning_rate)
+    noise = None
+    if config.noise_beta > 0:
+        state = np.random.SeedSequence([*config.seeds, 0x6E6F697365]).generate_state(1)[0]
+        noise = (config.noise_beta, torch.Generator().manual_seed(int(state)))
     log_epochs = log_spaced_epochs(config.epochs, config.log_points)
     snapshots: list[list[torch.Tensor]] = []
     curves = np.zeros((3, n_seeds, len(log_epochs)))
@@ -320,7 +369,7 @@ def train_idnn(
         order = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
         for lo in range(0, n_train, batch):
             idx = order[:, lo : lo + batch]
-            _, logits = _forward(params, x_train[seed_axis, idx], config.activation)
+            _, logits = _forward(params, x_train[seed_axis, idx], config.activation, noise)
             loss = (
                 F.cross_entropy(
                     logits.flatten(0, 1), y_train[seed_axis, idx].reshape(-1), reduction="sum"
@@ -346,145 +395,85 @@ def train_idnn(
 
 
 # ----------------------------------------------------------------------------- information
-@dataclass
-class InformationPlane:
-    """Information-plane coordinates of every (seed, logged epoch, layer), in bits.
+def _recorder_settings(
+    activation: str, estimator: str, bins: int | None, noise_variance: float
+) -> tuple[str, dict[str, Any]]:
+    """The engine's estimator and options for an IDNN measurement (see the module docstring)."""
+    if estimator in ("kt", "kde"):
+        return "kde", {"noise_variance": noise_variance}
+    if activation == "tanh":  # the IDNN convention: 30 edges on [-1, 1]
+        return "idnn", {"bins": bins, "value_range": (-1.0, 1.0)}
+    return "binning", {"bins": 100 if bins is None else bins, "value_range": "global"}
 
-    Attributes:
-        config: the training settings.
-        epochs: logged epochs (E,).
-        layers: layer names (L,).
-        i_xt, i_ty: (S, E, L) point estimates (binning) or upper bounds (kt) of I(X;T), I(T;Y).
-        i_xt_lower, i_ty_lower: (S, E, L) lower-bound companions (kt only, else None).
-        estimator: ``"binning"`` or ``"kt"``; estimator_params: everything that defines the
-            quantity (bins, ranges, σ², samples used).
-        h_x, h_y, i_xy: entropies of the evaluation set (bits); I(X;Y) = H(Y) here.
-        train_accuracy, test_accuracy, train_loss: (S, E).
-        unit: always ``"bits"``.
-    """
 
-    config: IDNNConfig
-    epochs: np.ndarray
-    layers: tuple[str, ...]
-    i_xt: np.ndarray
-    i_ty: np.ndarray
-    estimator: str
-    estimator_params: dict[str, Any]
-    h_x: float
-    h_y: float
-    i_xy: float
-    train_accuracy: np.ndarray
-    test_accuracy: np.ndarray
-    train_loss: np.ndarray
-    i_xt_lower: np.ndarray | None = None
-    i_ty_lower: np.ndarray | None = None
-    unit: str = "bits"
-    seconds: dict[str, float] = field(default_factory=dict)
+def _deterministic_plane(
+    training: IDNNTraining,
+    x: np.ndarray,
+    y: np.ndarray,
+    estimator: str,
+    bins: int | None,
+    noise_variance: float,
+    progress: Callable[[int, int], None] | None,
+) -> InformationPlane:
+    """One recorder per seed, fed the batched ensemble's activations at every logged epoch."""
+    from infossl.analysis.infoplane import InformationPlaneRecorder
 
-    def compression(self) -> np.ndarray:
-        """Seed-averaged drop max_epoch I(X;T) − I(X;T) at the last epoch, per layer (L,), bits."""
-        mean = self.i_xt.mean(axis=0)
-        return mean.max(axis=0) - mean[-1]
+    config = training.config
+    kind, options = _recorder_settings(config.activation, estimator, bins, noise_variance)
+    names = config.layer_names
+    recorders = [InformationPlaneRecorder(None, names, kind, **options) for _ in config.seeds]
+    x_tensor = torch.as_tensor(x)
+    for e, epoch in enumerate(training.epochs):
+        layers = training.activations(e, x)
+        for s, recorder in enumerate(recorders):
+            acts = {name: layer[s] for name, layer in zip(names, layers, strict=True)}
+            recorder.record_activations(int(epoch), acts, x_tensor, y)
+        if progress is not None:
+            progress(e + 1, len(training.epochs))
+    return InformationPlane.stack([r.results() for r in recorders], config.seeds)
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One flat record per (seed, epoch, layer), for CSV output."""
-        out = []
-        for s, seed in enumerate(self.config.seeds):
-            for e, epoch in enumerate(self.epochs):
-                for layer_index, name in enumerate(self.layers):
-                    row = {
-                        "seed": int(seed),
-                        "epoch": int(epoch),
-                        "layer": name,
-                        "I_XT_bits": float(self.i_xt[s, e, layer_index]),
-                        "I_TY_bits": float(self.i_ty[s, e, layer_index]),
-                    }
-                    if self.i_xt_lower is not None and self.i_ty_lower is not None:
-                        row["I_XT_lower_bits"] = float(self.i_xt_lower[s, e, layer_index])
-                        row["I_TY_lower_bits"] = float(self.i_ty_lower[s, e, layer_index])
-                    row["train_accuracy"] = float(self.train_accuracy[s, e])
-                    row["test_accuracy"] = float(self.test_accuracy[s, e])
-                    out.append(row)
-        return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable summary and all arrays (nested lists, seed × epoch × layer)."""
+def _noisy_plane(
+    training: IDNNTraining,
+    x: np.ndarray,
+    y: np.ndarray,
+    n_conditional: int,
+    n_mc: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None,
+) -> InformationPlane:
+    """One noisy recorder per seed on :func:`seed_network`, reloaded at every logged epoch."""
+    from infossl.analysis.infoplane import GaussianNoiseInjection, InformationPlaneRecorder
 
-        def listed(a: np.ndarray | None) -> Any:
-            return None if a is None else np.asarray(a).tolist()
-
-        return {
-            "experiment": "idnn",
-            "unit": self.unit,
-            "config": {
-                k: (list(v) if isinstance(v, tuple) else v)
-                for k, v in self.config.model_dump().items()
-            },
-            "estimator": self.estimator,
-            "estimator_params": self.estimator_params,
-            "H_X_bits": self.h_x,
-            "H_Y_bits": self.h_y,
-            "I_XY_bits": self.i_xy,
-            "epochs": self.epochs.tolist(),
-            "layers": list(self.layers),
-            "seeds": list(self.config.seeds),
-            "I_XT_bits": listed(self.i_xt),
-            "I_TY_bits": listed(self.i_ty),
-            "I_XT_lower_bits": listed(self.i_xt_lower),
-            "I_TY_lower_bits": listed(self.i_ty_lower),
-            "compression_bits": self.compression().tolist(),
-            "train_accuracy": listed(self.train_accuracy),
-            "test_accuracy": listed(self.test_accuracy),
-            "train_loss": listed(self.train_loss),
-            "seconds": self.seconds,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> InformationPlane:
-        """Rebuild a plane from :meth:`to_dict` output (e.g. a saved ``infoplane.json``)."""
-        if not isinstance(data, dict) or data.get("experiment") != "idnn":
-            raise ValueError("data must be the to_dict() output of an IDNN information plane")
-        cfg = dict(data["config"])
-        for key in ("seeds", "hidden"):
-            cfg[key] = tuple(cfg[key])
-
-        def array(key: str) -> np.ndarray | None:
-            return None if data.get(key) is None else np.asarray(data[key], dtype=np.float64)
-
-        return cls(
-            config=IDNNConfig(**cfg),
-            epochs=np.asarray(data["epochs"], dtype=np.int64),
-            layers=tuple(data["layers"]),
-            i_xt=array("I_XT_bits"),  # type: ignore[arg-type]
-            i_ty=array("I_TY_bits"),  # type: ignore[arg-type]
-            estimator=data["estimator"],
-            estimator_params=dict(data["estimator_params"]),
-            h_x=float(data["H_X_bits"]),
-            h_y=float(data["H_Y_bits"]),
-            i_xy=float(data["I_XY_bits"]),
-            train_accuracy=array("train_accuracy"),  # type: ignore[arg-type]
-            test_accuracy=array("test_accuracy"),  # type: ignore[arg-type]
-            train_loss=array("train_loss"),  # type: ignore[arg-type]
-            i_xt_lower=array("I_XT_lower_bits"),
-            i_ty_lower=array("I_TY_lower_bits"),
-            seconds=dict(data.get("seconds", {})),
+    config = training.config
+    if config.noise_beta <= 0:
+        raise ValueError(
+            "estimator='noisy' measures a noisy network: train with IDNNConfig(noise_beta > 0)"
         )
-
-
-def _bits(estimate: Any) -> float:
-    return float(estimate.to("bits").value)
-
-
-def _layer_ranges(training: IDNNTraining, x: np.ndarray) -> np.ndarray:
-    """(S, L, 2) smallest and largest activity of each layer over all logged epochs."""
-    n_layers = len(training.config.layer_names)
-    ranges = np.empty((len(training.config.seeds), n_layers, 2))
-    ranges[..., 0], ranges[..., 1] = np.inf, -np.inf
-    for e in range(len(training.epochs)):
-        for i, layer in enumerate(training.activations(e, x)):
-            ranges[:, i, 0] = np.minimum(ranges[:, i, 0], layer.min(axis=(1, 2)))
-            ranges[:, i, 1] = np.maximum(ranges[:, i, 1], layer.max(axis=(1, 2)))
-    return ranges
+    hidden = [f"{name}_act" for name in config.layer_names[:-1]]
+    networks = [seed_network(training, 0, s) for s in range(len(config.seeds))]
+    recorders = [
+        InformationPlaneRecorder(
+            net,
+            hidden,
+            "noisy",
+            noise=GaussianNoiseInjection(net, hidden, config.noise_beta, seed=seed + 7919 * s),
+            n_conditional=n_conditional,
+            n_mc=n_mc,
+            seed=seed + 7919 * s,
+        )
+        for s, net in enumerate(networks)
+    ]
+    x_tensor = torch.as_tensor(x, dtype=torch.float32)
+    for e, epoch in enumerate(training.epochs):
+        for s, (net, recorder) in enumerate(zip(networks, recorders, strict=True)):
+            load_seed_weights(net, training, e, s)
+            recorder.record(int(epoch), x_tensor, y)
+        if progress is not None:
+            progress(e + 1, len(training.epochs))
+    plane = InformationPlane.stack([r.results() for r in recorders], config.seeds)
+    plane.layers = config.layer_names[:-1]
+    return plane
 
 
 def information_plane(
@@ -495,20 +484,26 @@ def information_plane(
     noise_variance: float = 0.1,
     max_samples: int | None = None,
     seed: int = 0,
+    n_conditional: int = 16,
+    n_mc: int = 10,
     progress: Callable[[int, int], None] | None = None,
 ) -> InformationPlane:
     """I(X;T) and I(T;Y) in bits for every seed, logged epoch and layer of a training run.
 
-    ``estimator="binning"``: ``bins`` = 30 IDNN edges on [−1, 1] for tanh, 100 equal-width bins
-    over the layer's range across all logged epochs for ReLU (see the module docstring).
-    ``estimator="kt"`` (or ``"kde"``): Kolchinsky–Tracey upper and lower bounds with noise
-    variance ``noise_variance`` (σ²; Saxe et al.'s paper uses 0.1, their notebook 1e-3).
-    ``max_samples``: evaluate on a random subset of that many patterns (drawn with ``seed``,
-    the same for every epoch and network); None uses all 4,096. ``progress(done, total)`` is
-    called after each logged epoch.
+    One :class:`~infossl.analysis.infoplane.InformationPlaneRecorder` per seed, fed the batched
+    network's activations. ``estimator="binning"``: ``bins`` = 30 IDNN edges on [−1, 1] for tanh
+    (engine estimator ``"idnn"``), 100 equal-width bins over the layer's range across all logged
+    epochs for ReLU (``"binning"``, ``value_range="global"``). ``estimator="kt"`` (or ``"kde"``):
+    Kolchinsky–Tracey upper and lower bounds with noise variance ``noise_variance`` (σ²; Saxe et
+    al.'s paper uses 0.1, their notebook 1e-3). ``max_samples``: evaluate on a random subset of
+    that many patterns (drawn with ``seed``, the same for every epoch and network); None uses
+    all 4,096. ``estimator="noisy"`` (a run trained with ``noise_beta`` > 0): the true
+    I(X;T_ℓ) of the noisy network by Goldfeld et al.'s sample-propagation estimator, hidden
+    layers only, ``n_conditional`` noisy passes per input and ``n_mc`` Monte Carlo draws per
+    centre (:mod:`infossl.analysis.infoplane`); O(m² · n_mc) per layer for m patterns, so use
+    ``max_samples``. ``progress(done, total)`` is called after each logged epoch.
     """
     check_choice(estimator, "estimator", ESTIMATORS)
-    kind = "kt" if estimator in ("kt", "kde") else "binning"
     noise_variance = check_float(noise_variance, "noise_variance", low=0.0, low_open=True)
     x_all, y_all = load_idnn_task()
     n_all = len(x_all)
@@ -518,81 +513,21 @@ def information_plane(
     else:
         subset = np.arange(n_all)
     x, y = x_all[subset], y_all[subset]
-    pattern = subset[:, None]  # X is identified by its pattern index (all patterns distinct)
     config = training.config
-    n_seeds, n_epochs = len(config.seeds), len(training.epochs)
-    n_layers = len(config.layer_names)
-    shape = (n_seeds, n_epochs, n_layers)
-    i_xt, i_ty = np.zeros(shape), np.zeros(shape)
-    lower_xt = np.zeros(shape) if kind == "kt" else None
-    lower_ty = np.zeros(shape) if kind == "kt" else None
-    mi_class = {"binned": get_estimator_class("mi", "binned")}
-    params: dict[str, Any] = {
-        "n_samples": len(subset),
-        "subset_seed": seed if max_samples is not None else None,
-    }
-    ranges = None
-    if kind == "binning":
-        if config.activation == "tanh":
-            n_bins = 30 if bins is None else check_int(bins, "bins", low=2)
-            params.update(strategy="idnn", bins=n_bins, value_range=[-1.0, 1.0])
-        else:
-            n_bins = 100 if bins is None else check_int(bins, "bins", low=1)
-            ranges = _layer_ranges(training, x)
-            params.update(
-                strategy="uniform",
-                bins=n_bins,
-                value_range="per seed and layer: [min, max] over all logged epochs",
-                ranges=ranges.tolist(),
-            )
+    if estimator == "noisy":
+        plane = _noisy_plane(training, x, y, n_conditional, n_mc, seed, progress)
     else:
-        mi_class["kt-upper"] = get_estimator_class("mi", "kt-upper")
-        mi_class["kt-lower"] = get_estimator_class("mi", "kt-lower")
-        params.update(noise_variance=noise_variance)
-
-    for e in range(n_epochs):
-        layers = training.activations(e, x)
-        for s in range(n_seeds):
-            for li, acts in enumerate(layers):
-                t = acts[s].astype(np.float64)
-                if kind == "binning":
-                    if ranges is None:
-                        rng_kw = {"strategy": "idnn", "value_range": (-1.0, 1.0)}
-                    else:
-                        lo, hi = ranges[s, li]
-                        rng_kw = {"strategy": "uniform", "value_range": (lo, max(hi, lo + 1e-12))}
-                    est_xt = mi_class["binned"](bins=params["bins"], x_discrete=True, **rng_kw)
-                    est_ty = mi_class["binned"](bins=params["bins"], y_discrete=True, **rng_kw)
-                    i_xt[s, e, li] = _bits(est_xt.estimate(pattern, t))
-                    i_ty[s, e, li] = _bits(est_ty.estimate(t, y))
-                else:
-                    upper = mi_class["kt-upper"](noise_variance=noise_variance)
-                    lower = mi_class["kt-lower"](noise_variance=noise_variance)
-                    i_xt[s, e, li] = _bits(upper.estimate(pattern, t))
-                    i_ty[s, e, li] = _bits(upper.estimate(y, t))
-                    lower_xt[s, e, li] = _bits(lower.estimate(pattern, t))  # type: ignore[index]
-                    lower_ty[s, e, li] = _bits(lower.estimate(y, t))  # type: ignore[index]
-        if progress is not None:
-            progress(e + 1, n_epochs)
-    p1 = float(y.mean())
-    h_y = 0.0 if p1 in (0.0, 1.0) else -(p1 * math.log2(p1) + (1 - p1) * math.log2(1 - p1))
-    return InformationPlane(
-        config=config,
-        epochs=training.epochs,
-        layers=config.layer_names,
-        i_xt=i_xt,
-        i_ty=i_ty,
-        estimator=kind,
-        estimator_params=params,
-        h_x=math.log2(len(subset)),
-        h_y=h_y,
-        i_xy=h_y,
-        train_accuracy=training.train_accuracy,
-        test_accuracy=training.test_accuracy,
-        train_loss=training.train_loss,
-        i_xt_lower=lower_xt,
-        i_ty_lower=lower_ty,
-    )
+        plane = _deterministic_plane(training, x, y, estimator, bins, noise_variance, progress)
+    names = config.layer_names
+    params = plane.estimator_params
+    if "ranges" in params:  # per seed {layer: [low, high]} -> (S, L, 2)
+        params["ranges"] = [[r[name] for name in names] for r in params["ranges"]]
+    params.update(n_samples=len(subset), subset_seed=seed if max_samples is not None else None)
+    plane.config = config
+    plane.train_accuracy = training.train_accuracy
+    plane.test_accuracy = training.test_accuracy
+    plane.train_loss = training.train_loss
+    return plane
 
 
 def run_idnn(

@@ -15,17 +15,15 @@ Cost: seeds × logged epochs × ⌈n_train / batch⌉ forward + backward passes 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from infossl.analysis.gradient_snr import diffusion_onset, gradient_snr
-from infossl.analysis.idnn import IDNNTraining
+from infossl.analysis.idnn import IDNNTraining, seed_network
 
 __all__ = ["GradientPlane", "idnn_gradient_snr", "seed_network"]
 
@@ -71,25 +69,6 @@ class GradientPlane:
             for ei in range(e)
             for li in range(n_layers)
         ]
-
-
-def seed_network(training: IDNNTraining, epoch_index: int, seed_index: int) -> nn.Sequential:
-    """The network of one seed at one logged epoch as ``nn.Sequential`` (layers h1…, softmax;
-    the last Linear gives logits). Same computation as the batched ensemble's forward."""
-    params = training.snapshots[epoch_index]
-    activation = nn.Tanh if training.config.activation == "tanh" else nn.ReLU
-    modules: list[tuple[str, nn.Module]] = []
-    names = training.config.layer_names
-    for i, name in enumerate(names):
-        weight, bias = params[2 * i][seed_index], params[2 * i + 1][seed_index, 0]
-        linear = nn.Linear(weight.shape[0], weight.shape[1])
-        with torch.no_grad():
-            linear.weight.copy_(weight.T)
-            linear.bias.copy_(bias)
-        modules.append((name, linear))
-        if i < len(names) - 1:
-            modules.append((f"{name}_act", activation()))
-    return nn.Sequential(OrderedDict(modules))
 
 
 def idnn_gradient_snr(

@@ -1,10 +1,16 @@
-"""Information-plane recorder for any PyTorch model: forward hooks, any estimator, bits.
+"""The information-plane engine: one recorder, one result type, for any network.
 
 :class:`InformationPlaneRecorder` runs a model on a fixed evaluation set (X uniform over its n
-rows, labels Y), captures the outputs T_ℓ of named layers with forward hooks, and estimates
-(I(X;T_ℓ), I(T_ℓ;Y)) per layer and epoch. The estimator and its parameters *define* the
-quantity — a deterministic network has I(X;T) = ∞ for continuous X, or ln n for n distinct
-inputs and an injective layer (Saxe et al. 2018; Geiger 2021) — so every value carries them:
+rows, labels Y), captures the outputs T_ℓ of named layers with forward hooks (or takes the
+activations from the caller, :meth:`~InformationPlaneRecorder.record_activations`, e.g. from a
+batched functional network) and estimates (I(X;T_ℓ), I(T_ℓ;Y)) per layer and epoch. Its result,
+like that of the IDNN reproduction (:mod:`infossl.analysis.idnn`, one recorder per seed), is an
+:class:`InformationPlane`: arrays over (network, epoch, layer), optional accuracy curves, JSON
+round trip. Figures: :mod:`infossl.analysis.infoplane_plots`.
+
+The estimator and its parameters *define* the quantity — a deterministic network has
+I(X;T) = ∞ for continuous X, or ln n for n distinct inputs and an injective layer (Saxe et al.
+2018; Geiger 2021) — so every value carries them:
 
 * ``"binning"``: each unit cut into ``bins`` equal-width bins over a range **fixed across
   epochs**: ``value_range=(low, high)``; ``"global"`` (default; Saxe et al.'s rule for
@@ -38,7 +44,7 @@ Sánchez Giraldo et al. (2015); Goldfeld et al. (ICML 2019); Geiger, IEEE TNNLS 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -66,13 +72,12 @@ __all__ = [
     "DPIViolation",
     "GaussianNoiseInjection",
     "GradientStats",
-    "InformationPlaneHistory",
+    "InformationPlane",
     "InformationPlaneRecorder",
     "LayerInformation",
     "check_dpi",
     "diffusion_onset",
     "gradient_snr",
-    "plot_history",
 ]
 
 ESTIMATORS: tuple[str, ...] = ("binning", "idnn", "kde", "matrix-renyi", "noisy")
@@ -152,44 +157,193 @@ class LayerInformation:
     i_ty_lower: Estimate | None = None
 
 
-@dataclass
-class InformationPlaneHistory:
-    """All recorded points as arrays (E epochs × L layers), in ``unit``.
+#: Estimator names of files written before the engines were merged, and their names now.
+_LEGACY_ESTIMATORS = {"kt": "kde"}
 
-    ``i_ty`` (and the lower companions) are None when no labels were given (or, for the lower
-    arrays, when the estimator has no lower bound).
+
+def _listed(a: np.ndarray | None) -> Any:
+    return None if a is None else np.asarray(a).tolist()
+
+
+@dataclass
+class InformationPlane:
+    """Information-plane coordinates of every (network, epoch, layer), in ``unit``.
+
+    Attributes:
+        epochs: recorded epochs (E,); layers: layer names in forward order (L,).
+        i_xt, i_ty: (S, E, L) values of I(X;T) and I(T;Y) (the upper bound for ``"kde"``);
+            ``i_ty`` is None without labels.
+        estimator, estimator_params: the estimator and everything that defines the quantity
+            (bins, ranges, σ², samples used).
+        h_x, h_y: entropies of the evaluation set, the largest values the estimates can take.
+        unit: ``"bits"`` or ``"nats"``.
+        i_xt_lower, i_ty_lower: (S, E, L) lower-bound companions (``"kde"`` only, else None).
+        seeds: one label per network (S,).
+        config: the experiment's settings (e.g. an :class:`~infossl.analysis.idnn.IDNNConfig`),
+            None for a recorder on a user's model.
+        train_accuracy, test_accuracy, train_loss: (S, E) curves when the experiment has them.
+        seconds: wall-clock times by phase; points: the per-point Estimates of a recorder.
     """
 
     epochs: np.ndarray
     layers: tuple[str, ...]
     i_xt: np.ndarray
     i_ty: np.ndarray | None
-    i_xt_lower: np.ndarray | None
-    i_ty_lower: np.ndarray | None
-    unit: str
     estimator: str
-    params: dict[str, Any]
+    estimator_params: dict[str, Any]
     h_x: float
     h_y: float | None
+    unit: str = "bits"
+    i_xt_lower: np.ndarray | None = None
+    i_ty_lower: np.ndarray | None = None
+    seeds: tuple[int, ...] = (0,)
+    config: Any = None
+    train_accuracy: np.ndarray | None = None
+    test_accuracy: np.ndarray | None = None
+    train_loss: np.ndarray | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
     points: list[LayerInformation] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        def listed(a: np.ndarray | None) -> Any:
-            return None if a is None else np.asarray(a).tolist()
+    @property
+    def experiment(self) -> str:
+        """``"idnn"`` for the IDNN reproduction, ``"recorder"`` otherwise."""
+        from infossl.analysis.idnn import IDNNConfig
 
+        return "idnn" if isinstance(self.config, IDNNConfig) else "recorder"
+
+    @classmethod
+    def stack(cls, planes: Sequence[InformationPlane], seeds: Sequence[int]) -> InformationPlane:
+        """One plane with a network axis from single-network planes (same epochs and layers).
+
+        Parameters that differ between networks (the ``"global"`` binning ranges) become a list
+        with one entry per network.
+        """
+        if not planes or len(planes) != len(seeds):
+            raise ValueError(f"need one plane per seed, got {len(planes)} for {len(seeds)}")
+        first = planes[0]
+        for p in planes[1:]:
+            same = (p.layers, p.estimator, p.unit) == (first.layers, first.estimator, first.unit)
+            if not same or not np.array_equal(p.epochs, first.epochs):
+                raise ValueError("planes must share epochs, layers, estimator and unit")
+
+        def joined(attr: str) -> np.ndarray | None:
+            parts = [getattr(p, attr) for p in planes]
+            return None if any(a is None for a in parts) else np.concatenate(parts)
+
+        params = dict(first.estimator_params)
+        if "ranges" in params:
+            params["ranges"] = [p.estimator_params["ranges"] for p in planes]
+        return cls(
+            epochs=first.epochs,
+            layers=first.layers,
+            i_xt=joined("i_xt"),  # type: ignore[arg-type]
+            i_ty=joined("i_ty"),
+            estimator=first.estimator,
+            estimator_params=params,
+            h_x=first.h_x,
+            h_y=first.h_y,
+            unit=first.unit,
+            i_xt_lower=joined("i_xt_lower"),
+            i_ty_lower=joined("i_ty_lower"),
+            seeds=tuple(int(s) for s in seeds),
+        )
+
+    def compression(self) -> np.ndarray:
+        """Network-averaged drop max_epoch I(X;T) − I(X;T) at the last epoch, per layer (L,)."""
+        mean = self.i_xt.mean(axis=0)
+        return mean.max(axis=0) - mean[-1]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One flat record per (network, epoch, layer), for CSV output."""
+        u = self.unit
+        columns = {f"I_XT_{u}": self.i_xt, f"I_TY_{u}": self.i_ty}
+        if self.i_xt_lower is not None and self.i_ty_lower is not None:
+            columns |= {f"I_XT_lower_{u}": self.i_xt_lower, f"I_TY_lower_{u}": self.i_ty_lower}
+        curves = {"train_accuracy": self.train_accuracy, "test_accuracy": self.test_accuracy}
+        out = []
+        for s, seed in enumerate(self.seeds):
+            for e, epoch in enumerate(self.epochs):
+                for li, name in enumerate(self.layers):
+                    row: dict[str, Any] = {"seed": int(seed), "epoch": int(epoch), "layer": name}
+                    row |= {k: float(v[s, e, li]) for k, v in columns.items() if v is not None}
+                    row |= {k: float(v[s, e]) for k, v in curves.items() if v is not None}
+                    out.append(row)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable settings and all arrays (nested lists, network × epoch × layer)."""
+        u = self.unit
+        config = None
+        if self.config is not None:
+            config = {
+                k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in self.config.model_dump().items()
+            }
         return {
-            "unit": self.unit,
+            "experiment": self.experiment,
+            "unit": u,
+            "config": config,
             "estimator": self.estimator,
-            "params": self.params,
+            "estimator_params": self.estimator_params,
+            f"H_X_{u}": self.h_x,
+            f"H_Y_{u}": self.h_y,
             "epochs": self.epochs.tolist(),
             "layers": list(self.layers),
-            "I_XT": listed(self.i_xt),
-            "I_TY": listed(self.i_ty),
-            "I_XT_lower": listed(self.i_xt_lower),
-            "I_TY_lower": listed(self.i_ty_lower),
-            "H_X": self.h_x,
-            "H_Y": self.h_y,
+            "seeds": list(self.seeds),
+            f"I_XT_{u}": _listed(self.i_xt),
+            f"I_TY_{u}": _listed(self.i_ty),
+            f"I_XT_lower_{u}": _listed(self.i_xt_lower),
+            f"I_TY_lower_{u}": _listed(self.i_ty_lower),
+            f"compression_{u}": self.compression().tolist(),
+            "train_accuracy": _listed(self.train_accuracy),
+            "test_accuracy": _listed(self.test_accuracy),
+            "train_loss": _listed(self.train_loss),
+            "seconds": self.seconds,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InformationPlane:
+        """Rebuild a plane from :meth:`to_dict` output (e.g. a saved ``infoplane.json``)."""
+        if not isinstance(data, dict) or data.get("experiment") not in ("idnn", "recorder"):
+            raise ValueError("data must be the to_dict() output of an information plane")
+        u = check_unit(data.get("unit", "bits"))
+        config = None
+        if data["experiment"] == "idnn":
+            from infossl.analysis.idnn import IDNNConfig
+
+            cfg = dict(data["config"])
+            for key in ("seeds", "hidden"):
+                cfg[key] = tuple(cfg[key])
+            config = IDNNConfig(**cfg)
+
+        def array(key: str) -> np.ndarray | None:
+            return None if data.get(key) is None else np.asarray(data[key], dtype=np.float64)
+
+        params = dict(data["estimator_params"])
+        estimator = _LEGACY_ESTIMATORS.get(data["estimator"], data["estimator"])
+        if params.get("strategy") == "idnn":  # the IDNN binning convention, saved as "binning"
+            estimator = "idnn"
+        seeds = data.get("seeds", config.seeds if config is not None else None)
+        h_y = data.get(f"H_Y_{u}")
+        return cls(
+            epochs=np.asarray(data["epochs"], dtype=np.int64),
+            layers=tuple(data["layers"]),
+            i_xt=array(f"I_XT_{u}"),  # type: ignore[arg-type]
+            i_ty=array(f"I_TY_{u}"),
+            estimator=estimator,
+            estimator_params=params,
+            h_x=float(data[f"H_X_{u}"]),
+            h_y=None if h_y is None else float(h_y),
+            unit=u,
+            i_xt_lower=array(f"I_XT_lower_{u}"),
+            i_ty_lower=array(f"I_TY_lower_{u}"),
+            seeds=tuple(int(s) for s in seeds),
+            config=config,
+            train_accuracy=array("train_accuracy"),
+            test_accuracy=array("test_accuracy"),
+            train_loss=array("train_loss"),
+            seconds=dict(data.get("seconds", {})),
+        )
 
 
 # ----------------------------------------------------------------------------- the recorder
@@ -203,8 +357,9 @@ class InformationPlaneRecorder:
     """Record (I(X;T_ℓ), I(T_ℓ;Y)) of named layers of ``model`` (see the module docstring).
 
     Args:
-        model: any ``nn.Module``; ``layers``: names from ``model.named_modules()``, in forward
-            order (the order :meth:`check_dpi` uses).
+        model: any ``nn.Module``, or None when the caller supplies the activations
+            (:meth:`record_activations`); ``layers``: names from ``model.named_modules()`` (any
+            names without a model), in forward order (the order :meth:`check_dpi` uses).
         estimator: one of :data:`ESTIMATORS`.
         unit: ``"bits"`` (default) or ``"nats"``.
         bins: binning: bins per unit (default 30 for a fixed range, 100 for ``"global"`` and
@@ -224,7 +379,7 @@ class InformationPlaneRecorder:
 
     def __init__(
         self,
-        model: nn.Module,
+        model: nn.Module | None,
         layers: Sequence[str],
         estimator: str = "binning",
         *,
@@ -240,13 +395,13 @@ class InformationPlaneRecorder:
         batch_size: int = 1024,
         seed: int = 0,
     ) -> None:
-        if not isinstance(model, nn.Module):
-            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if model is not None and not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module or None, got {type(model).__name__}")
         if isinstance(layers, str) or not isinstance(layers, Sequence) or not layers:
             raise TypeError(f"layers must be a non-empty sequence of module names, got {layers!r}")
         self.model = model
         self.layers = tuple(layers)
-        self._modules = [_submodule(model, name) for name in self.layers]
+        self._modules = [] if model is None else [_submodule(model, n) for n in self.layers]
         self.estimator = check_choice(estimator, "estimator", ESTIMATORS)
         self.unit = check_unit(unit)
         self.batch_size = check_int(batch_size, "batch_size", low=1)
@@ -255,10 +410,15 @@ class InformationPlaneRecorder:
             bins, value_range, noise_variance, alpha, sigma, noise, n_conditional, n_mc
         )
         self.noise = noise
+        if model is None and self.estimator == "noisy":
+            raise ValueError("estimator='noisy' needs the model (it runs the noisy network)")
         self.points: list[LayerInformation] = []
-        self._stored: list[tuple[int, dict[str, np.ndarray], np.ndarray, np.ndarray | None]] = []
+        self._stored: list[
+            tuple[int, dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray | None]
+        ] = []
         self._first_range: dict[str, tuple[float, float]] = {}
         self._h: tuple[float, float | None] = (0.0, None)
+        self._inputs: tuple[np.ndarray, np.ndarray | None, np.ndarray] | None = None
 
     def _check_params(
         self,
@@ -335,6 +495,8 @@ class InformationPlaneRecorder:
         """
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+        if self.model is None:
+            raise ValueError("this recorder has no model: pass activations to record_activations")
         captured: dict[str, list[torch.Tensor]] = {name: [] for name in self.layers}
         handles = []
         if self.estimator != "noisy":
@@ -373,6 +535,41 @@ class InformationPlaneRecorder:
         Use the same x and y at every epoch. Returns this epoch's points (empty for binning
         with ``value_range="global"``, computed by :meth:`results`).
         """
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+        if self.model is None:
+            raise ValueError("this recorder has no model: pass activations to record_activations")
+        return self._record(epoch, x, y, None)
+
+    def record_activations(
+        self, epoch: int, activations: Mapping[str, Any], x: Any, y: Any = None
+    ) -> list[LayerInformation]:
+        """:meth:`record` with the layers' outputs on ``x`` given (arrays or tensors, n rows).
+
+        For a network the recorder cannot hook, e.g. a batched functional one (the IDNN
+        ensemble). Not for ``estimator="noisy"``, which runs the noisy model itself.
+        """
+        if self.estimator == "noisy":
+            raise ValueError("estimator='noisy' runs the model itself: use record(epoch, x, y)")
+        if not isinstance(activations, Mapping) or set(activations) != set(self.layers):
+            got = sorted(activations) if isinstance(activations, Mapping) else activations
+            raise ValueError(
+                f"activations must map each of {list(self.layers)} to an array, got {got}"
+            )
+        x_t = torch.as_tensor(x)
+        acts = {}
+        for name in self.layers:
+            t = np.asarray(torch.as_tensor(activations[name]).detach().cpu(), dtype=np.float64)
+            if t.ndim < 1 or len(t) != len(x_t):
+                raise ValueError(f"activations[{name!r}] has {len(t)} rows for {len(x_t)} inputs")
+            if not np.isfinite(t).all():
+                raise ValueError(f"activations[{name!r}] contain NaN or infinite values")
+            acts[name] = t.reshape(len(t), -1)
+        return self._record(epoch, x_t, y, acts)
+
+    def _record(
+        self, epoch: int, x: torch.Tensor, y: Any, acts: dict[str, np.ndarray] | None
+    ) -> list[LayerInformation]:
         epoch = check_int(epoch, "epoch", low=0)
         if any(p.epoch == epoch for p in self.points) or any(s[0] == epoch for s in self._stored):
             raise ValueError(f"epoch {epoch} was already recorded")
@@ -380,29 +577,44 @@ class InformationPlaneRecorder:
         y_np = None if y is None else np.asarray(torch.as_tensor(y).cpu()).reshape(-1)
         if y_np is not None and len(y_np) != len(x_np):
             raise ValueError(f"y has {len(y_np)} labels for {len(x_np)} inputs")
-        self._set_entropies(x_np, y_np)
-        acts = self.activations(x)
+        x_codes = self._input_codes(x_np, y_np)
+        if acts is None:
+            acts = self.activations(x)
         if self.estimator == "binning" and self.params["value_range"] == "global":
-            self._stored.append(
-                (epoch, {k: v.astype(np.float32) for k, v in acts.items()}, x_np, y_np)
-            )
+            stored = {k: v.astype(np.float32) for k, v in acts.items()}
+            self._stored.append((epoch, stored, x_np, x_codes, y_np))
             return []
         if self.estimator == "noisy":
             new = self._noisy_points(epoch, x, x_np, y_np, acts)
         else:
             new = [
-                self._point(epoch, name, x_np, acts[name], y_np, self._range(name, acts[name]))
+                self._point(
+                    epoch, name, x_np, x_codes, acts[name], y_np, self._range(name, acts[name])
+                )
                 for name in self.layers
             ]
         self.points.extend(new)
         return new
 
-    def _set_entropies(self, x_np: np.ndarray, y_np: np.ndarray | None) -> None:
+    def _input_codes(self, x_np: np.ndarray, y_np: np.ndarray | None) -> np.ndarray:
+        """Row codes of X, and H(X), H(Y) in nats; reused while the evaluation set is unchanged
+        (an O(n·d) comparison instead of an O(n log n) sort per epoch)."""
         from infossl.estimators.binning import entropy_of_codes
 
-        h_x = entropy_of_codes(_codes(x_np))[0]
+        cached = self._inputs
+        if (
+            cached is not None
+            and np.array_equal(cached[0], x_np)
+            and (y_np is None) == (cached[1] is None)
+            and (y_np is None or np.array_equal(cached[1], y_np))
+        ):
+            return cached[2]
+        x_codes = _codes(x_np)
+        h_x = entropy_of_codes(x_codes)[0]
         h_y = None if y_np is None else entropy_of_codes(_codes(y_np.reshape(-1, 1)))[0]
         self._h = (h_x, h_y)
+        self._inputs = (x_np, y_np, x_codes)
+        return x_codes
 
     def _range(self, name: str, t: np.ndarray) -> tuple[float, float] | None:
         vr = self.params.get("value_range")
@@ -425,6 +637,7 @@ class InformationPlaneRecorder:
         epoch: int,
         name: str,
         x_np: np.ndarray,
+        xc: np.ndarray,
         t: np.ndarray,
         y_np: np.ndarray | None,
         value_range: tuple[float, float] | None,
@@ -432,7 +645,6 @@ class InformationPlaneRecorder:
         from infossl.estimators import get_estimator_class
 
         e = self.estimator
-        xc = _codes(x_np)
         lower_xt = lower_ty = i_ty = None
         if e in ("binning", "idnn"):
             cls = get_estimator_class("mi", "binned")
@@ -559,22 +771,29 @@ class InformationPlaneRecorder:
         return out
 
     # -------------------------------------------------------------------- outputs
-    def results(self) -> InformationPlaneHistory:
-        """Every recorded epoch as arrays; computes the ``"global"``-range binning now."""
+    def results(self) -> InformationPlane:
+        """Every recorded epoch as an :class:`InformationPlane` with one network (S = 1);
+        computes the ``"global"``-range binning now."""
         points = list(self.points)
         if self._stored:
             ranges = {
                 name: (
-                    min(float(a[name].min()) for _, a, _, _ in self._stored),
-                    max(float(a[name].max()) for _, a, _, _ in self._stored),
+                    min(float(a[name].min()) for _, a, _, _, _ in self._stored),
+                    max(float(a[name].max()) for _, a, _, _, _ in self._stored),
                 )
                 for name in self.layers
             }
             ranges = {k: (lo, max(hi, lo + 1e-12)) for k, (lo, hi) in ranges.items()}
-            for epoch, acts, x_np, y_np in self._stored:
+            for epoch, acts, x_np, x_codes, y_np in self._stored:
                 points += [
                     self._point(
-                        epoch, name, x_np, acts[name].astype(np.float64), y_np, ranges[name]
+                        epoch,
+                        name,
+                        x_np,
+                        x_codes,
+                        acts[name].astype(np.float64),
+                        y_np,
+                        ranges[name],
                     )
                     for name in self.layers
                 ]
@@ -592,23 +811,23 @@ class InformationPlaneRecorder:
             arr = np.zeros(shape)
             for p in points:
                 arr[e_index[p.epoch], l_index[p.layer]] = getattr(p, attr).value
-            return arr
+            return arr[None]
 
         factor = 1.0 if self.unit == "nats" else 1.0 / math.log(2.0)
         h_x, h_y = self._h
-        return InformationPlaneHistory(
-            epochs,
-            self.layers,
-            gather("i_xt"),
-            gather("i_ty"),  # type: ignore[arg-type]
-            gather("i_xt_lower"),
-            gather("i_ty_lower"),
-            self.unit,
-            self.estimator,
-            dict(self.params),
-            h_x * factor,
-            None if h_y is None else h_y * factor,
-            sorted(points, key=lambda p: (p.epoch, l_index[p.layer])),
+        return InformationPlane(
+            epochs=epochs,
+            layers=self.layers,
+            i_xt=gather("i_xt"),  # type: ignore[arg-type]
+            i_ty=gather("i_ty"),
+            estimator=self.estimator,
+            estimator_params=dict(self.params),
+            h_x=h_x * factor,
+            h_y=None if h_y is None else h_y * factor,
+            unit=self.unit,
+            i_xt_lower=gather("i_xt_lower"),
+            i_ty_lower=gather("i_ty_lower"),
+            points=sorted(points, key=lambda p: (p.epoch, l_index[p.layer])),
         )
 
     def check_dpi(self, *, tolerance: float = 0.0) -> dict[str, list[DPIViolation]]:
@@ -616,10 +835,10 @@ class InformationPlaneRecorder:
 
         Row indices of the violations are positions in ``results().epochs``.
         """
-        hist = self.results()
-        out = {"I(X;T)": check_dpi(hist.i_xt, tolerance=tolerance, names=hist.layers)}
-        if hist.i_ty is not None:
-            out["I(T;Y)"] = check_dpi(hist.i_ty, tolerance=tolerance, names=hist.layers)
+        plane = self.results()
+        out = {"I(X;T)": check_dpi(plane.i_xt[0], tolerance=tolerance, names=plane.layers)}
+        if plane.i_ty is not None:
+            out["I(T;Y)"] = check_dpi(plane.i_ty[0], tolerance=tolerance, names=plane.layers)
         return out
 
 
@@ -649,47 +868,3 @@ def _conditional_sp(
         values[a : a + step] = terms.mean(axis=1)
         variances[a : a + step] = terms.var(axis=1, ddof=1) / terms.shape[1]
     return float(values.mean()), float(math.sqrt(variances.sum()) / m)
-
-
-# ----------------------------------------------------------------------------- figure
-def plot_history(
-    history: InformationPlaneHistory,
-    *,
-    cmap: str = "gnuplot",
-    figsize: tuple[float, float] = (7.0, 5.0),
-) -> Any:
-    """The information plane of a recording: one trajectory per layer, markers coloured by
-    epoch, dashed lines at H(X) and H(Y) (the largest values the estimates can take)."""
-    from matplotlib import colors
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.figure import Figure
-
-    if history.i_ty is None:
-        raise ValueError("the recording has no labels: the plane needs I(T;Y)")
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.add_subplot()
-    epochs = history.epochs
-    norm = colors.Normalize(
-        vmin=float(epochs.min()), vmax=float(max(epochs.max(), epochs.min() + 1))
-    )
-    for li, name in enumerate(history.layers):
-        ax.plot(history.i_xt[:, li], history.i_ty[:, li], color="0.6", linewidth=0.8, zorder=1)
-        ax.scatter(
-            history.i_xt[:, li], history.i_ty[:, li], c=epochs, cmap=cmap, norm=norm, s=18, zorder=2
-        )
-        ax.annotate(
-            name,
-            (history.i_xt[-1, li], history.i_ty[-1, li]),
-            fontsize=8,
-            xytext=(3, 3),
-            textcoords="offset points",
-        )
-    ax.axvline(history.h_x, color="k", linestyle="--", linewidth=0.8, label="H(X)")
-    if history.h_y is not None:
-        ax.axhline(history.h_y, color="k", linestyle=":", linewidth=0.8, label="H(Y)")
-    ax.set_xlabel(f"I(X;T) ({history.unit})")
-    ax.set_ylabel(f"I(T;Y) ({history.unit})")
-    ax.set_title(f"information plane, estimator {history.estimator}", fontsize=9)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="Epoch")
-    return fig

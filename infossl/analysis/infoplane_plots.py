@@ -1,14 +1,18 @@
-"""Figures of an information-plane experiment (matplotlib, headless: no pyplot state).
+"""Figures of the information-plane engine (matplotlib, headless: no pyplot state).
 
-* :func:`plot_information_plane`: I(X;T) against I(T;Y) in bits, one trajectory per layer
+The one plotting module for :class:`~infossl.analysis.infoplane.InformationPlane` results,
+whether a recorder on any model or the IDNN reproduction produced them:
+
+* :func:`plot_information_plane`: I(X;T) against I(T;Y), one trajectory per layer
   (thin line, labelled with the layer's name at its last epoch), markers coloured by epoch
   (``gnuplot`` colormap on a log scale, as in Shwartz-Ziv & Tishby 2017 and Saxe et al. 2018),
   faint lines joining the layers of one epoch, dashed lines at H(X) and at H(Y) = I(X;Y).
-* :func:`plot_layer_curves`: I(X;T), I(T;Y) and accuracy against epoch (symmetric-log axis so
-  epoch 0 shows), seed mean ± one standard deviation.
+* :func:`plot_layer_curves`: I(X;T), I(T;Y) and (when recorded) accuracy against epoch
+  (symmetric-log axis so epoch 0 shows), seed mean ± one standard deviation;
+* :func:`plot_gradient_snr`: per-layer gradient mean, spread and SNR against epoch.
 
-Values are averaged over seeds. Both return a :class:`matplotlib.figure.Figure`; save it with
-``fig.savefig(path, dpi=...)``.
+Values are averaged over seeds (networks); axes are in the plane's unit. Each returns a
+:class:`matplotlib.figure.Figure`; save it with ``fig.savefig(path, dpi=...)``.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from matplotlib import colors
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
-from infossl.analysis.idnn import InformationPlane
 from infossl.analysis.idnn_gradients import GradientPlane
+from infossl.analysis.infoplane import InformationPlane
 
 __all__ = ["plot_gradient_snr", "plot_information_plane", "plot_layer_curves"]
 
@@ -44,13 +48,31 @@ def _layer_colour(index: int) -> str:
 
 
 def _kind_label(plane: InformationPlane) -> str:
-    if plane.estimator == "kt":
-        sigma2 = plane.estimator_params.get("noise_variance")
-        return f"Kolchinsky–Tracey upper bound, σ² = {sigma2:g}"
     params = plane.estimator_params
-    if params.get("strategy") == "idnn":
-        return f"binning, {params['bins']} edges on [−1, 1]"
-    return f"binning, {params['bins']} bins over each layer's range"
+    if plane.estimator == "kde":
+        return f"Kolchinsky–Tracey upper bound, σ² = {params['noise_variance']:g}"
+    if plane.estimator == "idnn":
+        low, high = params.get("value_range", (-1.0, 1.0))
+        return f"binning, {params['bins']} edges on [{low:g}, {high:g}]"
+    if plane.estimator == "binning":
+        where = params.get("value_range")
+        if isinstance(where, (list, tuple)):
+            return f"binning, {params['bins']} bins on [{where[0]:g}, {where[1]:g}]"
+        return f"binning, {params['bins']} bins over each layer's range"
+    if plane.estimator == "noisy":
+        return f"noisy network, β = {params['beta']:g}, sample propagation"
+    return f"matrix Rényi, α = {params['alpha']:g}"
+
+
+def _title(plane: InformationPlane) -> str:
+    cfg = plane.config
+    if plane.experiment == "idnn":
+        return (
+            f"IDNN 12-{'-'.join(map(str, cfg.hidden))}-2, {cfg.activation}, "
+            f"{len(cfg.seeds)} seed(s): {_kind_label(plane)}"
+        )
+    networks = f"{len(plane.seeds)} networks: " if len(plane.seeds) > 1 else ""
+    return f"information plane, {networks}{_kind_label(plane)}"
 
 
 def plot_information_plane(
@@ -59,8 +81,11 @@ def plot_information_plane(
     """The information plane of ``plane`` (seed means), coloured by epoch.
 
     The colour bar spans the first to the last logged epoch on a log scale; epoch 0 (the
-    initialisation) takes the colour of epoch 1.
+    initialisation) takes the colour of epoch 1. Dashed lines: H(X) and H(Y), the largest
+    values the estimates can take. ValueError for a plane recorded without labels.
     """
+    if plane.i_ty is None:
+        raise ValueError("the plane has no I(T;Y) (recorded without labels): nothing to draw")
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     x = plane.i_xt.mean(axis=0)  # (E, L)
@@ -92,17 +117,13 @@ def plot_information_plane(
             zorder=4,
         )
     ax.axvline(plane.h_x, color="k", linestyle="--", linewidth=0.8)
-    ax.axhline(plane.h_y, color="k", linestyle="--", linewidth=0.8)
-    ax.set_xlim(0, plane.h_x * 1.04)
-    ax.set_ylim(0, plane.h_y * 1.06)
-    ax.set_xlabel("I(X;T) (bits)")
-    ax.set_ylabel("I(T;Y) (bits)")
-    cfg = plane.config
-    ax.set_title(
-        f"IDNN 12-{'-'.join(map(str, cfg.hidden))}-2, {cfg.activation}, "
-        f"{len(cfg.seeds)} seed(s): {_kind_label(plane)}",
-        fontsize=9,
-    )
+    ax.set_xlim(0, max(plane.h_x, float(np.nanmax(x))) * 1.04)
+    if plane.h_y is not None:
+        ax.axhline(plane.h_y, color="k", linestyle="--", linewidth=0.8)
+        ax.set_ylim(0, max(plane.h_y, float(np.nanmax(y))) * 1.06)
+    ax.set_xlabel(f"I(X;T) ({plane.unit})")
+    ax.set_ylabel(f"I(T;Y) ({plane.unit})")
+    ax.set_title(_title(plane), fontsize=9)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax)
     bar.set_label("Epoch")
     return fig
@@ -118,18 +139,29 @@ def _band(ax: Any, epochs: np.ndarray, values: np.ndarray, colour: str, label: s
 def plot_layer_curves(
     plane: InformationPlane, *, figsize: tuple[float, float] = (13.0, 4.0)
 ) -> Figure:
-    """I(X;T), I(T;Y) (bits) and train/test accuracy against epoch; seed mean ± 1 std."""
+    """I(X;T), I(T;Y) and train/test accuracy against epoch; seed mean ± 1 std.
+
+    Panels without data (no labels, no accuracy curves) are left out.
+    """
+    series = [("I(X;T)", plane.i_xt, plane.h_x, "H(X)")]
+    if plane.i_ty is not None:
+        series.append(("I(T;Y)", plane.i_ty, plane.h_y, "H(Y)"))
+    curves = plane.train_accuracy is not None and plane.test_accuracy is not None
     fig = Figure(figsize=figsize, layout="constrained")
-    axes = fig.subplots(1, 3)
+    axes = np.atleast_1d(fig.subplots(1, len(series) + curves))
     epochs = plane.epochs
-    for li, name in enumerate(plane.layers):
-        _band(axes[0], epochs, plane.i_xt[:, :, li], _layer_colour(li), name)
-        _band(axes[1], epochs, plane.i_ty[:, :, li], _layer_colour(li), name)
-    axes[0].axhline(plane.h_x, color="k", linestyle="--", linewidth=0.8, label="H(X)")
-    axes[1].axhline(plane.h_y, color="k", linestyle="--", linewidth=0.8, label="H(Y)")
-    _band(axes[2], epochs, plane.train_accuracy, "tab:blue", "train")
-    _band(axes[2], epochs, plane.test_accuracy, "tab:red", "test")
-    labels = ("I(X;T) (bits)", "I(T;Y) (bits)", "accuracy")
+    labels = []
+    for ax, (quantity, values, ceiling, ceiling_label) in zip(axes, series, strict=False):
+        for li, name in enumerate(plane.layers):
+            _band(ax, epochs, values[:, :, li], _layer_colour(li), name)
+        if ceiling is not None:
+            ax.axhline(ceiling, color="k", linestyle="--", linewidth=0.8, label=ceiling_label)
+        labels.append(f"{quantity} ({plane.unit})")
+    if curves:
+        _band(axes[-1], epochs, plane.train_accuracy, "tab:blue", "train")  # type: ignore[arg-type]
+        _band(axes[-1], epochs, plane.test_accuracy, "tab:red", "test")  # type: ignore[arg-type]
+        axes[-1].legend(fontsize=8)
+        labels.append("accuracy")
     for ax, label in zip(axes, labels, strict=True):
         ax.set_xscale("symlog", linthresh=1.0)
         ax.set_xlim(0, max(1, int(epochs.max())))
@@ -137,8 +169,7 @@ def plot_layer_curves(
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7, ncol=2)
-    axes[2].legend(fontsize=8)
-    fig.suptitle(f"{plane.config.activation}: {_kind_label(plane)}", fontsize=10)
+    fig.suptitle(_title(plane), fontsize=10)
     return fig
 
 

@@ -122,7 +122,7 @@ def compression(
 
     from infossl.analysis.compression_gap import compression_gap
     from infossl.analysis.generalisation_plots import plot_compression_gap
-    from infossl.analysis.idnn import InformationPlane
+    from infossl.analysis.infoplane import InformationPlane
 
     if len(set(map(Path.resolve, planes))) != len(planes):
         raise ValueError("a file is given twice: each network must count once")
@@ -133,7 +133,7 @@ def compression(
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             message = f"{path} is not an infoplane.json of `infossl infoplane idnn`: {err}"
             raise ValueError(message) from None
-        name = plane.config.activation
+        name = plane.config.activation if plane.config is not None else path.parent.name
         loaded[name if name not in loaded else f"{name}-{len(loaded)}"] = plane
     result = compression_gap(loaded, layer, n_boot=n_boot, seed=seed)
     prepare_output_folder(out, "--out")

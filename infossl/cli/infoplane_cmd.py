@@ -37,8 +37,9 @@ def idnn(
     ),
     estimator: str = typer.Option(
         "binning",
-        help="binning (IDNN bins for tanh, Saxe's adaptive bins for relu), or kt/kde "
-        "(Kolchinsky–Tracey bounds).",
+        help="binning (IDNN bins for tanh, Saxe's adaptive bins for relu), kt/kde "
+        "(Kolchinsky–Tracey bounds), or noisy (Goldfeld et al.'s estimator of a network "
+        "trained with --noise-beta; hidden layers).",
     ),
     out: Path = typer.Option(
         Path("infoplane-idnn"), help="Output folder; only the folder itself is created if missing."
@@ -56,10 +57,15 @@ def idnn(
     learning_rate: float = typer.Option(4e-4, help="Adam learning rate."),
     bins: int | None = typer.Option(None, help="Bins (default 30 tanh, 100 relu)."),
     noise_variance: float = typer.Option(0.1, help="σ² of the kt/kde estimator."),
+    noise_beta: float = typer.Option(
+        0.0,
+        help="Train a noisy network: N(0, β²) added to every hidden unit (Goldfeld et al.); "
+        "needed by --estimator noisy.",
+    ),
     max_samples: int | None = typer.Option(
         None,
         help="Measure on a random subset of the 4096 patterns (default: all for binning, "
-        "1024 for kt/kde).",
+        "1024 for kt/kde, 512 for noisy).",
     ),
     gradients: bool = typer.Option(
         False,
@@ -83,8 +89,10 @@ def idnn(
 
     preset = FULL if full else QUICK
     n_seeds = preset["seeds"] if seeds is None else seeds
-    if estimator in ("kt", "kde") and max_samples is None:
-        max_samples = 1024
+    if estimator == "noisy" and noise_beta <= 0:
+        raise ValueError("--estimator noisy measures a noisy network: give --noise-beta > 0")
+    if max_samples is None:
+        max_samples = {"kt": 1024, "kde": 1024, "noisy": 512}.get(estimator)
     if n_seeds < 1:
         raise ValueError(f"--seeds must be >= 1, got {n_seeds}")
     config = IDNNConfig(
@@ -94,6 +102,7 @@ def idnn(
         learning_rate=learning_rate,
         batch_size=None if full_batch else batch_size,
         log_points=preset["log_points"] if log_points is None else log_points,
+        noise_beta=noise_beta,
     )
     options = {"bins": bins, "noise_variance": noise_variance, "max_samples": max_samples}
     prepare_output_folder(out, "--out")
@@ -159,7 +168,7 @@ def plot(
     ),
 ) -> None:
     """Redraw infoplane.png and layers.png from a saved infoplane.json."""
-    from infossl.analysis.idnn import InformationPlane
+    from infossl.analysis.infoplane import InformationPlane
     from infossl.analysis.infoplane_plots import plot_information_plane, plot_layer_curves
     from infossl.train.runfiles import read_json
 

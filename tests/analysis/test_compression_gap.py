@@ -11,7 +11,8 @@ from scipy.stats import pearsonr, spearmanr
 from typer.testing import CliRunner
 
 from infossl.analysis.compression_gap import compression_gap, correlation_interval
-from infossl.analysis.idnn import IDNNConfig, InformationPlane
+from infossl.analysis.idnn import IDNNConfig
+from infossl.analysis.infoplane import InformationPlane
 from infossl.cli.main import app
 
 
@@ -35,7 +36,7 @@ def _plane(activation: str, compression: np.ndarray, gap: np.ndarray) -> Informa
         estimator_params={},
         h_x=12.0,
         h_y=1.0,
-        i_xy=1.0,
+        seeds=tuple(range(s)),
         train_accuracy=train,
         test_accuracy=test,
         train_loss=np.zeros((s, 3)),

@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from infossl.analysis.idnn import (
     IDNNConfig,
-    InformationPlane,
     _truncated_normal,
     information_plane,
     log_spaced_epochs,
     train_idnn,
 )
+from infossl.analysis.infoplane import InformationPlane
 from infossl.analysis.infoplane_plots import (
     plot_information_plane,
     plot_layer_curves,
@@ -182,7 +182,8 @@ def test_binning_information_plane_matches_reference_and_bounds(short_run) -> No
     plane = information_plane(short_run)
     _, y = load_idnn_task()
     assert plane.i_xt.shape == (3, 4, 6) and plane.unit == "bits"
-    assert plane.h_x == 12.0 and plane.h_y == pytest.approx(0.999157, abs=1e-6)
+    assert plane.h_x == pytest.approx(12.0, abs=1e-12)
+    assert plane.h_y == pytest.approx(0.999157, abs=1e-6)
     # Independent reference: H(T̃) and H(T̃) − H(T̃|Y) from the IDNN binning.
     acts = short_run.activations(3)
     for li in (0, 3, 5):
@@ -206,7 +207,8 @@ def test_relu_binning_uses_fixed_ranges_across_epochs() -> None:
     run = train_idnn(IDNNConfig(activation="relu", epochs=3, seeds=(0, 1), log_points=2))
     plane = information_plane(run)
     params = plane.estimator_params
-    assert params["strategy"] == "uniform" and params["bins"] == 100
+    assert plane.estimator == "binning" and params["value_range"] == "global"
+    assert params["bins"] == 100
     ranges = np.array(params["ranges"])  # (S, L, 2)
     assert ranges.shape == (2, 6, 2)
     for e in range(len(run.epochs)):
@@ -220,7 +222,7 @@ def test_relu_binning_uses_fixed_ranges_across_epochs() -> None:
 
 def test_kt_information_plane_bounds_are_ordered(short_run) -> None:
     plane = information_plane(short_run, "kt", noise_variance=0.1, max_samples=256, seed=3)
-    assert plane.estimator == "kt"
+    assert plane.estimator == "kde"
     assert plane.i_xt_lower is not None and plane.i_ty_lower is not None
     assert np.all(plane.i_xt_lower <= plane.i_xt + 1e-9)
     assert np.all(plane.i_xt <= math.log2(256) + 1e-9) and np.all(plane.i_xt_lower >= -1e-12)
@@ -289,6 +291,8 @@ def test_cli_writes_figures_and_tables(tmp_path: Path) -> None:
         app, ["infoplane", "idnn", "--activation", "sigmoid", "--out", str(out)]
     )
     assert bad.exit_code == 2 and "activation" in bad.output
+    bad = CliRunner().invoke(app, ["infoplane", "idnn", "--estimator", "noisy", "--out", str(out)])
+    assert bad.exit_code == 2 and "--noise-beta" in bad.output
     redraw = tmp_path / "redraw"
     again = CliRunner().invoke(
         app, ["infoplane", "plot", str(out / "infoplane.json"), "--out", str(redraw)]
@@ -308,6 +312,12 @@ def test_plane_round_trips_through_json(short_run) -> None:
     np.testing.assert_allclose(back.compression(), plane.compression())
     with pytest.raises(ValueError, match="to_dict"):
         InformationPlane.from_dict({"experiment": "other"})
+    # files written before the engines were merged named the estimators "binning" / "kt"
+    legacy = plane.to_dict() | {"estimator": "binning"}
+    legacy["estimator_params"] = {**legacy["estimator_params"], "strategy": "idnn"}
+    assert InformationPlane.from_dict(legacy).estimator == "idnn"
+    legacy["estimator"], legacy["estimator_params"] = "kt", {"noise_variance": 0.1}
+    assert InformationPlane.from_dict(legacy).estimator == "kde"
 
 
 def test_other_data_and_a_fixed_split_train_the_same_engine():
@@ -335,3 +345,30 @@ def test_other_data_and_a_fixed_split_train_the_same_engine():
             train_idnn(config, data=(x, y), train_index=bad)
     with pytest.raises(ValueError, match="class labels"):
         train_idnn(config, data=(x, np.zeros(30, dtype=int)))
+
+
+@pytest.mark.parametrize(("beta", "low", "high"), [(1e-3, 5.7, 6.3), (30.0, -0.4, 0.4)])
+def test_noisy_network_limits_of_the_sample_propagation_plane(beta, low, high) -> None:
+    """Goldfeld et al.'s noisy network: separated centres give log2 m bits in the first hidden
+    layer (β ≪ distances); noise far wider than the activations gives 0 bits everywhere.
+    Tolerance: about 3 Monte Carlo standard errors (≈ 0.1 bits each at m = 64, n_mc = 16)."""
+    config = IDNNConfig(epochs=3, seeds=(0, 1), log_points=2, noise_beta=beta)
+    run = train_idnn(config)
+    plane = information_plane(run, "noisy", max_samples=64, n_conditional=4, n_mc=16, seed=1)
+    assert plane.layers == ("h1", "h2", "h3", "h4", "h5") and plane.estimator == "noisy"
+    assert plane.i_xt.shape == (2, len(run.epochs), 5) and plane.h_x == pytest.approx(6.0)
+    first = plane.i_xt[:, :, 0] if beta < 1 else plane.i_xt
+    assert np.all((first >= low) & (first <= high)), first
+    assert plane.estimator_params["beta"] == beta and plane.estimator_params["n_samples"] == 64
+
+
+def test_noise_changes_training_only_when_asked() -> None:
+    quiet = train_idnn(IDNNConfig(epochs=2, seeds=(0, 1), log_points=2))
+    noisy = train_idnn(IDNNConfig(epochs=2, seeds=(0, 1), log_points=2, noise_beta=0.5))
+    for a, b in zip(quiet.snapshots[0], noisy.snapshots[0], strict=True):
+        assert torch.equal(a, b)  # same initialisation
+    assert not torch.equal(quiet.snapshots[-1][0], noisy.snapshots[-1][0])
+    with pytest.raises(ValueError, match="noise_beta"):
+        information_plane(quiet, "noisy")
+    with pytest.raises(ValueError, match="noise_beta"):
+        IDNNConfig(noise_beta=-0.1)

@@ -15,8 +15,8 @@ from infossl.analysis.infoplane import (
     check_dpi,
     diffusion_onset,
     gradient_snr,
-    plot_history,
 )
+from infossl.analysis.infoplane_plots import plot_information_plane, plot_layer_curves
 from infossl.analysis.noisy_network import gaussian_mixture_entropy
 from infossl.estimators.binning import idnn_information
 
@@ -65,10 +65,11 @@ def test_global_range_is_fixed_across_epochs():
         net[0].weight.fill_(2.0)
     rec.record(1, x)
     hist = rec.results()
-    assert hist.params["ranges"]["0"] == pytest.approx([-6.0, 6.0])
+    assert hist.estimator_params["ranges"]["0"] == pytest.approx([-6.0, 6.0])
     # bins of width 3 on [-6, 6]: epoch 0 (0.5x in [-1.5, 1.5]) fills 2 of them equally, 1 bit;
     # epoch 1 (2x in [-6, 6]) fills all 4 with 16 points each, 2 bits
-    assert hist.i_xt[:, 0] == pytest.approx([1.0, 2.0], abs=1e-12)
+    assert hist.i_xt.shape == (1, 2, 1)
+    assert hist.i_xt[0, :, 0] == pytest.approx([1.0, 2.0], abs=1e-12)
     assert hist.i_ty is None
 
 
@@ -195,6 +196,18 @@ def test_recorder_dpi_holds_for_a_deterministic_chain_under_idnn_binning():
         (lambda: InformationPlaneRecorder(_tanh_net(), ["1"], value_range=(1, 0)), "low < high"),
         (lambda: InformationPlaneRecorder(_tanh_net(), ["1"]).results(), "nothing recorded"),
         (lambda: InformationPlaneRecorder(_tanh_net(), ["1"]).record(0, X, Y[:3]), "labels"),
+        (lambda: InformationPlaneRecorder(None, ["a"]).record(0, X, Y), "no model"),
+        (lambda: InformationPlaneRecorder(None, ["a"]).record_activations(0, {"b": X}, X), "map"),
+        (
+            lambda: InformationPlaneRecorder(None, ["a"]).record_activations(0, {"a": X[:3]}, X),
+            "rows",
+        ),
+        (
+            lambda: InformationPlaneRecorder(None, ["a"]).record_activations(
+                0, {"a": X * float("nan")}, X
+            ),
+            "NaN",
+        ),
         (lambda: GaussianNoiseInjection(_tanh_net(), ["1"], beta=0.0), "beta"),
     ],
 )
@@ -210,13 +223,49 @@ def test_recording_an_epoch_twice_is_refused():
         rec.record(3, X, Y)
 
 
-def test_plot_history_labels_units():
-    rec = InformationPlaneRecorder(_tanh_net(), ["0", "1"], "binning", value_range=(-3, 3))
+def test_one_plotting_module_draws_a_recorder_plane_in_its_unit():
+    rec = InformationPlaneRecorder(
+        _tanh_net(), ["0", "1"], "binning", value_range=(-3, 3), unit="nats"
+    )
     rec.record(0, X, Y)
     rec.record(1, X, Y)
-    fig = plot_history(rec.results())
-    ax = fig.axes[0]
-    assert ax.get_xlabel() == "I(X;T) (bits)" and ax.get_ylabel() == "I(T;Y) (bits)"
+    plane = rec.results()
+    ax = plot_information_plane(plane).axes[0]
+    assert ax.get_xlabel() == "I(X;T) (nats)" and ax.get_ylabel() == "I(T;Y) (nats)"
+    assert "30 bins on [-3, 3]" in ax.get_title()
+    assert len(plot_layer_curves(plane).axes) == 2  # no accuracy curves: two panels
+    unlabelled = InformationPlaneRecorder(_tanh_net(), ["1"], "binning", value_range=(-1, 1))
+    unlabelled.record(0, X)
+    with pytest.raises(ValueError, match="no I\\(T;Y\\)"):
+        plot_information_plane(unlabelled.results())
+
+
+def test_supplied_activations_equal_hooked_ones_and_the_plane_round_trips():
+    """record_activations (a caller's forward pass) gives the same plane as record (hooks)."""
+    torch.manual_seed(1)
+    net = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2), nn.Tanh()).double()
+    x = torch.randn(120, 3, dtype=torch.float64)
+    y = (x[:, 0] > 0).long()
+    hooked = InformationPlaneRecorder(net, ["1", "3"], "binning", bins=8)
+    given = InformationPlaneRecorder(None, ["1", "3"], "binning", bins=8)
+    for epoch in (0, 4):
+        with torch.no_grad():
+            net[0].weight.mul_(1.5)
+            hidden = torch.tanh(net[0](x))
+            acts = {"1": hidden, "3": torch.tanh(net[2](hidden))}
+        hooked.record(epoch, x, y)
+        given.record_activations(epoch, acts, x, y)
+    a, b = hooked.results(), given.results()
+    np.testing.assert_allclose(a.i_xt, b.i_xt, atol=1e-12)
+    np.testing.assert_allclose(a.i_ty, b.i_ty, atol=1e-12)
+    back = type(a).from_dict(a.to_dict())
+    assert back.experiment == "recorder" and back.config is None and back.seeds == (0,)
+    np.testing.assert_array_equal(back.i_xt, a.i_xt)
+    assert back.h_x == pytest.approx(math.log2(120)) and back.estimator == "binning"
+    two = type(a).stack([a, b], seeds=[3, 7])
+    assert two.i_xt.shape == (2, 2, 2) and two.seeds == (3, 7)
+    assert two.estimator_params["ranges"] == [a.estimator_params["ranges"]] * 2
+    assert [r["seed"] for r in two.rows()][::4] == [3, 7]
 
 
 # ----------------------------------------------------------------------------- gradient SNR
