@@ -26,3 +26,9 @@ wait
 run --activation tanh --epochs 2000 --log-points 60 --seeds 10 --gradients --out benchmarks/idnn/tanh-gradients &
 run --activation relu --epochs 2000 --log-points 60 --seeds 10 --gradients --out benchmarks/idnn/relu-gradients &
 wait
+# Noisy networks (Goldfeld et al.): N(0, 0.05^2) on every hidden unit in training and measurement,
+# sample-propagation estimator on 512 patterns, 2000 epochs, 10 seeds.
+run --activation tanh --estimator noisy --noise-beta 0.05 --epochs 2000 --log-points 40 --seeds 10 \
+    --out benchmarks/idnn/tanh-noisy
+run --activation relu --estimator noisy --noise-beta 0.05 --epochs 2000 --log-points 40 --seeds 10 \
+    --out benchmarks/idnn/relu-noisy
