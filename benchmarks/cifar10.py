@@ -19,6 +19,11 @@ For each method:
    un-augmented training features) and linear-probe accuracy (logistic regression on frozen
    features) on the 5,000-image ``val`` split, in ``benchmarks/cifar10.md``.
 
+The information diagnostics (``diagnostics.jsonl``) keep ``infossl train``'s defaults unless
+``--diagnostics-every``, ``--diagnostics-overhead`` or ``--diagnostics-representation`` say
+otherwise (used by ``benchmarks/ssl_infoplane.md``); ``--epochs N`` trains every method for N
+epochs instead of calibrating (equal schedules, for curves compared step by step).
+
 Protocol: each method's defaults in ``infossl train`` — SimCLR and BYOL with lightly's CIFAR-10
 benchmark settings (SGD, lr 0.06·B/128, momentum 0.9, weight decay 5e-4, cosine schedule, no
 warm-up), VICReg and Barlow Twins with solo-learn's (LARS, lr 0.3·B/256, weight decay 1e-4,
@@ -80,6 +85,21 @@ def _common(a: argparse.Namespace) -> list[str]:
     ]
 
 
+def _diagnostics(a: argparse.Namespace) -> list[str]:
+    """Overrides of the information diagnostics (``diagnostics.jsonl``); none: ``infossl
+    train``'s defaults (every 5 epochs, within 10 % of the training time)."""
+    every = [f"diagnostics.every_epochs={a.diagnostics_every}"] if a.diagnostics_every else []
+    overhead = (
+        [f"diagnostics.max_overhead={a.diagnostics_overhead}"] if a.diagnostics_overhead else []
+    )
+    where = (
+        [f"diagnostics.representation={a.diagnostics_representation}"]
+        if a.diagnostics_representation
+        else []
+    )
+    return [*every, *overhead, *where]
+
+
 def calibrate(method: str, a: argparse.Namespace, folder: Path, log: Path) -> float:
     """Steady-state end-to-end img/s of ``method``: the median rate of the 5-step log intervals
     after the first two (robust to a transient load spike during the short calibration)."""
@@ -134,6 +154,7 @@ def train_method(method: str, epochs: int, a: argparse.Namespace, folder: Path, 
         *_common(a),
         f"eval.knn_every_epochs={a.knn_every}",
         "log.every_steps=20",
+        *_diagnostics(a),
         *resume,
     ]
     t0 = time.time()
@@ -196,9 +217,27 @@ def main() -> None:
     )
     p.add_argument("--methods", default=",".join(METHODS))
     p.add_argument("--minutes", type=float, default=60.0, help="budget per method")
+    p.add_argument(
+        "--epochs", type=int, default=None, help="train every method this long (no calibration)"
+    )
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--calibration-steps", type=int, default=40)
     p.add_argument("--knn-every", type=int, default=5)
+    p.add_argument(
+        "--diagnostics-every", type=int, default=None, help="information diagnostics every N epochs"
+    )
+    p.add_argument(
+        "--diagnostics-overhead",
+        type=float,
+        default=None,
+        help="largest fraction of the training time the diagnostics may take",
+    )
+    p.add_argument(
+        "--diagnostics-representation",
+        choices=("projector", "backbone"),
+        default=None,
+        help="embedding the diagnostics measure (infossl train's default: projector)",
+    )
     p.add_argument("--limit", type=int, default=None, help="use only N training images")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads per run")
     p.add_argument("--folder", default=str(ROOT / "runs" / "cifar10"))
@@ -232,8 +271,11 @@ def main() -> None:
     n_train = a.limit or N_TRAIN
     rows = []
     for method in a.methods.split(","):
-        rate = calibrate(method, a, folder, log)
-        epochs = max(1, math.floor(0.85 * a.minutes * 60 * rate / n_train))
+        if a.epochs:
+            rate, epochs = float("nan"), a.epochs
+        else:
+            rate = calibrate(method, a, folder, log)
+            epochs = max(1, math.floor(0.85 * a.minutes * 60 * rate / n_train))
         print(f"{method}: {rate:.1f} img/s → {epochs} epochs", flush=True)
         s = train_method(method, epochs, a, folder, log)
         rows.append((method, epochs, s, rate))

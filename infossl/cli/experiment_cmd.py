@@ -68,11 +68,13 @@ def parse_label_sweep(text: str | None, pool: int) -> tuple[int, ...]:
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
+    from infossl.cli.epsilon_info_cmd import epsilon_info
+
     add_group(
         app,
         "experiment",
-        "Experiments on the multi-view testbed with known information.",
-        {"compress": compress},
+        "Experiments on the multi-view testbed with known information; ε_info of real data.",
+        {"compress": compress, "epsilon-info": epsilon_info},
     )
 
 

@@ -47,6 +47,7 @@ COMMAND_MODULES: list[str] = [
     "infossl.cli.report_cmd",
     "infossl.cli.experiment_cmd",
     "infossl.cli.generalisation_cmd",
+    "infossl.cli.ssl_infoplane_cmd",
 ]
 
 

@@ -1,14 +1,16 @@
 """Figures of a run report (matplotlib ``Figure`` objects, headless; no pyplot state).
 
 Each function takes a :class:`~infossl.report.run.RunRecords` and returns a Figure, or None
-when the run has nothing to draw. Information values are shown in ``unit`` (nats or bits);
-every axis names its unit; estimator ceilings (ln K of InfoNCE, ln n, H(Y), the rank limit
-min(n, d)) are dashed lines.
+when the run has nothing to draw; :func:`runs_diagnostics_figure` draws chosen diagnostics of
+several runs on shared axes (one colour per run). Information values are shown in ``unit``
+(nats or bits); every axis names its unit; estimator ceilings (ln K of InfoNCE, ln n, H(Y), the
+rank limit min(n, d)) are dashed lines.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,7 @@ __all__ = [
     "information_plane_figure",
     "loss_terms_figure",
     "probe_accuracy_figure",
+    "runs_diagnostics_figure",
     "spectrum_figure",
 ]
 
@@ -313,4 +316,61 @@ def probe_accuracy_figure(run: RunRecords) -> Figure | None:
     ax.set_title("downstream accuracy", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+# ----------------------------------------------------------------------------- several runs
+def _estimate_points(
+    rows: Sequence[Mapping[str, Any]], key: str, x: str
+) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """(x values, estimate values in nats, distinct ceilings) of ``key`` in diagnostics rows."""
+    hits = [r for r in rows if key in r.get("estimates", {})]
+    xs = np.array([r[x] for r in hits], dtype=float)
+    values = np.array([r["estimates"][key]["value"] for r in hits], dtype=float)
+    ceilings = {r["estimates"][key].get("ceiling") for r in hits}
+    return xs, values, sorted(float(c) for c in ceilings if c is not None)
+
+
+def runs_diagnostics_figure(
+    runs: Sequence[tuple[str, Sequence[Mapping[str, Any]]]],
+    panels: Sequence[tuple[str, str]],
+    *,
+    unit: str = "nats",
+    x: str = "step",
+) -> Figure:
+    """One panel per ``(estimate key, title)`` of ``panels``, one line per ``(label, rows)`` of
+    ``runs`` (the rows of a ``diagnostics.jsonl``), against ``x`` (``"step"`` or ``"epoch"``).
+
+    Values are shown in ``unit``; each estimator ceiling a run recorded (ln n of InfoNCE, H(Y)
+    of the probe) is a dashed line in that run's colour, labelled once per distinct value.
+    Panels sit on a grid of at most two columns.
+    """
+    f = _factor(unit)
+    cols = min(2, len(panels))
+    n_rows = math.ceil(len(panels) / cols)
+    fig = Figure(figsize=(5.8 * cols, 3.6 * n_rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(n_rows, cols)).ravel()
+    palette = [f"C{i % 10}" for i in range(len(runs))]
+    for ax, (key, title) in zip(axes, panels, strict=False):
+        drawn: set[float] = set()
+        for (label, rows), colour in zip(runs, palette, strict=True):
+            xs, values, ceilings = _estimate_points(rows, key, x)
+            ax.plot(xs, values * f, marker="o", markersize=3, color=colour, label=label)
+            for c in ceilings:
+                fresh = round(c, 9) not in drawn
+                drawn.add(round(c, 9))
+                ax.axhline(
+                    c * f,
+                    **dict(_CEILING, color=colour, alpha=0.7),
+                    label=f"ceiling {c * f:.3g} {unit}" if fresh else None,
+                )
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(x)
+        if x == "epoch":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
     return fig
