@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,11 +23,3 @@ def test_pyproject_reads_the_version_from_the_package() -> None:
     assert "version" in project["project"]["dynamic"]
     attr = project["tool"]["setuptools"]["dynamic"]["version"]["attr"]
     assert attr == "infossl._version.__version__"
-
-
-def test_version_import_does_not_load_torch() -> None:
-    code = "import sys, infossl; print(infossl.__version__, 'torch' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    ).stdout.split()
-    assert out == [infossl.__version__, "False"]

@@ -154,6 +154,13 @@ def short_run():
     return train_idnn(config)
 
 
+@pytest.fixture(scope="module")
+def short_plane(short_run):
+    """The default (binning) information plane of ``short_run``, computed once for the tests
+    that read it."""
+    return information_plane(short_run)
+
+
 def test_training_shapes_split_and_seed_independence(short_run) -> None:
     n_epochs = len(short_run.epochs)
     np.testing.assert_array_equal(short_run.epochs, [0, 1, 2, 6])
@@ -178,8 +185,8 @@ def test_full_batch_training_runs_and_learns() -> None:
     assert run.train_loss[0, -1] < run.train_loss[0, 0]
 
 
-def test_binning_information_plane_matches_reference_and_bounds(short_run) -> None:
-    plane = information_plane(short_run)
+def test_binning_information_plane_matches_reference_and_bounds(short_run, short_plane) -> None:
+    plane = short_plane
     _, y = load_idnn_task()
     assert plane.i_xt.shape == (3, 4, 6) and plane.unit == "bits"
     assert plane.h_x == pytest.approx(12.0, abs=1e-12)
@@ -235,8 +242,8 @@ def test_kt_information_plane_bounds_are_ordered(short_run) -> None:
 
 
 # ----------------------------------------------------------------------------- figures and CLI
-def test_figures(short_run) -> None:
-    plane = information_plane(short_run)
+def test_figures(short_plane) -> None:
+    plane = short_plane
     fig = plot_information_plane(plane)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "I(X;T) (bits)" and ax.get_ylabel() == "I(T;Y) (bits)"
@@ -303,8 +310,8 @@ def test_cli_writes_figures_and_tables(tmp_path: Path) -> None:
     assert broken.exit_code == 2 and "is not valid JSON" in broken.output
 
 
-def test_plane_round_trips_through_json(short_run) -> None:
-    plane = information_plane(short_run)
+def test_plane_round_trips_through_json(short_plane) -> None:
+    plane = short_plane
     back = InformationPlane.from_dict(json.loads(json.dumps(plane.to_dict())))
     np.testing.assert_array_equal(back.i_xt, plane.i_xt)
     np.testing.assert_array_equal(back.epochs, plane.epochs)

@@ -92,14 +92,27 @@ def _train(run_dir: Path | None, epochs: int = 3) -> tuple[dict, list]:
     return copy.deepcopy(model.state_dict()), draws
 
 
-def test_training_with_the_monitor_is_bit_identical(tmp_path):
+@pytest.fixture(scope="module")
+def monitored_run(tmp_path_factory) -> tuple[Path, dict, list]:
+    """One 3-epoch training with the monitor, shared by the tests that read its run folder."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run_dir = tmp_path_factory.mktemp("monitor") / "run"
+        watched, draws = _train(run_dir)
+    finally:
+        torch.set_num_threads(before)
+    return run_dir, watched, draws
+
+
+def test_training_with_the_monitor_is_bit_identical(monitored_run):
+    run_dir, watched, draws_watched = monitored_run
     plain, draws_plain = _train(None)
-    watched, draws_watched = _train(tmp_path / "run")
     assert plain.keys() == watched.keys()
     for key in plain:
         assert torch.equal(plain[key], watched[key]), key
     assert draws_plain == draws_watched
-    rows = read_diagnostics(tmp_path / "run")
+    rows = read_diagnostics(run_dir)
     assert [r["epoch"] for r in rows] == [0, 1, 2, 3]
     assert [r["step"] for r in rows] == [0, 3, 6, 9]
     for r in rows:
@@ -109,13 +122,13 @@ def test_training_with_the_monitor_is_bit_identical(tmp_path):
         assert 0.0 <= r["metrics"]["probe_accuracy"] <= 1.0
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    events = EventAccumulator(str(tmp_path / "run" / "tb"))
+    events = EventAccumulator(str(run_dir / "tb"))
     events.Reload()
     tags = events.Tags()["scalars"]
     assert "info/I(Z1;Z2):infonce[lower]" in tags and "info/metrics/rankme" in tags
     assert [e.step for e in events.Scalars("info/H(Z):gaussian-ridge[upper]")] == [0, 3, 6, 9]
     assert any(t.startswith("terms/invariance/H(") for t in tags)  # the loss terms, labelled
-    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["steps"] == 9 and summary["diagnostics_rows"] == 4
 
 
@@ -169,16 +182,16 @@ def test_draw_eval_batch_is_disjoint_and_fixed():
 
 
 @pytest.mark.slow
-def test_report_of_a_monitor_run_has_every_section(tmp_path):
+def test_report_of_a_monitor_run_has_every_section(tmp_path, monitored_run):
     from infossl.report import build_report
 
-    _train(tmp_path / "run", epochs=2)
-    text = build_report(tmp_path / "run").read_text()
+    run_dir = monitored_run[0]
+    text = build_report(run_dir).read_text()
     assert 'class="warn"' not in text, "a section says it has no data"
     for anchor in ("summary", "loss", "plane", "information", "spectrum", "accuracy", "estimates"):
         assert f'id="{anchor}"' in text
     assert text.count("data:image/png;base64,") >= 5
-    bits = build_report(tmp_path / "run", tmp_path / "bits.html", unit="bits").read_text()
+    bits = build_report(run_dir, tmp_path / "bits.html", unit="bits").read_text()
     bits = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", bits)
     assert "nats" not in bits  # every number, note and ceiling converted: no mixed units
 
@@ -380,17 +393,3 @@ def test_input_warnings(tmp_path):
 
 def test_top_level_name_is_lazy():
     assert infossl.InformationMonitor is InformationMonitor
-
-
-@pytest.mark.slow
-def test_the_core_never_imports_lightning():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, infossl, infossl.analysis.monitor, infossl.train.trainer, "
-        "infossl.cli.main, infossl.report; "
-        "assert not any(m.split('.')[0] in ('lightning', 'pytorch_lightning') "
-        "for m in sys.modules), sorted(m for m in sys.modules if 'lightning' in m)"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)

@@ -13,8 +13,10 @@ from infossl.cli.main import app
 runner = CliRunner()
 
 
-@pytest.fixture()
-def files(tmp_path):
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Read-only inputs shared by the module's tests (a test that adds a file writes its own)."""
+    tmp_path = tmp_path_factory.mktemp("files")
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3000, 1))
     y = 0.8 * x + 0.6 * rng.standard_normal((3000, 1))
@@ -29,12 +31,13 @@ def _value(result):
     return json.loads(result.output)
 
 
-def test_npy_pair_json(files):
+def test_npy_pair_json(files, tmp_path):
     d, truth = files
-    np.save(d / "y.npy", np.load(d / "xy.npz")["samples"][:, 1])
+    y_path = tmp_path / "y.npy"  # beside the test, not in the shared folder
+    np.save(y_path, np.load(d / "xy.npz")["samples"][:, 1])
     out = _value(
         runner.invoke(
-            app, ["estimate", str(d / "x.npy"), str(d / "y.npy"), "--method", "gaussian", "--json"]
+            app, ["estimate", str(d / "x.npy"), str(y_path), "--method", "gaussian", "--json"]
         )
     )
     assert out["method"] == "gaussian" and out["unit"] == "nats"
@@ -150,9 +153,10 @@ RHO = 0.75
 TRUTH = -0.5 * math.log(1 - RHO**2)  # I(X;Y) of the 1v1-normal-0.75 task, nats
 
 
-@pytest.fixture()
-def task_file(tmp_path):
-    path = tmp_path / "t.npz"
+@pytest.fixture(scope="module")
+def task_file(tmp_path_factory):
+    """A sampled task file, written once and only read by the tests."""
+    path = tmp_path_factory.mktemp("task") / "t.npz"
     res = runner.invoke(
         app,
         ["tasks", "sample", "1v1-normal-0.75", "--n", "2000", "--seed", "0", "--out", str(path)],

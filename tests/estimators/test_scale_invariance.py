@@ -34,7 +34,9 @@ N = 400
 #: Point estimators of the Shannon quantity: at ordinary scale within this of the truth.
 TRUTH_TOL = 0.15
 
-_NEURAL = {"steps": 30, "batch_size": 32, "hidden": [8], "early_stopping": False}
+#: The trained critics: a few steps take every value through the whole training and evaluation
+#: path (the check is the agreement across scales, not accuracy; measured gap < 1e-5 nats).
+_NEURAL = {"steps": 10, "batch_size": 32, "hidden": [8], "early_stopping": False}
 #: Per-method parameters: small budgets, and the required ones.
 PARAMS: dict[tuple[str, str], dict[str, Any]] = {
     ("mi", "sliced"): {"n_projections": 8},
@@ -85,6 +87,19 @@ def data() -> dict[str, Any]:
     return {"x": x, "y": y, "z": z, "labels": labels, "mi": task.mutual_information}
 
 
+@pytest.fixture(scope="module")
+def references() -> dict[tuple[str, str], float | None]:
+    """Values at scale 1 without a shift, by (quantity, method): computed once, read by the
+    scale test and the translation test of the same method."""
+    return {}
+
+
+def _reference(refs: dict, quantity: str, name: str, d: dict[str, Any]) -> float | None:
+    if (quantity, name) not in refs:
+        refs[quantity, name] = {"mi": _mi, "entropy": _entropy}[quantity](name, d, 1.0)
+    return refs[quantity, name]
+
+
 def _params(quantity: str, name: str, scale: float) -> dict[str, Any] | None:
     params = dict(PARAMS.get((quantity, name), {}))
     if name in {m.name for m in list_methods("mi") if m.needs_torch}:
@@ -116,8 +131,8 @@ def _mi(name: str, d: dict[str, Any], scale: float, shift: float = 0.0) -> float
 
 
 @pytest.mark.parametrize("name", _methods("mi"))
-def test_mi_is_the_same_at_every_scale(name, data):
-    reference = _mi(name, data, 1.0)
+def test_mi_is_the_same_at_every_scale(name, data, references):
+    reference = _reference(references, "mi", name, data)
     assert reference is not None and math.isfinite(reference)
     if ("mi", name) in SHANNON_POINT:
         assert abs(reference - data["mi"]) < TRUTH_TOL
@@ -128,9 +143,9 @@ def test_mi_is_the_same_at_every_scale(name, data):
 
 
 @pytest.mark.parametrize("name", _methods("mi"))
-def test_mi_is_invariant_to_translation(name, data):
+def test_mi_is_invariant_to_translation(name, data, references):
     shifted = _mi(name, data, 1.0, SHIFT)
-    reference = _mi(name, data, 1.0)
+    reference = _reference(references, "mi", name, data)
     assert shifted == pytest.approx(reference, abs=max(SHIFT_TOL, _tolerance(name)))
 
 
@@ -149,8 +164,8 @@ def _shifts(name: str) -> bool:
 
 
 @pytest.mark.parametrize("name", _methods("entropy"))
-def test_entropy_moves_by_d_log_c(name, data):
-    reference = _entropy(name, data, 1.0)
+def test_entropy_moves_by_d_log_c(name, data, references):
+    reference = _reference(references, "entropy", name, data)
     assert reference is not None and math.isfinite(reference)
     d = data["x"].shape[1]
     if ("entropy", name) in SHANNON_POINT:
@@ -165,9 +180,10 @@ def test_entropy_moves_by_d_log_c(name, data):
 
 
 @pytest.mark.parametrize("name", _methods("entropy"))
-def test_entropy_is_invariant_to_translation(name, data):
+def test_entropy_is_invariant_to_translation(name, data, references):
     shifted = _entropy(name, data, 1.0, SHIFT)
-    assert shifted == pytest.approx(_entropy(name, data, 1.0), abs=SHIFT_TOL)
+    reference = _reference(references, "entropy", name, data)
+    assert shifted == pytest.approx(reference, abs=SHIFT_TOL)
 
 
 def _cmi(name: str, d: dict[str, Any], scale: float, shift: float = 0.0) -> float:

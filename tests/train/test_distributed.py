@@ -1,4 +1,6 @@
-"""Two gloo processes train exactly like one process with the same global batch.
+"""Two gloo processes train exactly like one process with the same global batch, and every
+gathering loss of ``tests/nn/distributed_loss_checks.py`` equals its one-process value (checked in
+the same two processes: one start-up of two interpreters for both).
 
 Set-up that makes the comparison exact up to float rounding:
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 
 import pytest
 import torch
@@ -30,6 +33,7 @@ from infossl.train.config import load_config
 from infossl.train.logger import read_jsonl
 from infossl.train.sync_bn import GlobalBatchNorm, convert_to_global_batchnorm
 from infossl.train.trainer import train
+from tests.nn.distributed_loss_checks import run_loss_checks
 
 ARGS = [
     "method=simclr",
@@ -63,8 +67,9 @@ def _worker(rank: int, port: int, out: str, folder: str) -> None:
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=2)
+    dist.init_process_group("gloo", rank=rank, world_size=2, timeout=timedelta(seconds=60))
     try:
+        run_loss_checks(rank)
         # GlobalBatchNorm on half batches: outputs, input gradients, running statistics
         x, upstream = _bn_inputs()
         bn = convert_to_global_batchnorm(torch.nn.BatchNorm2d(3))
@@ -83,7 +88,8 @@ def _worker(rank: int, port: int, out: str, folder: str) -> None:
 
 
 @pytest.mark.slow
-def test_global_batchnorm_and_two_process_training_equal_one_process(tmp_path):
+@pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available")
+def test_losses_batchnorm_and_two_process_training_equal_one_process(tmp_path):
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

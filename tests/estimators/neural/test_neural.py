@@ -1,8 +1,6 @@
 """Neural MI estimators: accuracy on a Gaussian pair, determinism, registry, critics, bad inputs."""
 
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -100,7 +98,8 @@ def test_infonce_reports_saturation_when_mi_exceeds_ln_k():
 
 
 def test_deterministic_for_a_seed(pair):
-    small = {**FAST, "steps": 30}
+    # 10 steps: enough updates and evaluations for a seed to decide the result
+    small = {**FAST, "steps": 10}
     for critic in ("separable", "concat"):
         a = InfoNCEEstimator(**small, critic=critic, seed=7).estimate(*pair)
         b = InfoNCEEstimator(**small, critic=critic, seed=7).estimate(*pair)
@@ -200,16 +199,6 @@ def test_every_bound_is_registered_with_its_own_parameters():
         InfoNCEEstimator(tau=1.0)
     with pytest.raises(TypeError, match="unexpected parameter"):
         CLUBEstimator(critic="concat")
-
-
-def test_lazy_registration_does_not_import_torch():
-    code = (
-        "import sys, infossl.estimators as e; "
-        "assert 'infonce' in e.method_names('mi'); "
-        "assert 'torch' not in sys.modules, 'torch imported'"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize(

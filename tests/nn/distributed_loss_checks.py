@@ -1,4 +1,6 @@
-"""Two gloo processes with half batches equal one process with the full batch.
+"""Checks, run inside each of two gloo processes, that two processes with half batches equal one
+process with the full batch. ``tests/train/test_distributed.py`` runs them in the same two
+processes that train (one start-up of two interpreters for both).
 
 Covered: SimCLR, VICReg, Barlow Twins, MoCo (queue kept identical), InfoNCE, CorInfoMax, SwAV
 (Sinkhorn on the global batch), DINO (centre averaged over processes), and the gather itself
@@ -12,14 +14,8 @@ equal the one-process full-batch loss and gradient (float64, tolerance 1e-9, str
 
 from __future__ import annotations
 
-import os
-import socket
-from datetime import timedelta
-
-import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 
 from infossl.nn.distributed import gather, rank, row_offset, world_size
 from infossl.objectives import (
@@ -36,12 +32,6 @@ from infossl.objectives import (
 WORLD = 2
 N, D_IN, D = 8, 5, 4
 TOL = 1e-9
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _data(seed: int):
@@ -134,27 +124,15 @@ def _check_gather_unequal_sizes() -> None:
     assert torch.allclose(local.grad, WORLD * weights[start : start + sizes[rank()]])
 
 
-def _worker(rank_: int, port: int) -> None:
-    os.environ["MASTER_ADDR"] = "127.0.0.1"
-    os.environ["MASTER_PORT"] = str(port)
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank_, world_size=WORLD, timeout=timedelta(seconds=60))
-    try:
-        assert world_size() == WORLD and rank() == rank_
-        _check_two_view_loss(lambda g: SimCLRLoss(0.5, gather_distributed=g), seed=1)
-        _check_two_view_loss(lambda g: VICRegLoss(gather_distributed=g), seed=2)
-        _check_two_view_loss(lambda g: BarlowTwinsLoss(0.01, gather_distributed=g), seed=3)
-        _check_moco(seed=4)
-        _check_two_view_loss(lambda g: InfoNCELoss(0.3, gather_distributed=g), seed=5)
-        _check_two_view_loss(lambda g: CorInfoMaxLoss(0.5, gather_distributed=g), seed=6)
-        _check_two_view_loss(lambda g: SwAVLoss(0.5, epsilon=0.3, gather_distributed=g), seed=7)
-        _check_dino_center(seed=8)
-        _check_gather_unequal_sizes()
-    finally:
-        dist.destroy_process_group()
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available")
-def test_two_processes_equal_one_full_batch():
-    mp.spawn(_worker, args=(_free_port(),), nprocs=WORLD, join=True)
+def run_loss_checks(rank_: int) -> None:
+    """Every check above, in a process of an initialised two-process gloo group."""
+    assert world_size() == WORLD and rank() == rank_
+    _check_two_view_loss(lambda g: SimCLRLoss(0.5, gather_distributed=g), seed=1)
+    _check_two_view_loss(lambda g: VICRegLoss(gather_distributed=g), seed=2)
+    _check_two_view_loss(lambda g: BarlowTwinsLoss(0.01, gather_distributed=g), seed=3)
+    _check_moco(seed=4)
+    _check_two_view_loss(lambda g: InfoNCELoss(0.3, gather_distributed=g), seed=5)
+    _check_two_view_loss(lambda g: CorInfoMaxLoss(0.5, gather_distributed=g), seed=6)
+    _check_two_view_loss(lambda g: SwAVLoss(0.5, epsilon=0.3, gather_distributed=g), seed=7)
+    _check_dino_center(seed=8)
+    _check_gather_unequal_sizes()
