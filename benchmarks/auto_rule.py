@@ -26,6 +26,7 @@ from statistics import mean, median
 import numpy as np
 
 from infossl.api import choose_method, estimate_mi
+from infossl.bench.cells import MethodSpec
 from infossl.tasks._base import Task
 from infossl.tasks.gaussian import pairs_normal
 from infossl.tasks.student import student_sparse
@@ -98,14 +99,16 @@ def standardise(a: np.ndarray) -> np.ndarray:
 
 
 def run_method(method: str, x: np.ndarray, y: np.ndarray) -> dict[str, object]:
-    """The chosen method, value, seconds, error and (for ``copula-max``) both parts."""
-    chosen = choose_method("mi", x, y).method if method == "auto" else method
+    """The chosen method, value, seconds, error and (for ``copula-max``) both parts. ``method``
+    may carry parameters, written ``name:key=value:...`` (e.g. ``infonce:steps=10000``)."""
+    spec = MethodSpec.parse(method)
+    chosen = choose_method("mi", x, y).method if spec.name == "auto" else spec.name
     start = time.perf_counter()
     detail = ""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            est = estimate_mi(x, y, method=method)
+            est = estimate_mi(x, y, method=spec.name, **spec.params)
         value, error = est.value, ""
         if "used" in est.params:
             p = est.params

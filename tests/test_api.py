@@ -359,10 +359,13 @@ def test_interval_and_stderr_come_from_the_same_resampling():
 
 def test_an_interval_on_too_few_rows_for_the_estimator_says_so_in_the_users_terms():
     """The point estimate fits 300 rows; its subsampling interval needs 150-row subsamples,
-    which a batch of 128 cannot use: the error names the interval, m and n, not just 150."""
+    which a batch of 128 cannot use: the error names the interval, m and n, not just 150.
+    (The default ``batch_size="auto"`` shrinks to fit and would not fail.)"""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 1))
     y = x + rng.normal(size=(300, 1))
     with pytest.raises(ValueError, match=r"ci=0\.95: .* subsamples of 150 of the 300 rows") as err:
-        infossl.estimate_mi(x, y, method="infonce", ci=0.95, n_resamples=10, steps=5, hidden=(8,))
+        infossl.estimate_mi(
+            x, y, method="infonce", ci=0.95, n_resamples=10, steps=5, hidden=(8,), batch_size=128
+        )
     assert "ci=None" in str(err.value)

@@ -58,6 +58,17 @@ from infossl.estimators.neural.heads import (
 
 #: Fraction of the training split held back for early stopping (when it is on).
 VALIDATION_FRACTION = 0.1
+#: Training batch of ``batch_size="auto"`` when the sample allows it.
+AUTO_BATCH = 256
+
+
+def _check_batch_size(batch_size: object) -> int | str:
+    """``"auto"`` or an int of at least 2 (``ValueError`` / ``TypeError`` otherwise)."""
+    if isinstance(batch_size, str):
+        if batch_size != "auto":
+            raise ValueError(f"batch_size must be 'auto' or an int >= 2, got {batch_size!r}")
+        return batch_size
+    return check_int(batch_size, "batch_size", low=2)
 
 
 @register
@@ -69,8 +80,10 @@ class NeuralMIEstimator(MIEstimator):
             for ``smile``, a biased estimate; need a critic), ``club, l1out`` (upper bounds with a
             Gaussian ``q(y|x)``) or ``doe`` (difference of entropies).
         critic: ``"separable"``, ``"concat"`` or ``"bilinear"`` (critic bounds only).
-        steps: optimiser steps (Adam).
-        batch_size: ``K``, samples per training batch.
+        steps: at most this many optimiser steps (Adam); with ``early_stopping`` training
+            usually ends far earlier (about 1.3 s median on one core at n = 5000).
+        batch_size: ``K``, samples per training batch; ``"auto"`` (default) is
+            ``min(256, training rows, held-out rows)``, so that small samples still run.
         lr: Adam learning rate.
         hidden: hidden-layer widths of every MLP.
         embed_dim: embedding size of the separable critic.
@@ -88,13 +101,18 @@ class NeuralMIEstimator(MIEstimator):
             checks without improvement and keep the parameters of the best check (default;
             without it the critic of a small sample overfits its training pairs and the held-out
             value can fall far below zero).
-        patience: see ``early_stopping``.
+        patience: see ``early_stopping``. The defaults (at most 10,000 steps, ``"auto"`` batches,
+            patience 10, ``rank_gauss=True``) were chosen on 40 tasks outside ``beyond-normal``
+            (``benchmarks/infonce_protocol.md``): for InfoNCE a mean absolute error of 0.27 nats
+            against 0.49 (and one −3,966 blow-up) for the former 2,000 steps / 128 / patience 3
+            and 3.5 for 10,000 steps at batch 256 kept whole, at about 1/30 of the latter's time.
         standardize: z-score x and y with training-split statistics, and for ``doe`` also whiten y
             (its marginal model is diagonal); MI is invariant to both.
         rank_gauss: before standardising, map every coordinate through its training-split
             empirical CDF and the standard normal quantile, ``Φ⁻¹(F̂(v))`` (a monotone map, so
             MI is unchanged up to ties beyond the training range); tames heavy tails, whose
-            outliers otherwise dominate exponential bounds such as NWJ and MINE.
+            outliers otherwise dominate exponential bounds such as NWJ and MINE (default; set
+            False to train on the z-scored values themselves).
         device: torch device, e.g. ``"cpu"`` or ``"cuda"``.
         progress: show a progress bar (None: only when stderr is a terminal).
         seed: int or numpy Generator; fixes the split, the initialisation and the batches.
@@ -113,8 +131,8 @@ class NeuralMIEstimator(MIEstimator):
         bound: str = "infonce",
         critic: str = "separable",
         *,
-        steps: int = 2000,
-        batch_size: int = 128,
+        steps: int = 10_000,
+        batch_size: int | str = "auto",
         lr: float = 1e-3,
         hidden: Sequence[int] = (128, 128),
         embed_dim: int = 32,
@@ -127,9 +145,9 @@ class NeuralMIEstimator(MIEstimator):
         train_fraction: float = 0.5,
         eval_batch_size: int | None = None,
         early_stopping: bool = True,
-        patience: int = 3,
+        patience: int = 10,
         standardize: bool = True,
-        rank_gauss: bool = False,
+        rank_gauss: bool = True,
         device: str = "cpu",
         progress: bool | None = None,
         seed: int | np.random.Generator = 0,
@@ -137,7 +155,7 @@ class NeuralMIEstimator(MIEstimator):
         self.bound = check_choice(bound, "bound", BOUNDS)
         self.critic = check_choice(critic, "critic", CRITICS)
         self.steps = check_int(steps, "steps", low=1)
-        self.batch_size = check_int(batch_size, "batch_size", low=2)
+        self.batch_size = _check_batch_size(batch_size)
         self.lr = check_float(lr, "lr", low=0.0, low_open=True)
         self.hidden = unchanged_or(
             hidden, tuple(check_sequence_of_int(list(hidden), "hidden", low=1))
@@ -207,15 +225,18 @@ class NeuralMIEstimator(MIEstimator):
         x, y, n = paired_samples(x, y)
         check_not_constant(x, "x")
         check_not_constant(y, "y")
-        eval_k = self.eval_batch_size or self.batch_size
         n_train = round(self.train_fraction * n)
         n_val = round(VALIDATION_FRACTION * n_train) if self.early_stopping else 0
         n_fit, n_test = n_train - n_val, n - n_train
-        if n_fit < self.batch_size or n_test < eval_k or (self.early_stopping and n_val < 2):
+        batch = (
+            min(AUTO_BATCH, n_fit, n_test) if self.batch_size == "auto" else int(self.batch_size)
+        )
+        eval_k = self.eval_batch_size or batch
+        if batch < 2 or n_fit < batch or n_test < eval_k or (self.early_stopping and n_val < 2):
             raise ValueError(
-                f"{n} samples are too few for batch_size={self.batch_size} and eval batches of "
+                f"{n} samples are too few for batch_size={self.batch_size!r} and eval batches of "
                 f"{eval_k}: training uses {n_fit}, evaluation {n_test} (train_fraction="
-                f"{self.train_fraction}); need at least {self.batch_size} and {eval_k}"
+                f"{self.train_fraction}); need at least {max(batch, 2)} and {eval_k}"
             )
         rng = check_seed(self.seed)
         order = rng.permutation(n)
@@ -243,12 +264,12 @@ class NeuralMIEstimator(MIEstimator):
             x_fit,
             y_fit,
             steps=self.steps,
-            batch_size=self.batch_size,
+            batch_size=batch,
             lr=self.lr,
             generator=generator,
             validation=validation,
             patience=self.patience,
-            eval_every=max(1, min(self.steps // 20, math.ceil(n_fit / self.batch_size))),
+            eval_every=max(1, min(self.steps // 20, math.ceil(n_fit / batch))),
             progress=progress_enabled(self.progress),
             description=f"{self.name} ({self.bound})",
         )
@@ -268,6 +289,7 @@ class NeuralMIEstimator(MIEstimator):
             kind=BOUNDS[self.bound].kind,
             extra_params={
                 "bound": self.bound,
+                "batch_size": batch,
                 "eval_batch_size": eval_k,
                 "eval_batches": len(values),
                 "n_train": n_fit,
