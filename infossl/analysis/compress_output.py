@@ -27,12 +27,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from infossl._atomic import atomic_write_text, jsonable
 from infossl.analysis.compress_experiment import ROW_COLUMNS, CompressResult
 from infossl.analysis.compress_plots import (
     plot_accuracy,
@@ -55,17 +54,6 @@ __all__ = ["FIGURES", "jsonable", "rows_to_csv", "sweep_tables", "write_results"
 FIGURES: tuple[str, ...] = ("plane.png", "accuracy.png", "ib_curve.png")
 
 
-def jsonable(value: Any) -> Any:
-    """``value`` with non-finite floats as ``"nan"``/``"inf"``/``"-inf"`` (strict JSON)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
-
-
 def rows_to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """CSV text with a header; floats written with ``repr`` precision, ``nan``/``inf`` as text."""
     buffer = io.StringIO()
@@ -76,14 +64,6 @@ def rows_to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> st
     for row in rows:
         writer.writerow({c: row.get(c, "") for c in columns})
     return buffer.getvalue()
-
-
-def _atomic_write(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    mode = "wb" if isinstance(data, bytes) else "w"
-    with open(tmp, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as fh:
-        fh.write(data)
-    os.replace(tmp, path)
 
 
 def sweep_tables(result: CompressResult) -> dict[str, list[dict[str, Any]]]:
@@ -124,13 +104,13 @@ def write_results(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("results.csv", "summary.csv", "results.json", *FIGURES)}
-    _atomic_write(paths["results.csv"], rows_to_csv(result.rows, ROW_COLUMNS))
+    atomic_write_text(paths["results.csv"], rows_to_csv(result.rows, ROW_COLUMNS))
     summary_cols = list(result.summary[0]) if result.summary else []
-    _atomic_write(paths["summary.csv"], rows_to_csv(result.summary, summary_cols))
+    atomic_write_text(paths["summary.csv"], rows_to_csv(result.summary, summary_cols))
     tables = sweep_tables(result)
     data = result.to_dict()
     data.update({k: v for k, v in tables.items() if k != "label_rows"})
-    _atomic_write(paths["results.json"], json.dumps(jsonable(data), indent=1, allow_nan=False))
+    atomic_write_text(paths["results.json"], json.dumps(jsonable(data), indent=1, allow_nan=False))
     main, refs = result.main_summary(), result.main_references()
     figures = {
         "plane.png": plot_compression_plane(main, refs),
@@ -139,7 +119,7 @@ def write_results(
     }
     if "label_rows" in tables:
         paths["label_sweep.csv"] = out / "label_sweep.csv"
-        _atomic_write(
+        atomic_write_text(
             paths["label_sweep.csv"], rows_to_csv(tables["label_rows"], LABEL_ROW_COLUMNS)
         )
         main_eps = {round(e["eps_info"], 9) for e in main}
@@ -149,10 +129,12 @@ def write_results(
     for name in ("label_summary", "eps_summary", "crossover"):
         if tables.get(name):
             paths[f"{name}.csv"] = out / f"{name}.csv"
-            _atomic_write(paths[f"{name}.csv"], rows_to_csv(tables[name], list(tables[name][0])))
+            atomic_write_text(
+                paths[f"{name}.csv"], rows_to_csv(tables[name], list(tables[name][0]))
+            )
     if "eps_summary" in tables:
         figures["eps_sweep.png"] = plot_eps_sweep(tables["eps_summary"], baseline=_baseline(result))
     for name, fig in figures.items():
         paths[name] = out / name
-        _atomic_write(paths[name], _png(fig, dpi))
+        atomic_write_text(paths[name], _png(fig, dpi))
     return paths

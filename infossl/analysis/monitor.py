@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from infossl._atomic import atomic_write_text
 from infossl._checks import check_float, check_int
 from infossl.analysis.diagnostics import QUANTITIES, DiagnosticsResult, information_diagnostics
 from infossl.analysis.monitor_guards import (
@@ -69,9 +70,7 @@ ENCODE_CHUNK = 256
 
 # ----------------------------------------------------------------------------- rows on disk
 def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
-    tmp.replace(path)
+    atomic_write_text(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
 
 
 def diagnostics_scalars(row: Mapping[str, Any]) -> dict[str, float]:
@@ -414,7 +413,7 @@ class InformationMonitor:
                 "pca_dims": self.pca_dims,
             },
         }
-        path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+        atomic_write_text(path, yaml.safe_dump(cfg, sort_keys=False))
 
     def _prepare(self, device: Any) -> PreparedBatch:
         if self._prepared is None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from infossl._atomic import atomic_write_csv
 from infossl.estimate import Estimate
 
 
@@ -187,8 +187,6 @@ def _ceiling_text(e: Estimate) -> str:
 
 
 def write_rows_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Write ``rows`` (dicts with the same keys, in order) as a CSV file with a header line."""
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    """Write ``rows`` (dicts with the same keys, in order) as a CSV file with a header line,
+    atomically (:func:`infossl._atomic.atomic_write_csv`)."""
+    atomic_write_csv(path, rows)

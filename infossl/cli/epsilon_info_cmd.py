@@ -9,13 +9,13 @@ the estimates. The command is registered in the ``experiment`` group by
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from infossl._atomic import atomic_write_json
 from infossl.cli._common import prepare_output_folder, set_torch_threads
 from infossl.cli._io import write_rows_csv
 
@@ -98,7 +98,7 @@ def epsilon_info(
     seconds = time.perf_counter() - started
     record = {**result.to_dict(), "data": data, "exact": reference, "seconds": seconds}
     write_rows_csv(out / "epsilon_info.csv", result.rows())
-    (out / "epsilon_info.json").write_text(json.dumps(record, indent=1))
+    atomic_write_json(out / "epsilon_info.json", record)
     _print(console, result, reference)
     console.print(f"{seconds:.0f} s; wrote epsilon_info.csv, epsilon_info.json to {out}")
 

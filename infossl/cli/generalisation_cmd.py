@@ -14,6 +14,7 @@ from pathlib import Path
 
 import typer
 
+from infossl._atomic import atomic_write_json
 from infossl.cli._common import add_group, comma_ints, prepare_output_folder, set_torch_threads
 from infossl.cli._io import input_file, write_rows_csv
 
@@ -85,7 +86,7 @@ def bound(
         result = run_cmi_bound(config, progress=lambda done, _: bar.update(task, completed=done))
     rows = result.rows()
     write_rows_csv(out / "bounds.csv", rows)
-    (out / "bounds.json").write_text(json.dumps(result.to_dict(), indent=1))
+    atomic_write_json(out / "bounds.json", result.to_dict())
     title = f"{data}, {activation} MLP {hidden}, n = {pairs}, K1 = {supersamples}"
     plot_bounds(result, title).savefig(out / "bounds.png", dpi=130)
     last = rows[-1]
@@ -138,7 +139,7 @@ def compression(
     result = compression_gap(loaded, layer, n_boot=n_boot, seed=seed)
     prepare_output_folder(out, "--out")
     write_rows_csv(out / "compression_gap.csv", result.rows())
-    (out / "compression_gap.json").write_text(json.dumps(result.to_dict(), indent=1))
+    atomic_write_json(out / "compression_gap.json", result.to_dict())
     plot_compression_gap(result).savefig(out / "compression_gap.png", dpi=130)
     console = Console()
     for group, values in {"all": {"pearson": result.pearson}, **result.by_group}.items():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from infossl._atomic import atomic_write_json
 from infossl.cli._common import add_group, fail, prepare_output_folder
 from infossl.cli._io import write_rows_csv
 
@@ -124,7 +124,7 @@ def idnn(
     plot_information_plane(plane).savefig(out / "infoplane.png", dpi=150)
     plot_layer_curves(plane).savefig(out / "layers.png", dpi=120)
     write_rows_csv(out / "infoplane.csv", plane.rows())
-    (out / "infoplane.json").write_text(json.dumps(plane.to_dict(), indent=1))
+    atomic_write_json(out / "infoplane.json", plane.to_dict())
 
     table = Table(
         title=f"IDNN {activation}, {estimator}, {n_seeds} seed(s), "

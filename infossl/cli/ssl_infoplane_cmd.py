@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from infossl._atomic import atomic_write_json
 from infossl.cli._common import prepare_output_file
 
 FIGURE_FILE = "ssl_infoplane.png"
@@ -36,7 +37,6 @@ def ssl_plane(
     """Draw Ĥ(Z), Ĥ(Z1|Z2), Î(Z1;Z2) (ceiling ln n dashed) and Î(Z;Y) (ceiling H(Y)) over
     training for several runs, one colour per run; write the values to a CSV and print the
     first and last value of each quantity per run."""
-    import json
 
     from infossl.cli._io import write_rows_csv
     from infossl.report.ssl_plane import (
@@ -59,5 +59,5 @@ def ssl_plane(
     typer.echo(summary_markdown(runs, unit=unit))
     typer.echo(f"figure: {out}\ncsv: {csv_path}")
     if summary is not None:
-        summary.write_text(json.dumps(plane_summary(runs, unit=unit), indent=1) + "\n")
+        atomic_write_json(summary, plane_summary(runs, unit=unit))
         typer.echo(f"summary: {summary}")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from infossl._atomic import atomic_write
 from infossl.cli._common import add_group, check_not_a_folder, prepare_output_file
 
 if TYPE_CHECKING:
@@ -93,23 +92,19 @@ def sample_cmd(
     x, y = task.sample(n, seed)
     prepare_output_file(out, "--out", "samples.npz")
     extra = {} if task.mi_stderr is None else {"mi_stderr": np.array(task.mi_stderr)}
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(
-                fh,
-                x=x,
-                y=y,
-                task_id=np.array(task.id),
-                mutual_information=np.array(task.mutual_information),
-                ground_truth=np.array(task.ground_truth),
-                seed=np.array(seed),
-                **extra,
-            )
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(
+        out,
+        lambda fh: np.savez(
+            fh,
+            x=x,
+            y=y,
+            task_id=np.array(task.id),
+            mutual_information=np.array(task.mutual_information),
+            ground_truth=np.array(task.ground_truth),
+            seed=np.array(seed),
+            **extra,
+        ),
+    )
     typer.echo(
         f"wrote {out}: x {x.shape}, y {y.shape}, I(X;Y) = {task.mutual_information:.4f} "
         f"nats ({task.ground_truth})"

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from infossl._atomic import atomic_write
 
 CACHE_ENV = "INFOSSL_CACHE"
 CACHE_FORMAT = 1
@@ -68,23 +69,18 @@ def save_cached(
     path: Path, images: torch.Tensor, labels: torch.Tensor, classes: tuple[str, ...]
 ) -> bool:
     """Write atomically (temporary file + rename). Returns False (with a warning) on failure."""
-    tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            dir=path.parent, prefix=".tmp-", suffix=".npz", delete=False
-        ) as tmp:
-            tmp_name = tmp.name
-            np.savez(
-                tmp,
+        atomic_write(
+            path,
+            lambda fh: np.savez(
+                fh,
                 images=images.numpy(),
                 labels=labels.numpy(),
                 classes=np.array(classes, dtype=np.str_),
-            )
-        os.replace(tmp_name, path)
+            ),
+        )
         return True
     except OSError as err:
-        if tmp_name is not None and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
         warnings.warn(f"could not write dataset cache {path}: {err}", stacklevel=3)
         return False

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from infossl._atomic import atomic_write_text
 from infossl.estimate import check_unit, convert_text
 from infossl.report import figures
 from infossl.report.html import figure_html, page, table_html
@@ -316,13 +317,7 @@ def build_report(
     run = load_run(run_dir)
     path = _output_file(Path(out) if out is not None else run.path / REPORT_FILE)
     text = render_report(run, unit)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return atomic_write_text(path, text)
 
 
 def _output_file(path: Path) -> Path:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from infossl._atomic import atomic_write_text
 
 ENV_CACHE_DIR = "INFOSSL_CACHE_DIR"
 CACHE_FILE = "tasks_mc_mi.json"
@@ -59,14 +60,7 @@ def _write_disk(folder: Path, key: str, value: tuple[float, float]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         entries = {k: {"mi": v[0], "stderr": v[1]} for k, v in _read_disk(folder).items()}
         entries[key] = {"mi": value[0], "stderr": value[1]}
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tasks_mc_mi.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(entries, fh, indent=1, sort_keys=True)
-            os.replace(tmp, folder / CACHE_FILE)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_text(folder / CACHE_FILE, json.dumps(entries, indent=1, sort_keys=True))
     except OSError:
         pass  # read-only or full disk: keep the in-memory value only
 

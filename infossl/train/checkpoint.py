@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from infossl._atomic import atomic_write, is_temporary
 from infossl.train.integrity import DIGEST_ALGORITHM, first_non_finite, state_digest
 
 __all__ = [
@@ -60,7 +61,6 @@ __all__ = [
     "write_json_atomic",
 ]
 
-_TMP_MARK = ".tmp-"
 #: The key of a checkpoint that holds ``{"algorithm": "sha256", "digest": hex}``.
 CHECKSUM_KEY = "checksum"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -129,23 +129,6 @@ class SavedCheckpoint:
     size: int
 
 
-def _temporary_for(path: Path) -> Path:
-    return path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}")
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write_all(f: Any, data: memoryview | bytes) -> None:
     """Write ``data`` to the open binary file ``f``: every byte of a checkpoint and of a JSON
     sidecar goes through here (one place to replace in fault tests)."""
@@ -174,23 +157,14 @@ class _Sink:
 
 
 def _write_atomic(path: Path, write: Callable[[Any], None]) -> Path:
+    """:func:`infossl._atomic.atomic_write`, durable, creating the folder; an ``OSError``
+    becomes a :class:`CheckpointWriteError` naming ``path``."""
     path = Path(path)
-    tmp = _temporary_for(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(tmp, "wb") as f:
-                write(f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        return atomic_write(path, write, durable=True)
     except OSError as err:
         raise CheckpointWriteError(path, err) from err
-    _fsync_dir(path.parent)
-    return path
 
 
 def _torch_save(obj: Any, f: Any) -> int:
@@ -396,7 +370,7 @@ def remove_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    stale = [p for p in folder.iterdir() if p.name.startswith(".") and _TMP_MARK in p.name]
+    stale = [p for p in folder.iterdir() if is_temporary(p)]
     for p in stale:
         p.unlink(missing_ok=True)
     return stale

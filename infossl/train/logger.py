@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from infossl._atomic import atomic_write_text
 from infossl.framework import LossOutput, TermValue
 from infossl.train.runfiles import read_jsonl
 
@@ -116,7 +117,7 @@ class RunLogger:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         if resume_step is None:
-            self.path.write_text("")
+            atomic_write_text(self.path, "")
         else:
             kept = [
                 r
@@ -126,7 +127,7 @@ class RunLogger:
             self._header_written = any(r.get("kind") == "terms" for r in kept)
             self._tags = self._tags_from(kept)
             text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept)
-            self.path.write_text(text)
+            atomic_write_text(self.path, text)  # a kill here keeps the rows of the last run
         if tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 

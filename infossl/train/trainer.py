@@ -48,6 +48,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from infossl._atomic import atomic_write_text
 from infossl.data import BatchLoader
 from infossl.framework import LossOutput
 from infossl.nn.distributed import all_reduce_sum
@@ -300,7 +301,7 @@ class Trainer:
         if self.env.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             remove_stale_temporaries(self.ckpt_dir)
-            (self.out / "config.yaml").write_text(cfg.to_yaml(self.resolved()))
+            atomic_write_text(self.out / "config.yaml", cfg.to_yaml(self.resolved()))
         self.logger = RunLogger(
             self.out,
             enabled=self.env.is_main,

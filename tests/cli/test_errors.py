@@ -179,10 +179,10 @@ def test_report_of_a_file(samples):
 def test_report_write_refused_by_the_environment(tmp_path, monkeypatch, error, code, reason):
     run = _run_folder(tmp_path / "run", HEADER)
 
-    def refuse(self: Path, *args: object, **kwargs: object) -> None:
-        raise OSError(error, os.strerror(error), str(self))
+    def refuse(tmp: Path) -> None:  # the environment refuses the file the report goes to
+        raise OSError(error, os.strerror(error), str(tmp))
 
-    monkeypatch.setattr(Path, "write_text", refuse)
+    monkeypatch.setattr("infossl._atomic.open_temporary", refuse)
     line = _error_line(_invoke("report", run), run / "report.html", code=code)
     assert os.strerror(error) in line and reason in line
     assert not (run / "report.html").exists()

@@ -260,8 +260,9 @@ def test_real_sigkill_mid_write_with_the_run_locked_then_resume_matches(tmp_path
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
-    partial = run / "checkpoints" / f".last.pt.tmp-{proc.pid}"
-    assert partial.is_file()  # the kill landed mid-write ...
+    partials = list((run / "checkpoints").glob(f".last.pt.tmp-{proc.pid}-*"))
+    assert len(partials) == 1 and partials[0].is_file()  # the kill landed mid-write ...
+    partial = partials[0]
     assert load_checkpoint(run / "checkpoints" / "last.pt")["progress"]["step"] == 4  # ... safely
     assert _sidecar_agrees(run)
     resumed = train(cfg, resume=True)  # the dead process's lock does not block

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from pydantic import model_validator
 
+from infossl._atomic import atomic_write_csv, atomic_write_json
 from infossl._checks import check_float, check_int
 from infossl._config import FrozenConfig, with_defaults
 from infossl._optimisation import fit
@@ -296,8 +297,6 @@ def plot_staircase(result: StaircaseResult, path: str | Path) -> Path:
 def write_results(result: StaircaseResult, out_dir: str | Path) -> dict[str, Path]:
     """Write ``staircase.csv`` (bias/variance table), ``staircase.json`` (config, table, times),
     ``staircase_estimates.npz`` (every trace) and ``staircase.png``; return their paths."""
-    import csv
-    import json
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -308,17 +307,14 @@ def write_results(result: StaircaseResult, out_dir: str | Path) -> dict[str, Pat
         "estimates": out / "staircase_estimates.npz",
         "figure": out / "staircase.png",
     }
-    with paths["table"].open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(table[0]))
-        writer.writeheader()
-        writer.writerows(table)
+    atomic_write_csv(paths["table"], table)
     summary = {
         "config": result.config.model_dump(),
         "seconds_total": result.seconds,
         "seconds_per_run": {f"{r.variant}/{r.critic}": r.seconds for r in result.runs},
         "table": table,
     }
-    paths["json"].write_text(json.dumps(summary, indent=2))
+    atomic_write_json(paths["json"], summary, indent=2)
     # numpy's stub matches a **dict of arrays against the keyword allow_pickle: bool
     np.savez_compressed(
         paths["estimates"],

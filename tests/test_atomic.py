@@ -1,0 +1,78 @@
+"""``infossl._atomic``: a file is replaced whole or not at all, and JSON is strict."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from infossl._atomic import (
+    atomic_write,
+    atomic_write_json,
+    atomic_write_text,
+    is_temporary,
+    temporary_for,
+)
+
+
+def test_text_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "config.yaml"
+    target.write_text("old\n")
+    assert atomic_write_text(target, "new é\n") == target
+    assert target.read_text(encoding="utf-8") == "new é\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]
+    atomic_write_text(target, b"\x00\x01", durable=True)
+    assert target.read_bytes() == b"\x00\x01"
+
+
+def test_a_failing_write_keeps_the_old_file_and_removes_the_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "metrics.jsonl"
+    target.write_text('{"step": 1}\n')
+
+    def half_then_fail(fh) -> None:
+        fh.write(b'{"ste')
+        raise KeyboardInterrupt  # a kill between the first bytes and the rename
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, half_then_fail)
+    assert target.read_text() == '{"step": 1}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.jsonl"]
+
+
+def test_a_missing_folder_is_an_error_not_created(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        atomic_write_text(tmp_path / "absent" / "x.json", "{}")
+    assert not (tmp_path / "absent").exists()
+
+
+def test_json_is_strict_and_non_finite_values_read_back(tmp_path: Path) -> None:
+    path = atomic_write_json(
+        tmp_path / "bounds.json", {"gap": math.nan, "hi": math.inf, "rows": [1.5, -math.inf]}
+    )
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"non-strict JSON constant {name}")
+
+    data = json.loads(path.read_text(), parse_constant=refuse)
+    assert data == {"gap": "nan", "hi": "inf", "rows": [1.5, "-inf"]}
+    assert math.isnan(float(data["gap"])) and float(data["rows"][1]) == -math.inf
+    assert path.read_text().endswith("\n")
+
+
+def test_temporaries_are_recognised_and_distinct(tmp_path: Path) -> None:
+    target = tmp_path / "last.pt"
+    a, b = temporary_for(target), temporary_for(target)
+    assert a != b and a.parent == tmp_path
+    assert is_temporary(a) and not is_temporary(target)
+
+
+def test_csv_has_a_header_and_refuses_no_rows(tmp_path: Path) -> None:
+    from infossl._atomic import atomic_write_csv
+
+    path = atomic_write_csv(tmp_path / "t.csv", [{"a": 1, "b": 0.5}, {"a": 2, "b": "x"}])
+    assert path.read_text().splitlines() == ["a,b", "1,0.5", "2,x"]
+    with pytest.raises(ValueError, match="no rows"):
+        atomic_write_csv(tmp_path / "e.csv", [])
+    assert not (tmp_path / "e.csv").exists()
