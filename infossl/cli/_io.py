@@ -43,12 +43,12 @@ def _column_part(part: str, name: str, spec: str) -> list[int]:
     return list(range(lo, hi))
 
 
-def input_file(path: Path) -> Path:
+def input_file(path: Path, kinds: str = "a .npy, .npz or .csv file") -> Path:
     """``path``, checked to be an existing, non-empty file (``FileNotFoundError`` when missing,
-    ``ValueError`` for a folder or a 0-byte file)."""
+    ``ValueError`` for a folder or a 0-byte file); ``kinds`` names the files the command reads."""
     path = Path(path)
     if path.is_dir():
-        raise ValueError(f"{path} is a folder, not a file; give a .npy, .npz or .csv file")
+        raise ValueError(f"{path} is a folder, not a file; give {kinds}")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     if path.stat().st_size == 0:

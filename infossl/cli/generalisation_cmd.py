@@ -130,7 +130,9 @@ def compression(
     loaded: dict[str, InformationPlane] = {}
     for path in planes:
         try:
-            plane = InformationPlane.from_dict(json.loads(input_file(path).read_text()))
+            plane = InformationPlane.from_dict(
+                json.loads(input_file(path, "an infoplane.json file").read_text())
+            )
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             message = f"{path} is not an infoplane.json of `infossl infoplane idnn`: {err}"
             raise ValueError(message) from None

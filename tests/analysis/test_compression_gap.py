@@ -120,6 +120,8 @@ def test_commands_write_their_files_and_fail_in_one_line(tmp_path):
         and res.output.startswith("error: ")
         and len(res.output.splitlines()) == 1
     )
+    res = runner.invoke(app, ["generalisation", "compression", str(tmp_path)])  # a folder
+    assert res.exit_code == 2 and "give an infoplane.json file" in res.output, res.output
     args = ["generalisation", "bound", "--pairs", "20", "--supersamples", "2", "--selections", "3"]
     res = runner.invoke(
         app, [*args, "--epochs", "2", "--log-points", "2", "--out", str(tmp_path / "b")]
