@@ -15,8 +15,8 @@ import numpy as np
 def summarise(path: Path) -> str:
     data = json.loads(path.read_text())
     cfg = data["config"]
-    xt = np.array(data["I_XT_bits"])  # (S, E, L)
-    ty = np.array(data["I_TY_bits"])
+    xt = np.array(data["I_XT_bits"], dtype=float)  # (S, E, L); "nan" strings read as NaN
+    ty = np.array(data["I_TY_bits"], dtype=float)
     epochs = np.array(data["epochs"])
     mean_xt, mean_ty = xt.mean(axis=0), ty.mean(axis=0)
     peak = mean_xt.argmax(axis=0)

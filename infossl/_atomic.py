@@ -21,6 +21,7 @@ import json
 import math
 import os
 import secrets
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -48,23 +49,37 @@ def atomic_write(
 ) -> Path:
     """Call ``write(file)`` on a binary temporary, then replace ``path`` with it; on any error
     the temporary is removed and ``path`` is unchanged. Returns ``path`` as a ``Path``. An
-    ``OSError`` (disk full, read-only, permissions) names ``path``, not the temporary."""
+    ``OSError`` (disk full, read-only, permissions) names ``path``, not the temporary.
+
+    A symbolic link is followed (the real file is replaced, the link kept); an existing target
+    that is not a regular file (``/dev/stdout``, a FIFO) is written directly, not replaced; the
+    replacement keeps an existing file's permission bits."""
     path = Path(path)
-    tmp = temporary_for(path)
+    real = Path(os.path.realpath(path))
+    if real.exists() and not real.is_file():
+        with open(real, "wb") as fh:
+            write(fh)
+        return path
+    tmp = temporary_for(real)
     try:
         with open_temporary(tmp) as fh:
             write(fh)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as err:
+        if real.is_file():
+            os.chmod(tmp, stat.S_IMODE(real.stat().st_mode))
+        os.replace(tmp, real)
+    except OSError as err:
         tmp.unlink(missing_ok=True)
-        if isinstance(err, OSError) and err.filename == str(tmp) and err.errno is not None:
+        if err.filename in (None, str(tmp)) and err.errno is not None:
             raise OSError(err.errno, err.strerror, str(path)) from err
         raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     if durable:
-        fsync_folder(path.parent)
+        fsync_folder(real.parent)
     return path
 
 

@@ -76,3 +76,47 @@ def test_csv_has_a_header_and_refuses_no_rows(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no rows"):
         atomic_write_csv(tmp_path / "e.csv", [])
     assert not (tmp_path / "e.csv").exists()
+
+
+def test_a_full_disk_during_the_write_names_the_target(tmp_path: Path) -> None:
+    import errno
+
+    target = tmp_path / "report.html"
+    target.write_text("old")
+
+    def full(fh) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")  # as write() raises it: no name
+
+    with pytest.raises(OSError, match="No space left") as err:
+        atomic_write(target, full)
+    assert err.value.errno == errno.ENOSPC and err.value.filename == str(target)
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_a_link_is_followed_and_permissions_are_kept(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    real = tmp_path / "real.yaml"
+    real.write_text("old")
+    real.chmod(0o640)
+    link = tmp_path / "config.yaml"
+    link.symlink_to(real)
+    atomic_write_text(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+    assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
+
+
+def test_a_fifo_is_written_through_not_replaced(tmp_path: Path) -> None:
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    atomic_write_text(fifo, "through")
+    reader.join(timeout=10)
+    assert got == ["through"] and stat.S_ISFIFO(os.stat(fifo).st_mode)

@@ -10,6 +10,7 @@ Definitions (all in nats):
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from infossl._atomic import atomic_write_text
 
 FACTOR = 1.5
 ZERO_MI_TOLERANCE = 0.05
@@ -97,37 +100,39 @@ def sample_complexity(cells: Sequence[CellSummary]) -> dict[tuple[str, str], int
 
 
 def write_table_csv(cells: Sequence[CellSummary], path: Path) -> None:
-    with Path(path).open("w", newline="") as fh:
-        w = csv.writer(fh)
+    """The summary table as CSV, written atomically."""
+    fh = io.StringIO(newline="")
+    w = csv.writer(fh)
+    w.writerow(
+        [
+            "method",
+            "task",
+            "n",
+            "true_mi_nats",
+            "mean_nats",
+            "std_nats",
+            "relative_error",
+            "n_ok",
+            "failures",
+            "seconds",
+        ]
+    )
+    for c in cells:
         w.writerow(
             [
-                "method",
-                "task",
-                "n",
-                "true_mi_nats",
-                "mean_nats",
-                "std_nats",
-                "relative_error",
-                "n_ok",
-                "failures",
-                "seconds",
+                c.method,
+                c.task,
+                c.n,
+                f"{c.true_mi:.6g}",
+                _fmt(c.mean),
+                _fmt(c.std),
+                _fmt(c.relative_error),
+                c.n_ok,
+                c.failures,
+                f"{c.seconds:.4g}",
             ]
         )
-        for c in cells:
-            w.writerow(
-                [
-                    c.method,
-                    c.task,
-                    c.n,
-                    f"{c.true_mi:.6g}",
-                    _fmt(c.mean),
-                    _fmt(c.std),
-                    _fmt(c.relative_error),
-                    c.n_ok,
-                    c.failures,
-                    f"{c.seconds:.4g}",
-                ]
-            )
+    atomic_write_text(path, fh.getvalue())
 
 
 def plot_heatmap(cells: Sequence[CellSummary], path: Path, n: int | None = None) -> None:
@@ -217,7 +222,7 @@ def write_markdown(
             f"| {c.method} | {c.task} | {c.n} | {c.true_mi:.3f} | {mean} | "
             f"{_fmt(c.relative_error)} | {c.failures} | {c.seconds:.3g} |"
         )
-    Path(path).write_text("\n".join(lines) + "\n")
+    atomic_write_text(path, "\n".join(lines) + "\n")
 
 
 def _fmt(v: float | None) -> str:

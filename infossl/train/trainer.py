@@ -301,6 +301,7 @@ class Trainer:
         if self.env.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             remove_stale_temporaries(self.ckpt_dir)
+            remove_stale_temporaries(self.out)  # config.yaml, metrics.jsonl, diagnostics
             atomic_write_text(self.out / "config.yaml", cfg.to_yaml(self.resolved()))
         self.logger = RunLogger(
             self.out,

@@ -83,7 +83,9 @@ class NeuralMIEstimator(MIEstimator):
         steps: at most this many optimiser steps (Adam); with ``early_stopping`` training
             usually ends far earlier (about 1.3 s median on one core at n = 5000).
         batch_size: ``K``, samples per training batch; ``"auto"`` (default) is
-            ``min(256, training rows, held-out rows)``, so that small samples still run.
+            ``min(256, training rows, held-out rows)``, so that small samples still run (below
+            about 1,140 rows the half-size subsamples of ``ci=`` then train with a smaller
+            batch than the full sample, so the interval is for that smaller ``K``).
         lr: Adam learning rate.
         hidden: hidden-layer widths of every MLP.
         embed_dim: embedding size of the separable critic.
@@ -103,9 +105,10 @@ class NeuralMIEstimator(MIEstimator):
             value can fall far below zero).
         patience: see ``early_stopping``. The defaults (at most 10,000 steps, ``"auto"`` batches,
             patience 10, ``rank_gauss=True``) were chosen on 40 tasks outside ``beyond-normal``
-            (``benchmarks/infonce_protocol.md``): for InfoNCE a mean absolute error of 0.27 nats
-            against 0.49 (and one −3,966 blow-up) for the former 2,000 steps / 128 / patience 3
-            and 3.5 for 10,000 steps at batch 256 kept whole, at about 1/30 of the latter's time.
+            (``benchmarks/infonce_protocol.md``): InfoNCE's mean absolute error there is 0.193
+            nats without the two blow-up tasks (0.268 with them), against 0.364 for the former
+            2,000 steps / batch 128 / patience 3 (which read −3,966 on a Cauchy-tailed task) and
+            0.250 for 10,000 steps at batch 256 kept whole, at about 1/30 of the latter's time.
         standardize: z-score x and y with training-split statistics, and for ``doe`` also whiten y
             (its marginal model is diagonal); MI is invariant to both.
         rank_gauss: before standardising, map every coordinate through its training-split
@@ -236,7 +239,9 @@ class NeuralMIEstimator(MIEstimator):
             raise ValueError(
                 f"{n} samples are too few for batch_size={self.batch_size!r} and eval batches of "
                 f"{eval_k}: training uses {n_fit}, evaluation {n_test} (train_fraction="
-                f"{self.train_fraction}); need at least {max(batch, 2)} and {eval_k}"
+                f"{self.train_fraction}); need at least {max(batch, 2)} training and "
+                f"{max(eval_k, 2)} held-out rows"
+                + (f" and 2 validation rows (has {n_val})" if self.early_stopping else "")
             )
         rng = check_seed(self.seed)
         order = rng.permutation(n)
@@ -307,7 +312,7 @@ class NeuralMIEstimator(MIEstimator):
                 "MI may be larger (raise eval_batch_size or use another bound)"
             )
         if value < 0 and BOUNDS[self.bound].kind == "lower":
-            notes.append(_negative_bound_note(self.bound, value))
+            notes.append(_negative_bound_note(self.bound, value, self.rank_gauss))
         if self.bound == "smile":
             notes.append("SMILE with finite tau trades bias for variance: not a guaranteed bound")
         if self.bound in ("club", "l1out"):
@@ -351,7 +356,7 @@ _CLUB_LOOSE_NOTE = (
 )
 
 
-def _negative_bound_note(bound: str, value: float) -> str:
+def _negative_bound_note(bound: str, value: float, rank_gauss: bool = True) -> str:
     """Why a lower bound came out negative, and what to use instead.
 
     I(X;Y) >= 0, so a negative lower bound says nothing about it. The bounds other than InfoNCE
@@ -363,7 +368,11 @@ def _negative_bound_note(bound: str, value: float) -> str:
         f"negative lower bound ({value:.3g} nats): vacuous, since I(X;Y) >= 0; {bound} averages "
         "exp(critic) over the held-out pairs, so a few pairs with a large critic score (heavy "
         "or moderately heavy tails, an over-fitted critic) can drive it far below the truth; "
-        "use infonce, rank_gauss=True or method='copula-max'"
+        + (
+            "use infonce or method='copula-max'"
+            if rank_gauss
+            else "use infonce, rank_gauss=True or method='copula-max'"
+        )
     )
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from pydantic import model_validator
 
-from infossl._atomic import atomic_write_csv, atomic_write_json
+from infossl._atomic import atomic_write, atomic_write_csv, atomic_write_json
 from infossl._checks import check_float, check_int
 from infossl._config import FrozenConfig, with_defaults
 from infossl._optimisation import fit
@@ -315,10 +315,8 @@ def write_results(result: StaircaseResult, out_dir: str | Path) -> dict[str, Pat
         "table": table,
     }
     atomic_write_json(paths["json"], summary, indent=2)
+    estimates = {f"{r.variant}__{r.critic}": r.estimates for r in result.runs}
     # numpy's stub matches a **dict of arrays against the keyword allow_pickle: bool
-    np.savez_compressed(
-        paths["estimates"],
-        **{f"{r.variant}__{r.critic}": r.estimates for r in result.runs},  # type: ignore[arg-type]
-    )
+    atomic_write(paths["estimates"], lambda fh: np.savez_compressed(fh, **estimates))  # type: ignore[arg-type]
     plot_staircase(result, paths["figure"])
     return paths
