@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from infossl._atomic import atomic_write_csv
 from infossl.estimate import Estimate
 
 
@@ -184,9 +182,3 @@ def _ceiling_text(e: Estimate) -> str:
     if e.ceiling is None:
         return ""
     return f"{e.ceiling:.4g}" + (" (saturated)" if e.saturated else "")
-
-
-def write_rows_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Write ``rows`` (dicts with the same keys, in order) as a CSV file with a header line,
-    atomically (:func:`infossl._atomic.atomic_write_csv`)."""
-    atomic_write_csv(path, rows)

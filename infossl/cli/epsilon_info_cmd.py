@@ -15,9 +15,8 @@ from typing import Any
 
 import typer
 
-from infossl._atomic import atomic_write_json
+from infossl._atomic import atomic_write_csv, atomic_write_json
 from infossl.cli._common import prepare_output_folder, set_torch_threads
-from infossl.cli._io import write_rows_csv
 
 DATASETS = ("digits", "cifar10", "multiview-linear")
 #: Augmentation preset of each image dataset when --preset is auto.
@@ -97,7 +96,7 @@ def epsilon_info(
     )
     seconds = time.perf_counter() - started
     record = {**result.to_dict(), "data": data, "exact": reference, "seconds": seconds}
-    write_rows_csv(out / "epsilon_info.csv", result.rows())
+    atomic_write_csv(out / "epsilon_info.csv", result.rows())
     atomic_write_json(out / "epsilon_info.json", record)
     _print(console, result, reference)
     console.print(f"{seconds:.0f} s; wrote epsilon_info.csv, epsilon_info.json to {out}")

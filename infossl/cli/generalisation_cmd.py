@@ -14,9 +14,9 @@ from pathlib import Path
 
 import typer
 
-from infossl._atomic import atomic_write_json
+from infossl._atomic import atomic_write_csv, atomic_write_json
 from infossl.cli._common import add_group, comma_ints, prepare_output_folder, set_torch_threads
-from infossl.cli._io import input_file, write_rows_csv
+from infossl.cli._io import input_file
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
@@ -85,7 +85,7 @@ def bound(
         task = bar.add_task("supersamples", total=config.supersamples)
         result = run_cmi_bound(config, progress=lambda done, _: bar.update(task, completed=done))
     rows = result.rows()
-    write_rows_csv(out / "bounds.csv", rows)
+    atomic_write_csv(out / "bounds.csv", rows)
     atomic_write_json(out / "bounds.json", result.to_dict())
     title = f"{data}, {activation} MLP {hidden}, n = {pairs}, K1 = {supersamples}"
     plot_bounds(result, title).savefig(out / "bounds.png", dpi=130)
@@ -140,7 +140,7 @@ def compression(
         loaded[name if name not in loaded else f"{name}-{len(loaded)}"] = plane
     result = compression_gap(loaded, layer, n_boot=n_boot, seed=seed)
     prepare_output_folder(out, "--out")
-    write_rows_csv(out / "compression_gap.csv", result.rows())
+    atomic_write_csv(out / "compression_gap.csv", result.rows())
     atomic_write_json(out / "compression_gap.json", result.to_dict())
     plot_compression_gap(result).savefig(out / "compression_gap.png", dpi=130)
     console = Console()

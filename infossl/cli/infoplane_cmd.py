@@ -8,9 +8,8 @@ from typing import Any
 
 import typer
 
-from infossl._atomic import atomic_write_json
+from infossl._atomic import atomic_write_csv, atomic_write_json
 from infossl.cli._common import add_group, fail, prepare_output_folder
-from infossl.cli._io import write_rows_csv
 
 #: The quick default: a few minutes on 2 CPU cores.
 QUICK = {"epochs": 2000, "seeds": 3, "log_points": 80}
@@ -123,7 +122,7 @@ def idnn(
         _write_gradients(training, out, console)
     plot_information_plane(plane).savefig(out / "infoplane.png", dpi=150)
     plot_layer_curves(plane).savefig(out / "layers.png", dpi=120)
-    write_rows_csv(out / "infoplane.csv", plane.rows())
+    atomic_write_csv(out / "infoplane.csv", plane.rows())
     atomic_write_json(out / "infoplane.json", plane.to_dict())
 
     table = Table(
@@ -196,7 +195,7 @@ def _write_gradients(training: Any, out: Path, console: Any) -> None:
     batch = training.config.batch_size or 512  # a full-batch run: its SNR over batches of 512
     x, y = load_idnn_task()
     grads = idnn_gradient_snr(training, x, y, batch_size=batch)
-    write_rows_csv(out / "gradients.csv", grads.rows())
+    atomic_write_csv(out / "gradients.csv", grads.rows())
     cfg = training.config
     title = f"{cfg.activation}, {len(cfg.seeds)} seed(s): gradients over batches of {batch}"
     plot_gradient_snr(grads, title).savefig(out / "gradients.png", dpi=120)

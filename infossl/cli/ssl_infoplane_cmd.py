@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from infossl._atomic import atomic_write_json
+from infossl._atomic import atomic_write_csv, atomic_write_json
 from infossl.cli._common import prepare_output_file
 
 FIGURE_FILE = "ssl_infoplane.png"
@@ -38,7 +38,6 @@ def ssl_plane(
     training for several runs, one colour per run; write the values to a CSV and print the
     first and last value of each quantity per run."""
 
-    from infossl.cli._io import write_rows_csv
     from infossl.report.ssl_plane import (
         load_plane_runs,
         plane_rows,
@@ -55,7 +54,7 @@ def ssl_plane(
     if summary is not None:
         summary = prepare_output_file(summary, "--summary", "summary.json")
     fig.savefig(out, dpi=120)
-    write_rows_csv(csv_path, table)
+    atomic_write_csv(csv_path, table)
     typer.echo(summary_markdown(runs, unit=unit))
     typer.echo(f"figure: {out}\ncsv: {csv_path}")
     if summary is not None:
