@@ -5,6 +5,9 @@ under numpy, scipy and scikit-learn; torch's own) only oversubscribe the cores: 
 machine a test fitting logistic regressions took 37 s with the default pools and 7 s with one
 thread. ``OMP_NUM_THREADS`` (and the BLAS variables) default to 1 here, before numpy or torch
 load, and are inherited by the subprocesses tests start; a value set by the caller is kept.
+
+Figures are saved without their layout engine unless a test is marked ``full_layout``: see
+``_figures_saved_without_layout_engine``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,30 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def _figures_saved_without_layout_engine(request: pytest.FixtureRequest):
+    """Every figure is still drawn in full when saved (each artist, label and mathtext string),
+    but without the constrained-layout pass, which draws it about twice more to place the axes:
+    that pass was half of the 31 s the suite spent in ``savefig``. Tests marked ``full_layout``
+    (a report with every section, the rendered-page check) keep the engine."""
+    if request.node.get_closest_marker("full_layout") is not None:
+        yield
+        return
+    from matplotlib.figure import Figure
+
+    save = Figure.savefig
+
+    def savefig_without_layout_engine(fig: Figure, *args, **kwargs):
+        fig.set_layout_engine("none")  # a placeholder engine where colorbars were placed
+        return save(fig, *args, **kwargs)
+
+    Figure.savefig = savefig_without_layout_engine  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Figure.savefig = save  # type: ignore[method-assign]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,7 +14,6 @@ import math
 
 import pytest
 import torch
-import torch._dynamo as dynamo
 import torch.nn.functional as F
 
 from infossl.analysis.diagnostics import view_conditional_entropy
@@ -239,7 +238,16 @@ def test_a_lightly_style_training_loop_runs_unchanged():
 # ------------------------------------------------------------------- 2. torch.compile
 
 
+def _dynamo():
+    """``torch._dynamo``, imported when a test needs it: it is 2 s of every worker's collection."""
+    import torch._dynamo
+
+    return torch._dynamo
+
+
 def _explain(crit, args, kwargs):
+    dynamo = _dynamo()
+
     def step(*a, **k):
         return crit(*a, **k)
 
@@ -277,7 +285,7 @@ def test_compiled_steps_equal_eager_steps_and_keep_the_state():
         ("w_mse", {"whiten_size": 8}),
     ):
         compiled_crit, eager_crit = get_objective(name, **params), get_objective(name, **params)
-        dynamo.reset()
+        _dynamo().reset()
         step = torch.compile(lambda *a, c=compiled_crit: c(*a), backend="eager")
         for s in range(3):
             compiled_crit.set_step(s)
@@ -300,7 +308,7 @@ def test_input_checks_raise_eagerly_and_are_skipped_when_compiled():
     bad[0, 0] = float("nan")
     with pytest.raises(ValueError, match=r"views\[1\] contains NaN"):
         crit(good, bad)
-    dynamo.reset()
+    _dynamo().reset()
     step = torch.compile(lambda a, b: crit(a, b).loss, backend="eager")
     assert math.isfinite(float(step(good, _rand(8, 4, seed=2, dtype=torch.float32))))
     assert math.isnan(float(step(good, bad)))

@@ -124,6 +124,7 @@ def _check_self_contained(text: str) -> list[str]:
     return srcs
 
 
+@pytest.mark.full_layout
 def test_report_is_self_contained_with_every_section(synthetic_run):
     run = synthetic_run
     path = build_report(run)
@@ -220,6 +221,7 @@ def test_report_of_a_real_training_run(tmp_path):
     assert "No diagnostics" not in text
 
 
+@pytest.mark.full_layout
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 def test_chromium_renders_the_report(tmp_path, synthetic_run):
     from PIL import Image

@@ -1,6 +1,8 @@
 """Two gloo processes train exactly like one process with the same global batch, and every
 gathering loss of ``tests/nn/distributed_loss_checks.py`` equals its one-process value (checked in
-the same two processes: one start-up of two interpreters for both).
+the same two processes: one start-up for both). The two processes are forked, not spawned: they
+inherit the loaded torch and infossl instead of importing them again (9.5 s → 3.4 s); the code under
+test is the same in both.
 
 Set-up that makes the comparison exact up to float rounding:
 
@@ -96,7 +98,8 @@ def test_losses_batchnorm_and_two_process_training_equal_one_process(tmp_path):
         one = tmp_path / "one"
         train(load_config(None, [*ARGS, f"out={one}"]))
         two = tmp_path / "two"
-        mp.spawn(_worker, args=(_free_port(), str(two), str(tmp_path)), nprocs=2, join=True)
+        args = (_free_port(), str(two), str(tmp_path))
+        mp.start_processes(_worker, args=args, nprocs=2, join=True, start_method="fork")
     finally:
         torch.set_num_threads(before)
 

@@ -5,18 +5,17 @@ weights (``torch.equal``) and the same logged metrics (every record but its wall
 ``time`` field) as the uninterrupted run. The kills land at seeded random points: after a
 step, in the middle of a checkpoint write (a partial temporary file is left behind, as a
 ``SIGKILL`` leaves it) and between ``last.pt`` and ``last.json``; once a real ``SIGKILL``
-hits a subprocess in the middle of a checkpoint write, while a second run on the same folder
-is refused by the run lock. A checkpoint with flipped bytes is refused on resume.
+hits a (forked) child process in the middle of a checkpoint write, while a second run on the
+same folder is refused by the run lock. A checkpoint with flipped bytes is refused on resume.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -33,8 +32,6 @@ from infossl.train.logger import read_jsonl
 from infossl.train.methods import EmbeddingMethod
 from infossl.train.runlock import RunLockedError
 from infossl.train.trainer import NonFiniteLossError, Trainer, train
-
-ROOT = Path(__file__).resolve().parents[2]
 
 TINY = [
     "data.limit=256",
@@ -198,29 +195,26 @@ def test_resume_refuses_a_changed_config_and_a_missing_checkpoint(tmp_path):
         train(load_config(None, [*TINY, f"out={out}"]))
 
 
-_CHILD = """
-import os, sys, time
-from pathlib import Path
-from infossl.train import checkpoint
-from infossl.train.config import load_config
-from infossl.train.trainer import train
+def _stall_in_the_second_checkpoint_write(marker: Path, args: list[str]) -> None:
+    """The child process: the second write of ``last.pt`` stalls half-way (its pid written to
+    ``marker``) until the parent kills it."""
+    original, writes = ckpt._write_all, []
 
-original, writes = checkpoint._write_all, []
+    def slow_second_write(f, data):
+        if ".last.pt.tmp-" in f.name:
+            if not writes or writes[-1] is not f:  # a new file (torch.save writes in chunks)
+                writes.append(f)
+            if len(writes) == 2:
+                f.write(bytes(data[: len(data) // 2]))
+                f.flush()
+                marker.write_text(str(os.getpid()))
+                time.sleep(300)
+        original(f, data)
 
-def slow_second_write(f, data):  # the second write of last.pt stalls half-way
-    if ".last.pt.tmp-" in f.name:
-        if not writes or writes[-1] is not f:  # a new file (torch.save writes in chunks)
-            writes.append(f)
-        if len(writes) == 2:
-            f.write(bytes(data[: len(data) // 2]))
-            f.flush()
-            Path(sys.argv[1]).write_text(str(os.getpid()))
-            time.sleep(300)
-    original(f, data)
+    ckpt._write_all = slow_second_write
+    torch.set_num_threads(1)
+    train(load_config(None, args))
 
-checkpoint._write_all = slow_second_write
-train(load_config(None, sys.argv[2:]))
-"""
 
 SIGKILLED = [*TINY, "train.threads=1", "log.tensorboard=false"]
 
@@ -229,19 +223,18 @@ SIGKILLED = [*TINY, "train.threads=1", "log.tensorboard=false"]
 def test_real_sigkill_mid_write_with_the_run_locked_then_resume_matches(tmp_path):
     ref, run, marker = tmp_path / "ref", tmp_path / "run", tmp_path / "stalled"
     train(load_config(None, [*SIGKILLED, f"out={ref}"]))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     args = [*SIGKILLED, f"out={run}"]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(marker), *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    # forked, so that the child starts without importing torch and infossl again; it is killed
+    # with a real SIGKILL all the same
+    proc = multiprocessing.get_context("fork").Process(
+        target=_stall_in_the_second_checkpoint_write, args=(marker, args)
     )
+    proc.start()
     try:
         deadline = time.time() + 120
-        while not marker.exists() and proc.poll() is None and time.time() < deadline:
+        while not marker.exists() and proc.is_alive() and time.time() < deadline:
             time.sleep(0.02)
-        assert marker.exists(), proc.stderr.read().decode() if proc.poll() is not None else ""
+        assert marker.exists(), f"the child ended first (exit code {proc.exitcode})"
         # the child is in the middle of writing the step-5 checkpoint: a second run on the
         # folder, new or resumed, in this process or through the CLI, is refused untouched
         metrics = (run / "metrics.jsonl").read_bytes()
@@ -257,9 +250,9 @@ def test_real_sigkill_mid_write_with_the_run_locked_then_resume_matches(tmp_path
         assert lines[0].startswith(f"error: run folder {run} is in use by process {proc.pid}")
         assert (run / "metrics.jsonl").read_bytes() == metrics
     finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
+        proc.kill()  # SIGKILL
+        proc.join(timeout=60)
+    assert proc.exitcode == -signal.SIGKILL
     partials = list((run / "checkpoints").glob(f".last.pt.tmp-{proc.pid}-*"))
     assert len(partials) == 1 and partials[0].is_file()  # the kill landed mid-write ...
     partial = partials[0]
