@@ -17,19 +17,25 @@ import os
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
+import sys  # noqa: E402
+
 import pytest  # noqa: E402
-import torch  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 _THREADS = int(os.environ["OMP_NUM_THREADS"])
 threadpool_limits(_THREADS)  # for pools loaded before this file (e.g. by a pytest plugin)
-torch.set_num_threads(_THREADS)
+# torch takes its thread count from OMP_NUM_THREADS when it loads; it is not imported here, so
+# that pytest-xdist's controller process (which runs no test) does not load it
+if "torch" in sys.modules:
+    sys.modules["torch"].set_num_threads(_THREADS)
 
 
 @pytest.fixture
 def one_thread():
     """One intra-op torch thread for the test (fast and reproducible on a shared 2-core
     machine); the previous count is restored."""
+    import torch
+
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

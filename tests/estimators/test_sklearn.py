@@ -133,9 +133,7 @@ def _is_infossl(info) -> bool:
 def test_clone_rebuilds_the_same_estimator(key, variant):
     est = _build(key, variant)
     cls = type(est)
-    # the neural estimators need 400 rows for their default batch sizes; 200 suffice elsewhere
-    torch_keys = {(m.quantity, m.name) for m in list_methods(include_torch=True) if m.needs_torch}
-    data = _data(cls.quantity, cls.accepts, n=400 if key in torch_keys else 200)
+    data = _data(cls.quantity, cls.accepts, n=200)
     first = est.estimate(*data)
     copy = clone(est)
     assert copy is not est and type(copy) is cls
