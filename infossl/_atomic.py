@@ -121,6 +121,15 @@ def atomic_write_csv(path: str | os.PathLike[str], rows: Sequence[Mapping[str, A
     return atomic_write_text(path, buffer.getvalue())
 
 
+def atomic_write_figure(path: str | os.PathLike[str], fig: Any, **savefig: Any) -> Path:
+    """:func:`atomic_write` of a matplotlib figure: ``fig.savefig`` into the temporary, in the
+    format of ``path``'s suffix (``.png``, ``.pdf``, ``.svg``; ``format=`` overrides it), with
+    the other keyword arguments (``dpi=``) passed on. A kill mid-render leaves the previous
+    figure, never a truncated one."""
+    fmt = savefig.pop("format", None) or Path(path).suffix.lstrip(".").lower() or "png"
+    return atomic_write(path, lambda fh: fig.savefig(fh, format=fmt, **savefig))
+
+
 def fsync_folder(folder: Path) -> None:
     """Flush a folder's entries (a rename in it) to disk; a no-op where folders cannot be
     opened."""

@@ -10,6 +10,7 @@ import pytest
 
 from infossl._atomic import (
     atomic_write,
+    atomic_write_figure,
     atomic_write_json,
     atomic_write_text,
     is_temporary,
@@ -39,6 +40,28 @@ def test_a_failing_write_keeps_the_old_file_and_removes_the_temporary(tmp_path: 
         atomic_write(target, half_then_fail)
     assert target.read_text() == '{"step": 1}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.jsonl"]
+
+
+def test_figures_take_the_suffix_format_and_a_failed_render_keeps_the_old_file(
+    tmp_path: Path,
+) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 2))
+    fig.subplots().plot([0, 1], [1, 0])
+    png, svg, other = tmp_path / "a.png", tmp_path / "a.svg", tmp_path / "plot.out"
+    atomic_write_figure(png, fig, dpi=50)
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    atomic_write_figure(svg, fig)
+    assert b"<svg" in svg.read_bytes()[:500]
+    atomic_write_figure(other, fig, format="pdf")
+    assert other.read_bytes().startswith(b"%PDF")
+    before = png.read_bytes()
+    fig.axes[0].set_title("$\\frac{1$")  # mathtext that fails while the figure is drawn
+    with pytest.raises(ValueError):
+        atomic_write_figure(png, fig, dpi=50)
+    assert png.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "a.svg", "plot.out"]
 
 
 def test_a_missing_folder_is_an_error_not_created(tmp_path: Path) -> None:

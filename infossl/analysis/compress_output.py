@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from infossl._atomic import atomic_write_text, jsonable
+from infossl._atomic import atomic_write_figure, atomic_write_text, jsonable
 from infossl.analysis.compress_experiment import ROW_COLUMNS, CompressResult
 from infossl.analysis.compress_plots import (
     plot_accuracy,
@@ -89,12 +89,6 @@ def _baseline(result: CompressResult) -> str:
     return "simclr" if "simclr" in objectives else objectives[0]
 
 
-def _png(fig: Any, dpi: int) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
 def write_results(
     result: CompressResult, out_dir: str | Path, *, dpi: int = 130
 ) -> dict[str, Path]:
@@ -136,5 +130,5 @@ def write_results(
         figures["eps_sweep.png"] = plot_eps_sweep(tables["eps_summary"], baseline=_baseline(result))
     for name, fig in figures.items():
         paths[name] = out / name
-        atomic_write_text(paths[name], _png(fig, dpi))
+        atomic_write_figure(paths[name], fig, dpi=dpi)
     return paths

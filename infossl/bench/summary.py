@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from infossl._atomic import atomic_write_text
+from infossl._atomic import atomic_write_figure, atomic_write_text
 
 FACTOR = 1.5
 ZERO_MI_TOLERANCE = 0.05
@@ -166,7 +166,7 @@ def plot_heatmap(cells: Sequence[CellSummary], path: Path, n: int | None = None)
     fig.colorbar(im, ax=ax, label="log10 relative error (cell text: mean estimate, nats)")
     ax.set_title(f"Estimator accuracy at n = {n} (grey: failed)")
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
+    atomic_write_figure(path, fig, dpi=130)
     plt.close(fig)
 
 

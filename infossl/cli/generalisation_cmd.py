@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from infossl._atomic import atomic_write_csv, atomic_write_json
+from infossl._atomic import atomic_write_csv, atomic_write_figure, atomic_write_json
 from infossl.cli._common import add_group, comma_ints, prepare_output_folder, set_torch_threads
 from infossl.cli._io import input_file
 
@@ -88,7 +88,7 @@ def bound(
     atomic_write_csv(out / "bounds.csv", rows)
     atomic_write_json(out / "bounds.json", result.to_dict())
     title = f"{data}, {activation} MLP {hidden}, n = {pairs}, K1 = {supersamples}"
-    plot_bounds(result, title).savefig(out / "bounds.png", dpi=130)
+    atomic_write_figure(out / "bounds.png", plot_bounds(result, title), dpi=130)
     last = rows[-1]
     console.print(
         f"epoch {last['epoch']}: gap {last['gap']:.3f} [{last['gap_low']:.3f}, "
@@ -142,7 +142,7 @@ def compression(
     prepare_output_folder(out, "--out")
     atomic_write_csv(out / "compression_gap.csv", result.rows())
     atomic_write_json(out / "compression_gap.json", result.to_dict())
-    plot_compression_gap(result).savefig(out / "compression_gap.png", dpi=130)
+    atomic_write_figure(out / "compression_gap.png", plot_compression_gap(result), dpi=130)
     console = Console()
     for group, values in {"all": {"pearson": result.pearson}, **result.by_group}.items():
         r, low, high = values["pearson"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from infossl._atomic import atomic_write_csv, atomic_write_json
+from infossl._atomic import atomic_write_csv, atomic_write_figure, atomic_write_json
 from infossl.cli._common import add_group, fail, prepare_output_folder
 
 #: The quick default: a few minutes on 2 CPU cores.
@@ -120,8 +120,8 @@ def idnn(
     plane.seconds = {"training": training.seconds, "information": time.perf_counter() - started}
     if gradients:
         _write_gradients(training, out, console)
-    plot_information_plane(plane).savefig(out / "infoplane.png", dpi=150)
-    plot_layer_curves(plane).savefig(out / "layers.png", dpi=120)
+    atomic_write_figure(out / "infoplane.png", plot_information_plane(plane), dpi=150)
+    atomic_write_figure(out / "layers.png", plot_layer_curves(plane), dpi=120)
     atomic_write_csv(out / "infoplane.csv", plane.rows())
     atomic_write_json(out / "infoplane.json", plane.to_dict())
 
@@ -178,8 +178,8 @@ def plot(
     except (KeyError, TypeError) as err:  # valid JSON, other content
         fail(f"{results} is not an infoplane.json written by `infoplane idnn` ({err!r})")
     folder = results.parent if out is None else prepare_output_folder(out, "--out")
-    plot_information_plane(plane).savefig(folder / "infoplane.png", dpi=150)
-    plot_layer_curves(plane).savefig(folder / "layers.png", dpi=120)
+    atomic_write_figure(folder / "infoplane.png", plot_information_plane(plane), dpi=150)
+    atomic_write_figure(folder / "layers.png", plot_layer_curves(plane), dpi=120)
     typer.echo(f"wrote {folder / 'infoplane.png'} and {folder / 'layers.png'}")
 
 
@@ -198,6 +198,6 @@ def _write_gradients(training: Any, out: Path, console: Any) -> None:
     atomic_write_csv(out / "gradients.csv", grads.rows())
     cfg = training.config
     title = f"{cfg.activation}, {len(cfg.seeds)} seed(s): gradients over batches of {batch}"
-    plot_gradient_snr(grads, title).savefig(out / "gradients.png", dpi=120)
+    atomic_write_figure(out / "gradients.png", plot_gradient_snr(grads, title), dpi=120)
     onsets = ", ".join(f"{k}: {v if v is None else int(v)}" for k, v in grads.onsets().items())
     console.print(f"diffusion onset (seed-median SNR stays < 1 from epoch): {onsets}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from infossl._atomic import atomic_write_csv, atomic_write_json
+from infossl._atomic import atomic_write_csv, atomic_write_figure, atomic_write_json
 from infossl.cli._common import prepare_output_file
 
 FIGURE_FILE = "ssl_infoplane.png"
@@ -53,7 +53,7 @@ def ssl_plane(
     csv_path = prepare_output_file(csv or out.with_suffix(".csv"), "--csv", "ssl_infoplane.csv")
     if summary is not None:
         summary = prepare_output_file(summary, "--summary", "summary.json")
-    fig.savefig(out, dpi=120)
+    atomic_write_figure(out, fig, dpi=120)
     atomic_write_csv(csv_path, table)
     typer.echo(summary_markdown(runs, unit=unit))
     typer.echo(f"figure: {out}\ncsv: {csv_path}")

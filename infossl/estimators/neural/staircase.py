@@ -24,7 +24,12 @@ import numpy as np
 import torch
 from pydantic import model_validator
 
-from infossl._atomic import atomic_write, atomic_write_csv, atomic_write_json
+from infossl._atomic import (
+    atomic_write,
+    atomic_write_csv,
+    atomic_write_figure,
+    atomic_write_json,
+)
 from infossl._checks import check_float, check_int
 from infossl._config import FrozenConfig, with_defaults
 from infossl._optimisation import fit
@@ -289,7 +294,7 @@ def plot_staircase(result: StaircaseResult, path: str | Path) -> Path:
     )
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=110)
+    atomic_write_figure(path, fig, dpi=110)
     plt.close(fig)
     return path
 
