@@ -33,6 +33,8 @@ from infossl.train.methods import EmbeddingMethod
 from infossl.train.runlock import RunLockedError
 from infossl.train.trainer import NonFiniteLossError, Trainer, train
 
+from .checkpoint_faults import fault_in_last_pt_write
+
 TINY = [
     "data.limit=256",
     "train.batch_size=64",
@@ -198,20 +200,14 @@ def test_resume_refuses_a_changed_config_and_a_missing_checkpoint(tmp_path):
 def _stall_in_the_second_checkpoint_write(marker: Path, args: list[str]) -> None:
     """The child process: the second write of ``last.pt`` stalls half-way (its pid written to
     ``marker``) until the parent kills it."""
-    original, writes = ckpt._write_all, []
 
-    def slow_second_write(f, data):
-        if ".last.pt.tmp-" in f.name:
-            if not writes or writes[-1] is not f:  # a new file (torch.save writes in chunks)
-                writes.append(f)
-            if len(writes) == 2:
-                f.write(bytes(data[: len(data) // 2]))
-                f.flush()
-                marker.write_text(str(os.getpid()))
-                time.sleep(300)
-        original(f, data)
+    def stall_half_way(f, data):
+        f.write(bytes(data[: len(data) // 2]))
+        f.flush()
+        marker.write_text(str(os.getpid()))
+        time.sleep(300)
 
-    ckpt._write_all = slow_second_write
+    ckpt._write_all = fault_in_last_pt_write(2, stall_half_way)
     torch.set_num_threads(1)
     train(load_config(None, args))
 

@@ -20,6 +20,7 @@ from infossl.train.methods import EmbeddingMethod
 from infossl.train.runlock import RunFolderError
 from infossl.train.trainer import NonFiniteLossError, train
 
+from .checkpoint_faults import fault_in_last_pt_write
 from .test_resume import TINY, _nan_at
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -59,18 +60,13 @@ def test_disk_full_during_a_run_is_one_oserror_and_keeps_the_previous_checkpoint
 ):
     out = tmp_path / "full"
     cfg = load_config(None, [*TINY, f"out={out}"])  # checkpoints at 4 (epoch end), 5, 8, ...
-    original, writes = ckpt._write_all, []
 
     def full_disk(f, data):
-        if ".last.pt.tmp-" in f.name:
-            if not writes or writes[-1] is not f:  # a new file (torch.save writes in chunks)
-                writes.append(f)
-            if len(writes) == 2:
-                f.write(bytes(data[:1000]))
-                raise OSError(errno.ENOSPC, "No space left on device")
-        original(f, data)
+        f.write(bytes(data[:1000]))
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(ckpt, "_write_all", full_disk)
+    original = ckpt._write_all
+    monkeypatch.setattr(ckpt, "_write_all", fault_in_last_pt_write(2, full_disk))
     with pytest.raises(CheckpointWriteError) as err:
         train(cfg)
     path = out / "checkpoints" / "last.pt"
