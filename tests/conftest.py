@@ -47,7 +47,9 @@ def _figures_saved_without_layout_engine(request: pytest.FixtureRequest):
     """Every figure is still drawn in full when saved (each artist, label and mathtext string),
     but without the constrained-layout pass, which draws it about twice more to place the axes:
     that pass was half of the 31 s the suite spent in ``savefig``. Tests marked ``full_layout``
-    (a report with every section, the rendered-page check) keep the engine."""
+    keep the engine: one for each module whose figures use constrained layout (the report, the
+    information planes, the compression experiment, the generalisation figures; there a layout
+    that fails to apply is an error) and the rendered-page check."""
     if request.node.get_closest_marker("full_layout") is not None:
         yield
         return

@@ -52,6 +52,7 @@ def test_figures_take_the_suffix_format_and_a_failed_render_keeps_the_old_file(
     png, svg, other = tmp_path / "a.png", tmp_path / "a.svg", tmp_path / "plot.out"
     atomic_write_figure(png, fig, dpi=50)
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert int.from_bytes(png.read_bytes()[16:20], "big") == 100  # width: 2 in at dpi 50
     atomic_write_figure(svg, fig)
     assert b"<svg" in svg.read_bytes()[:500]
     atomic_write_figure(other, fig, format="pdf")

@@ -51,6 +51,8 @@ def _same(a, b) -> bool:
 
 
 # ------------------------------------------------------------------------------- outputs
+@pytest.mark.full_layout  # the figures of this module laid out as users get them
+@pytest.mark.filterwarnings("error:constrained_layout not applied")
 def test_quick_run_writes_every_output_with_the_right_columns(tmp_path):
     config = tiny(
         objectives=("simclr", "vicreg", "mib", "ceb", "dont_compress"),

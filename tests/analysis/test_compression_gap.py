@@ -93,6 +93,8 @@ def test_bad_layer_and_no_planes_raise():
         compression_gap({})
 
 
+@pytest.mark.full_layout  # the figures of this module laid out as users get them
+@pytest.mark.filterwarnings("error:constrained_layout not applied")
 def test_commands_write_their_files_and_fail_in_one_line(tmp_path):
     runner = CliRunner()
     files = []

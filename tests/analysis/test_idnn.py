@@ -255,6 +255,8 @@ def test_figures(short_plane) -> None:
     assert [a.get_ylabel() for a in curves.axes] == ["I(X;T) (bits)", "I(T;Y) (bits)", "accuracy"]
 
 
+@pytest.mark.full_layout  # the figures of this module laid out as users get them
+@pytest.mark.filterwarnings("error:constrained_layout not applied")
 def test_cli_writes_figures_and_tables(tmp_path: Path) -> None:
     from infossl.cli._common import CommandGroup
     from infossl.cli.infoplane_cmd import register

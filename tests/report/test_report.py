@@ -125,6 +125,7 @@ def _check_self_contained(text: str) -> list[str]:
 
 
 @pytest.mark.full_layout
+@pytest.mark.filterwarnings("error:constrained_layout not applied")
 def test_report_is_self_contained_with_every_section(synthetic_run):
     run = synthetic_run
     path = build_report(run)
