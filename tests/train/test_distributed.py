@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from datetime import timedelta
 
 import pytest
@@ -99,7 +100,13 @@ def test_losses_batchnorm_and_two_process_training_equal_one_process(tmp_path):
         train(load_config(None, [*ARGS, f"out={one}"]))
         two = tmp_path / "two"
         args = (_free_port(), str(two), str(tmp_path))
-        mp.start_processes(_worker, args=args, nprocs=2, join=True, start_method="fork")
+        workers = mp.start_processes(_worker, args, nprocs=2, join=False, start_method="fork")
+        deadline = time.monotonic() + 300  # a hang (e.g. a lock held at fork) fails, not blocks
+        while not workers.join(timeout=1):
+            if time.monotonic() > deadline:
+                for process in workers.processes:
+                    process.kill()
+                pytest.fail("the two gloo processes did not finish within 300 s")
     finally:
         torch.set_num_threads(before)
 
