@@ -43,7 +43,9 @@ def one_thread():
 
 
 @pytest.fixture(autouse=True)
-def _figures_saved_without_layout_engine(request: pytest.FixtureRequest):
+def _figures_saved_without_layout_engine(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every figure is still drawn in full when saved (each artist, label and mathtext string),
     but without the constrained-layout pass, which draws it about twice more to place the axes:
     that pass was half of the 31 s the suite spent in ``savefig``. Tests marked ``full_layout``
@@ -51,7 +53,6 @@ def _figures_saved_without_layout_engine(request: pytest.FixtureRequest):
     information planes, the compression experiment, the generalisation figures; there a layout
     that fails to apply is an error) and the rendered-page check."""
     if request.node.get_closest_marker("full_layout") is not None:
-        yield
         return
     from matplotlib.figure import Figure
 
@@ -61,11 +62,7 @@ def _figures_saved_without_layout_engine(request: pytest.FixtureRequest):
         fig.set_layout_engine("none")  # a placeholder engine where colorbars were placed
         return save(fig, *args, **kwargs)
 
-    Figure.savefig = savefig_without_layout_engine  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Figure.savefig = save  # type: ignore[method-assign]
+    monkeypatch.setattr(Figure, "savefig", savefig_without_layout_engine)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
