@@ -28,11 +28,27 @@ import numpy as np
 from infossl.api import choose_method, estimate_mi
 from infossl.bench.cells import MethodSpec
 from infossl.tasks._base import Task
-from infossl.tasks.gaussian import pairs_normal
-from infossl.tasks.student import student_sparse
+from infossl.tasks.gaussian import dense_normal_for_mi, pairs_normal
+from infossl.tasks.mixtures import (
+    concentric_gaussians,
+    galaxy,
+    sparse_with_inliers,
+    with_inliers,
+    x_mixture,
+)
+from infossl.tasks.student import student_identity, student_sparse
 from infossl.tasks.suites import get_suite, spiral_task
 from infossl.tasks.transformed import TransformedTask
-from infossl.tasks.transforms import Elementwise, Power, Wiggly
+from infossl.tasks.transforms import (
+    Asinh,
+    Elementwise,
+    HalfCube,
+    Linear,
+    NormalCDF,
+    Power,
+    Wiggly,
+)
+from infossl.tasks.uniform import AdditiveUniformTask
 
 FIELDS = [
     "suite",
@@ -90,8 +106,88 @@ def composed_tasks() -> list[Task]:
     return tasks
 
 
+def heldout2_tasks() -> list[Task]:
+    """A second held-out suite, fixed before any rule was scored on it: the families that
+    ``beyond-normal`` showed hard (spirals, identity-dispersion Student-t, monotone maps,
+    mixtures) at dimensions, parameters and maps that neither it nor the tuning suites use."""
+    rotation = np.linalg.qr(np.random.default_rng(2026).standard_normal((4, 4)))[0]
+    tasks: list[Task] = []
+    for base in (pairs_normal(4, 4, 2, 0.5), pairs_normal(7, 7, 3, 1.5)):
+        tasks += [base, TransformedTask(base, Asinh(), NormalCDF())]
+    tasks.append(TransformedTask(pairs_normal(4, 4, 2, 0.5), HalfCube(), Exp()))
+    tasks.append(dense_normal_for_mi(3, 3, 0.7))
+    tasks += [
+        spiral_task(pairs_normal(4, 4, 2, 0.7)),
+        spiral_task(pairs_normal(3, 3, 2, 1.5)),
+        spiral_task(pairs_normal(7, 7, 2, 0.7)),
+        spiral_task(pairs_normal(6, 6, 2, 1.0), speed=0.5),
+        spiral_task(pairs_normal(3, 3, 2, 0.7), speed=2.0),
+        TransformedTask(spiral_task(pairs_normal(4, 4, 2, 0.7)), Linear(rotation), Asinh()),
+    ]
+    tasks += [
+        student_identity(4, 4, 2),
+        student_identity(7, 7, 4),
+        student_identity(2, 2, 5),
+        student_sparse(4, 4, 2),
+        student_sparse(7, 7, 5),
+    ]
+    tasks += [
+        x_mixture(0.8),
+        galaxy(0.75, 2.5),
+        concentric_gaussians(4, 6),
+        sparse_with_inliers(4, 4, 0.3),
+        AdditiveUniformTask(0.3),
+        TransformedTask(
+            pairs_normal(2, 2, 1, 1.0), Wiggly([0.7], [1.1], [0.2]), Wiggly([0.3], [2.5], [0.6])
+        ),
+    ]
+    return tasks
+
+
+def heldout3_tasks() -> list[Task]:
+    """A third held-out suite, fixed before the rule with ``max_extrapolation_dim`` was scored
+    on it: dense (within-variable correlated) Gaussians on both sides of joint dimension 20,
+    spirals, Student-t and mixtures at dimensions and parameters no other suite uses."""
+    tasks: list[Task] = [
+        dense_normal_for_mi(6, 6, 0.8),
+        dense_normal_for_mi(8, 8, 1.0),
+        TransformedTask(dense_normal_for_mi(10, 10, 1.2), Power(3.0), Asinh()),
+        dense_normal_for_mi(15, 15, 1.0),
+        TransformedTask(pairs_normal(30, 30, 4, 2.0), Exp(), HalfCube()),
+        pairs_normal(6, 2, 2, 0.8),
+        spiral_task(pairs_normal(3, 4, 2, 0.4)),
+        spiral_task(pairs_normal(6, 6, 3, 1.2)),
+        spiral_task(pairs_normal(8, 8, 2, 0.8), speed=0.75),
+        spiral_task(pairs_normal(12, 12, 2, 1.0)),
+        student_identity(3, 3, 4),
+        student_identity(6, 6, 3),
+        student_identity(8, 2, 2),
+        student_sparse(6, 6, 3),
+        student_sparse(12, 12, 2),
+        x_mixture(0.95),
+        galaxy(1.0, 2.0),
+        concentric_gaussians(2, 4),
+        sparse_with_inliers(6, 6, 0.4),
+        with_inliers(dense_normal_for_mi(4, 4, 0.6), 0.2),
+        AdditiveUniformTask(0.5),
+        TransformedTask(
+            pairs_normal(4, 4, 2, 0.8),
+            Wiggly([0.4, 0.15], [1.3, 2.7], [0.1, 0.9]),
+            Wiggly([0.6], [0.9], [0.4]),
+        ),
+        TransformedTask(pairs_normal(5, 5, 2, 0.6), NormalCDF(), Wiggly([0.4], [1.7], [0.5])),
+    ]
+    return tasks
+
+
 def tasks_of(suite: str) -> list[Task]:
-    return composed_tasks() if suite == "composed" else get_suite(suite)
+    if suite == "composed":
+        return composed_tasks()
+    if suite == "heldout-2":
+        return heldout2_tasks()
+    if suite == "heldout-3":
+        return heldout3_tasks()
+    return get_suite(suite)
 
 
 def standardise(a: np.ndarray) -> np.ndarray:
