@@ -8,11 +8,12 @@ from collections.abc import Sequence
 __all__ = ["parse_params"]
 
 #: A parsed parameter value.
-ParamValue = bool | int | float | str | None
+ParamValue = bool | int | float | str | None | tuple[int | float, ...]
 
 
 def parse_params(items: Sequence[str]) -> dict[str, ParamValue]:
-    """Parse ['k=3', 'metric=max', 'jitter=false'] into typed values (int, float, bool, str)."""
+    """Parse ['k=3', 'metric=max', 'jitter=false', 'k=1,2,4,8'] into typed values (int, float,
+    bool, None, str; a comma-separated list of numbers becomes a tuple of them)."""
     params: dict[str, ParamValue] = {}
     for item in items:
         if "=" not in item:
@@ -23,6 +24,10 @@ def parse_params(items: Sequence[str]) -> dict[str, ParamValue]:
 
 
 def _parse_value(raw: str) -> ParamValue:
+    if "," in raw:
+        parts = [_parse_value(part.strip()) for part in raw.split(",")]
+        numbers = [v for v in parts if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        return tuple(numbers) if len(numbers) == len(parts) else raw
     low = raw.lower()
     if low in ("true", "false"):
         return low == "true"

@@ -27,7 +27,6 @@ from infossl._checks import (
 from infossl.estimate import Estimate, check_unit
 from infossl.estimators import get_estimator_class, list_methods
 from infossl.estimators._resample import resample_ci, subsample_size
-from infossl.estimators.copula import MAX_EXTRAPOLATION_DIM
 
 #: Above this fraction of duplicated rows, continuous data is treated as mixed (atoms present).
 TIE_FRACTION_MIXED = 0.05
@@ -178,16 +177,11 @@ def _choose_mi(
             "(atoms: mixed data)",
         )
     joint_dim = sum(a.shape[1] for a in arrays)
-    knn = (
-        "ksg1-copula extrapolated to k → 0"
-        if joint_dim <= MAX_EXTRAPOLATION_DIM
-        else f"ksg1-copula (k = 3; no extrapolation above joint dimension {MAX_EXTRAPOLATION_DIM})"
-    )
     return AutoChoice(
         "copula-max",
         f"{types}, repeated rows ≤ {TIE_FRACTION_MIXED:.0%} (at most {ties:.1%}), "
-        f"joint dimension {joint_dim}, n = {len(arrays[0])}: the larger of gcmi and {knn}, on "
-        "the marginal normal scores",
+        f"joint dimension {joint_dim}, n = {len(arrays[0])}: the larger of gcmi and ksg1-copula "
+        "on the marginal normal scores",
     )
 
 

@@ -302,8 +302,8 @@ def test_auto_reason_is_one_note_and_shown_by_repr():
     auto = [note for note in est.notes if "auto" in note]
     assert auto == [
         "auto: chose copula-max because x, y float (continuous), repeated rows ≤ 5% (at most "
-        "0.0%), joint dimension 2, n = 2000: the larger of gcmi and ksg1-copula extrapolated to "
-        "k → 0, on the marginal normal scores"
+        "0.0%), joint dimension 2, n = 2000: the larger of gcmi and ksg1-copula on the marginal "
+        "normal scores"
     ]
     assert est.params["auto"] in auto[0]
     assert "method='copula-max'" in repr(est) and "auto='x, y float (continuous)" in repr(est)

@@ -190,22 +190,33 @@ class GaussianCopulaMI(MIEstimator):
 EXTRAPOLATION_KS: tuple[int, ...] = (1, 2, 4, 8)
 #: c in the bias model Î(k) = a + b·k^(c/d) (d = d_x + d_y) of the k → 0 extrapolation, chosen
 #: on the tuning suites (``benchmarks/estimators.md``): the smallest c of 2, 3, 4, 5, 6, 8 whose
-#: largest mean overestimate on any tuning task stayed within 0.05 nats at n = 500, 2000, 5000
-#: and 20,000. c = 2, the leading order of the Kozachenko–Leonenko bias of a smooth density,
-#: overshot by up to 0.36 nats at d = 10 (KSG's joint and marginal biases partly cancel);
-#: c = 4 by 0.11 and c = 5 by 0.07 (a dense 10 + 10 Gaussian at n = 2000).
+#: largest mean overestimate (of the maximum with gcmi) on any tuning task stayed within 0.05
+#: nats at n = 500, 2000, 5000 and 20,000. c = 2, the leading order of the Kozachenko–Leonenko
+#: bias of a smooth density, overshot by up to 0.36 nats at d = 10 (KSG's joint and marginal
+#: biases partly cancel); c = 4 by 0.11 and c = 5 by 0.07 (a dense 10 + 10 Gaussian, n = 2000).
 BIAS_EXPONENT = 6.0
 #: Largest joint dimension d_x + d_y at which the extrapolation is used: the largest at which
-#: the tuning suites checked it (19 task × n cells at d = 20, largest mean overestimate 0.035
-#: nats). Above it the tuning suites held no task where the KSG part mattered, and a dense
-#: 25 + 25 / 50 + 50 Gaussian gave 0.12 / 0.51 nats too much (``benchmarks/estimators.md``).
+#: the tuning suites checked it (19 task × n cells at d = 20; largest mean overestimate of the
+#: extrapolated KSG part 0.035 nats, of the maximum with gcmi 0.048). Above it the tuning
+#: suites held no task where the KSG part mattered, and a dense 25 + 25 / 50 + 50 Gaussian gave
+#: 0.12 / 0.51 nats too much (``benchmarks/estimators.md``).
 MAX_EXTRAPOLATION_DIM = 20
-#: The neighbour count used above ``max_extrapolation_dim`` (KSG1's default).
+#: The neighbour count used without the extrapolation (KSG1's default): above
+#: ``max_extrapolation_dim``, or with no more rows than the largest k of the series.
 _PLAIN_K = 3
+#: Largest ``bias_exponent`` accepted; beyond it k^(c/d) spans too many orders of magnitude.
+_MAX_BIAS_EXPONENT = 100.0
+#: The abscissae k^(c/d) must span at least this relative range (else the fit is ill-posed).
+_MIN_ABSCISSA_SPAN = 1e-3
+#: Notes of one KSG1 run that describe its own value; the extrapolated value gets its own.
+_VALUE_NOTES = ("negative estimate", "the estimate is large compared with its ceiling")
 
 
 def neighbour_counts(k: object, name: str = "k") -> tuple[int, ...]:
-    """Check ``k``: one positive int, or a sequence of at least two distinct positive ints."""
+    """Check ``k``: one positive int, or a sequence (or 1-D array) of at least two distinct
+    positive ints."""
+    if isinstance(k, np.ndarray) and k.ndim == 1:
+        k = k.tolist()
     if isinstance(k, Sequence) and not isinstance(k, (str, bytes)):
         ks = check_sequence_of_int(k, name)
         if len(ks) < 2 or len(set(ks)) != len(ks):
@@ -228,8 +239,18 @@ def extrapolate_to_k0(
     of estimates at several k that cancels that power removes the leading bias (the idea of the
     weighted estimators of Berrett, Samworth & Yuan, Ann. Statist. 47, 288–318, 2019). The
     weights ``a`` puts on the values sum to 1. O(len(ks)).
+
+    Raises ValueError when the abscissae k^(exponent/dim) span less than a relative 1e-3 or
+    more than 1e12 (the intercept is then ill-determined).
     """
     t = np.asarray(ks, dtype=np.float64) ** (exponent / dim)
+    span = float(t.max() / t.min() - 1.0)
+    if not _MIN_ABSCISSA_SPAN <= span <= 1e12:
+        raise ValueError(
+            f"the abscissae k^(c/d) of the extrapolation (c = {exponent:g}, d = {dim}, k = "
+            f"{list(ks)}) span a relative range of {span:.3g}: the intercept is ill-determined; "
+            f"use a bias_exponent c with c/d between about 0.001 and 10"
+        )
     design = np.column_stack([np.ones_like(t), t])
     (a, b), *_ = np.linalg.lstsq(design, np.asarray(values, dtype=np.float64), rcond=None)
     return float(a), float(b)
@@ -252,13 +273,17 @@ class CopulaKSG1(MIEstimator):
     bias the max-norm neighbourhoods. The value depends on the ranks only (exactly invariant to
     monotone maps of any column). KSG's downward bias at high MI and in high dimension remains;
     the extrapolation removes part of it where the bias follows the power law (measured:
-    spirals and Student-t in 3 + 3 and 5 + 5), at a larger variance and ``len(k)`` times the cost.
+    spirals and Student-t in 3 + 3 and 5 + 5), at ``len(k)`` times the cost. Its weights on the
+    values sum to 1. At joint dimension 2–3 they are about 0.4, 0.4, 0.3, −0.1 on k = 1, 2, 4, 8
+    (nearly an average over k: a lower variance); at d = 20, 1.6, 0.83, −0.13, −1.3 (Σ|w| = 3.9:
+    a larger variance). On the tuning suites it changed the error by more than 0.01 nats mostly
+    at d = 4–10; up to d = 20 it did no measured harm.
 
     Parameters: those of :class:`~infossl.estimators.knn.KSG1` (``standardize`` is not one:
-    the normal scores are already on a common scale), except that ``k`` may be a sequence of
-    at least two distinct neighbour counts; ``bias_exponent`` (c > 0) and
-    ``max_extrapolation_dim`` are used only then: above that joint dimension the value is KSG1's
-    at k = 3, with a note.
+    the normal scores are already on a common scale), except that ``k`` may be a sequence (or
+    1-D array) of at least two distinct neighbour counts; ``bias_exponent`` (0 < c ≤ 100) and
+    ``max_extrapolation_dim`` are used only then. Above that joint dimension, or with no more
+    rows than the largest k, the value is KSG1's at k = 3 (whatever the series), with a note.
 
     Complexity: O(n log n · d) for the ranks, then KSG1's (KD-tree near O(n log n) up to joint
     dimension 8, exact brute force O(n² d) beyond) once per neighbour count.
@@ -302,7 +327,9 @@ class CopulaKSG1(MIEstimator):
 
         self._ksgs = [ksg1(one) for one in ks]
         self._above_max_dim = ksg1(_PLAIN_K) if len(ks) > 1 else self._ksgs[0]
-        self._bias_exponent = check_float(bias_exponent, "bias_exponent", low=0.0, low_open=True)
+        self._bias_exponent = check_float(
+            bias_exponent, "bias_exponent", low=0.0, low_open=True, high=_MAX_BIAS_EXPONENT
+        )
         self._max_dim = check_int(max_extrapolation_dim, "max_extrapolation_dim", low=1)
         self.k = k
         self.bias_exponent = bias_exponent
@@ -317,27 +344,40 @@ class CopulaKSG1(MIEstimator):
     def _knn_part(self, sx: np.ndarray, sy: np.ndarray) -> tuple[Estimate, dict[str, Any]]:
         """KSG1 on the normal scores: the one estimate, or the extrapolation over k (its value,
         the values per k in the notes, and those values as ``ksg1_by_k`` in the second item)."""
-        dim = sx.shape[1] + sy.shape[1]
+        dim, n = sx.shape[1] + sy.shape[1], len(sx)
         if len(self._ksgs) == 1:
             return self._ksgs[0].estimate(sx, sy), {}
-        if dim > self._max_dim:
-            plain = self._above_max_dim.estimate(sx, sy)
-            note = (
-                f"joint dimension {dim} > max_extrapolation_dim={self._max_dim}: KSG1 at "
-                f"k = {_PLAIN_K} without the extrapolation over k (validated up to joint "
-                f"dimension {MAX_EXTRAPOLATION_DIM} on the tuning suites)"
-            )
-            return plain.with_notes(note), {}
-        results = [ksg.estimate(sx, sy) for ksg in self._ksgs]
         ks = [ksg.k for ksg in self._ksgs]
+        if dim > self._max_dim or n <= ks[-1]:
+            why = (
+                f"joint dimension {dim} > max_extrapolation_dim={self._max_dim} (validated up to "
+                f"{MAX_EXTRAPOLATION_DIM} on the tuning suites)"
+                if dim > self._max_dim
+                else f"n = {n} rows are too few for k up to {ks[-1]}"
+            )
+            plain = self._above_max_dim.estimate(sx, sy)
+            return plain.with_notes(f"{why}: KSG1 at k = {_PLAIN_K}, not extrapolated over k"), {}
+        results = [ksg.estimate(sx, sy) for ksg in self._ksgs]
         values = [r.value for r in results]
         value, slope = extrapolate_to_k0(values, ks, dim, self._bias_exponent)
-        notes = list(dict.fromkeys(note for r in results for note in r.notes))
-        listed = ", ".join(f"{v:.4g}" for v in values)
+        notes = [
+            note
+            for note in dict.fromkeys(note for r in results for note in r.notes)
+            if not note.startswith(_VALUE_NOTES)
+        ]
+        listed = ", ".join(f"k = {k}: {v:.4g} nats" for k, v in zip(ks, values, strict=True))
         notes.append(
-            f"KSG1 at k = {', '.join(map(str, ks))}: {listed} nats, extrapolated to k → 0 along "
-            f"a + b·k^({self._bias_exponent:g}/{dim}) (b = {slope:.3g}): {value:.4g} nats"
+            f"KSG1 at {listed}; extrapolated to k → 0 along a + b·k^({self._bias_exponent:g}/"
+            f"{dim}) (b = {slope:.3g} nats): {value:.4g} nats"
         )
+        if any(note.startswith(_VALUE_NOTES[1]) for r in results for note in r.notes):
+            notes.append(
+                "the KSG values are large compared with their ceilings psi(n) - psi(k): KSG "
+                "under-estimates high MI (it needs about exp(I) samples); the extrapolation "
+                "over k removes only part of that"
+            )
+        if value < 0:
+            notes.append("negative estimate: consistent with independence (the true MI is >= 0)")
         extrapolated = replace(results[0], value=value, ceiling=None, notes=tuple(notes))
         return extrapolated, {"ksg1_by_k": dict(zip(ks, values, strict=True))}
 
@@ -438,7 +478,7 @@ class CopulaMax(CopulaKSG1):
         value = gauss if use_gauss else knn.value
         used = "gcmi" if use_gauss else "ksg1-copula"
         notes.append(
-            f"max of gcmi ({gauss:.4g}) and ksg1-copula ({knn.value:.4g}) nats: used {used}; "
+            f"max of gcmi ({gauss:.4g} nats) and ksg1-copula ({knn.value:.4g} nats): used {used}; "
             "assumes neither overestimates I(X;Y)"
         )
         return self._make(

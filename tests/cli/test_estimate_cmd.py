@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import infossl
 from infossl.cli.main import app
 
 runner = CliRunner()
@@ -326,3 +327,26 @@ def test_bits_convert_figures_in_notes(task_file):
 def test_bad_unit_is_one_line_error(task_file):
     line = _error_line(runner.invoke(app, ["estimate", str(task_file), "--unit", "shannons"]))
     assert "unit must be one of" in line
+
+
+def test_a_k_series_passes_through_param(files, tmp_path):
+    d, _ = files
+    y_path = tmp_path / "y.npy"
+    y = np.load(d / "xy.npz")["samples"][:, 1]
+    np.save(y_path, y)
+    args = ["estimate", str(d / "x.npy"), str(y_path), "--method", "ksg1-copula", "--json"]
+    out = _value(runner.invoke(app, [*args, "-p", "k=1,2,4,8"]))
+    reference = infossl.estimate_mi(np.load(d / "x.npy"), y, method="ksg1-copula", k=(1, 2, 4, 8))
+    assert out["value"] == pytest.approx(reference.value, abs=1e-12)
+    assert out["params"]["k"] == [1, 2, 4, 8]
+
+
+def test_comma_lists_parse_to_numbers_only_when_every_part_is_a_number():
+    from infossl._params import parse_params
+
+    assert parse_params(["k=1,2,4,8", "w=0.5, 2", "hidden=a,b", "n=3"]) == {
+        "k": (1, 2, 4, 8),
+        "w": (0.5, 2),
+        "hidden": "a,b",
+        "n": 3,
+    }

@@ -260,3 +260,41 @@ def test_above_the_validated_dimension_copula_max_is_the_rule_without_extrapolat
     assert any("joint dimension 21 > max_extrapolation_dim=20" in note for note in est.notes)
     lowered = estimate_mi(x, y, "copula-max", max_extrapolation_dim=21)
     assert set(lowered.params["ksg1_by_k"]) == set(EXTRAPOLATION_KS)
+
+
+def test_extrapolated_notes_describe_the_returned_value_in_its_unit():
+    # independent 2 + 2 data, n = 60: seed 0 has a negative KSG1 value at k = 2 but a positive
+    # extrapolation, seed 2 the reverse; only the returned value decides the "negative" note
+    def estimate(seed, **kw):
+        rng = np.random.default_rng(seed)
+        x, y = rng.standard_normal((60, 2)), rng.standard_normal((60, 2))
+        return estimate_mi(x, y, "ksg1-copula", k=EXTRAPOLATION_KS, **kw)
+
+    positive, negative = estimate(0), estimate(2)
+    assert positive.value > 0 > min(positive.params["ksg1_by_k"].values())
+    assert not any(note.startswith("negative estimate") for note in positive.notes)
+    assert negative.value < 0 < max(negative.params["ksg1_by_k"].values())
+    assert any(note.startswith("negative estimate") for note in negative.notes)
+    in_bits = estimate(2, unit="bits")
+    assert in_bits.value == pytest.approx(negative.value / math.log(2))
+    assert not any("nats" in note for note in in_bits.notes)
+
+
+def test_too_few_rows_for_the_k_series_falls_back_to_k3_with_a_note():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((8, 1)), rng.standard_normal((8, 1))
+    est = estimate_mi(x, y, "copula-max")
+    assert est.params["ksg1_copula"] == estimate_mi(x, y, "ksg1-copula").value
+    assert any("n = 8 rows are too few for k up to 8" in note for note in est.notes)
+    with pytest.raises(ValueError, match="k=3 needs more samples"):
+        estimate_mi(x[:3], y[:3], "copula-max")
+
+
+def test_k_series_as_an_array_and_an_ill_posed_exponent():
+    x, y = pairs_normal(1, 1, 1, 0.5).sample(500, seed=3)
+    listed = estimate_mi(x, y, "ksg1-copula", k=[1, 2, 4, 8]).value
+    assert estimate_mi(x, y, "ksg1-copula", k=np.array([1, 2, 4, 8])).value == listed
+    with pytest.raises(ValueError, match="bias_exponent"):
+        CopulaKSG1(k=(1, 2), bias_exponent=101.0)
+    with pytest.raises(ValueError, match="ill-determined"):  # k^(1e-6/2): all abscissae ≈ 1
+        estimate_mi(x, y, "ksg1-copula", k=(1, 2, 4, 8), bias_exponent=1e-6)
