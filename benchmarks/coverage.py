@@ -152,6 +152,10 @@ CASES = [
     Case("kde", "mi", "kde", {}, _mi_pair, _MI, (200, 1000), "1v1 normal ρ=0.5"),
     Case("ksg1 (5+5)", "mi", "ksg1", _ONE, _dense_pair, _DENSE.mutual_information, (1000,),
          "dense normal 5v5 off-diag 0.5"),
+    Case("copula-max", "mi", "copula-max", _ONE, _mi_pair, _MI, (200, 1000),
+         "1v1 normal ρ=0.5 (method='auto')"),
+    Case("copula-max (5+5)", "mi", "copula-max", _ONE, _dense_pair, _DENSE.mutual_information,
+         (1000,), "dense normal 5v5 off-diag 0.5 (method='auto')"),
 ]  # fmt: skip
 
 

@@ -40,7 +40,9 @@ def estimate(
     y_key: str | None = typer.Option(
         None, "--y-key", help="Array of Y inside its .npz (default: --key; 'y' for an .npz alone)."
     ),
-    param: list[str] = typer.Option([], "--param", "-p", help="Extra hyper-parameter key=value."),
+    param: list[str] = typer.Option(
+        [], "--param", "-p", help="Extra hyper-parameter key=value (k=1,2,4,8: a tuple of numbers)."
+    ),
     unit: str = typer.Option("nats", "--unit", help="nats or bits."),
     ci: float | None = typer.Option(None, "--ci", help="Confidence level, e.g. 0.95."),
     n_resamples: int = typer.Option(100, help="Replicates for --ci."),
