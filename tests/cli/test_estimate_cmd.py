@@ -339,14 +339,3 @@ def test_a_k_series_passes_through_param(files, tmp_path):
     reference = infossl.estimate_mi(np.load(d / "x.npy"), y, method="ksg1-copula", k=(1, 2, 4, 8))
     assert out["value"] == pytest.approx(reference.value, abs=1e-12)
     assert out["params"]["k"] == [1, 2, 4, 8]
-
-
-def test_comma_lists_parse_to_numbers_only_when_every_part_is_a_number():
-    from infossl._params import parse_params
-
-    assert parse_params(["k=1,2,4,8", "w=0.5, 2", "hidden=a,b", "n=3"]) == {
-        "k": (1, 2, 4, 8),
-        "w": (0.5, 2),
-        "hidden": "a,b",
-        "n": 3,
-    }
