@@ -48,7 +48,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -149,14 +149,7 @@ def knn_counts(
         spaces = host = [np.ascontiguousarray(s, dtype=np.float64) for s in spaces]
     n = len(spaces[0])
     group_list = [tuple(int(s) for s in g) for g in groups]
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
-    if radius not in RADIUS_MODES:
-        raise ValueError(f"radius must be one of {list(RADIUS_MODES)}, got {radius!r}")
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {algorithm!r}")
-    if metric == "euclidean" and all(s.shape[1] == 1 for s in spaces):
-        metric = "chebyshev"  # identical norms in 1-D; enables the tree and exact comparisons
+    metric = _checked_options(spaces, metric, radius, algorithm)
     k_rows = np.broadcast_to(np.asarray(k, dtype=np.int64), (n,)).copy()
     if labels is not None:
         labels = np.asarray(labels, dtype=np.int64)
@@ -177,6 +170,68 @@ def knn_counts(
     else:
         eps, counts = _brute_knn_counts(query, block_rows, workers)
     return NeighbourCounts(radius=eps, counts=counts, algorithm=chosen)
+
+
+def knn_counts_over_k(
+    spaces: Sequence[Any],
+    ks: Sequence[int],
+    groups: Sequence[Sequence[int]] = (),
+    *,
+    metric: str = "chebyshev",
+    strict: bool = True,
+    algorithm: str = "auto",
+    workers: int = -1,
+    device: str | None = None,
+) -> list[np.ndarray]:
+    """The ``counts`` of :func:`knn_counts` (joint radius, no labels) for each k of ``ks``.
+
+    Exactly the values of one :func:`knn_counts` call per k. The numpy brute-force back-end
+    computes the screened distances and the float64 candidates once for all k (the largest k
+    sets the candidate set) and counts each group once per k; the tree and torch back-ends run
+    one search per k. Complexity: brute O(n² d + K n² G), the others K times a single search.
+    """
+    ks = sorted({int(k) for k in ks})
+    per_k = (check_device(device) if device is not None else _tensor_device(spaces)) is not None
+    host = [] if per_k else [np.ascontiguousarray(s, dtype=np.float64) for s in spaces]
+    group_list = [tuple(int(s) for s in g) for g in groups]
+    if not per_k:
+        metric = _checked_options(host, metric, "joint", algorithm)
+        dims = [s.shape[1] for s in host]
+        per_k = choose_algorithm(dims, group_list, metric, algorithm, n=len(host[0])) == "tree"
+    if per_k or len(ks) == 1:  # one search per k
+        return [
+            knn_counts(
+                spaces,
+                k,
+                groups,
+                metric=metric,
+                strict=strict,
+                algorithm=algorithm,
+                workers=workers,
+                device=device,
+            ).counts
+            for k in ks
+        ]
+    n = len(host[0])
+    k_rows = np.full(n, ks[-1], dtype=np.int64)
+    _check_k_rows(k_rows, None, n)
+    query = _Query(host, k_rows, group_list, metric, strict, "joint", None)
+    _, counts = _brute_knn_counts(query, None, workers, ks=tuple(ks))
+    n_groups = len(group_list)
+    return [counts[:, j * n_groups : (j + 1) * n_groups] for j in range(len(ks))]
+
+
+def _checked_options(spaces: Sequence[Any], metric: str, radius: str, algorithm: str) -> str:
+    """Validate the search options; return the metric (Euclidean becomes max-norm in 1-D)."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+    if radius not in RADIUS_MODES:
+        raise ValueError(f"radius must be one of {list(RADIUS_MODES)}, got {radius!r}")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {algorithm!r}")
+    if metric == "euclidean" and all(s.shape[1] == 1 for s in spaces):
+        return "chebyshev"  # identical norms in 1-D; enables the tree and exact comparisons
+    return metric
 
 
 def count_within(
@@ -731,21 +786,30 @@ class _BruteTask(_Query):
     m: int
     eps: np.ndarray
     counts: np.ndarray
+    ks: tuple[int, ...] | None = None  # several uniform k in one pass (eps (n, K), counts (n, K·G))
 
 
 def _brute_knn_counts(
-    query: _Query, block_rows: int | None, workers: int = -1
+    query: _Query,
+    block_rows: int | None,
+    workers: int = -1,
+    ks: tuple[int, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Radius and counts by blocked brute force. With ``ks`` (ascending, the largest equal to
+    ``query.k_rows``; joint radius only) one pass serves every k: the radii come as ``(n, K)``
+    and the counts as ``(n, K·G)``, k-major."""
     spaces = query.spaces
     n = len(spaces[0])
     n_pad = -(-n // _CHUNK) * _CHUNK
     b_max = _block_rows(n_pad, block_rows)
+    n_k = 1 if ks is None else len(ks)
     task = _BruteTask(
         **vars(query),  # the query's fields, shared (not copied)
         screens=_Screens(spaces, query.metric, n_pad),
         m=min(int(query.k_rows.max()) + _CANDIDATE_MARGIN, n - 1),
-        eps=np.empty(n),
-        counts=np.zeros((n, len(query.groups)), dtype=np.int64),
+        eps=np.empty(n) if ks is None else np.empty((n, n_k)),
+        counts=np.zeros((n, n_k * len(query.groups)), dtype=np.int64),
+        ks=ks,
     )
 
     def work(my_starts: list[int]) -> list[np.ndarray]:
@@ -756,7 +820,14 @@ def _brute_knn_counts(
     redo = _run_blocks(n, b_max, 1 if any(task.screens.use_matmul) else workers, work)
     if redo:
         rows = np.concatenate(redo)
-        task.eps[rows], task.counts[rows] = _exact_rows(rows, query)
+        if ks is None:
+            task.eps[rows], task.counts[rows] = _exact_rows(rows, query)
+        else:
+            n_groups = len(query.groups)
+            for j, k in enumerate(ks):
+                one_k = replace(query, k_rows=np.full(n, k, dtype=np.int64))
+                columns = slice(j * n_groups, (j + 1) * n_groups)
+                task.eps[rows, j], task.counts[rows, columns] = _exact_rows(rows, one_k)
     return task.eps, task.counts
 
 
@@ -799,31 +870,34 @@ def _brute_block(task: _BruteTask, start: int, stop: int, buf: _Buffers) -> np.n
         excluded |= task.labels[cand] != task.labels[rows][:, None]
     ex_joint[excluded] = np.inf
     order = np.argsort(ex_joint, axis=1, kind="stable")
-    kr = task.k_rows[rows]
-    eps_b = ex_joint[ar, order[ar, kr - 1]]
-    task.eps[rows] = eps_b
-    # certified when no point outside the candidates can be as close as eps
+    k_sets = [task.k_rows[rows]] if task.ks is None else [np.full(b, k) for k in task.ks]
+    radii = [ex_joint[ar, order[ar, kr - 1]] for kr in k_sets]
+    eps_b = radii[-1]  # the largest (with ks, ascending)
+    task.eps[rows] = eps_b if task.ks is None else np.stack(radii, axis=1)
+    # certified when no point outside the candidates can be as close as the largest eps
     ok = all_in | screens.certain_beyond(worst, eps_b, range(len(spaces)))
     within = ex_joint <= eps_b[:, None]
+    n_groups = len(task.groups)
     for g, group in enumerate(task.groups):
-        if task.radius == "joint":
-            r = eps_b
-        else:
-            r = _extent_radius(spaces, group, rows, cand, within, task.metric)
-        r_cmp = _comparison_radius(r, task.metric, task.strict)
         dg = dists[group[0]]
         if len(group) > 1:
             dg = buf.group[:b]
             np.maximum(dists[group[0]], dists[group[1]], out=dg)
             for s in group[2:]:
                 np.maximum(dg, dists[s], out=dg)
-        lo, hi = screens.thresholds(r_cmp, group)
-        c_lo, pr, pc = _screen_band(dg, lo, hi, buf, n, rows)
-        if len(pr) > _MAX_BAND_PAIRS_PER_ROW * b + 1024:  # heavy ties: settle exactly
-            return rows
-        task.counts[rows, g] = c_lo + _count_band(
-            [spaces[s] for s in group], rows, pr, pc, r_cmp, task.metric, task.strict, b
-        )
+        for j, eps_j in enumerate(radii):
+            if task.radius == "joint":
+                r = eps_j
+            else:
+                r = _extent_radius(spaces, group, rows, cand, within, task.metric)
+            r_cmp = _comparison_radius(r, task.metric, task.strict)
+            lo, hi = screens.thresholds(r_cmp, group)
+            c_lo, pr, pc = _screen_band(dg, lo, hi, buf, n, rows)
+            if len(pr) > _MAX_BAND_PAIRS_PER_ROW * b + 1024:  # heavy ties: settle exactly
+                return rows
+            task.counts[rows, j * n_groups + g] = c_lo + _count_band(
+                [spaces[s] for s in group], rows, pr, pc, r_cmp, task.metric, task.strict, b
+            )
     out: np.ndarray = rows[~ok]
     return out
 

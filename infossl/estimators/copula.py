@@ -269,11 +269,11 @@ class CopulaKSG1(MIEstimator):
 
     Assumptions: i.i.d. rows of continuous variables. I(X;Y) is invariant to strictly increasing
     maps of each coordinate, so this estimates the same quantity as KSG1 on the raw data; the
-    normal scores make every marginal Gaussian, which removes the heavy tails and skew that
-    bias the max-norm neighbourhoods. The value depends on the ranks only (exactly invariant to
+    normal scores make every marginal Gaussian, which removes the heavy tails and skew that bias
+    the max-norm neighbourhoods. The value depends on the ranks only (exactly invariant to
     monotone maps of any column). KSG's downward bias at high MI and in high dimension remains;
-    the extrapolation removes part of it where the bias follows the power law (measured:
-    spirals and Student-t in 3 + 3 and 5 + 5), at ``len(k)`` times the cost. Its weights on the
+    the extrapolation removes part of it where the bias follows the power law (measured: spirals
+    and Student-t in 3 + 3 and 5 + 5), at up to ``len(k)`` times the cost. Its weights on the
     values sum to 1. At joint dimension 2–3 they are about 0.4, 0.4, 0.3, −0.1 on k = 1, 2, 4, 8
     (nearly an average over k: a lower variance); at d = 20, 1.6, 0.83, −0.13, −1.3 (Σ|w| = 3.9:
     a larger variance). On the tuning suites it changed the error by more than 0.01 nats mostly
@@ -286,7 +286,9 @@ class CopulaKSG1(MIEstimator):
     rows than the largest k, the value is KSG1's at k = 3 (whatever the series), with a note.
 
     Complexity: O(n log n · d) for the ranks, then KSG1's (KD-tree near O(n log n) up to joint
-    dimension 8, exact brute force O(n² d) beyond) once per neighbour count.
+    dimension 8, exact brute force O(n² d) beyond): the KD-tree searches once per neighbour
+    count, the brute force computes the distances once for all of them and counts per k
+    (:meth:`~infossl.estimators.knn.KSG1.estimate_over_k`).
 
     Reference: Kraskov, Stögbauer & Grassberger, Phys. Rev. E 69, 066138 (2004); marginal
     normal scores as in Ince et al., Human Brain Mapping 38, 1541–1573 (2017); extrapolation
@@ -325,8 +327,9 @@ class CopulaKSG1(MIEstimator):
                 device=device,
             )
 
-        self._ksgs = [ksg1(one) for one in ks]
-        self._above_max_dim = ksg1(_PLAIN_K) if len(ks) > 1 else self._ksgs[0]
+        self._ks = ks
+        self._ksg = ksg1(ks[0])
+        self._plain = ksg1(_PLAIN_K) if len(ks) > 1 else self._ksg
         self._bias_exponent = check_float(
             bias_exponent, "bias_exponent", low=0.0, low_open=True, high=_MAX_BIAS_EXPONENT
         )
@@ -345,9 +348,9 @@ class CopulaKSG1(MIEstimator):
         """KSG1 on the normal scores: the one estimate, or the extrapolation over k (its value,
         the values per k in the notes, and those values as ``ksg1_by_k`` in the second item)."""
         dim, n = sx.shape[1] + sy.shape[1], len(sx)
-        if len(self._ksgs) == 1:
-            return self._ksgs[0].estimate(sx, sy), {}
-        ks = [ksg.k for ksg in self._ksgs]
+        if len(self._ks) == 1:
+            return self._ksg.estimate(sx, sy), {}
+        ks = list(self._ks)
         if dim > self._max_dim or n <= ks[-1]:
             why = (
                 f"joint dimension {dim} > max_extrapolation_dim={self._max_dim} (validated up to "
@@ -355,9 +358,9 @@ class CopulaKSG1(MIEstimator):
                 if dim > self._max_dim
                 else f"n = {n} rows are too few for k up to {ks[-1]}"
             )
-            plain = self._above_max_dim.estimate(sx, sy)
+            plain = self._plain.estimate(sx, sy)
             return plain.with_notes(f"{why}: KSG1 at k = {_PLAIN_K}, not extrapolated over k"), {}
-        results = [ksg.estimate(sx, sy) for ksg in self._ksgs]
+        results = self._ksg.estimate_over_k(sx, sy, ks)  # one neighbour pass for all k
         values = [r.value for r in results]
         value, slope = extrapolate_to_k0(values, ks, dim, self._bias_exponent)
         notes = [
@@ -423,9 +426,8 @@ class CopulaMax(CopulaKSG1):
     Parameters: those of :class:`CopulaKSG1` (the KSG part); the Gaussian-copula part uses the
     bias correction.
 
-    Complexity: that of :class:`CopulaKSG1` (four KSG1 runs by default up to joint dimension
-    20, one above) plus O(n d² + d³) for
-    the Gaussian part.
+    Complexity: that of :class:`CopulaKSG1` (four neighbour counts by default up to joint
+    dimension 20, one above) plus O(n d² + d³) for the Gaussian part.
 
     Reference: Ince et al., Human Brain Mapping 38, 1541–1573 (2017); Kraskov, Stögbauer &
     Grassberger, Phys. Rev. E 69, 066138 (2004); Berrett, Samworth & Yuan, Ann. Statist. 47,

@@ -63,6 +63,7 @@ from infossl.estimators._neighbors import (
     NeighbourCounts,
     check_device,
     knn_counts,
+    knn_counts_over_k,
 )
 
 #: Fraction of repeated rows in a variable above which a note warns about ties.
@@ -312,33 +313,66 @@ class _KSGBase(_ContinuousKNN, MIEstimator):
     _algorithm: ClassVar[int] = 1
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
+        return self.estimate_over_k(x, y, (self.k,))[0]
+
+    def estimate_over_k(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, ks: Sequence[int]
+    ) -> list[Estimate]:
+        """The estimate at each distinct neighbour count of ``ks``, in ascending k, each equal
+        to ``estimate`` with that k. Algorithm 1 shares one neighbour pass among several ks
+        (:func:`~infossl.estimators._neighbors.knn_counts_over_k`: the brute-force distances are
+        computed once); algorithm 2 runs one search per k. Unlike ``estimate``, the inputs are
+        not rescaled to a safe magnitude: pass data of moderate scale (e.g. normal scores)."""
         x, y, n = paired_samples(x, y)
-        check_k(self.k, n)
+        ks = sorted({check_k(k, n) for k in ks})
+        dims = dims_of(x, y)
         constant = _constant_variable({"x": x, "y": y})
         if constant is not None:
-            return self._make(
-                0.0,
-                n,
-                dims_of(x, y),
-                ceiling=ksg_ceiling(self._algorithm, self.k, n),
-                notes=(f"{constant} is constant: it carries no information, I(X;Y) = 0 exactly",),
-            )
+            note = f"{constant} is constant: it carries no information, I(X;Y) = 0 exactly"
+            return [
+                self._at_k(k, 0.0, n, dims, ksg_ceiling(self._algorithm, k, n), [note]) for k in ks
+            ]
         (xs, ys), notes = self._spaces(
             {"x": x, "y": y}, "method='mixed-ksg'", standardize=self.standardize
         )
-        first = self._algorithm == 1
-        counts = self._search(
-            [xs, ys], self.k, [(0,), (1,)], strict=first, radius="joint" if first else "extent"
-        ).counts
-        value, ceiling = ksg_from_counts(self._algorithm, self.k, n, counts)
-        if value >= HIGH_MI_NOTE_FRACTION * ceiling:
-            notes.append(
-                f"the estimate is large compared with its ceiling {ceiling:.3g} nats (set by "
-                f"n={n}, k={self.k}): KSG under-estimates high MI (it needs about exp(I) samples)"
+        groups = [(0,), (1,)]
+        if self._algorithm == 1 and len(ks) > 1:
+            all_counts = knn_counts_over_k(
+                [xs, ys],
+                ks,
+                groups,
+                metric=self.metric,
+                algorithm=self.algorithm,
+                workers=self.workers,
+                device=_search_device(self),
             )
-        if value < 0:
-            notes.append("negative estimate: consistent with independence (the true MI is >= 0)")
-        return self._make(value, n, dims_of(x, y), ceiling=ceiling, notes=tuple(notes))
+        else:
+            first = self._algorithm == 1
+            radius = "joint" if first else "extent"
+            all_counts = [
+                self._search([xs, ys], k, groups, strict=first, radius=radius).counts for k in ks
+            ]
+        results = []
+        for k, counts in zip(ks, all_counts, strict=True):
+            value, ceiling = ksg_from_counts(self._algorithm, k, n, counts)
+            k_notes = list(notes)
+            if value >= HIGH_MI_NOTE_FRACTION * ceiling:
+                k_notes.append(
+                    f"the estimate is large compared with its ceiling {ceiling:.3g} nats (set by "
+                    f"n={n}, k={k}): KSG under-estimates high MI (it needs about exp(I) samples)"
+                )
+            if value < 0:
+                k_notes.append(
+                    "negative estimate: consistent with independence (the true MI is >= 0)"
+                )
+            results.append(self._at_k(k, value, n, dims, ceiling, k_notes))
+        return results
+
+    def _at_k(
+        self, k: int, value: float, n: int, dims: tuple[int, ...], ceiling: float, notes: list[str]
+    ) -> Estimate:
+        extra = None if k == self.k else {"k": k}
+        return self._make(value, n, dims, ceiling=ceiling, notes=tuple(notes), extra_params=extra)
 
 
 @register

@@ -17,6 +17,7 @@ from infossl.estimators._neighbors import (
     choose_algorithm,
     count_within,
     knn_counts,
+    knn_counts_over_k,
 )
 from infossl.estimators.knn import (
     KSG1,
@@ -96,6 +97,56 @@ def test_heavy_ties_take_the_exact_path(strict, radius):
         res = knn_counts([x, y], 3, groups, strict=strict, radius=radius, algorithm=algorithm)
         np.testing.assert_array_equal(res.radius, eps0)
         np.testing.assert_array_equal(res.counts, c0)
+
+
+@pytest.mark.parametrize("metric", ["chebyshev", "euclidean"])
+@pytest.mark.parametrize("algorithm", ["brute", "tree", "auto"])
+@pytest.mark.parametrize("ties", [False, True])
+def test_counts_over_several_k_equal_one_search_per_k(metric, algorithm, ties):
+    # the brute force shares one pass (distances, candidates of the largest k) among the ks;
+    # with ties a third of the rows are rounded and the exact float64 fallback runs too
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((700, 3))
+    y = x[:, :2] + rng.standard_normal((700, 2))
+    if ties:
+        x[::3], y[::3] = np.round(x[::3]), np.round(y[::3])
+    groups = [(0,), (1,), (0, 1)]
+    ks = (8, 1, 2, 4, 2)  # any order, repeats: the result is per distinct k, ascending
+    if algorithm == "tree" and metric == "euclidean":  # refused, as by knn_counts
+        with pytest.raises(ValueError, match="needs metric='chebyshev'"):
+            knn_counts_over_k([x, y], ks, groups, metric=metric, algorithm=algorithm)
+        return
+    shared = knn_counts_over_k([x, y], ks, groups, metric=metric, algorithm=algorithm)
+    assert len(shared) == 4
+    for k, counts in zip((1, 2, 4, 8), shared, strict=True):
+        one = knn_counts([x, y], k, groups, metric=metric, algorithm=algorithm).counts
+        np.testing.assert_array_equal(counts, one)
+
+
+def test_counts_over_k_on_the_torch_back_end_equal_numpy():
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    x, y = rng.standard_normal((300, 2)), rng.standard_normal((300, 2))
+    on_torch = knn_counts_over_k([x, y], (1, 3), [(0,), (1,)], device="cpu")
+    on_numpy = knn_counts_over_k([x, y], (1, 3), [(0,), (1,)], algorithm="brute")
+    for a, b in zip(on_torch, on_numpy, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("cls", [KSG1, KSG2])
+def test_estimate_over_k_equals_one_estimate_per_k(cls):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((800, 5))
+    y = x + rng.standard_normal((800, 5))  # joint dimension 10: the brute-force path
+    over = cls(k=3).estimate_over_k(x, y, (4, 1, 2))
+    for k, est in zip((1, 2, 4), over, strict=True):
+        single = cls(k=k).estimate(x, y)
+        assert est.value == single.value and est.params["k"] == k
+        assert est.notes == single.notes and est.ceiling == single.ceiling
+    constant = cls().estimate_over_k(np.ones((50, 2)), rng.standard_normal((50, 2)), (1, 2))
+    assert [e.value for e in constant] == [0.0, 0.0]
+    with pytest.raises(ValueError, match="k=60 needs more samples"):
+        cls().estimate_over_k(x[:50], y[:50], (1, 60))
 
 
 def random_space(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
