@@ -183,7 +183,8 @@ def knn_counts_over_k(
     workers: int = -1,
     device: str | None = None,
 ) -> list[np.ndarray]:
-    """The ``counts`` of :func:`knn_counts` (joint radius, no labels) for each k of ``ks``.
+    """The ``counts`` of :func:`knn_counts` (joint radius, no labels) for each distinct k of
+    ``ks``, in ascending k.
 
     Exactly the values of one :func:`knn_counts` call per k. The numpy brute-force back-end
     computes the screened distances and the float64 candidates once for all k (the largest k
@@ -191,6 +192,8 @@ def knn_counts_over_k(
     one search per k. Complexity: brute O(n² d + K n² G), the others K times a single search.
     """
     ks = sorted({int(k) for k in ks})
+    if not ks or ks[0] < 1:
+        raise ValueError(f"ks must hold neighbour counts >= 1, got {ks}")
     per_k = (check_device(device) if device is not None else _tensor_device(spaces)) is not None
     host = [] if per_k else [np.ascontiguousarray(s, dtype=np.float64) for s in spaces]
     group_list = [tuple(int(s) for s in g) for g in groups]
@@ -798,6 +801,8 @@ def _brute_knn_counts(
     """Radius and counts by blocked brute force. With ``ks`` (ascending, the largest equal to
     ``query.k_rows``; joint radius only) one pass serves every k: the radii come as ``(n, K)``
     and the counts as ``(n, K·G)``, k-major."""
+    if ks is not None and query.radius != "joint":
+        raise ValueError("several k in one pass need radius='joint'")
     spaces = query.spaces
     n = len(spaces[0])
     n_pad = -(-n // _CHUNK) * _CHUNK

@@ -123,6 +123,15 @@ def test_counts_over_several_k_equal_one_search_per_k(metric, algorithm, ties):
         np.testing.assert_array_equal(counts, one)
 
 
+@pytest.mark.parametrize("ks", [(0, 3), (-1, 2), ()])
+def test_counts_over_k_reject_counts_below_one(ks):
+    rng = np.random.default_rng(10)
+    x, y = rng.standard_normal((100, 5)), rng.standard_normal((100, 5))
+    for algorithm in ("brute", "tree"):
+        with pytest.raises(ValueError, match="ks must hold neighbour counts >= 1"):
+            knn_counts_over_k([x, y], ks, [(0,), (1,)], algorithm=algorithm)
+
+
 def test_counts_over_k_on_the_torch_back_end_equal_numpy():
     pytest.importorskip("torch")
     rng = np.random.default_rng(8)
