@@ -40,7 +40,7 @@ from infossl._checks import (
 from infossl.estimate import Estimate
 from infossl.estimators._base import MIEstimator, paired_samples, register
 from infossl.estimators.gaussian import wishart_logdet_bias
-from infossl.estimators.knn import KSG1
+from infossl.estimators.knn import HIGH_MI_NOTE_START, KSG1, NEGATIVE_MI_NOTE
 
 #: Eigenvalue ratio below which the covariance of the normal scores is treated as singular.
 _SINGULAR_RTOL = 1e-10
@@ -176,7 +176,7 @@ class GaussianCopulaMI(MIEstimator):
         lower = min(dims) == 1
         notes = [_LOWER_NOTE if lower else _PROXY_NOTE]
         if value < 0:
-            notes.append("negative estimate: consistent with independence (the true MI is >= 0)")
+            notes.append(NEGATIVE_MI_NOTE)
         return self._make(
             value,
             n,
@@ -209,7 +209,7 @@ _MAX_BIAS_EXPONENT = 100.0
 #: The abscissae k^(c/d) must span at least this relative range (else the fit is ill-posed).
 _MIN_ABSCISSA_SPAN = 1e-3
 #: Notes of one KSG1 run that describe its own value; the extrapolated value gets its own.
-_VALUE_NOTES = ("negative estimate", "the estimate is large compared with its ceiling")
+_VALUE_NOTES = (NEGATIVE_MI_NOTE, HIGH_MI_NOTE_START)
 
 
 def neighbour_counts(k: object, name: str = "k") -> tuple[int, ...]:
@@ -314,22 +314,16 @@ class CopulaKSG1(MIEstimator):
         workers: int = -1,
         device: str | None = None,
     ) -> None:
-        ks = neighbour_counts(k)
-
-        def ksg1(one: int) -> KSG1:
-            return KSG1(
-                one,
-                metric=metric,
-                jitter=jitter,
-                seed=seed,
-                algorithm=algorithm,
-                workers=workers,
-                device=device,
-            )
-
-        self._ks = ks
-        self._ksg = ksg1(ks[0])
-        self._plain = ksg1(_PLAIN_K) if len(ks) > 1 else self._ksg
+        self._ks = neighbour_counts(k)
+        self._ksg = KSG1(
+            self._ks[0],
+            metric=metric,
+            jitter=jitter,
+            seed=seed,
+            algorithm=algorithm,
+            workers=workers,
+            device=device,
+        )
         self._bias_exponent = check_float(
             bias_exponent, "bias_exponent", low=0.0, low_open=True, high=_MAX_BIAS_EXPONENT
         )
@@ -358,7 +352,7 @@ class CopulaKSG1(MIEstimator):
                 if dim > self._max_dim
                 else f"n = {n} rows are too few for k up to {ks[-1]}"
             )
-            plain = self._plain.estimate(sx, sy)
+            plain = self._ksg.estimate_over_k(sx, sy, (_PLAIN_K,))[0]
             return plain.with_notes(f"{why}: KSG1 at k = {_PLAIN_K}, not extrapolated over k"), {}
         results = self._ksg.estimate_over_k(sx, sy, ks)  # one neighbour pass for all k
         values = [r.value for r in results]
@@ -380,7 +374,7 @@ class CopulaKSG1(MIEstimator):
                 "over k removes only part of that"
             )
         if value < 0:
-            notes.append("negative estimate: consistent with independence (the true MI is >= 0)")
+            notes.append(NEGATIVE_MI_NOTE)
         extrapolated = replace(results[0], value=value, ceiling=None, notes=tuple(notes))
         return extrapolated, {"ksg1_by_k": dict(zip(ks, values, strict=True))}
 

@@ -72,6 +72,10 @@ TIE_NOTE_FRACTION = 0.01
 HIGH_DIM_NOTE = 10
 #: Fraction of the KSG ceiling above which a note warns about the high-MI bias.
 HIGH_MI_NOTE_FRACTION = 0.5
+#: The note on a negative MI estimate (the true MI is never negative).
+NEGATIVE_MI_NOTE = "negative estimate: consistent with independence (the true MI is >= 0)"
+#: How the note on an estimate near its KSG ceiling begins.
+HIGH_MI_NOTE_START = "the estimate is large compared with its ceiling"
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -358,13 +362,11 @@ class _KSGBase(_ContinuousKNN, MIEstimator):
             k_notes = list(notes)
             if value >= HIGH_MI_NOTE_FRACTION * ceiling:
                 k_notes.append(
-                    f"the estimate is large compared with its ceiling {ceiling:.3g} nats (set by "
+                    f"{HIGH_MI_NOTE_START} {ceiling:.3g} nats (set by "
                     f"n={n}, k={k}): KSG under-estimates high MI (it needs about exp(I) samples)"
                 )
             if value < 0:
-                k_notes.append(
-                    "negative estimate: consistent with independence (the true MI is >= 0)"
-                )
+                k_notes.append(NEGATIVE_MI_NOTE)
             results.append(self._at_k(k, value, n, dims, ceiling, k_notes))
         return results
 
@@ -686,7 +688,7 @@ class Ross(_KNNFields, MIEstimator):
                 f"function of {cont_name}"
             )
         if value < 0:
-            notes.append("negative estimate: consistent with independence (the true MI is >= 0)")
+            notes.append(NEGATIVE_MI_NOTE)
         return self._make(
             value,
             n_kept,
@@ -778,7 +780,7 @@ class MixedKSG(_SearchFields, MIEstimator):
             )
         value = float(np.mean(xi))
         if value < 0:
-            notes.append("negative estimate: consistent with independence (the true MI is >= 0)")
+            notes.append(NEGATIVE_MI_NOTE)
         ceiling = float(digamma(n) - digamma(self.k))
         return self._make(value, n, dims_of(x, y), ceiling=ceiling, notes=tuple(notes))
 
