@@ -3,12 +3,13 @@
 One fused float64 pass per row (numba, rows in parallel): the max-norm distances to every
 column in each space, the k-th joint distance, the strict counts. Compared with
 ``knn_counts(..., algorithm="brute")`` on the same data; values must be identical.
-numba is not an infossl dependency:
+numba comes with the ``fast`` extra (``pip install "infossl[fast]"``, in ``dev``); from the
+repository root:
 
-    .venv/bin/pip install numba==0.68.0   # then, from the repository root:
-    OMP_NUM_THREADS=1 PYTHONPATH=. .venv/bin/python -P benchmarks/knn_numba_probe.py
+    OMP_NUM_THREADS=1 PYTHONPATH=. .venv/bin/python benchmarks/knn_numba_probe.py
 
-(``-P``: benchmarks/coverage.py would otherwise shadow the coverage package numba imports.)
+This float64 kernel was a probe; what infossl uses is the int16 screen of
+``infossl/estimators/_numba_kernels.py`` (``knn_speed.py --compiled``).
 
 Results (2026-12-03, 2 cores; see knn_speed.md), identical radii and counts both times:
 0.51 s against 0.49–0.56 s (load 0.4, a first version of this script), 0.63 s against

@@ -13,12 +13,17 @@ Measures, on bivariate/multivariate Gaussian data with k = 3:
    with that module and with the current one, interleaved in one process (best of N each),
    at n = 10^6 (1+1) and n = 10,000 (2+2, 25+25), with the values compared;
 6. ``--grid``: the crossover between the KD-tree, the numpy brute force and the torch brute
-   force on the CPU (``device="cpu"``) by n and joint dimension.
+   force on the CPU (``device="cpu"``) by n and joint dimension;
+7. ``--compiled``: KSG-1 (``algorithm="auto"``) with the numba screen
+   (infossl.estimators._compiled; needs ``pip install "infossl[fast]"``) and with the numpy one
+   (``INFOSSL_NUMBA=0``), interleaved in one warm process, values compared; and the first call
+   of a fresh process each way (import and numba load included).
 
 Timings are the minimum over repeats (the machine is shared). Run from the repository root:
 
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py [--quick] [--skip-memory]
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --previous /tmp/old.py --grid
+    PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --compiled
 """
 
 from __future__ import annotations
@@ -233,6 +238,91 @@ def before_after(path: str, repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
+COMPILED_CASES = (
+    (2_000, 5, 5),
+    (5_000, 10, 10),
+    (10_000, 25, 25),
+    (10_000, 10, 10),
+    (10_000, 5, 5),
+    (20_000, 10, 10),
+    (5_000, 25, 25),
+    (2_000, 25, 25),
+    (50_000, 5, 5),
+)
+
+
+def compiled_vs_numpy(repeats: int) -> list[dict[str, Any]]:
+    """KSG-1 with the numba screen (``INFOSSL_NUMBA=1``) and without (``0``), interleaved,
+    best of N, in one process (numba loaded: what every search after the first sees)."""
+    from infossl.estimators import _compiled
+    from infossl.estimators.knn import KSG1
+
+    if not _compiled.numba_available():
+        raise SystemExit('--compiled needs numba: pip install "infossl[fast]"')
+    rows = []
+    for n, dx, dy in COMPILED_CASES:
+        x, y = gaussian_xy(n, dx, dy)
+        best = {"numpy": float("inf"), "numba": float("inf")}
+        values: dict[str, float] = {}
+        loads = [os.getloadavg()[0]]
+        for _ in range(repeats if n <= 20_000 else max(2, repeats // 2)):
+            for name in best:
+                os.environ[_compiled.ENV_SWITCH] = "1" if name == "numba" else "0"
+                t = best_time(lambda x=x, y=y: KSG1(k=3).estimate(x, y).value, 1)
+                best[name], values[name] = min(best[name], t.wall), t.result
+        os.environ.pop(_compiled.ENV_SWITCH)
+        loads.append(os.getloadavg()[0])
+        work = float(n) * n * (dx + dy)
+        rows.append(
+            {
+                "case": f"n={n:,} {dx}+{dy}",
+                **{f"{k}_s": v for k, v in best.items()},
+                "speedup": best["numpy"] / best["numba"],
+                "compiled_used": work >= _compiled.COMPILED_MIN_WORK,
+                "identical": values["numpy"] == values["numba"],
+                "load": f"{loads[0]:.2f}-{loads[1]:.2f}",
+            }
+        )
+        print(
+            f"{rows[-1]['case']:>16}: numpy {best['numpy']:.3f} s  numba {best['numba']:.3f} s"
+            f"  x{rows[-1]['speedup']:.2f}  used {rows[-1]['compiled_used']}"
+            f"  identical {rows[-1]['identical']}  load {rows[-1]['load']}",
+            flush=True,
+        )
+    return rows
+
+
+_COLD = """
+import time
+t = time.perf_counter()
+from benchmarks.knn_speed import gaussian_xy
+from infossl.estimators.knn import KSG1
+x, y = gaussian_xy(10_000, 25, 25)
+t0 = time.perf_counter()
+KSG1(k=3).estimate(x, y)
+print(time.perf_counter() - t0)
+"""
+
+
+def cold_first_call(repeats: int) -> dict[str, Any]:
+    """First KSG-1 call (25 + 25, n = 10,000) of a fresh process: numba off, on, default."""
+    best = {"numpy": float("inf"), "numba": float("inf"), "auto": float("inf")}
+    switch = {"numpy": "0", "numba": "1", "auto": "auto"}
+    for _ in range(repeats):
+        for name in best:
+            env = {**os.environ, "INFOSSL_NUMBA": switch[name]}
+            out = subprocess.run(
+                [sys.executable, "-c", _COLD], env=env, capture_output=True, text=True, check=True
+            )
+            best[name] = min(best[name], float(out.stdout.strip().splitlines()[-1]))
+    print(
+        f"first call of a process, 25+25 n=10,000: numpy {best['numpy']:.3f} s  "
+        f"numba {best['numba']:.3f} s (import and load included)  default {best['auto']:.3f} s",
+        flush=True,
+    )
+    return best
+
+
 def grid(repeats: int, quick: bool) -> list[dict[str, Any]]:
     """Wall time of KSG-1 with each CPU back-end by n and joint dimension (interleaved).
 
@@ -284,7 +374,10 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true", help="skip the n=200,000 runs")
     parser.add_argument("--previous", help="an earlier _neighbors.py to time side by side")
     parser.add_argument("--grid", action="store_true", help="CPU back-end crossover grid")
-    parser.add_argument("--only", action="store_true", help="run --previous / --grid only")
+    parser.add_argument("--compiled", action="store_true", help="numba screen against numpy")
+    parser.add_argument(
+        "--only", action="store_true", help="run --previous / --grid / --compiled only"
+    )
     args = parser.parse_args()
     repeats = 2 if args.quick else 5
     report: dict[str, Any] = {
@@ -297,6 +390,9 @@ def main() -> None:
         report["before_after"] = before_after(args.previous, repeats)
     if args.grid:
         report["grid"] = grid(3 if args.quick else repeats, args.quick)
+    if args.compiled:
+        report["compiled"] = compiled_vs_numpy(3 if args.quick else repeats)
+        report["compiled_first_call"] = cold_first_call(2 if args.quick else 3)
     if args.only:
         report["load_end"] = os.getloadavg()
         print(json.dumps(report, indent=1))

@@ -22,11 +22,12 @@ replicates, mean(θ_b) − θ̂ (the extra bias of the smaller samples, which ce
 
 Usage (one process, one thread; about 25 minutes on one shared core with the defaults)::
 
-    OMP_NUM_THREADS=1 python benchmarks/coverage.py --out /tmp/coverage.npz
-    python benchmarks/coverage.py --summarise /tmp/coverage.npz     # the tables again
-    OMP_NUM_THREADS=1 python benchmarks/coverage.py --first 200 --only kl --out /tmp/more.npz
-    python benchmarks/coverage.py --summarise /tmp/coverage.npz /tmp/more.npz   # joined
-    python benchmarks/coverage.py --only ksg1 --ns 200 --replicates 20   # a quick slice
+    OMP_NUM_THREADS=1 python benchmarks/interval_coverage.py --out /tmp/coverage.npz
+    python benchmarks/interval_coverage.py --summarise /tmp/coverage.npz     # the tables again
+    OMP_NUM_THREADS=1 python benchmarks/interval_coverage.py --first 200 --only kl \
+        --out /tmp/more.npz
+    python benchmarks/interval_coverage.py --summarise /tmp/coverage.npz /tmp/more.npz   # joined
+    python benchmarks/interval_coverage.py --only ksg1 --ns 200 --replicates 20   # a quick slice
 
 Every finished cell is saved to ``--out`` at once, so an interrupted run keeps its results.
 """

@@ -1,0 +1,155 @@
+"""The optional numba screen of the brute-force kNN search (infossl.estimators._compiled).
+
+Its values must be identical to the numpy screen's, so every radius and count is too.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import infossl.estimators
+from infossl.estimators import _compiled
+from infossl.estimators._neighbors import _Screens, knn_counts, knn_counts_over_k
+from infossl.estimators.knn import KSG1, KSG2
+
+numba = pytest.importorskip("numba")  # part of the dev extra; CI installs it
+
+
+@pytest.fixture
+def always_compiled(monkeypatch):
+    """Use the compiled screen for every search, however small."""
+    monkeypatch.setattr(_compiled, "COMPILED_MIN_WORK", 0.0)
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
+
+
+def _spaces(dims: tuple[int, ...], n: int, ties: bool, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    spaces = [rng.standard_normal((n, d)) for d in dims]
+    spaces[1][:, 0] += spaces[0][:, 0]
+    if ties:
+        for s in spaces:
+            s[::3] = np.round(s[::3], 1)
+    return spaces
+
+
+@pytest.mark.parametrize("d", [1, 3, 25])
+@pytest.mark.parametrize(("start", "stop"), [(0, 1), (5, 38), (60, 96)])
+def test_kernel_equals_the_numpy_coordinate_loop(d, start, stop):
+    rng = np.random.default_rng(d)
+    n_pad = 96
+    data = rng.integers(-16383, 16384, size=(d, n_pad)).astype(np.int16)
+    data[:, 0], data[:, 1] = -16383, 16383  # the largest difference, 32766, fits int16
+    kernel = _compiled._kernels().chebyshev_block
+    got = np.full((stop - start, n_pad), -1, dtype=np.int16)
+    kernel(data, start, stop, got)
+    expected = np.abs(data[:, start:stop, None].astype(np.int32) - data[:, None, :]).max(axis=0)
+    np.testing.assert_array_equal(got, expected)
+    assert int(np.abs(data[:, 0] - data[:, 1].astype(np.int32)).max()) == 32766
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize(
+    ("strict", "radius"), [(True, "joint"), (False, "joint"), (False, "extent")]
+)
+@pytest.mark.parametrize("dims", [(1, 1), (4, 3), (1, 2, 2)])
+def test_counts_and_radii_identical_to_numpy(
+    monkeypatch, always_compiled, dims, strict, radius, ties
+):
+    spaces = _spaces(dims, 301, ties)
+    groups = [(0,), (1,)] if len(dims) == 2 else [(0, 2), (1, 2), (2,)]
+    kw = {"strict": strict, "radius": radius, "algorithm": "brute", "block_rows": 37}
+    assert _Screens(spaces, "chebyshev", 320).compiled is not None
+    got = knn_counts(spaces, 3, groups, **kw)
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "0")
+    assert _Screens(spaces, "chebyshev", 320).compiled is None
+    ref = knn_counts(spaces, 3, groups, **kw)
+    np.testing.assert_array_equal(got.radius, ref.radius)
+    np.testing.assert_array_equal(got.counts, ref.counts)
+
+
+def test_labels_per_row_k_and_several_k_identical(monkeypatch, always_compiled):
+    rng = np.random.default_rng(3)
+    y = rng.standard_normal((400, 3))
+    labels = rng.integers(0, 4, 400)
+    labels[:3] = 4
+    k_rows = np.where(labels == 4, 2, 5)
+    x = rng.standard_normal((400, 2)) + y[:, :2]
+    got = knn_counts([y], k_rows, [(0,)], labels=labels, algorithm="brute")
+    over_k = knn_counts_over_k([x, y], (1, 2, 4, 8), [(0,), (1,)], algorithm="brute")
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "off")
+    ref = knn_counts([y], k_rows, [(0,)], labels=labels, algorithm="brute")
+    ref_k = knn_counts_over_k([x, y], (1, 2, 4, 8), [(0,), (1,)], algorithm="brute")
+    np.testing.assert_array_equal(got.radius, ref.radius)
+    np.testing.assert_array_equal(got.counts, ref.counts)
+    assert len(over_k) == 4
+    for a, b in zip(over_k, ref_k, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make", [lambda: KSG1(k=3), lambda: KSG2(k=4)])
+def test_estimates_identical_with_the_default_rule(monkeypatch, make):
+    """Default mode, numba already imported: 5000 points in 25 + 25 dimensions use the kernel."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5000, 25))
+    y = 0.5 * x + rng.standard_normal((5000, 25))
+    monkeypatch.delenv(_compiled.ENV_SWITCH, raising=False)
+    assert _compiled.compiled_mode() == "auto"
+    assert _Screens([x, y], "chebyshev", 5024).compiled is not None
+    got = make().estimate(x, y).value
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "0")
+    assert got == make().estimate(x, y).value
+
+
+def test_the_rule_for_loading_and_using_the_kernel(monkeypatch):
+    monkeypatch.delenv(_compiled.ENV_SWITCH, raising=False)
+    small, medium, large = 1e6, 1e9, _compiled.LOAD_MIN_WORK
+    assert _compiled.chebyshev_block(small) is None  # below COMPILED_MIN_WORK: numpy
+    assert _compiled.chebyshev_block(medium) is not None  # numba is imported (this module)
+    monkeypatch.delitem(sys.modules, "numba")  # as in a process that never imported it
+    assert _compiled.chebyshev_block(medium) is None  # not worth loading numba for
+    assert _compiled.chebyshev_block(large) is not None
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "on")
+    assert _compiled.chebyshev_block(medium) is not None  # loads it whenever useful
+    assert _compiled.chebyshev_block(small) is None
+    for value in ("0", "false", "No", " off "):
+        monkeypatch.setenv(_compiled.ENV_SWITCH, value)
+        assert _compiled.compiled_mode() == "off"
+        assert _compiled.chebyshev_block(large) is None
+    for value, mode in (("1", "on"), ("YES", "on"), ("auto", "auto"), ("", "auto")):
+        monkeypatch.setenv(_compiled.ENV_SWITCH, value)
+        assert _compiled.compiled_mode() == mode
+    # Euclidean screens never use it
+    spaces = _spaces((30, 30), 200, ties=False)
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
+    monkeypatch.setattr(_compiled, "COMPILED_MIN_WORK", 0.0)
+    assert _Screens(spaces, "euclidean", 224).compiled is None
+    assert _Screens(spaces, "chebyshev", 224).compiled is not None
+
+
+def test_a_bad_switch_value_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "fast")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 3))
+    with pytest.raises(ValueError, match="INFOSSL_NUMBA must be auto, 1 or 0"):
+        KSG1(k=3, algorithm="brute").estimate(x, x + rng.standard_normal((300, 3)))
+
+
+def test_without_numba_the_numpy_screen_runs(monkeypatch):
+    monkeypatch.setattr(_compiled, "COMPILED_MIN_WORK", 0.0)
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
+    monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels", raising=False)
+    monkeypatch.delattr(infossl.estimators, "_numba_kernels", raising=False)
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba now raises ImportError
+    _compiled._kernels.cache_clear()
+    try:
+        assert not _compiled.numba_available()
+        assert _compiled.chebyshev_block(1e12) is None
+        spaces = _spaces((2, 2), 200, ties=True)
+        res = knn_counts(spaces, 3, [(0,), (1,)], algorithm="brute")
+        ref = knn_counts(spaces, 3, [(0,), (1,)], algorithm="tree")
+        np.testing.assert_array_equal(res.counts, ref.counts)
+    finally:
+        _compiled._kernels.cache_clear()
