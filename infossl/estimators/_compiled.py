@@ -5,7 +5,7 @@ force -- ``D[r, j] = max_c |q_c[j] - q_c[start + r]|`` on int16-quantised coordi
 its time at 25 + 25 dimensions -- runs as one compiled pass per row and coordinate instead of
 three numpy passes over a block (:func:`infossl.estimators._numba_kernels.chebyshev_block`).
 The integer operations are the same, so every screened value, radius and count is identical;
-only the time changes: 1.3-2.1x faster KSG from ``n^2 d = 2e8`` coordinate comparisons up
+only the time changes: 1.3-2.1x faster KSG from ``n^2 d = 4e7`` coordinate comparisons up
 (benchmarks/knn_speed.md).
 
 Loading numba and the cached kernel costs about 0.5-1.3 s once per process, so by default
