@@ -14,7 +14,9 @@ Measures, on bivariate/multivariate Gaussian data with k = 3:
    at n = 10^6 (1+1) and n = 10,000 (2+2, 25+25), with the values compared;
 6. ``--grid``: the crossover between the KD-tree, the numpy brute force and the torch brute
    force on the CPU (``device="cpu"``) by n and joint dimension;
-7. ``--compiled``: KSG-1 (``algorithm="auto"``) with the numba screen
+7. ``--previous FILE --over-k``: ``knn_counts_over_k`` (k = 1, 2, 4, 8) on the KD-tree with
+   that module and with the current one, interleaved, counts compared;
+8. ``--compiled``: KSG-1 (``algorithm="auto"``) with the numba screen
    (infossl.estimators._compiled; needs ``pip install "infossl[fast]"``) and with the numpy one
    (``INFOSSL_NUMBA=0``), interleaved in one warm process, values compared; and the first call
    of a fresh process each way (import and numba load included).
@@ -24,6 +26,7 @@ Timings are the minimum over repeats (the machine is shared). Run from the repos
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py [--quick] [--skip-memory]
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --previous /tmp/old.py --grid
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --compiled
+    PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --previous /tmp/old.py --over-k
 """
 
 from __future__ import annotations
@@ -238,6 +241,48 @@ def before_after(path: str, repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
+def over_k_before_after(path: str, repeats: int) -> list[dict[str, Any]]:
+    """``knn_counts_over_k`` (k = 1, 2, 4, 8, KD-tree) with the module at ``path`` and with the
+    current one, interleaved, best of N, counts compared."""
+    from infossl.estimators import _neighbors
+
+    previous = load_previous(path)
+    backends = {"before": previous.knn_counts_over_k, "after": _neighbors.knn_counts_over_k}
+    rows = []
+    for n, d in ((5_000, 3), (20_000, 1), (20_000, 3), (20_000, 4)):
+        x, y = gaussian_xy(n, d, d)
+        best = {name: float("inf") for name in backends}
+        counts: dict[str, Any] = {}
+        loads = [os.getloadavg()[0]]
+        for _ in range(repeats):
+            for name, fn in backends.items():
+                t = best_time(
+                    lambda fn=fn, x=x, y=y: fn(
+                        [x, y], (1, 2, 4, 8), [(0,), (1,)], algorithm="tree"
+                    ),
+                    1,
+                )
+                best[name], counts[name] = min(best[name], t.wall), t.result
+        loads.append(os.getloadavg()[0])
+        pairs = zip(counts["before"], counts["after"], strict=True)
+        same = all(np.array_equal(a, b) for a, b in pairs)
+        rows.append(
+            {
+                "case": f"n={n:,} {d}+{d} k=1,2,4,8",
+                **{f"{k}_s": v for k, v in best.items()},
+                "speedup": best["before"] / best["after"],
+                "identical": same,
+                "load": f"{loads[0]:.2f}-{loads[1]:.2f}",
+            }
+        )
+        print(
+            f"{rows[-1]['case']:>22}: before {best['before']:.3f} s  after {best['after']:.3f} s"
+            f"  x{rows[-1]['speedup']:.2f}  identical {same}  load {rows[-1]['load']}",
+            flush=True,
+        )
+    return rows
+
+
 COMPILED_CASES = (
     (2_000, 5, 5),
     (5_000, 10, 10),
@@ -376,6 +421,9 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="CPU back-end crossover grid")
     parser.add_argument("--compiled", action="store_true", help="numba screen against numpy")
     parser.add_argument(
+        "--over-k", action="store_true", help="with --previous: knn_counts_over_k on the KD-tree"
+    )
+    parser.add_argument(
         "--only", action="store_true", help="run --previous / --grid / --compiled only"
     )
     args = parser.parse_args()
@@ -386,7 +434,9 @@ def main() -> None:
         f"{os.cpu_count()} cores, Python {platform.python_version()}",
         "load_start": os.getloadavg(),
     }
-    if args.previous:
+    if args.previous and args.over_k:
+        report["over_k"] = over_k_before_after(args.previous, repeats)
+    elif args.previous:
         report["before_after"] = before_after(args.previous, repeats)
     if args.grid:
         report["grid"] = grid(3 if args.quick else repeats, args.quick)

@@ -188,10 +188,11 @@ def knn_counts_over_k(
     """The ``counts`` of :func:`knn_counts` (joint radius, no labels) for each distinct k of
     ``ks``, in ascending k.
 
-    Exactly the values of one :func:`knn_counts` call per k. The numpy brute-force back-end
-    computes the screened distances and the float64 candidates once for all k (the largest k
-    sets the candidate set) and counts each group once per k; the tree and torch back-ends run
-    one search per k. Complexity: brute O(n² d + K n² G), the others K times a single search.
+    Exactly the values of one :func:`knn_counts` call per k. The numpy back-ends search the
+    joint space once for all k -- brute force computes the screened distances and the float64
+    candidates once (the largest k sets the candidate set), the KD-tree asks one query for the
+    K distances -- and count each group once per k; the torch back-end runs one search per k.
+    Complexity: brute O(n² d + K n² G); tree one k-NN query plus K radius counts per group.
     """
     ks = sorted({int(k) for k in ks})
     if not ks or ks[0] < 1:
@@ -199,10 +200,11 @@ def knn_counts_over_k(
     per_k = (check_device(device) if device is not None else _tensor_device(spaces)) is not None
     host = [] if per_k else [np.ascontiguousarray(s, dtype=np.float64) for s in spaces]
     group_list = [tuple(int(s) for s in g) for g in groups]
+    chosen = "brute"
     if not per_k:
         metric = _checked_options(host, metric, "joint", algorithm)
         dims = [s.shape[1] for s in host]
-        per_k = choose_algorithm(dims, group_list, metric, algorithm, n=len(host[0])) == "tree"
+        chosen = choose_algorithm(dims, group_list, metric, algorithm, n=len(host[0]))
     if per_k or len(ks) == 1:  # one search per k
         return [
             knn_counts(
@@ -221,7 +223,10 @@ def knn_counts_over_k(
     k_rows = np.full(n, ks[-1], dtype=np.int64)
     _check_k_rows(k_rows, None, n)
     query = _Query(host, k_rows, group_list, metric, strict, "joint", None)
-    _, counts = _brute_knn_counts(query, None, workers, ks=tuple(ks))
+    if chosen == "tree":
+        _, counts = _tree_knn_counts(query, workers, ks=tuple(ks))
+    else:
+        _, counts = _brute_knn_counts(query, None, workers, ks=tuple(ks))
     n_groups = len(group_list)
     return [counts[:, j * n_groups : (j + 1) * n_groups] for j in range(len(ks))]
 
@@ -382,7 +387,14 @@ def _extent_radius(
 
 
 # ------------------------------------------------------------------------------ tree path
-def _tree_knn_counts(query: _Query, workers: int) -> tuple[np.ndarray, np.ndarray]:
+def _tree_knn_counts(
+    query: _Query, workers: int, ks: tuple[int, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Radius and counts from KD-trees. With ``ks`` (ascending; joint radius, no labels) one
+    query gives the k-th distances for every k: radii ``(n, K)``, counts ``(n, K·G)``, k-major,
+    as :func:`_brute_knn_counts`."""
+    if ks is not None and (query.radius != "joint" or query.labels is not None):
+        raise ValueError("several k in one query need radius='joint' and no labels")
     spaces, k_rows, groups, labels = query.spaces, query.k_rows, query.groups, query.labels
     metric, strict = query.metric, query.strict
     n = len(spaces[0])
@@ -395,6 +407,9 @@ def _tree_knn_counts(query: _Query, workers: int) -> tuple[np.ndarray, np.ndarra
     dist_all = np.full((n, width), np.inf)
     tied = np.zeros(n, dtype=bool)
     parts = [np.arange(n)] if labels is None else _label_parts(labels)
+    if ks is not None:  # one query gives the k-th distance for every k
+        eps = _tree_query(joint, [k + 1 for k in ks], p, workers)[0]
+        parts = []
     for members in parts:
         m = len(members)
         # one more neighbour than needed for the extents, to see ties with the k-th
@@ -413,7 +428,8 @@ def _tree_knn_counts(query: _Query, workers: int) -> tuple[np.ndarray, np.ndarra
             has_next = local_k < q - 1
             nxt = dist[np.arange(m), np.minimum(local_k, q - 2)]
             tied[members] = has_next & (nxt <= eps[members])
-    counts = np.zeros((n, len(groups)), dtype=np.int64)
+    radii = [eps] if ks is None else list(eps.T)
+    counts = np.zeros((n, len(radii) * len(groups)), dtype=np.int64)
     rows = np.arange(n)
     if extent:
         within = dist_all <= eps[:, None]
@@ -426,9 +442,10 @@ def _tree_knn_counts(query: _Query, workers: int) -> tuple[np.ndarray, np.ndarra
             )
 
     def count(g: int) -> None:
-        r = extents[:, g] if extent else eps
         group_spaces = [spaces[s] for s in groups[g]]
-        counts[:, g] = _tree_count(group_spaces, r, metric, strict, workers)
+        for j, r in enumerate(radii):
+            r = extents[:, g] if extent else r
+            counts[:, j * len(groups) + g] = _tree_count(group_spaces, r, metric, strict, workers)
 
     n_threads = min(_resolve_workers(workers), len(groups))
     if n_threads > 1:  # the groups' counts run side by side (the sorts and searches free the GIL)

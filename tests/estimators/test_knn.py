@@ -123,6 +123,31 @@ def test_counts_over_several_k_equal_one_search_per_k(metric, algorithm, ties):
         np.testing.assert_array_equal(counts, one)
 
 
+@pytest.mark.parametrize("ties", [False, True])
+def test_tree_counts_over_k_share_one_joint_query(monkeypatch, ties):
+    # 1 + 1 (sorted counts) and 2 + 1 (KD-tree counts): one joint query for all k, the same
+    # counts as one knn_counts call per k
+    from infossl.estimators import _neighbors
+
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((900, 2))
+    y = x[:, :1] + rng.standard_normal((900, 1))
+    if ties:
+        x[::4], y[::4] = np.round(x[::4], 1), np.round(y[::4], 1)
+    calls = []
+    query = _neighbors._tree_query
+    monkeypatch.setattr(
+        _neighbors, "_tree_query", lambda *a, **kw: calls.append(a[1]) or query(*a, **kw)
+    )
+    for spaces in ([x[:, :1], y], [x, y]):
+        calls.clear()
+        shared = knn_counts_over_k(spaces, (1, 2, 4, 8), [(0,), (1,)], algorithm="tree")
+        assert calls == [[2, 3, 5, 9]]
+        for k, counts in zip((1, 2, 4, 8), shared, strict=True):
+            one = knn_counts(spaces, k, [(0,), (1,)], algorithm="tree").counts
+            np.testing.assert_array_equal(counts, one)
+
+
 @pytest.mark.parametrize("ks", [(0, 3), (-1, 2), ()])
 def test_counts_over_k_reject_counts_below_one(ks):
     rng = np.random.default_rng(10)
