@@ -26,7 +26,7 @@ from statistics import mean, median
 import numpy as np
 
 from infossl.api import choose_method, estimate_mi
-from infossl.bench.cells import MethodSpec
+from infossl.bench.cells import MethodSpec, split_method_specs
 from infossl.tasks._base import Task
 from infossl.tasks.gaussian import dense_normal_for_mi, pairs_normal
 from infossl.tasks.mixtures import (
@@ -243,7 +243,7 @@ def measure(args: argparse.Namespace) -> None:
                     for seed in range(args.seeds):
                         todo = [
                             m
-                            for m in args.methods.split(",")
+                            for m in split_method_specs(args.methods)
                             if (task.id, str(n), str(seed), m) not in done
                         ]
                         if not todo:

@@ -34,6 +34,26 @@ class MethodSpec:
         return cls(label=spec.strip(), name=parts[0], params=parse_params(parts[1:]))
 
 
+def split_method_specs(text: str) -> list[str]:
+    """Split a comma-separated list of method specs, keeping number lists inside a spec.
+
+    A piece that starts like a number (a digit, ``-``, ``+`` or ``.``) continues the value
+    before it: ``"copula-max:k=1,2,4,8,ksg1"`` is ``["copula-max:k=1,2,4,8", "ksg1"]``.
+    Empty pieces are skipped. Raises ``ValueError`` when the list starts with a number.
+    """
+    specs: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if not piece:
+            continue
+        if piece[0] in "0123456789-+.":
+            if not specs:
+                raise ValueError(f"method list starts with a number: {text!r}")
+            specs[-1] += "," + piece
+        else:
+            specs.append(piece)
+    return specs
+
+
 @dataclass(frozen=True)
 class Cell:
     """One method on one task at sample size ``n`` and seed ``seed``."""

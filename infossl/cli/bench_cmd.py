@@ -18,7 +18,9 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 def estimators(
     suite: str | None = typer.Option("beyond-normal", help="Task suite (`infossl tasks list`)."),
     tasks: str | None = typer.Option(None, help="Comma-separated task ids (within the suite)."),
-    methods: str = typer.Option("ksg1,ksg2,gaussian", help="Comma-separated, e.g. ksg1:k=5."),
+    methods: str = typer.Option(
+        "ksg1,ksg2,gaussian", help="Comma-separated, e.g. ksg1:k=5,copula-max:k=1,2,4,8."
+    ),
     n: str = typer.Option("1000,5000", "--n", help="Comma-separated sample sizes."),
     seeds: int = typer.Option(5, help="Seeds per cell."),
     jobs: int = typer.Option(2, help="Worker processes (without --scheduler)."),
@@ -36,11 +38,12 @@ def estimators(
 ) -> None:
     """Run every estimator on every task at each n and seed; resumable; writes tables and plots."""
     from infossl.bench import run_estimator_benchmark
+    from infossl.bench.cells import split_method_specs
 
     ns = comma_ints(n, "--n")
     prepare_output_folder(out, "--out")
     result = run_estimator_benchmark(
-        [m for m in methods.split(",") if m],
+        split_method_specs(methods),
         suite=None if suite in (None, "", "none") else suite,
         task_ids=None if tasks is None else [t for t in tasks.split(",") if t],
         ns=ns,

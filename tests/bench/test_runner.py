@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from infossl.bench.cells import split_method_specs
 from infossl.bench.runner import MethodSpec, make_cells, read_rows, run_cells
 from infossl.bench.summary import sample_complexity, summarise
 from infossl.estimators import MIEstimator, register
@@ -52,6 +53,20 @@ def test_method_spec_parse():
     assert s.name == "ksg1" and s.params == {"k": 5, "jitter": False}
     with pytest.raises(ValueError):
         MethodSpec.parse(":k=3")
+
+
+def test_split_method_specs_keeps_number_lists():
+    assert split_method_specs("copula-max:k=1,2,4,8,ksg1, gaussian,") == [
+        "copula-max:k=1,2,4,8",
+        "ksg1",
+        "gaussian",
+    ]
+    assert split_method_specs("a:x=-1,.5,+2,b:k=3") == ["a:x=-1,.5,+2", "b:k=3"]
+    specs = [MethodSpec.parse(m) for m in split_method_specs("ksg1-copula:k=1,2,4,8,kl:k=3")]
+    assert specs[0].params == {"k": (1, 2, 4, 8)} and specs[1].params == {"k": 3}
+    assert split_method_specs("") == []
+    with pytest.raises(ValueError, match="method list starts with a number"):
+        split_method_specs("3,ksg1")
 
 
 def test_run_records_ok_error_timeout_and_resumes(tmp_path):

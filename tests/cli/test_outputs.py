@@ -109,6 +109,18 @@ def test_output_creates_a_missing_last_folder(tmp_path, args, created):
     assert (tmp_path / "new" / created).is_file()
 
 
+def test_bench_methods_may_hold_a_k_series(tmp_path):
+    methods = "ksg1-copula:k=1,2,4,8,gaussian"
+    args = [*BENCH, "--methods", methods, "--n", "200", "--seeds", "1", "--out", str(tmp_path)]
+    result = _invoke(*args)
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "results.csv").read_text()
+    assert "ksg1-copula:k=1,2,4,8" in text and "\ngaussian," in text.replace('"', "")
+    bad = _invoke(*BENCH, "--methods", "3,ksg1", "--out", str(tmp_path / "b"))
+    assert bad.exit_code != 0 and "Traceback" not in bad.output
+    assert "method list starts with a number" in bad.stderr
+
+
 def test_prepare_output_folder(tmp_path):
     assert prepare_output_folder(tmp_path, "--out") == tmp_path  # an existing folder is kept
     new = prepare_output_folder(tmp_path / "new", "--out")
