@@ -15,6 +15,8 @@ from infossl.estimators import _compiled
 from infossl.estimators._neighbors import _Screens, knn_counts, knn_counts_over_k
 from infossl.estimators.knn import KSG1, KSG2
 
+from .test_neighbors import _spaces  # correlated Gaussian spaces, optional ties
+
 numba = pytest.importorskip("numba")  # part of the dev extra; CI installs it
 
 
@@ -23,16 +25,6 @@ def always_compiled(monkeypatch):
     """Use the compiled screen for every search, however small."""
     monkeypatch.setattr(_compiled, "COMPILED_MIN_WORK", 0.0)
     monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
-
-
-def _spaces(dims: tuple[int, ...], n: int, ties: bool, seed: int = 0) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    spaces = [rng.standard_normal((n, d)) for d in dims]
-    spaces[1][:, 0] += spaces[0][:, 0]
-    if ties:
-        for s in spaces:
-            s[::3] = np.round(s[::3], 1)
-    return spaces
 
 
 @pytest.mark.parametrize("d", [1, 3, 25])
