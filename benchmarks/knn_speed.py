@@ -18,8 +18,8 @@ Measures, on bivariate/multivariate Gaussian data with k = 3:
    that module and with the current one, interleaved, counts compared;
 8. ``--compiled``: KSG-1 (``algorithm="auto"``) with the numba screen
    (infossl.estimators._compiled; needs ``pip install "infossl[fast]"``) and with the numpy one
-   (``INFOSSL_NUMBA=0``), interleaved in one warm process, values compared; and the first call
-   of a fresh process each way (import and numba load included).
+   (``INFOSSL_NUMBA=0``), interleaved in one warm process, values compared; the first call
+   of a fresh process each way (import and numba load included); the load cost in parts.
 
 Timings are the minimum over repeats (the machine is shared). Run from the repository root:
 
@@ -317,7 +317,7 @@ def compiled_vs_numpy(repeats: int) -> list[dict[str, Any]]:
                 best[name], values[name] = min(best[name], t.wall), t.result
         os.environ.pop(_compiled.ENV_SWITCH)
         loads.append(os.getloadavg()[0])
-        work = float(n) * n * (dx + dy)
+        work = float(n) * (-(-n // 32) * 32) * (dx + dy)  # rows x padded columns x coordinates
         rows.append(
             {
                 "case": f"n={n:,} {dx}+{dy}",
@@ -347,6 +347,40 @@ t0 = time.perf_counter()
 KSG1(k=3).estimate(x, y)
 print(time.perf_counter() - t0)
 """
+
+
+_LOAD = """
+import time
+import numpy as np
+t0 = time.perf_counter()
+import numba
+t1 = time.perf_counter()
+from infossl.estimators import _numba_kernels
+t2 = time.perf_counter()
+_numba_kernels.chebyshev_block(np.zeros((2, 32), np.int16), 0, 1, np.zeros((1, 32), np.int16))
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2)
+"""
+
+
+def load_cost(repeats: int) -> dict[str, list[float]]:
+    """Seconds to import numba, define the kernel and make its first (cached) call, each in a
+    fresh process."""
+    parts: dict[str, list[float]] = {"import": [], "define": [], "first_call": []}
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-c", _LOAD], capture_output=True, text=True, check=True
+        )
+        for name, value in zip(parts, out.stdout.split(), strict=True):
+            parts[name].append(float(value))
+    totals = [sum(v) for v in zip(*parts.values(), strict=True)]
+    print(
+        "loading numba and the kernel: "
+        + "  ".join(f"{k} {min(v):.2f}-{max(v):.2f} s" for k, v in parts.items())
+        + f"  total {min(totals):.2f}-{max(totals):.2f} s  load {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    return {**parts, "total": totals}
 
 
 def cold_first_call(repeats: int) -> dict[str, Any]:
@@ -443,6 +477,7 @@ def main() -> None:
     if args.compiled:
         report["compiled"] = compiled_vs_numpy(3 if args.quick else repeats)
         report["compiled_first_call"] = cold_first_call(2 if args.quick else 3)
+        report["compiled_load_cost"] = load_cost(3 if args.quick else 5)
     if args.only:
         report["load_end"] = os.getloadavg()
         print(json.dumps(report, indent=1))

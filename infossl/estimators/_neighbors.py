@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from infossl.estimators._compiled import chebyshev_block
+from infossl.estimators._compiled import compiled_mode, screen_kernel
 
 METRICS: tuple[str, ...] = ("chebyshev", "euclidean")
 ALGORITHMS: tuple[str, ...] = ("auto", "tree", "brute")
@@ -239,6 +239,7 @@ def _checked_options(spaces: Sequence[Any], metric: str, radius: str, algorithm:
         raise ValueError(f"radius must be one of {list(RADIUS_MODES)}, got {radius!r}")
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {algorithm!r}")
+    compiled_mode()  # a bad INFOSSL_NUMBA is an error whichever back-end runs
     if metric == "euclidean" and all(s.shape[1] == 1 for s in spaces):
         return "chebyshev"  # identical norms in 1-D; enables the tree and exact comparisons
     return metric
@@ -260,6 +261,7 @@ def count_within(
     """
     points = np.ascontiguousarray(points, dtype=np.float64)
     radii = np.asarray(radii, dtype=np.float64)
+    compiled_mode()  # a bad INFOSSL_NUMBA is an error whichever back-end runs
     if metric == "euclidean" and points.shape[1] == 1:
         metric = "chebyshev"  # identical norms in 1-D
     chosen = choose_algorithm([points.shape[1]], [(0,)], metric, algorithm)
@@ -606,7 +608,7 @@ class _Screens:
             self.data = [
                 np.ascontiguousarray(np.rint(c.T * self.scale).astype(np.int16)) for c in centred
             ]
-            self.compiled: Callable[..., None] | None = chebyshev_block(
+            self.compiled: Callable[..., None] | None = screen_kernel(
                 float(n) * n_pad * sum(c.shape[1] for c in centred)
             )
             return
@@ -655,7 +657,8 @@ class _Screens:
         return lo[:, None], hi[:, None]
 
     def block(self, s: int, start: int, stop: int, out: np.ndarray, tmp: np.ndarray) -> None:
-        """Screened distances in space ``s`` from rows ``start:stop`` to all columns (``out``)."""
+        """Screened distances in space ``s`` from rows ``start:stop`` to all columns (``out``;
+        ``tmp`` is scratch of the same shape, unused by the compiled screen)."""
         data = self.data[s]
         if self.compiled is not None:
             self.compiled(data, start, stop, out)

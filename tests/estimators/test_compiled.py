@@ -12,7 +12,7 @@ import pytest
 
 import infossl.estimators
 from infossl.estimators import _compiled
-from infossl.estimators._neighbors import _Screens, knn_counts, knn_counts_over_k
+from infossl.estimators._neighbors import _Screens, count_within, knn_counts, knn_counts_over_k
 from infossl.estimators.knn import KSG1, KSG2
 
 from .test_neighbors import _spaces  # correlated Gaussian spaces, optional ties
@@ -98,18 +98,20 @@ def test_estimates_identical_with_the_default_rule(monkeypatch, make):
 def test_the_rule_for_loading_and_using_the_kernel(monkeypatch):
     monkeypatch.delenv(_compiled.ENV_SWITCH, raising=False)
     small, medium, large = 1e6, 1e9, _compiled.LOAD_MIN_WORK
-    assert _compiled.chebyshev_block(small) is None  # below COMPILED_MIN_WORK: numpy
-    assert _compiled.chebyshev_block(medium) is not None  # numba is imported (this module)
-    monkeypatch.delitem(sys.modules, "numba")  # as in a process that never imported it
-    assert _compiled.chebyshev_block(medium) is None  # not worth loading numba for
-    assert _compiled.chebyshev_block(large) is not None
+    assert _compiled.screen_kernel(small) is None  # below COMPILED_MIN_WORK: numpy
+    assert _compiled.screen_kernel(medium) is not None  # the kernel is loaded (this module)
+    # as in a process that never loaded it (importing numba alone is not enough)
+    monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels")
+    assert "numba" in sys.modules
+    assert _compiled.screen_kernel(medium) is None  # not worth loading the kernel for
+    assert _compiled.screen_kernel(large) is not None
     monkeypatch.setenv(_compiled.ENV_SWITCH, "on")
-    assert _compiled.chebyshev_block(medium) is not None  # loads it whenever useful
-    assert _compiled.chebyshev_block(small) is None
+    assert _compiled.screen_kernel(medium) is not None  # loads it whenever useful
+    assert _compiled.screen_kernel(small) is None
     for value in ("0", "false", "No", " off "):
         monkeypatch.setenv(_compiled.ENV_SWITCH, value)
         assert _compiled.compiled_mode() == "off"
-        assert _compiled.chebyshev_block(large) is None
+        assert _compiled.screen_kernel(large) is None
     for value, mode in (("1", "on"), ("YES", "on"), ("auto", "auto"), ("", "auto")):
         monkeypatch.setenv(_compiled.ENV_SWITCH, value)
         assert _compiled.compiled_mode() == mode
@@ -121,12 +123,70 @@ def test_the_rule_for_loading_and_using_the_kernel(monkeypatch):
     assert _Screens(spaces, "chebyshev", 224).compiled is not None
 
 
-def test_a_bad_switch_value_is_a_clear_error(monkeypatch):
-    monkeypatch.setenv(_compiled.ENV_SWITCH, "fast")
+@pytest.mark.parametrize("algorithm", ["brute", "tree"])
+def test_a_bad_switch_value_is_a_clear_error(monkeypatch, algorithm):
+    monkeypatch.setenv(_compiled.ENV_SWITCH, " Fast")
     rng = np.random.default_rng(0)
     x = rng.standard_normal((300, 3))
-    with pytest.raises(ValueError, match="INFOSSL_NUMBA must be auto, 1 or 0"):
-        KSG1(k=3, algorithm="brute").estimate(x, x + rng.standard_normal((300, 3)))
+    with pytest.raises(ValueError, match=r"INFOSSL_NUMBA must be auto, 1 or 0 .*got ' Fast'"):
+        KSG1(k=3, algorithm=algorithm).estimate(x, x + rng.standard_normal((300, 3)))
+    with pytest.raises(ValueError, match="INFOSSL_NUMBA"):
+        count_within(x, np.ones(300))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_identical_with_one_and_two_worker_threads(monkeypatch, always_compiled, workers):
+    spaces = _spaces((6, 5), 700, ties=True, seed=workers)
+    kw = {"algorithm": "brute", "workers": workers, "block_rows": 29}
+    got = knn_counts(spaces, 4, [(0,), (1,)], **kw)
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "0")
+    ref = knn_counts(spaces, 4, [(0,), (1,)], **kw)
+    np.testing.assert_array_equal(got.radius, ref.radius)
+    np.testing.assert_array_equal(got.counts, ref.counts)
+
+
+def test_uncached_compilation_where_no_cache_folder_is_writable(monkeypatch):
+    from infossl.estimators import _numba_kernels
+
+    real = numba.njit
+
+    def njit_without_cache_folder(*args, cache=False, **kw):
+        if cache:
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(_numba_kernels.nb, "njit", njit_without_cache_folder)
+    kernel = _numba_kernels._jit(_numba_kernels.chebyshev_block.py_func)
+    data = np.random.default_rng(1).integers(-16383, 16384, size=(4, 64)).astype(np.int16)
+    got, ref = np.empty((3, 64), np.int16), np.empty((3, 64), np.int16)
+    kernel(data, 10, 13, got)
+    _numba_kernels.chebyshev_block(data, 10, 13, ref)
+    np.testing.assert_array_equal(got, ref)
+
+
+def test_a_numba_that_fails_to_load_warns_and_keeps_numpy(monkeypatch):
+    """Not an ImportError: e.g. a local coverage.py shadowing the package numba imports."""
+    import types
+
+    class Broken(types.ModuleType):
+        def __getattr__(self, name):
+            raise AttributeError("module 'coverage' has no attribute 'types'")
+
+    monkeypatch.setattr(_compiled, "COMPILED_MIN_WORK", 0.0)
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
+    monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels")
+    monkeypatch.delattr(infossl.estimators, "_numba_kernels", raising=False)
+    monkeypatch.setitem(sys.modules, "numba", Broken("numba"))
+    _compiled._kernels.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="numba is installed but could not be loaded"):
+            assert _compiled.screen_kernel(1e12) is None
+        spaces = _spaces((3, 3), 250, ties=False)
+        got = knn_counts(spaces, 3, [(0,), (1,)], algorithm="brute")
+        ref = knn_counts(spaces, 3, [(0,), (1,)], algorithm="tree")
+        np.testing.assert_array_equal(got.counts, ref.counts)
+    finally:
+        _compiled._kernels.cache_clear()
 
 
 def test_without_numba_the_numpy_screen_runs(monkeypatch):
@@ -138,7 +198,7 @@ def test_without_numba_the_numpy_screen_runs(monkeypatch):
     _compiled._kernels.cache_clear()
     try:
         assert not _compiled.numba_available()
-        assert _compiled.chebyshev_block(1e12) is None
+        assert _compiled.screen_kernel(1e12) is None
         spaces = _spaces((2, 2), 200, ties=True)
         res = knn_counts(spaces, 3, [(0,), (1,)], algorithm="brute")
         ref = knn_counts(spaces, 3, [(0,), (1,)], algorithm="tree")
