@@ -12,6 +12,7 @@ from infossl.estimators.copula import (
     CopulaKSG1,
     CopulaMax,
     GaussianCopulaMI,
+    canonical_pair_check,
     copula_normalise,
     extrapolate_to_k0,
 )
@@ -188,6 +189,66 @@ def test_copula_max_falls_back_to_knn_when_the_gaussian_part_cannot_be_computed(
     assert est.params["used"] == "ksg1-copula"
     assert est.value == estimate_mi(x, y, "ksg1-copula").value
     assert any("gcmi not computed" in note for note in est.notes)
+
+
+# ---------------------------------------------------------------- the canonical-pair check
+def _hidden_discrete(n: int, d: int, levels: int, spread: float, seed: int):
+    """x and y in d dimensions sharing a discrete B with ``levels`` equiprobable values, hidden
+    in the direction (1, ..., 1) of each: x = D_x P + B 1, y = D_y P + B 1 with Gaussian D's in
+    the orthogonal complement (P), independent across x and y. Each column is nearly Gaussian,
+    x determines B, and given B x and y are independent: I(X;Y) = H(B) = ln(levels) exactly."""
+    rng = np.random.default_rng(seed)
+    b = rng.integers(0, levels, n).astype(float)
+    basis = np.linalg.qr(np.hstack([np.ones((d, 1)), rng.standard_normal((d, d - 1))]))[0][:, 1:]
+
+    def side() -> np.ndarray:
+        return spread * rng.standard_normal((n, d - 1)) @ basis.T + b[:, None] / math.sqrt(d)
+
+    return side(), side()
+
+
+@pytest.mark.parametrize(("d", "levels"), [(2, 2), (3, 2), (4, 3)])
+def test_copula_max_sets_aside_a_gaussian_part_the_data_contradict(d, levels):
+    x, y = _hidden_discrete(3000, d, levels, spread=4.0, seed=d)
+    truth = math.log(levels)
+    gcmi = estimate_mi(x, y, "gcmi")
+    assert gcmi.value > truth + 0.5  # the Gaussian-copula MI overshoots by far here
+    assert any("not Gaussian where the Gaussian-copula MI" in note for note in gcmi.notes)
+    est = estimate_mi(x, y, "copula-max")
+    p = est.params
+    assert p["used"] in ("pair-ksg", "ksg1-copula")
+    assert est.value == max(p["pair_ksg"], p["ksg1_copula"]) < p["gcmi"]
+    assert abs(est.value - truth) < 0.15
+    assert p["pair_gaussian"] - p["pair_ksg"] > 0.5
+    assert any("gcmi (" in note and "is set aside" in note for note in est.notes)
+    assert estimate_mi(x, y).value == est.value  # auto
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(("dims", "n"), [((3, 3), 500), ((5, 5), 1000), ((10, 10), 2000)])
+def test_the_check_keeps_gcmi_on_gaussian_data(dims, n, seed):
+    task = pairs_normal(dims[0], dims[1], 2, 2.0)
+    x, y = task.sample(n, seed=seed)
+    check = canonical_pair_check(copula_normalise(x), copula_normalise(y))
+    assert not check.contradicted
+    assert abs(check.gaussian - check.ksg) < 0.1  # KSG in 1 + 1 agrees with the Gaussian pair
+    est = estimate_mi(x, y, "copula-max")
+    assert est.value == max(est.params["gcmi"], est.params["ksg1_copula"])
+
+
+def test_canonical_pair_check_recovers_the_canonical_correlation():
+    rng = np.random.default_rng(3)
+    n, rho = 20_000, 0.8
+    z = rng.standard_normal((n, 2))
+    x = np.column_stack([z[:, 0], rng.standard_normal(n)]) @ rng.standard_normal((2, 2))
+    w = rho * z[:, 0] + math.sqrt(1 - rho**2) * z[:, 1]
+    y = np.column_stack([w, rng.standard_normal(n), rng.standard_normal(n)])
+    check = canonical_pair_check(copula_normalise(x), copula_normalise(y))
+    assert check.rho == pytest.approx(rho, abs=0.01)
+    assert check.gaussian == pytest.approx(-0.5 * math.log(1 - rho**2), abs=0.02)
+    assert check.ksg == pytest.approx(check.gaussian, abs=0.05)
+    with pytest.raises(ValueError, match="two multivariate variables"):
+        canonical_pair_check(copula_normalise(x[:, :1]), copula_normalise(y))
 
 
 # ---------------------------------------------------------------------- extrapolation over k
