@@ -145,7 +145,7 @@ class CanonicalPairCheck:
         """One sentence for ``Estimate.notes``."""
         return (
             f"the top canonical pair of the normal scores (correlation {self.rho:.4g}) carries "
-            f"{self.gaussian:.4g} nats under a Gaussian copula but {self.ksg:.4g} by KSG in "
+            f"{self.gaussian:.4g} nats under a Gaussian copula but {self.ksg:.4g} nats by KSG in "
             "1 + 1 dimensions: the joint copula is not Gaussian where the Gaussian-copula MI "
             "takes its value, which may then exceed I(X;Y)"
         )

@@ -221,6 +221,10 @@ def test_copula_max_sets_aside_a_gaussian_part_the_data_contradict(d, levels):
     assert abs(est.value - truth) < 0.15
     assert p["pair_gaussian"] - p["pair_ksg"] > 0.5
     assert any("gcmi (" in note and "is set aside" in note for note in est.notes)
+    if d == 2:  # every number in the notes follows the unit
+        for method in ("gcmi", "copula-max"):
+            in_bits = estimate_mi(x, y, method, unit="bits")
+            assert not any("nats" in note for note in in_bits.notes)
     assert estimate_mi(x, y).value == est.value  # auto
 
 
