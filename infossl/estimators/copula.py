@@ -118,76 +118,106 @@ def gaussian_copula_mi(
 #: Tolerance of the canonical-pair check: the Gaussian copula is contradicted when its MI of the
 #: top canonical pair exceeds KSG's estimate of that pair by more than
 #: ``CHECK_TOLERANCE_NATS + CHECK_TOLERANCE_REL * I_pair`` (KSG1 at k = 3 in 1 + 1 dimensions is
-#: within a few hundredths of a nat of a bivariate Gaussian's MI from n = 500 up to I ≈ 3 nats;
-#: the margin also covers its sampling error at n = 500).
+#: within a few hundredths of a nat of a bivariate Gaussian's MI below its saturation, see
+#: :data:`CHECK_HEADROOM_NATS`; the margin also covers its sampling error at 250 rows).
 CHECK_TOLERANCE_NATS = 0.1
 CHECK_TOLERANCE_REL = 0.1
+#: Fewest rows for the check (it fits on one half and tests on the other).
+CHECK_MIN_ROWS = 500
+#: KSG1 (k = 3) in 1 + 1 dimensions underestimates a bivariate Gaussian's MI once it nears
+#: ln m (m rows): measured -0.12 nats at I = 3, m = 250 and -0.12 at I = 4, m = 1000, within
+#: 0.03 below. The check says nothing when the pair's Gaussian MI exceeds ln m - this headroom.
+CHECK_HEADROOM_NATS = 3.0
 _CHECK_K = 3
+_CHECK_SEED = 0  # the fixed split of the rows, so that every estimate is reproducible
 
 
 @dataclass(frozen=True)
 class CanonicalPairCheck:
-    """The Gaussian-copula MI of the top canonical pair of the normal scores against KSG's.
+    """The Gaussian-copula MI of the top canonical pair of the normal scores against KSG's,
+    both on held-out rows.
 
     Attributes:
-        rho: the first sample canonical correlation of the normal scores of x and y.
-        gaussian: ``-½ ln(1 − rho²)``, the MI of that pair under a Gaussian copula.
-        ksg: KSG1 (k = 3) on the normal scores of the two canonical variates (1 + 1 dimensions).
-        contradicted: ``gaussian − ksg > CHECK_TOLERANCE_NATS + CHECK_TOLERANCE_REL · gaussian``.
+        rho: the correlation of the pair on the held-out half.
+        gaussian: ``-½ ln(1 − rho²)``, the pair's MI under a Gaussian copula.
+        ksg: KSG1 (k = 3) on the normal scores of the pair (1 + 1 dimensions, held-out half):
+            an estimate of the pair's MI, which is at most I(X;Y) (data processing; the
+            directions were fitted on the other half, so they are fixed for these rows).
+        testable: ``gaussian <= ln m − CHECK_HEADROOM_NATS`` (m held-out rows), where KSG can
+            measure it.
+        contradicted: testable and ``gaussian − ksg > CHECK_TOLERANCE_NATS +
+            CHECK_TOLERANCE_REL · gaussian``.
     """
 
     rho: float
     gaussian: float
     ksg: float
+    testable: bool
     contradicted: bool
 
+    @property
+    def excess(self) -> float:
+        """How much the Gaussian copula over-values the pair, ``max(0, gaussian − ksg)``."""
+        return max(0.0, self.gaussian - self.ksg)
+
     def note(self) -> str:
-        """One sentence for ``Estimate.notes``."""
+        """One sentence for ``Estimate.notes`` (every number with its unit)."""
         return (
-            f"the top canonical pair of the normal scores (correlation {self.rho:.4g}) carries "
-            f"{self.gaussian:.4g} nats under a Gaussian copula but {self.ksg:.4g} nats by KSG in "
-            "1 + 1 dimensions: the joint copula is not Gaussian where the Gaussian-copula MI "
-            "takes its value, which may then exceed I(X;Y)"
+            f"on held-out rows the top canonical pair of the normal scores (correlation "
+            f"{self.rho:.6g}) carries {self.gaussian:.4g} nats under a Gaussian copula but "
+            f"{self.ksg:.4g} nats by KSG in 1 + 1 dimensions: the copula is not Gaussian where "
+            "the Gaussian-copula MI takes much of its value, which may then exceed I(X;Y)"
         )
 
 
-def canonical_pair_check(sx: np.ndarray, sy: np.ndarray) -> CanonicalPairCheck:
+def canonical_pair_check(
+    sx: np.ndarray, sy: np.ndarray, ksg: KSG1 | None = None
+) -> CanonicalPairCheck:
     """Test the Gaussian-copula model where it matters most: on the top canonical pair.
 
-    With Σ the covariance of the normal scores, the canonical directions are ``a = Σ_x^{-1/2} u``
-    and ``b = Σ_y^{-1/2} v`` for the leading singular pair (u, v, rho) of
-    ``Σ_x^{-1/2} Σ_xy Σ_y^{-1/2}``. Under a Gaussian copula (a, b) project the scores onto a
-    bivariate Gaussian pair with MI ``-½ ln(1 − rho²)``; KSG1 on the two projections (after
-    their own normal scores, 1 + 1 dimensions, where KSG is accurate) estimates the MI of the
-    actual pair, a lower bound on I(X;Y) by data processing. A much smaller KSG value means
-    that the Gaussian-copula MI rests on a direction where the data are far from Gaussian --
-    e.g. a linear combination of several columns that is nearly discrete, which gives
-    near-perfect canonical correlation with little information. Both use the same fitted
-    directions, so the comparison shares their selection bias. Needs at least two varying
-    columns in each variable (else the Gaussian-copula MI is a lower bound and nothing is
-    checked: raises ``ValueError``). O(n d² + d³ + n log n).
+    The rows are split in two at random (fixed seed). On the first half, with Σ the
+    covariance of the normal scores, the canonical directions are ``a = Σ_x^{-1/2} u`` and
+    ``b = Σ_y^{-1/2} v`` for the leading singular pair of ``Σ_x^{-1/2} Σ_xy Σ_y^{-1/2}``. On
+    the second half the projections ``(xa, yb)`` are compared two ways: their correlation
+    gives the MI a Gaussian copula implies, ``-½ ln(1 − rho²)``; KSG1 (``ksg``, default
+    ``KSG1(k=3)``) on their own normal scores estimates their actual MI, which is at most
+    I(X;Y) by data processing (the directions are fixed for these rows). A much smaller KSG
+    value means that the Gaussian-copula MI rests on a direction where the data are far from
+    Gaussian -- e.g. a linear combination of several columns that is nearly discrete, which
+    gives near-perfect canonical correlation with little information.
+
+    Assumptions: at least :data:`CHECK_MIN_ROWS` rows and two varying columns in each variable
+    (else ``ValueError``: with a one-dimensional variable the Gaussian-copula MI is a lower
+    bound and there is nothing to check); non-collinear scores. O(n d² + d³ + n log n).
     """
     vx, vy = _varying(sx), _varying(sy)
+    n = len(vx)
     if min(vx.shape[1], vy.shape[1]) < 2:
         raise ValueError("the canonical-pair check needs two multivariate variables")
+    if n < CHECK_MIN_ROWS:
+        raise ValueError(f"the canonical-pair check needs at least {CHECK_MIN_ROWS} rows, got {n}")
     dx = vx.shape[1]
-    cov = np.cov(np.hstack([vx, vy]), rowvar=False)
+    order = np.random.default_rng(_CHECK_SEED).permutation(n)
+    fit, test = order[: n // 2], order[n // 2 :]
+    cov = np.cov(np.hstack([vx[fit], vy[fit]]), rowvar=False)
+    _logdet(cov[:dx, :dx], "x")  # ValueError for collinear scores
+    _logdet(cov[dx:, dx:], "y")
     wx, wy = _inverse_sqrt(cov[:dx, :dx]), _inverse_sqrt(cov[dx:, dx:])
-    left, singular, right_t = np.linalg.svd(wx @ cov[:dx, dx:] @ wy)
-    rho = float(min(singular[0], 1.0 - 1e-15))
-    u = (vx - vx.mean(axis=0)) @ (wx @ left[:, 0])
-    v = (vy - vy.mean(axis=0)) @ (wy @ right_t[0])
+    left, _, right_t = np.linalg.svd(wx @ cov[:dx, dx:] @ wy)
+    u, v = vx[test] @ (wx @ left[:, 0]), vy[test] @ (wy @ right_t[0])
+    rho = float(min(abs(np.corrcoef(u, v)[0, 1]), 1.0 - 1e-15))
     gaussian = -0.5 * float(np.log1p(-(rho**2)))
     pair = [copula_normalise(w[:, None]) for w in (u, v)]
-    ksg = KSG1(k=_CHECK_K).estimate(*pair).value
+    value = (ksg if ksg is not None else KSG1(k=_CHECK_K)).estimate(*pair).value
+    testable = gaussian <= np.log(len(test)) - CHECK_HEADROOM_NATS
     limit = CHECK_TOLERANCE_NATS + CHECK_TOLERANCE_REL * gaussian
-    return CanonicalPairCheck(rho, gaussian, ksg, bool(gaussian - ksg > limit))
+    return CanonicalPairCheck(rho, gaussian, value, testable, testable and gaussian - value > limit)
 
 
 def _inverse_sqrt(cov: np.ndarray) -> np.ndarray:
     """Σ^{-1/2} of a symmetric positive-definite matrix (eigen-decomposition)."""
     eig, vec = np.linalg.eigh(cov)
-    out: np.ndarray = (vec / np.sqrt(np.maximum(eig, 1e-300))) @ vec.T
+    out: np.ndarray = (vec / np.sqrt(eig)) @ vec.T
     return out
 
 
@@ -266,12 +296,17 @@ class GaussianCopulaMI(MIEstimator):
         )
 
 
-def _checked_pair(sx: np.ndarray, sy: np.ndarray) -> CanonicalPairCheck | None:
-    """:func:`canonical_pair_check`, or None where it does not apply (fewer than two varying
-    columns on a side)."""
-    if min(_varying(sx).shape[1], _varying(sy).shape[1]) < 2:
+def _checked_pair(
+    sx: np.ndarray, sy: np.ndarray, ksg: KSG1 | None = None
+) -> CanonicalPairCheck | None:
+    """:func:`canonical_pair_check`, or None where it does not apply (fewer than
+    :data:`CHECK_MIN_ROWS` rows or two varying columns on a side, or collinear scores)."""
+    if len(sx) < CHECK_MIN_ROWS:
         return None
-    return canonical_pair_check(sx, sy)
+    try:
+        return canonical_pair_check(sx, sy, ksg)
+    except ValueError:  # a side with one varying column, or collinear scores
+        return None
 
 
 #: Neighbour counts of the k → 0 extrapolation that ``copula-max`` uses by default.
@@ -501,11 +536,13 @@ class CopulaMax(CopulaKSG1):
     I(X;Y). For the Gaussian-copula MI that is proved when x or y is one-dimensional (see
     :class:`GaussianCopulaMI`) and holds when each variable's own copula is Gaussian; it can
     fail for two multivariate variables with strongly non-Gaussian dependence inside one of
-    them. There, before using it, :func:`canonical_pair_check` compares its model's MI of the
-    top canonical pair of the scores with KSG1 on that pair; if the data contradict the model
-    (difference > 0.1 nats + 10 %), the Gaussian part is set aside for the larger of KSG on
-    the pair (a lower bound on I(X;Y) by data processing; ``used="pair-ksg"``) and the KSG
-    part, with a note (``params``: ``pair_gaussian``, ``pair_ksg``). When the Gaussian-copula
+    them. There (n >= 500), before using it, :func:`canonical_pair_check` compares its
+    model's MI of the top canonical pair of the scores with KSG1 on that pair, on held-out rows;
+    if the data contradict the model (difference > 0.1 nats + 10 %, where KSG can measure the
+    pair), the Gaussian part is replaced by the largest of: the Gaussian part with that pair
+    at its KSG value (``used="gcmi-adjusted"``), KSG on the pair (an estimate of a lower bound
+    on I(X;Y); ``"pair-ksg"``) and the KSG part -- never more than the Gaussian part -- with a
+    note (``params``: ``pair_gaussian``, ``pair_ksg``, ``gcmi_adjusted``). When the Gaussian-copula
     MI cannot be computed (more dimensions than rows, collinear normal scores), the KSG value
     is returned with a note.
 
@@ -563,22 +600,27 @@ class CopulaMax(CopulaKSG1):
             gauss = float("nan")
             notes.append(f"gcmi not computed ({err}); the value is KSG1's on the normal scores")
         use_gauss = bool(gauss > knn.value)
-        check = _checked_pair(sx, sy) if use_gauss else None
+        pair_ksg = KSG1(**{**self._ksg.get_params(), "k": _CHECK_K})  # the user's settings
+        check = _checked_pair(sx, sy, pair_ksg) if use_gauss else None
         checked: dict[str, Any] = {}
         if check is not None:
             checked = {"pair_gaussian": check.gaussian, "pair_ksg": check.ksg}
-            use_gauss = not check.contradicted
-        value = gauss if use_gauss else knn.value
-        used = "gcmi" if use_gauss else "ksg1-copula"
-        if check is not None and check.contradicted:  # gcmi replaced by the pair's KSG value
-            use_pair = check.ksg > knn.value
-            value, used = (check.ksg, "pair-ksg") if use_pair else (knn.value, "ksg1-copula")
+        if check is not None and check.contradicted:
+            # the Gaussian part with its top pair valued by KSG instead of the Gaussian copula,
+            # against the pair's own KSG value (a lower bound) and the KSG part; never above gcmi
+            adjusted = gauss - check.excess
+            parts = {"gcmi-adjusted": adjusted, "pair-ksg": check.ksg, "ksg1-copula": knn.value}
+            used = max(parts, key=parts.__getitem__)
+            value = min(parts[used], gauss)
+            checked["gcmi_adjusted"] = adjusted
             notes.append(
-                check.note() + f"; gcmi ({gauss:.4g} nats) is set aside for the larger of KSG on "
-                f"that pair ({check.ksg:.4g} nats, a lower bound on I(X;Y) by data processing) "
-                f"and ksg1-copula ({knn.value:.4g} nats): used {used}"
+                check.note() + f"; gcmi ({gauss:.4g} nats) is replaced by the largest of gcmi "
+                f"with that pair at its KSG value ({adjusted:.4g} nats), KSG on the pair "
+                f"({check.ksg:.4g} nats) and ksg1-copula ({knn.value:.4g} nats): used {used}"
             )
         else:
+            value = gauss if use_gauss else knn.value
+            used = "gcmi" if use_gauss else "ksg1-copula"
             notes.append(
                 f"max of gcmi ({gauss:.4g} nats) and ksg1-copula ({knn.value:.4g} nats): used "
                 f"{used}; assumes neither overestimates I(X;Y)"

@@ -216,11 +216,14 @@ def test_copula_max_sets_aside_a_gaussian_part_the_data_contradict(d, levels):
     assert any("not Gaussian where the Gaussian-copula MI" in note for note in gcmi.notes)
     est = estimate_mi(x, y, "copula-max")
     p = est.params
-    assert p["used"] in ("pair-ksg", "ksg1-copula")
-    assert est.value == max(p["pair_ksg"], p["ksg1_copula"]) < p["gcmi"]
+    parts = {"gcmi-adjusted": p["gcmi_adjusted"], "pair-ksg": p["pair_ksg"]}
+    parts["ksg1-copula"] = p["ksg1_copula"]
+    assert p["used"] == max(parts, key=parts.__getitem__)
+    assert est.value == max(parts.values()) < p["gcmi"]
+    assert p["gcmi_adjusted"] == p["gcmi"] - (p["pair_gaussian"] - p["pair_ksg"])
     assert abs(est.value - truth) < 0.15
     assert p["pair_gaussian"] - p["pair_ksg"] > 0.5
-    assert any("gcmi (" in note and "is set aside" in note for note in est.notes)
+    assert any("gcmi (" in note and "is replaced by" in note for note in est.notes)
     if d == 2:  # every number in the notes follows the unit
         for method in ("gcmi", "copula-max"):
             in_bits = estimate_mi(x, y, method, unit="bits")
@@ -234,7 +237,7 @@ def test_the_check_keeps_gcmi_on_gaussian_data(dims, n, seed):
     task = pairs_normal(dims[0], dims[1], 2, 2.0)
     x, y = task.sample(n, seed=seed)
     check = canonical_pair_check(copula_normalise(x), copula_normalise(y))
-    assert not check.contradicted
+    assert check.testable and not check.contradicted
     assert abs(check.gaussian - check.ksg) < 0.1  # KSG in 1 + 1 agrees with the Gaussian pair
     est = estimate_mi(x, y, "copula-max")
     assert est.value == max(est.params["gcmi"], est.params["ksg1_copula"])
@@ -253,6 +256,33 @@ def test_canonical_pair_check_recovers_the_canonical_correlation():
     assert check.ksg == pytest.approx(check.gaussian, abs=0.05)
     with pytest.raises(ValueError, match="two multivariate variables"):
         canonical_pair_check(copula_normalise(x[:, :1]), copula_normalise(y))
+    with pytest.raises(ValueError, match="at least 500 rows, got 499"):
+        canonical_pair_check(copula_normalise(x[:499]), copula_normalise(y[:499]))
+    with pytest.raises(ValueError, match="collinear"):
+        canonical_pair_check(copula_normalise(np.hstack([x, x[:, :1]])), copula_normalise(y))
+
+
+@pytest.mark.parametrize(("i_top", "n"), [(7.0, 500), (8.0, 2000)])
+def test_no_verdict_where_ksg_cannot_reach_the_pairs_mi(i_top, n):
+    # a Gaussian pair at 7-8 nats is beyond what KSG measures on n/2 rows (about ln(n/2) - 3):
+    # the check must not call that a contradiction
+    rng = np.random.default_rng(0)
+    rho = math.sqrt(1 - math.exp(-2 * i_top))
+    z = rng.standard_normal((n, 3))
+    y = z.copy()
+    y[:, 0] = rho * z[:, 0] + math.sqrt(1 - rho**2) * rng.standard_normal(n)
+    y[:, 1:] = rng.standard_normal((n, 2))
+    check = canonical_pair_check(copula_normalise(z), copula_normalise(y))
+    assert not check.testable and not check.contradicted
+    est = estimate_mi(z, y, "copula-max")
+    assert est.params["used"] == "gcmi" and est.value == est.params["gcmi"]
+
+
+def test_no_check_below_its_minimum_rows():
+    x, y = _hidden_discrete(400, 2, 2, spread=4.0, seed=0)
+    est = estimate_mi(x, y, "copula-max")
+    assert "pair_ksg" not in est.params
+    assert est.value == max(est.params["gcmi"], est.params["ksg1_copula"])
 
 
 # ---------------------------------------------------------------------- extrapolation over k
