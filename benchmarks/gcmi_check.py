@@ -3,11 +3,11 @@
 1. On every task of the given suites with two multivariate variables, at each n and seed:
    whether the check flags the Gaussian-copula MI (it should not where the copula is Gaussian
    or the Gaussian part is below the truth), and the smallest margin to its threshold.
-2. On "hidden discrete" pairs (I(X;Y) = ln K exactly: x and y share a K-valued B in the
-   direction (1, ..., 1), with independent Gaussian spread in the other directions, so every
-   column looks Gaussian) and on "shared clusters" (x and y share a coin C that shifts both,
-   Gaussian dependence given C; I = ln 2 + I(X;Y|C)): gcmi, copula-max without the check (the
-   larger part) and with it.
+2. On "hidden discrete" pairs (``infossl.tasks.HiddenDiscreteTask``; I(X;Y) = ln K exactly: x
+   and y share a K-valued B in the direction (1, ..., 1), with independent Gaussian spread in
+   the other directions, so every column looks Gaussian) and on "shared clusters" (x and y
+   share a coin C that shifts both, Gaussian dependence given C; I = ln 2 + I(X;Y|C)): gcmi,
+   copula-max without the check (the larger part) and with it.
 
 Run from the repository root (one process, one thread):
 
@@ -36,18 +36,7 @@ from infossl.estimators.copula import (
     copula_normalise,
     gaussian_copula_mi,
 )
-
-
-def hidden_discrete(n: int, d: int, levels: int, spread: float, seed: int):  # type: ignore[no-untyped-def]
-    """x, y of dimension d sharing B uniform on {0..levels-1} along (1, ..., 1)/sqrt(d)."""
-    rng = np.random.default_rng(seed)
-    b = rng.integers(0, levels, n).astype(float)
-    basis = np.linalg.qr(np.hstack([np.ones((d, 1)), rng.standard_normal((d, d - 1))]))[0][:, 1:]
-
-    def side() -> np.ndarray:
-        return spread * rng.standard_normal((n, d - 1)) @ basis.T + b[:, None] / math.sqrt(d)
-
-    return side(), side()
+from infossl.tasks import HiddenDiscreteTask
 
 
 def shared_clusters(n: int, d: int, i_top: float, shift: float, seed: int):  # type: ignore[no-untyped-def]
@@ -136,7 +125,7 @@ def hidden(ns: list[int], seeds: int) -> None:
     for d, levels in ((2, 2), (3, 2), (5, 2), (3, 4), (8, 3)):
         for n in ns:
             row = _table_row(
-                lambda seed, n=n, d=d, k=levels: hidden_discrete(n, d, k, 4.0, seed),
+                lambda seed, n=n, d=d, k=levels: HiddenDiscreteTask(d, k, 4.0).sample(n, seed=seed),
                 math.log(levels),
                 seeds,
             )

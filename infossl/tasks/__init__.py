@@ -47,6 +47,7 @@ from infossl.tasks.gaussian import (
     sparse_normal,
 )
 from infossl.tasks.geometric import Spiral, SwissRoll, so_generator
+from infossl.tasks.hidden import HiddenDiscreteTask
 from infossl.tasks.invertible_mlp import InvertibleMLP
 from infossl.tasks.joint_gaussian import JointGaussian
 from infossl.tasks.mixtures import (
@@ -109,6 +110,7 @@ __all__ = [
     "GaussianTask",
     "GaussianToMixture",
     "HalfCube",
+    "HiddenDiscreteTask",
     "InjectiveDiscreteTask",
     "InvertibleMLP",
     "JointGaussian",

@@ -17,6 +17,7 @@ from infossl.estimators.copula import (
     extrapolate_to_k0,
 )
 from infossl.tasks.gaussian import pairs_normal
+from infossl.tasks.hidden import HiddenDiscreteTask
 from infossl.tasks.suites import spiral_task
 
 N = 5000
@@ -193,18 +194,8 @@ def test_copula_max_falls_back_to_knn_when_the_gaussian_part_cannot_be_computed(
 
 # ---------------------------------------------------------------- the canonical-pair check
 def _hidden_discrete(n: int, d: int, levels: int, spread: float, seed: int):
-    """x and y in d dimensions sharing a discrete B with ``levels`` equiprobable values, hidden
-    in the direction (1, ..., 1) of each: x = D_x P + B 1, y = D_y P + B 1 with Gaussian D's in
-    the orthogonal complement (P), independent across x and y. Each column is nearly Gaussian,
-    x determines B, and given B x and y are independent: I(X;Y) = H(B) = ln(levels) exactly."""
-    rng = np.random.default_rng(seed)
-    b = rng.integers(0, levels, n).astype(float)
-    basis = np.linalg.qr(np.hstack([np.ones((d, 1)), rng.standard_normal((d, d - 1))]))[0][:, 1:]
-
-    def side() -> np.ndarray:
-        return spread * rng.standard_normal((n, d - 1)) @ basis.T + b[:, None] / math.sqrt(d)
-
-    return side(), side()
+    """x, y sharing a discrete B hidden along (1, ..., 1): I(X;Y) = ln(levels) exactly."""
+    return HiddenDiscreteTask(d, levels, spread).sample(n, seed=seed)
 
 
 @pytest.mark.parametrize(("d", "levels"), [(2, 2), (3, 2), (4, 3)])
