@@ -6,6 +6,7 @@ Its values must be identical to the numpy screen's, so every radius and count is
 from __future__ import annotations
 
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -164,40 +165,29 @@ def test_uncached_compilation_where_no_cache_folder_is_writable(monkeypatch):
     np.testing.assert_array_equal(got, ref)
 
 
-def test_a_numba_that_fails_to_load_warns_and_keeps_numpy(monkeypatch):
-    """Not an ImportError: e.g. a local coverage.py shadowing the package numba imports."""
-    import types
+class _BrokenNumba(types.ModuleType):
+    """A numba whose import fails with something else than ImportError (e.g. a local
+    coverage.py shadowing the package numba imports)."""
 
-    class Broken(types.ModuleType):
-        def __getattr__(self, name):
-            raise AttributeError("module 'coverage' has no attribute 'types'")
-
-    monkeypatch.setattr(_compiled, "COMPILED_MIN_WORK", 0.0)
-    monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
-    monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels")
-    monkeypatch.delattr(infossl.estimators, "_numba_kernels", raising=False)
-    monkeypatch.setitem(sys.modules, "numba", Broken("numba"))
-    _compiled._kernels.cache_clear()
-    try:
-        with pytest.warns(RuntimeWarning, match="numba is installed but could not be loaded"):
-            assert _compiled.screen_kernel(1e12) is None
-        spaces = _spaces((3, 3), 250, ties=False)
-        got = knn_counts(spaces, 3, [(0,), (1,)], algorithm="brute")
-        ref = knn_counts(spaces, 3, [(0,), (1,)], algorithm="tree")
-        np.testing.assert_array_equal(got.counts, ref.counts)
-    finally:
-        _compiled._kernels.cache_clear()
+    def __getattr__(self, name):
+        raise AttributeError("module 'coverage' has no attribute 'types'")
 
 
-def test_without_numba_the_numpy_screen_runs(monkeypatch):
+@pytest.mark.parametrize("broken", [False, True])
+def test_without_a_loadable_numba_the_numpy_screen_runs(monkeypatch, broken):
     monkeypatch.setattr(_compiled, "COMPILED_MIN_WORK", 0.0)
     monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
     monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels", raising=False)
     monkeypatch.delattr(infossl.estimators, "_numba_kernels", raising=False)
-    monkeypatch.setitem(sys.modules, "numba", None)  # import numba now raises ImportError
+    # None: ``import numba`` raises ImportError (not installed)
+    monkeypatch.setitem(sys.modules, "numba", _BrokenNumba("numba") if broken else None)
     _compiled._kernels.cache_clear()
     try:
-        assert not _compiled.numba_available()
+        if broken:
+            with pytest.warns(RuntimeWarning, match="numba is installed but could not be loaded"):
+                assert not _compiled.numba_available()
+        else:
+            assert not _compiled.numba_available()
         assert _compiled.screen_kernel(1e12) is None
         spaces = _spaces((2, 2), 200, ties=True)
         res = knn_counts(spaces, 3, [(0,), (1,)], algorithm="brute")
