@@ -9,6 +9,9 @@
    share a coin C that shifts both, Gaussian dependence given C; I = ln 2 + I(X;Y|C)): gcmi,
    copula-max without the check (the larger part) and with it.
 
+3. ``--headroom``: KSG1 (k = 3) on bivariate Gaussians by rows and MI (how far KSG can
+   measure a pair: ``CHECK_HEADROOM_NATS``).
+
 Run from the repository root (one process, one thread):
 
     OMP_NUM_THREADS=1 PYTHONPATH=. .venv/bin/python benchmarks/gcmi_check.py \\
@@ -132,15 +135,40 @@ def hidden(ns: list[int], seeds: int) -> None:
             print(f"| {d} + {d} | {levels} | {n} {row}", flush=True)
 
 
+def ksg_headroom(seeds: int) -> None:
+    """KSG1 (k = 3) on the normal scores of a bivariate Gaussian: mean error by rows and MI,
+    the measurement behind ``CHECK_HEADROOM_NATS``."""
+    from infossl.estimators.knn import KSG1
+
+    print("| rows | " + " | ".join(f"I = {i}" for i in range(1, 7)) + " |")
+    print("|---|" + "---|" * 6)
+    for m in (250, 1000, 2500):
+        errors = []
+        for i in range(1, 7):
+            rho = math.sqrt(1 - math.exp(-2 * i))
+            values = []
+            for seed in range(seeds):
+                rng = np.random.default_rng(seed)
+                x = rng.standard_normal(m)
+                y = rho * x + math.sqrt(1 - rho**2) * rng.standard_normal(m)
+                pair = [copula_normalise(v[:, None]) for v in (x, y)]
+                values.append(KSG1(k=3).estimate(*pair).value)
+            errors.append(f"{np.mean(values) - i:+.2f}")
+        print(f"| {m} | " + " | ".join(errors) + " |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--suites", default="tails,high-mi,composed,mixtures,sparsity")
     parser.add_argument("--n", default="500,2000,5000")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--skip-hidden", action="store_true", help="no constructed families")
+    parser.add_argument("--headroom", action="store_true", help="KSG1 on bivariate Gaussians")
     args = parser.parse_args()
     ns = [int(v) for v in args.n.split(",")]
     warnings.simplefilter("ignore")
+    if args.headroom:
+        ksg_headroom(args.seeds)
     if args.suites:
         suites(args.suites.split(","), ns, args.seeds)
     if not args.skip_hidden:
