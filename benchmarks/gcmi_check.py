@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from auto_rule import standardise, tasks_of
 
 from infossl import estimate_mi
+from infossl.estimators import copula
 from infossl.estimators.copula import (
     CHECK_TOLERANCE_NATS,
     CHECK_TOLERANCE_REL,
@@ -164,9 +165,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--skip-hidden", action="store_true", help="no constructed families")
     parser.add_argument("--headroom", action="store_true", help="KSG1 on bivariate Gaussians")
+    parser.add_argument(
+        "--min-rows", type=int, help="try the check with another CHECK_MIN_ROWS (default 500)"
+    )
     args = parser.parse_args()
     ns = [int(v) for v in args.n.split(",")]
     warnings.simplefilter("ignore")
+    if args.min_rows is not None:
+        copula.CHECK_MIN_ROWS = args.min_rows
     if args.headroom:
         ksg_headroom(args.seeds)
     if args.suites:
