@@ -209,7 +209,7 @@ def canonical_pair_check(
     gaussian = -0.5 * float(np.log1p(-(rho**2)))
     pair = [copula_normalise(w[:, None]) for w in (u, v)]
     value = (ksg if ksg is not None else KSG1(k=_CHECK_K)).estimate(*pair).value
-    testable = gaussian <= np.log(len(test)) - CHECK_HEADROOM_NATS
+    testable = bool(gaussian <= np.log(len(test)) - CHECK_HEADROOM_NATS)
     limit = CHECK_TOLERANCE_NATS + CHECK_TOLERANCE_REL * gaussian
     return CanonicalPairCheck(rho, gaussian, value, testable, testable and gaussian - value > limit)
 
