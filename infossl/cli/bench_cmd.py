@@ -19,7 +19,9 @@ def estimators(
     suite: str | None = typer.Option("beyond-normal", help="Task suite (`infossl tasks list`)."),
     tasks: str | None = typer.Option(None, help="Comma-separated task ids (within the suite)."),
     methods: str = typer.Option(
-        "ksg1,ksg2,gaussian", help="Comma-separated, e.g. ksg1:k=5,copula-max:k=1,2,4,8."
+        "ksg1,ksg2,gaussian",
+        help="Comma-separated, e.g. ksg1:k=5,copula-max:k=1,2,4,8 (a number list is one "
+        "parameter value, here k=(1, 2, 4, 8), not a sweep).",
     ),
     n: str = typer.Option("1000,5000", "--n", help="Comma-separated sample sizes."),
     seeds: int = typer.Option(5, help="Seeds per cell."),

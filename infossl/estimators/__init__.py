@@ -19,6 +19,7 @@ from infossl.estimators._base import (
     register,
     register_lazy,
 )
+from infossl.estimators._compiled import compiled_screen_status
 
 __all__ = [
     "BaseEstimator",
@@ -26,6 +27,7 @@ __all__ = [
     "EntropyEstimator",
     "MIEstimator",
     "MethodInfo",
+    "compiled_screen_status",
     "get_estimator_class",
     "list_methods",
     "method_names",

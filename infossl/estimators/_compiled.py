@@ -19,6 +19,7 @@ why), the numpy screen runs and nothing else changes.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import warnings
@@ -79,6 +80,43 @@ def numba_available() -> bool:
     return _kernels() is not None
 
 
+def compiled_screen_status() -> dict[str, Any]:
+    """What the brute-force kNN search will do, without loading anything.
+
+    Returns ``mode`` (``"auto"``, ``"on"``, ``"off"``, from ``INFOSSL_NUMBA``), ``installed``
+    (numba can be found), ``loaded`` (the compiled kernel is loaded in this process: searches
+    of at least ``min_work`` comparisons use it) and the two thresholds, ``min_work`` and
+    ``load_min_work`` (a search of that size loads it in the ``auto`` mode). A search makes
+    n_rows · n_columns · (d_x + d_y) comparisons (the joint dimension).
+    """
+    return {
+        "mode": compiled_mode(),
+        "installed": _numba_installed(),
+        "loaded": _KERNEL_MODULE in sys.modules,
+        "min_work": COMPILED_MIN_WORK,
+        "load_min_work": LOAD_MIN_WORK,
+    }
+
+
+def _numba_installed() -> bool:
+    """Whether numba can be found, without importing it."""
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except ValueError:  # a module object without a spec sits in sys.modules
+        return True
+
+
+@cache
+def _warn_not_installed() -> None:
+    """Once per process: ``INFOSSL_NUMBA=1`` asked for numba, which is not installed."""
+    warnings.warn(
+        f"{ENV_SWITCH} asks for the compiled kNN screen but numba is not installed "
+        '(pip install "infossl[fast]"); the numpy screen runs (same values)',
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
 def screen_kernel(work: float) -> Callable[..., None] | None:
     """The compiled max-norm screen for a search of ``work`` coordinate comparisons, or None
     when the numpy screen should run (see the module docstring for the rule)."""
@@ -88,4 +126,6 @@ def screen_kernel(work: float) -> Callable[..., None] | None:
     if mode == "auto" and work < LOAD_MIN_WORK and _KERNEL_MODULE not in sys.modules:
         return None
     kernels = _kernels()
+    if kernels is None and mode == "on" and not _numba_installed():
+        _warn_not_installed()
     return None if kernels is None else kernels.chebyshev_block

@@ -593,7 +593,7 @@ class CopulaMax(CopulaKSG1):
         x, y, _ = paired_samples(x, y)
         sx, sy = copula_normalise(x), copula_normalise(y)
         knn, extra = self._knn_part(sx, sy)
-        notes = list(knn.notes)
+        notes: list[str] = []
         try:
             gauss, _ = gaussian_copula_mi(sx, sy)
         except ValueError as err:
@@ -625,12 +625,15 @@ class CopulaMax(CopulaKSG1):
                 f"max of gcmi ({gauss:.4g} nats) and ksg1-copula ({knn.value:.4g} nats): used "
                 f"{used}; assumes neither overestimates I(X;Y)"
             )
+        knn_notes = list(knn.notes)
+        if used != "ksg1-copula":  # they describe a value that is not the one returned
+            knn_notes = [f"about the ksg1-copula part (not returned): {n}" for n in knn_notes]
         return self._make(
             value,
             knn.n,
             knn.dims,
             ceiling=None if used != "ksg1-copula" or extra else knn.ceiling,
-            notes=tuple(notes),
+            notes=tuple(knn_notes + notes),
             extra_params={
                 "gcmi": gauss,
                 "ksg1_copula": knn.value,

@@ -186,12 +186,29 @@ def test_without_a_loadable_numba_the_numpy_screen_runs(monkeypatch, broken):
         if broken:
             with pytest.warns(RuntimeWarning, match="numba is installed but could not be loaded"):
                 assert not _compiled.numba_available()
+            assert _compiled.screen_kernel(1e12) is None
         else:
             assert not _compiled.numba_available()
-        assert _compiled.screen_kernel(1e12) is None
+            _compiled._warn_not_installed.cache_clear()
+            with pytest.warns(RuntimeWarning, match="asks for the compiled kNN screen but numba"):
+                assert _compiled.screen_kernel(1e12) is None  # INFOSSL_NUMBA=1: said once
+        assert infossl.estimators.compiled_screen_status()["installed"] is broken
         spaces = _spaces((2, 2), 200, ties=True)
         res = knn_counts(spaces, 3, [(0,), (1,)], algorithm="brute")
         ref = knn_counts(spaces, 3, [(0,), (1,)], algorithm="tree")
         np.testing.assert_array_equal(res.counts, ref.counts)
     finally:
         _compiled._kernels.cache_clear()
+
+
+def test_the_status_says_what_a_search_will_do(monkeypatch):
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "off")
+    status = infossl.estimators.compiled_screen_status()
+    assert status["mode"] == "off" and status["installed"]
+    assert status["min_work"] == _compiled.COMPILED_MIN_WORK
+    assert status["load_min_work"] == _compiled.LOAD_MIN_WORK
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
+    assert _compiled.screen_kernel(1e12) is not None  # loads the kernel
+    assert infossl.estimators.compiled_screen_status()["loaded"]
+    monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels")  # a fresh process
+    assert not infossl.estimators.compiled_screen_status()["loaded"]

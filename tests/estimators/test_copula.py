@@ -232,6 +232,11 @@ def test_the_check_keeps_gcmi_on_gaussian_data(dims, n, seed):
     assert abs(check.gaussian - check.ksg) < 0.1  # KSG in 1 + 1 agrees with the Gaussian pair
     est = estimate_mi(x, y, "copula-max")
     assert est.value == max(est.params["gcmi"], est.params["ksg1_copula"])
+    if est.params["used"] == "gcmi" and sum(dims) >= 10:  # KSG's high-dimension warning is
+        # about the KSG part, not the value returned, and says so
+        assert not any(note.startswith("joint dimension") for note in est.notes)
+        prefix = "about the ksg1-copula part (not returned): joint dimension"
+        assert any(note.startswith(prefix) for note in est.notes)
 
 
 def test_canonical_pair_check_recovers_the_canonical_correlation():
