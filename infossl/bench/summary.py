@@ -72,7 +72,7 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[CellSummary]:
                 n=n,
                 true_mi=float(rs[0]["true_mi"]),
                 mean=float(np.mean(ok)) if ok else None,
-                std=float(np.std(ok, ddof=1)) if len(ok) > 1 else (0.0 if ok else None),
+                std=float(np.std(ok, ddof=1)) if len(ok) > 1 else None,  # undefined for one
                 n_ok=len(ok),
                 n_failed=len(bad),
                 failures=", ".join(f"{s}×{bad.count(s)}" for s in sorted(set(bad))),
@@ -217,7 +217,12 @@ def write_markdown(
         "|---|---|---|---|---|---|---|---|",
     ]
     for c in cells:
-        mean = "—" if c.mean is None else f"{c.mean:.3f} ± {c.std or 0:.3f}"
+        if c.mean is None:
+            mean = "—"
+        elif c.std is None:
+            mean = f"{c.mean:.3f} (one seed)"
+        else:
+            mean = f"{c.mean:.3f} ± {c.std:.3f}"
         lines.append(
             f"| {c.method} | {c.task} | {c.n} | {c.true_mi:.3f} | {mean} | "
             f"{_fmt(c.relative_error)} | {c.failures} | {c.seconds:.3g} |"

@@ -57,4 +57,6 @@ def estimators(
         scheduler=scheduler,
         command="infossl " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
     )
-    typer.echo(f"ran {result.ran} new cells; wrote {out}/summary.md, table.csv, heatmap.png")
+    typer.echo(
+        f"ran {result.ran} new cells; wrote {out}/results.csv, summary.md, table.csv, heatmap.png"
+    )

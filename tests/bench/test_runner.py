@@ -122,3 +122,18 @@ def test_sample_complexity_definition():
     assert cx[("good-late", "t")] == 1000
     assert cx[("dips", "t")] == 10000  # must hold at N and every larger N
     assert cx[("never", "t")] is None
+
+
+def test_one_seed_has_no_spread(tmp_path):
+    from infossl.bench.summary import write_markdown, write_table_csv
+
+    row = {"method": "m", "task": "t", "n": 100, "status": "ok", "true_mi": 1.0, "seconds": 0.1}
+    cells = summarise([{**row, "seed": 0, "value": 0.9}])
+    assert cells[0].std is None and cells[0].mean == 0.9
+    two = summarise([{**row, "seed": 0, "value": 0.9}, {**row, "seed": 1, "value": 1.1}])
+    assert two[0].std == pytest.approx(np.std([0.9, 1.1], ddof=1))
+    write_markdown(cells, sample_complexity(cells), tmp_path / "s.md")
+    text = (tmp_path / "s.md").read_text()
+    assert "| 0.900 (one seed) |" in text and "0.900 ±" not in text
+    write_table_csv(cells, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text().splitlines()[1].split(",")[5] == ""  # std_nats
