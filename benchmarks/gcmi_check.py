@@ -45,8 +45,9 @@ from infossl.tasks import HiddenDiscreteTask
 
 def shared_clusters(n: int, d: int, i_top: float, shift: float, seed: int):  # type: ignore[no-untyped-def]
     """x = z + shift·C·1, y = (ρ z_1 + …, noise) − shift·C·1, each rotated at random; C a fair
-    coin. The clusters lie shift·√d apart, so C is (almost surely) a function of x and of y and
-    I(X;Y) = H(C) + I(X;Y | C) = ln 2 + i_top."""
+    coin. The clusters lie shift·√d apart, so C is nearly a function of x and of y and
+    I(X;Y) ≈ H(C) + I(X;Y | C) = ln 2 + i_top (exactly, between that minus 2 H(C|X) and minus
+    H(C|X); H(C|X) = 0.034 nats at d = 5, shift 2, at most 0.002 in the other settings)."""
     rng = np.random.default_rng(seed)
     rho = math.sqrt(1 - math.exp(-2 * i_top))
     z, e = rng.standard_normal((n, d)), rng.standard_normal((n, d))
