@@ -135,7 +135,7 @@ _CHECK_SEED = 0  # the fixed split of the rows, so that every estimate is reprod
 @dataclass(frozen=True)
 class CanonicalPairCheck:
     """The Gaussian-copula MI of the top canonical pair of the normal scores against KSG's,
-    both on held-out rows.
+    both on held-out rows (means over the two folds of a random split).
 
     Attributes:
         rho: the correlation of the pair on the held-out half.
@@ -143,7 +143,7 @@ class CanonicalPairCheck:
         ksg: KSG1 (k = 3) on the normal scores of the pair (1 + 1 dimensions, held-out half):
             an estimate of the pair's MI, which is at most I(X;Y) (data processing; the
             directions were fitted on the other half, so they are fixed for these rows).
-        testable: ``gaussian <= ln m − CHECK_HEADROOM_NATS`` (m held-out rows), where KSG can
+        testable: ``gaussian <= ln m − CHECK_HEADROOM_NATS`` (m = n/2 held-out rows), where KSG can
             measure it.
         contradicted: testable and ``gaussian − ksg > CHECK_TOLERANCE_NATS +
             CHECK_TOLERANCE_REL · gaussian``.
@@ -175,10 +175,12 @@ def canonical_pair_check(
 ) -> CanonicalPairCheck:
     """Test the Gaussian-copula model where it matters most: on the top canonical pair.
 
-    The rows are split in two at random (fixed seed). On the first half, with Σ the
-    covariance of the normal scores, the canonical directions are ``a = Σ_x^{-1/2} u`` and
-    ``b = Σ_y^{-1/2} v`` for the leading singular pair of ``Σ_x^{-1/2} Σ_xy Σ_y^{-1/2}``. On
-    the second half the projections ``(xa, yb)`` are compared two ways: their correlation
+    The rows are split in two at random (fixed seed), and each half serves once to fit and
+    once to test (two-fold cross-fitting; the three numbers are the means over both folds). On
+    the fitting half, with Σ the covariance of the normal scores (columns constant there left
+    out), the canonical directions are ``a = Σ_x^{-1/2} u`` and ``b = Σ_y^{-1/2} v`` for the
+    leading singular pair of ``Σ_x^{-1/2} Σ_xy Σ_y^{-1/2}``. On the other half the projections
+    ``(xa, yb)`` are compared two ways: their correlation
     gives the MI a Gaussian copula implies, ``-½ ln(1 − rho²)``; KSG1 (``ksg``, default
     ``KSG1(k=3)``) on their own normal scores estimates their actual MI, which is at most
     I(X;Y) by data processing (the directions are fixed for these rows). A much smaller KSG
@@ -187,8 +189,9 @@ def canonical_pair_check(
     gives near-perfect canonical correlation with little information.
 
     Assumptions: at least :data:`CHECK_MIN_ROWS` rows and two varying columns in each variable
-    (else ``ValueError``: with a one-dimensional variable the Gaussian-copula MI is a lower
-    bound and there is nothing to check); non-collinear scores. O(n d² + d³ + n log n).
+    on each half (else ``ValueError``: with a one-dimensional variable the Gaussian-copula MI
+    is a lower bound and there is nothing to check); scores not collinear on either half
+    (``ValueError``). O(n d² + d³ + n log n).
     """
     vx, vy = _varying(sx), _varying(sy)
     n = len(vx)
@@ -196,22 +199,41 @@ def canonical_pair_check(
         raise ValueError("the canonical-pair check needs two multivariate variables")
     if n < CHECK_MIN_ROWS:
         raise ValueError(f"the canonical-pair check needs at least {CHECK_MIN_ROWS} rows, got {n}")
-    dx = vx.shape[1]
     order = np.random.default_rng(_CHECK_SEED).permutation(n)
-    fit, test = order[: n // 2], order[n // 2 :]
-    cov = np.cov(np.hstack([vx[fit], vy[fit]]), rowvar=False)
+    halves = (order[: n // 2], order[n // 2 :])
+    folds = [_held_out_pair(vx, vy, fit, test, ksg) for fit, test in (halves, halves[::-1])]
+    rho = float(np.mean([f[0] for f in folds]))
+    gaussian = float(np.mean([f[1] for f in folds]))
+    value = float(np.mean([f[2] for f in folds]))
+    testable = bool(gaussian <= np.log(n // 2) - CHECK_HEADROOM_NATS)
+    limit = CHECK_TOLERANCE_NATS + CHECK_TOLERANCE_REL * gaussian
+    return CanonicalPairCheck(rho, gaussian, value, testable, testable and gaussian - value > limit)
+
+
+def _held_out_pair(
+    vx: np.ndarray, vy: np.ndarray, fit: np.ndarray, test: np.ndarray, ksg: KSG1 | None
+) -> tuple[float, float, float]:
+    """``(rho, gaussian, ksg)`` of the top canonical pair fitted on rows ``fit``, measured on
+    rows ``test`` (columns constant on ``fit`` are left out; ``ValueError`` when fewer than two
+    remain on a side, or the scores are collinear on ``fit``)."""
+    keep_x, keep_y = np.ptp(vx[fit], axis=0) > 0, np.ptp(vy[fit], axis=0) > 0
+    if min(keep_x.sum(), keep_y.sum()) < 2:
+        raise ValueError("fewer than two columns vary on the fitting rows")
+    fx, fy = vx[:, keep_x], vy[:, keep_y]
+    dx = fx.shape[1]
+    cov = np.cov(np.hstack([fx[fit], fy[fit]]), rowvar=False)
     _logdet(cov[:dx, :dx], "x")  # ValueError for collinear scores
     _logdet(cov[dx:, dx:], "y")
     wx, wy = _inverse_sqrt(cov[:dx, :dx]), _inverse_sqrt(cov[dx:, dx:])
     left, _, right_t = np.linalg.svd(wx @ cov[:dx, dx:] @ wy)
-    u, v = vx[test] @ (wx @ left[:, 0]), vy[test] @ (wy @ right_t[0])
+    u, v = fx[test] @ (wx @ left[:, 0]), fy[test] @ (wy @ right_t[0])
+    if np.ptp(u) == 0 or np.ptp(v) == 0:
+        raise ValueError("the canonical pair is constant on the held-out rows")
     rho = float(min(abs(np.corrcoef(u, v)[0, 1]), 1.0 - 1e-15))
     gaussian = -0.5 * float(np.log1p(-(rho**2)))
     pair = [copula_normalise(w[:, None]) for w in (u, v)]
     value = (ksg if ksg is not None else KSG1(k=_CHECK_K)).estimate(*pair).value
-    testable = bool(gaussian <= np.log(len(test)) - CHECK_HEADROOM_NATS)
-    limit = CHECK_TOLERANCE_NATS + CHECK_TOLERANCE_REL * gaussian
-    return CanonicalPairCheck(rho, gaussian, value, testable, testable and gaussian - value > limit)
+    return rho, gaussian, value
 
 
 def _inverse_sqrt(cov: np.ndarray) -> np.ndarray:
@@ -284,7 +306,7 @@ class GaussianCopulaMI(MIEstimator):
         notes = [_LOWER_NOTE if lower else _PROXY_NOTE]
         if value < 0:
             notes.append(NEGATIVE_MI_NOTE)
-        check = _checked_pair(sx, sy) if not lower else None
+        check = _checked_pair(sx, sy)[0] if not lower else None
         if check is not None and check.contradicted:
             notes.append(check.note())
         return self._make(
@@ -298,15 +320,17 @@ class GaussianCopulaMI(MIEstimator):
 
 def _checked_pair(
     sx: np.ndarray, sy: np.ndarray, ksg: KSG1 | None = None
-) -> CanonicalPairCheck | None:
-    """:func:`canonical_pair_check`, or None where it does not apply (fewer than
-    :data:`CHECK_MIN_ROWS` rows or two varying columns on a side, or collinear scores)."""
+) -> tuple[CanonicalPairCheck | None, str]:
+    """``(check, why_not)``: :func:`canonical_pair_check` where it runs, else None and the
+    reason ("" when there is nothing to check: a side with fewer than two varying columns)."""
+    if min(_varying(sx).shape[1], _varying(sy).shape[1]) < 2:
+        return None, ""
     if len(sx) < CHECK_MIN_ROWS:
-        return None
+        return None, f"the canonical-pair check needs {CHECK_MIN_ROWS} rows, got {len(sx)}"
     try:
-        return canonical_pair_check(sx, sy, ksg)
-    except ValueError:  # a side with one varying column, or collinear scores
-        return None
+        return canonical_pair_check(sx, sy, ksg), ""
+    except ValueError as err:  # columns constant on a half, collinear scores
+        return None, f"the canonical-pair check could not run ({err})"
 
 
 #: Neighbour counts of the k → 0 extrapolation that ``copula-max`` uses by default.
@@ -601,10 +625,21 @@ class CopulaMax(CopulaKSG1):
             notes.append(f"gcmi not computed ({err}); the value is KSG1's on the normal scores")
         use_gauss = bool(gauss > knn.value)
         pair_ksg = KSG1(**{**self._ksg.get_params(), "k": _CHECK_K})  # the user's settings
-        check = _checked_pair(sx, sy, pair_ksg) if use_gauss else None
+        check, why_not = _checked_pair(sx, sy, pair_ksg) if use_gauss else (None, "")
         checked: dict[str, Any] = {}
+        if why_not:
+            notes.append(f"gcmi is used unchecked: {why_not}")
         if check is not None:
-            checked = {"pair_gaussian": check.gaussian, "pair_ksg": check.ksg}
+            checked = {
+                "pair_gaussian": check.gaussian,
+                "pair_ksg": check.ksg,
+                "pair_testable": check.testable,
+            }
+            if not check.testable:
+                notes.append(
+                    f"gcmi is used unchecked: its top canonical pair ({check.gaussian:.4g} nats "
+                    f"under a Gaussian copula) is beyond what KSG measures on {len(sx) // 2} rows"
+                )
         if check is not None and check.contradicted:
             # the Gaussian part with its top pair valued by KSG instead of the Gaussian copula,
             # against the pair's own KSG value (a lower bound) and the KSG part; never above gcmi

@@ -272,13 +272,29 @@ def test_no_verdict_where_ksg_cannot_reach_the_pairs_mi(i_top, n):
     assert not check.testable and not check.contradicted
     est = estimate_mi(z, y, "copula-max")
     assert est.params["used"] == "gcmi" and est.value == est.params["gcmi"]
+    assert est.params["pair_testable"] is False
+    assert any(n.startswith("gcmi is used unchecked: its top canonical pair") for n in est.notes)
 
 
-def test_no_check_below_its_minimum_rows():
-    x, y = _hidden_discrete(400, 2, 2, spread=4.0, seed=0)
+def test_no_check_below_its_minimum_rows_and_a_note_says_so():
+    x, y = _hidden_discrete(499, 2, 2, spread=4.0, seed=0)
     est = estimate_mi(x, y, "copula-max")
     assert "pair_ksg" not in est.params
     assert est.value == max(est.params["gcmi"], est.params["ksg1_copula"])
+    if est.params["used"] == "gcmi":
+        assert "gcmi is used unchecked: the canonical-pair check needs 500 rows, got 499" in (
+            est.notes
+        )
+
+
+@pytest.mark.parametrize("row", [0, 1, 2, 3])
+def test_a_column_that_varies_on_one_half_only_does_not_switch_the_check_off(row):
+    x, y = _hidden_discrete(1000, 3, 2, spread=4.0, seed=1)
+    flag = np.zeros((1000, 1))
+    flag[row] = 1.0  # varies on one half of the split only
+    est = estimate_mi(np.hstack([x, flag]), y, "copula-max")
+    assert "pair_ksg" in est.params and est.params["used"] != "gcmi"
+    assert abs(est.value - math.log(2)) < 0.1
 
 
 # ---------------------------------------------------------------------- extrapolation over k
