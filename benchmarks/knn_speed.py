@@ -16,10 +16,11 @@ Measures, on bivariate/multivariate Gaussian data with k = 3:
    force on the CPU (``device="cpu"``) by n and joint dimension;
 7. ``--previous FILE --over-k``: ``knn_counts_over_k`` (k = 1, 2, 4, 8) on the KD-tree with
    that module and with the current one, interleaved, counts compared;
-8. ``--compiled``: KSG-1 (``algorithm="auto"``) with the numba screen
-   (infossl.estimators._compiled; needs ``pip install "infossl[fast]"``) and with the numpy one
+8. ``--compiled``: KSG-1 (``algorithm="auto"``) with the numba kernels
+   (infossl.estimators._compiled; needs ``pip install "infossl[fast]"``) and with numpy
    (``INFOSSL_NUMBA=0``), interleaved in one warm process, values compared; the first call
-   of a fresh process each way (import and numba load included); the load cost in parts.
+   of a fresh process each way (numba load included); the load cost in parts (after
+   ``import infossl.estimators.knn``, which every estimator pays anyway).
 
 Timings are the minimum over repeats (the machine is shared). Run from the repository root:
 
@@ -338,34 +339,44 @@ def compiled_vs_numpy(repeats: int) -> list[dict[str, Any]]:
 
 
 _COLD = """
+import sys
 import time
-t = time.perf_counter()
 from benchmarks.knn_speed import gaussian_xy
 from infossl.estimators.knn import KSG1
-x, y = gaussian_xy(10_000, 25, 25)
+n, d = int(sys.argv[1]), int(sys.argv[2])
+x, y = gaussian_xy(n, d, d)
 t0 = time.perf_counter()
 KSG1(k=3).estimate(x, y)
 print(time.perf_counter() - t0)
 """
+#: (n, d) of the first-call comparison: d + d dimensions, 2.5e8 to 5e9 comparisons.
+COLD_CASES = ((5_000, 5), (5_000, 10), (10_000, 5), (10_000, 10), (10_000, 25))
 
 
 _LOAD = """
 import time
 import numpy as np
+import infossl.estimators.knn  # paid by every user of the estimators, numba or not
 t0 = time.perf_counter()
 import numba
 t1 = time.perf_counter()
 from infossl.estimators import _numba_kernels
 t2 = time.perf_counter()
 _numba_kernels.chebyshev_block(np.zeros((2, 32), np.int16), 0, 1, np.zeros((1, 32), np.int16))
+x = np.arange(64.0).reshape(32, 2)
+_numba_kernels.chebyshev_knn_block(
+    np.arange(64, dtype=np.int16).reshape(2, 32), np.array([0, 1, 2]), x, 0, 1, 32,
+    np.ones((32, 1), np.int64), np.eye(2, dtype=bool), 1.0, True, 4, np.zeros((32, 1)),
+    np.zeros((32, 2), np.int64), np.zeros(32, bool),
+)
 t3 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2)
 """
 
 
 def load_cost(repeats: int) -> dict[str, list[float]]:
-    """Seconds to import numba, define the kernel and make its first (cached) call, each in a
-    fresh process."""
+    """Seconds to import numba, define the kernels and make their first (cached) calls, each in
+    a fresh process."""
     parts: dict[str, list[float]] = {"import": [], "define": [], "first_call": []}
     for _ in range(repeats):
         out = subprocess.run(
@@ -383,23 +394,33 @@ def load_cost(repeats: int) -> dict[str, list[float]]:
     return {**parts, "total": totals}
 
 
-def cold_first_call(repeats: int) -> dict[str, Any]:
-    """First KSG-1 call (25 + 25, n = 10,000) of a fresh process: numba off, on, default."""
-    best = {"numpy": float("inf"), "numba": float("inf"), "auto": float("inf")}
+def cold_first_call(repeats: int) -> list[dict[str, Any]]:
+    """First KSG-1 call of a fresh process (infossl imported, numba not): numba off, on (its
+    load included) and the default rule, alternating, best of ``repeats``, per case."""
+    rows = []
     switch = {"numpy": "0", "numba": "1", "auto": "auto"}
-    for _ in range(repeats):
-        for name in best:
-            env = {**os.environ, "INFOSSL_NUMBA": switch[name]}
-            out = subprocess.run(
-                [sys.executable, "-c", _COLD], env=env, capture_output=True, text=True, check=True
-            )
-            best[name] = min(best[name], float(out.stdout.strip().splitlines()[-1]))
-    print(
-        f"first call of a process, 25+25 n=10,000: numpy {best['numpy']:.3f} s  "
-        f"numba {best['numba']:.3f} s (import and load included)  default {best['auto']:.3f} s",
-        flush=True,
-    )
-    return best
+    for n, d in COLD_CASES:
+        best = dict.fromkeys(switch, float("inf"))
+        for _ in range(repeats):
+            for name in best:
+                env = {**os.environ, "INFOSSL_NUMBA": switch[name]}
+                out = subprocess.run(
+                    [sys.executable, "-c", _COLD, str(n), str(d)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                best[name] = min(best[name], float(out.stdout.strip().splitlines()[-1]))
+        work = float(n) * (-(-n // 32) * 32) * 2 * d
+        rows.append({"case": f"n={n:,} {d}+{d}", "comparisons": work, **best})
+        print(
+            f"first call of a process, {d}+{d} n={n:,} ({work:.1e} comparisons): numpy "
+            f"{best['numpy']:.3f} s  numba {best['numba']:.3f} s (load included)  default "
+            f"{best['auto']:.3f} s  load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+    return rows
 
 
 def grid(repeats: int, quick: bool) -> list[dict[str, Any]]:

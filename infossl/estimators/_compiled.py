@@ -1,20 +1,29 @@
-"""Optional compiled kernel for the brute-force kNN screen.
+"""Optional compiled kernels for the brute-force kNN search.
 
-With numba installed (``pip install "infossl[fast]"``), the max-norm screening of the brute
-force -- ``D[r, j] = max_c |q_c[j] - q_c[start + r]|`` on int16-quantised coordinates, 70 % of
-its time at 25 + 25 dimensions -- runs as one compiled pass per row and coordinate instead of
-three numpy passes over a block (:func:`infossl.estimators._numba_kernels.chebyshev_block`).
-The integer operations are the same, so every screened value, radius and count is identical;
-only the time changes: KSG-1 1.1-2.2x faster (two runs) from ``n^2 d = 4e7`` comparisons up
-(benchmarks/knn_speed.md).
+With numba installed (``pip install "infossl[fast]"``), the max-norm brute force runs compiled
+(:mod:`infossl.estimators._numba_kernels`):
 
-Loading numba and the kernel costs about 1.2-1.9 s once per process, so by default
-(:data:`ENV_SWITCH` unset or ``auto``) a search uses the kernel when it makes at least
-:data:`COMPILED_MIN_WORK` comparisons and either the kernel is already loaded or the search is
-large enough to repay loading it (:data:`LOAD_MIN_WORK`). ``INFOSSL_NUMBA=1`` loads it for any
+* with the joint radius and no labels (KSG-1, Frenzel-Pompe, Kozachenko-Leonenko, the k series
+  of ``copula-max``) the whole certified search is one fused pass per row
+  (:func:`~infossl.estimators._numba_kernels.chebyshev_knn_block`): int16 screen, candidate
+  selection, float64 candidates, certificate and counts, without numpy's intermediate blocks;
+* otherwise (KSG-2's extent radius, labels, radius counts) only the int16 screen is compiled
+  (:func:`~infossl.estimators._numba_kernels.chebyshev_block`) and numpy does the rest.
+
+Both make the same integer and float64 comparisons as the numpy path, so every radius, count
+and estimate is identical; only the time changes: KSG-1 3.3-5.1x faster than numpy with the
+kernels loaded (2 cores; 25 + 25 at n = 10,000 0.19 s; benchmarks/knn_speed.md).
+
+Loading numba and the kernels costs about 0.4-0.5 s once per process (after infossl is
+imported; compiling them the first time after installation, about 10 s, is cached on disk).
+So by default (:data:`ENV_SWITCH` unset or ``auto``) a search uses them when it makes at least
+:data:`COMPILED_MIN_WORK` comparisons and either they are already loaded or the search -- with
+the comparisons of the searches this process has already made in numpy -- is large enough to
+repay loading them (:data:`LOAD_MIN_WORK`): a single large search loads them at once, a run of
+repeated medium searches (a training monitor) after a few. ``INFOSSL_NUMBA=1`` loads them for any
 search from :data:`COMPILED_MIN_WORK` up (for many medium searches in one process);
-``INFOSSL_NUMBA=0`` never uses it. Without numba, or when numba fails to load (a warning says
-why), the numpy screen runs and nothing else changes.
+``INFOSSL_NUMBA=0`` never uses them. Without numba, or when numba fails to load (a warning
+says why), the numpy code runs and nothing else changes.
 """
 
 from __future__ import annotations
@@ -23,20 +32,23 @@ import importlib.util
 import os
 import sys
 import warnings
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-#: Smallest search (rows x columns x coordinates) that uses the compiled screen once loaded;
-#: KSG-1 was 1.29x faster than with numpy at 2,000 points in 5 + 5 dimensions (4e7).
+#: Smallest search (rows x columns x coordinates) that uses the compiled kernels once loaded;
+#: KSG-1 was 3.3x faster than with numpy at 2,000 points in 5 + 5 dimensions (4e7).
 COMPILED_MIN_WORK = 1e7
-#: Smallest search that loads the kernel by itself in the default mode: about 1 s of numpy
-#: screening saved (roughly 1e-10 s per comparison on one core), the cost of loading it.
-LOAD_MIN_WORK = 1e10
+#: Smallest search that loads the kernels by itself in the default mode. First call of a fresh
+#: process, numpy against numba (load included): 0.46 vs 0.58 s at 2e9 comparisons (10 + 10,
+#: n = 10,000), 0.93 vs 0.69 s at 5e9 (25 + 25); loading pays for itself from about 3e9.
+LOAD_MIN_WORK = 4e9
 #: ``auto`` (default), ``1``/``on``/``true``/``yes`` (always load), ``0``/``off``/``false``/``no``.
 ENV_SWITCH = "INFOSSL_NUMBA"
 _KERNEL_MODULE = "infossl.estimators._numba_kernels"
 _ON = {"1", "on", "true", "yes"}
+#: Comparisons of the searches (of at least COMPILED_MIN_WORK) that ran in numpy because the
+#: default rule did not load the kernels; with the next search, it counts towards LOAD_MIN_WORK.
+_numpy_work = 0.0
 _OFF = {"0", "off", "false", "no"}
 
 
@@ -85,8 +97,10 @@ def compiled_screen_status() -> dict[str, Any]:
 
     Returns ``mode`` (``"auto"``, ``"on"``, ``"off"``, from ``INFOSSL_NUMBA``), ``installed``
     (numba can be found), ``loaded`` (the compiled kernel is loaded in this process: searches
-    of at least ``min_work`` comparisons use it) and the two thresholds, ``min_work`` and
-    ``load_min_work`` (a search of that size loads it in the ``auto`` mode). A search makes
+    of at least ``min_work`` comparisons use it), the two thresholds, ``min_work`` and
+    ``load_min_work`` (in the ``auto`` mode a search loads the kernels when its comparisons
+    plus ``numpy_work`` reach it), and ``numpy_work``: the comparisons of the searches of at
+    least ``min_work`` this process has made in numpy so far. A search makes
     n_rows · n_columns · (d_x + d_y) comparisons (the joint dimension).
     """
     return {
@@ -95,6 +109,7 @@ def compiled_screen_status() -> dict[str, Any]:
         "loaded": _KERNEL_MODULE in sys.modules,
         "min_work": COMPILED_MIN_WORK,
         "load_min_work": LOAD_MIN_WORK,
+        "numpy_work": _numpy_work,
     }
 
 
@@ -117,15 +132,19 @@ def _warn_not_installed() -> None:
     )
 
 
-def screen_kernel(work: float) -> Callable[..., None] | None:
-    """The compiled max-norm screen for a search of ``work`` coordinate comparisons, or None
-    when the numpy screen should run (see the module docstring for the rule)."""
+def compiled_kernels(work: float) -> Any:
+    """The compiled kernels (:mod:`infossl.estimators._numba_kernels`) for a search of ``work``
+    coordinate comparisons, or None when the numpy code should run (see the module docstring
+    for the rule)."""
+    global _numpy_work
     mode = compiled_mode()
     if mode == "off" or work < COMPILED_MIN_WORK:
         return None
-    if mode == "auto" and work < LOAD_MIN_WORK and _KERNEL_MODULE not in sys.modules:
-        return None
+    if mode == "auto" and _KERNEL_MODULE not in sys.modules:
+        if _numpy_work + work < LOAD_MIN_WORK:
+            _numpy_work += work
+            return None
     kernels = _kernels()
     if kernels is None and mode == "on" and not _numba_installed():
         _warn_not_installed()
-    return None if kernels is None else kernels.chebyshev_block
+    return kernels

@@ -25,7 +25,10 @@ Every result is exact; three back-ends give the same numbers:
   loop; twice the SIMD width of float32), Euclidean with one float32 matrix product -- and every
   decision that the screening error bound cannot settle (the k nearest candidates, points near a
   counting radius) is *certified* in float64. Rows that still cannot be settled (heavy ties) are
-  recomputed wholly in float64. Time O(n^2 d), memory O(b n + n d) per thread.
+  recomputed wholly in float64. Time O(n^2 d), memory O(b n + n d) per thread. With numba
+  (:mod:`infossl.estimators._compiled`) the max-norm screen runs compiled, and with the joint
+  radius and no labels the whole search is one compiled pass per row (O(n) scratch per
+  thread): the same comparisons, identical results.
 * ``torch`` (``device="cpu"``, ``"cuda"``, ``"cuda:1"``, or a CUDA tensor among the spaces):
   the brute force in float64 torch on that device, rows in blocks (O(b n) memory per space),
   ``torch.cdist`` per space, ``torch.topk`` for the k-th joint distance. Max-norm values are
@@ -54,7 +57,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from infossl.estimators._compiled import compiled_mode, screen_kernel
+from infossl.estimators._compiled import compiled_kernels, compiled_mode
 
 METRICS: tuple[str, ...] = ("chebyshev", "euclidean")
 ALGORITHMS: tuple[str, ...] = ("auto", "tree", "brute")
@@ -608,10 +611,13 @@ class _Screens:
             self.data = [
                 np.ascontiguousarray(np.rint(c.T * self.scale).astype(np.int16)) for c in centred
             ]
-            self.compiled: Callable[..., None] | None = screen_kernel(
-                float(n) * n_pad * sum(c.shape[1] for c in centred)
+            kernels = compiled_kernels(float(n) * n_pad * sum(c.shape[1] for c in centred))
+            self.kernels = kernels
+            self.compiled: Callable[..., None] | None = (
+                None if kernels is None else kernels.chebyshev_block
             )
             return
+        self.kernels = None
         self.compiled = None
         self.scale = 1.0
         self.dtype = np.float32
@@ -847,12 +853,16 @@ def _brute_knn_counts(
         ks=ks,
     )
 
-    def work(my_starts: list[int]) -> list[np.ndarray]:
-        buf = _Buffers(len(spaces), b_max, n_pad, task.screens.dtype)
-        redo = (_brute_block(task, s, min(s + b_max, n), buf) for s in my_starts)
-        return [r for r in redo if len(r)]
+    if task.screens.kernels is not None and query.radius == "joint" and query.labels is None:
+        redo = _fused_blocks(task, b_max, workers)
+    else:
 
-    redo = _run_blocks(n, b_max, 1 if any(task.screens.use_matmul) else workers, work)
+        def work(my_starts: list[int]) -> list[np.ndarray]:
+            buf = _Buffers(len(spaces), b_max, n_pad, task.screens.dtype)
+            redo = (_brute_block(task, s, min(s + b_max, n), buf) for s in my_starts)
+            return [r for r in redo if len(r)]
+
+        redo = _run_blocks(n, b_max, 1 if any(task.screens.use_matmul) else workers, work)
     if redo:
         rows = np.concatenate(redo)
         if ks is None:
@@ -864,6 +874,51 @@ def _brute_knn_counts(
                 columns = slice(j * n_groups, (j + 1) * n_groups)
                 task.eps[rows, j], task.counts[rows, columns] = _exact_rows(rows, one_k)
     return task.eps, task.counts
+
+
+def _fused_blocks(task: _BruteTask, b_max: int, workers: int) -> list[np.ndarray]:
+    """The brute force (max-norm, joint radius, no labels) in the compiled fused kernel
+    (:func:`infossl.estimators._numba_kernels.chebyshev_knn_block`): fills ``task.eps`` and
+    ``task.counts`` with the numpy path's numbers; returns the rows it could not certify."""
+    spaces, screens = task.spaces, task.screens
+    n = len(spaces[0])
+    offsets = np.cumsum([0] + [x.shape[1] for x in spaces]).astype(np.int64)
+    data = np.ascontiguousarray(np.concatenate(screens.data, axis=0))
+    side_by_side = np.ascontiguousarray(np.concatenate(spaces, axis=1))
+    ks = task.ks
+    k_table = np.ascontiguousarray(
+        task.k_rows[:, None] if ks is None else np.tile(np.asarray(ks, np.int64), (n, 1))
+    )
+    members = np.zeros((len(task.groups), len(spaces)), dtype=bool)
+    for g, group in enumerate(task.groups):
+        members[g, list(group)] = True
+    eps = task.eps[:, None] if ks is None else task.eps
+    redo = np.zeros(n, dtype=bool)
+    kernel = screens.kernels.chebyshev_knn_block
+
+    def work(my_starts: list[int]) -> list[np.ndarray]:
+        for start in my_starts:
+            stop = min(start + b_max, n)
+            kernel(
+                data,
+                offsets,
+                side_by_side,
+                start,
+                stop,
+                n,
+                k_table,
+                members,
+                float(screens.scale),
+                task.strict,
+                task.m,
+                eps,
+                task.counts,
+                redo,
+            )
+        return []
+
+    _run_blocks(n, b_max, workers, work)
+    return [np.flatnonzero(redo)] if redo.any() else []
 
 
 def _brute_block(task: _BruteTask, start: int, stop: int, buf: _Buffers) -> np.ndarray:

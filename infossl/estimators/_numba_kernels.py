@@ -1,10 +1,15 @@
-"""Compiled loop (numba) for the brute-force kNN screen; imported only through
+"""Compiled loops (numba) for the brute-force kNN search; imported only through
 :mod:`infossl.estimators._compiled`, which checks that numba can be loaded.
 
-The kernel runs without the GIL, so the brute force's worker threads run it in parallel. It is
-compiled on first use and its machine code cached on disk (numba's ``cache=True``); where no
-cache folder can be written (a read-only install and home), it is compiled in memory instead,
-once per process.
+* :func:`chebyshev_block`: the int16 max-norm screen of a block of rows (the numpy path's
+  screen, compiled), used where numpy does the rest (extent radius, labels, radius counts);
+* :func:`chebyshev_knn_block`: the whole certified search with the joint radius for a block of
+  rows, fused per row (screen, candidates, float64 certificate, counts).
+
+The kernels run without the GIL, so the brute force's worker threads run them in parallel.
+They are compiled on first use (about 10 s) and their machine code cached on disk (numba's
+``cache=True``); where no cache folder can be written (a read-only install and home), they are
+compiled in memory instead, once per process.
 """
 
 from __future__ import annotations
@@ -55,3 +60,296 @@ def chebyshev_block(data: np.ndarray, start: int, stop: int, out: np.ndarray) ->
                 v = np.int16(v if v >= _I16_ZERO else -v)
                 a = acc[j]
                 acc[j] = v if v > a else a
+
+
+_I16_MAX = np.int16(32767)  # the sentinel: self pairs (larger than any screened value)
+
+
+@_jit
+def _abs_diff(x: np.int16, q: np.int16) -> np.int16:
+    v = np.int16(x - q)
+    return np.int16(v if v >= _I16_ZERO else -v)
+
+
+@_jit
+def _max16(a: np.int16, b: np.int16) -> np.int16:
+    return a if a > b else b
+
+
+@_jit
+def screen_row(data: np.ndarray, c0: int, c1: int, i: int, acc: np.ndarray) -> None:
+    """``acc[j] = max_{c0 <= c < c1} |data[c, j] - data[c, i]|`` for every column j.
+
+    The same integers as :func:`chebyshev_block`, with eight (then four, then one) coordinates
+    per pass so that the running maximum stays in a register: 1.6x faster per row on 25
+    coordinates (one load, subtraction, absolute value and maximum per coordinate and 16
+    lanes, one store per pass). ``c0 < c1``; O(n_pad (c1 - c0)).
+    """
+    n_pad = data.shape[1]
+    c = c0
+    first = True
+    while c < c1:
+        if c1 - c >= 8:
+            r0, r1, r2, r3 = data[c], data[c + 1], data[c + 2], data[c + 3]
+            r4, r5, r6, r7 = data[c + 4], data[c + 5], data[c + 6], data[c + 7]
+            q0, q1, q2, q3 = data[c, i], data[c + 1, i], data[c + 2, i], data[c + 3, i]
+            q4, q5, q6, q7 = data[c + 4, i], data[c + 5, i], data[c + 6, i], data[c + 7, i]
+            if first:
+                for j in range(n_pad):
+                    acc[j] = _max16(
+                        _max16(
+                            _max16(_abs_diff(r0[j], q0), _abs_diff(r1[j], q1)),
+                            _max16(_abs_diff(r2[j], q2), _abs_diff(r3[j], q3)),
+                        ),
+                        _max16(
+                            _max16(_abs_diff(r4[j], q4), _abs_diff(r5[j], q5)),
+                            _max16(_abs_diff(r6[j], q6), _abs_diff(r7[j], q7)),
+                        ),
+                    )
+            else:
+                for j in range(n_pad):
+                    acc[j] = _max16(
+                        _max16(
+                            _max16(
+                                _max16(_abs_diff(r0[j], q0), _abs_diff(r1[j], q1)),
+                                _max16(_abs_diff(r2[j], q2), _abs_diff(r3[j], q3)),
+                            ),
+                            _max16(
+                                _max16(_abs_diff(r4[j], q4), _abs_diff(r5[j], q5)),
+                                _max16(_abs_diff(r6[j], q6), _abs_diff(r7[j], q7)),
+                            ),
+                        ),
+                        acc[j],
+                    )
+            c += 8
+        elif c1 - c >= 4:
+            r0, r1, r2, r3 = data[c], data[c + 1], data[c + 2], data[c + 3]
+            q0, q1, q2, q3 = data[c, i], data[c + 1, i], data[c + 2, i], data[c + 3, i]
+            if first:
+                for j in range(n_pad):
+                    acc[j] = _max16(
+                        _max16(_abs_diff(r0[j], q0), _abs_diff(r1[j], q1)),
+                        _max16(_abs_diff(r2[j], q2), _abs_diff(r3[j], q3)),
+                    )
+            else:
+                for j in range(n_pad):
+                    acc[j] = _max16(
+                        _max16(
+                            _max16(_abs_diff(r0[j], q0), _abs_diff(r1[j], q1)),
+                            _max16(_abs_diff(r2[j], q2), _abs_diff(r3[j], q3)),
+                        ),
+                        acc[j],
+                    )
+            c += 4
+        else:
+            r0, q0 = data[c], data[c, i]
+            if first:
+                for j in range(n_pad):
+                    acc[j] = _abs_diff(r0[j], q0)
+            else:
+                for j in range(n_pad):
+                    acc[j] = _max16(_abs_diff(r0[j], q0), acc[j])
+            c += 1
+        first = False
+
+
+_CHUNK = 64  # columns per chunk: the candidate search and the band scan skip whole chunks
+_I16_ONE = np.int16(1)
+
+
+@_jit
+def _exact_distance(x: np.ndarray, i: int, j: int, c0: int, c1: int) -> float:
+    """``max_{c0 <= c < c1} |x[j, c] - x[i, c]|`` in float64 (the numpy path's number)."""
+    d = 0.0
+    for c in range(c0, c1):
+        e = abs(x[j, c] - x[i, c])
+        if e > d:
+            d = e
+    return d
+
+
+@_jit
+def _chunk_min(seg: np.ndarray) -> np.int16:
+    low = _I16_MAX
+    for j in range(len(seg)):
+        v = seg[j]
+        low = v if v < low else low
+    return low
+
+
+@_jit
+def _worst(values: np.ndarray) -> int:
+    """Position of the largest value."""
+    at = 0
+    for t in range(1, len(values)):
+        if values[t] > values[at]:
+            at = t
+    return at
+
+
+@_jit
+def _candidates(
+    joint: np.ndarray, n: int, i: int, cand_val: np.ndarray, cand_col: np.ndarray
+) -> np.int16:
+    """Fill ``cand_col`` with the columns of the ``m = len(cand_val)`` smallest ``joint[j]``,
+    ``j < n``, ``j != i`` (any order, ties broken by position); return the largest of them.
+
+    A running selection whose replacement test is first made on a chunk's minimum (vectorised),
+    so only chunks holding a value below the current m-th smallest are scanned one by one.
+    """
+    m = len(cand_val)
+    filled, at, worst = 0, 0, _I16_MAX
+    for j0 in range(0, n, _CHUNK):
+        seg = joint[j0 : min(j0 + _CHUNK, n)]
+        if filled == m and _chunk_min(seg) >= worst:
+            continue
+        for j in range(len(seg)):
+            if j0 + j == i:
+                continue
+            v = seg[j]
+            if filled < m:
+                cand_val[filled], cand_col[filled] = v, j0 + j
+                filled += 1
+                if filled == m:
+                    at = _worst(cand_val)
+                    worst = cand_val[at]
+            elif v < worst:
+                cand_val[at], cand_col[at] = v, j0 + j
+                at = _worst(cand_val)
+                worst = cand_val[at]
+    return worst
+
+
+@_jit
+def _count_inside(
+    dist: np.ndarray,
+    n: int,
+    i: int,
+    r: float,
+    scale: float,
+    strict: bool,
+    x: np.ndarray,
+    offsets: np.ndarray,
+    member: np.ndarray,
+) -> int:
+    """``#{j < n, j != i: d(i, j) < r}`` (``<=`` unless strict) in the spaces of ``member``.
+
+    Screened values ``dist[j]`` (``dist[i]`` is the sentinel) below ``r * scale - 2`` are inside
+    for certain, above ``r * scale + 2`` outside; the points between are decided in float64.
+    Counts per chunk in int16 lanes (a chunk is far below 32767 columns); a chunk is scanned one
+    by one only when it holds an undecided point.
+    """
+    lo = np.int16(min(max(np.ceil(r * scale - 2.0), -32767.0), 32767.0))
+    hi = np.int16(min(max(np.floor(r * scale + 2.0), -32767.0), 32767.0))
+    inside = 0
+    for j0 in range(0, n, _CHUNK):
+        seg = dist[j0 : min(j0 + _CHUNK, n)]
+        below, up_to_hi = _I16_ZERO, _I16_ZERO
+        for j in range(len(seg)):
+            v = seg[j]
+            below = np.int16(below + np.int16(v < lo))
+            up_to_hi = np.int16(up_to_hi + np.int16(v <= hi))
+        inside += below
+        if up_to_hi == below:
+            continue
+        for j in range(len(seg)):
+            v = seg[j]
+            if v >= lo and v <= hi and j0 + j != i:
+                d = 0.0
+                for s in range(len(member)):
+                    if member[s]:
+                        d = max(d, _exact_distance(x, i, j0 + j, offsets[s], offsets[s + 1]))
+                if d < r or (not strict and d == r):
+                    inside += 1
+    return inside
+
+
+@_jit
+def chebyshev_knn_block(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    x: np.ndarray,
+    start: int,
+    stop: int,
+    n: int,
+    k_table: np.ndarray,
+    members: np.ndarray,
+    scale: float,
+    strict: bool,
+    m: int,
+    eps: np.ndarray,
+    counts: np.ndarray,
+    redo: np.ndarray,
+) -> None:
+    """The certified max-norm k-NN search with joint radius for rows ``start:stop``, fused.
+
+    Per row i, without leaving compiled code: the screened distance to every column in each
+    space (:func:`screen_row`), the ``m`` smallest screened joint distances (the candidates,
+    :func:`_candidates`), their float64 distances (the k-th smallest of which is eps for each
+    k), a certificate that no other point can be that close, and for each k and group the
+    count of points inside eps (:func:`_count_inside`). Every number equals the numpy path's;
+    a row whose certificate fails gets ``redo[i] = True`` (and nothing else) for the exact
+    fallback.
+
+    ``data``: int16 ``(D, n_pad)``, the quantised spaces stacked (space s on rows
+    ``offsets[s]:offsets[s + 1]``, values within +-16383, step ``1/scale``); ``x``: float64
+    ``(n, D)``, the same spaces side by side; ``k_table``: ``(n, K)`` neighbour orders (per
+    row, or one column per k of a series); ``members``: bool ``(G, S)`` spaces of each group;
+    ``m``: candidates per row, ``k_max + margin`` or ``n - 1``. Outputs: ``eps`` ``(n, K)``,
+    ``counts`` ``(n, K * G)`` k-major, ``redo`` ``(n,)``. O((stop - start) n D) time,
+    O(S n_pad) scratch.
+    """
+    n_spaces = len(offsets) - 1
+    n_pad = data.shape[1]
+    n_groups, n_k = members.shape[0], k_table.shape[1]
+    acc = np.empty((n_spaces, n_pad), dtype=np.int16)
+    joint = np.empty(n_pad, dtype=np.int16)
+    group = np.empty(n_pad, dtype=np.int16)
+    cand_val = np.empty(m, dtype=np.int16)
+    cand_col = np.empty(m, dtype=np.int64)
+    exact = np.empty(m, dtype=np.float64)
+    for i in range(start, stop):
+        for s in range(n_spaces):
+            screen_row(data, offsets[s], offsets[s + 1], i, acc[s])
+            acc[s, i] = _I16_MAX
+        if n_spaces == 1:
+            joint[:] = acc[0]
+        else:
+            a0, a1 = acc[0], acc[1]
+            for j in range(n_pad):
+                joint[j] = _max16(a0[j], a1[j])
+            for s in range(2, n_spaces):
+                a = acc[s]
+                for j in range(n_pad):
+                    joint[j] = _max16(joint[j], a[j])
+        worst = _candidates(joint, n, i, cand_val, cand_col)
+        for t in range(m):
+            exact[t] = _exact_distance(x, i, cand_col[t], 0, x.shape[1])
+        exact.sort()
+        k_max = 0
+        for kk in range(n_k):
+            eps[i, kk] = exact[k_table[i, kk] - 1]
+            k_max = max(k_max, k_table[i, kk])
+        # certified: every point outside the candidates is screened >= worst, hence farther
+        if m < n - 1 and not float(worst) > exact[k_max - 1] * scale + 2.0:
+            redo[i] = True
+            continue
+        for g in range(n_groups):
+            first, size = -1, 0
+            for s in range(n_spaces):
+                if members[g, s]:
+                    size += 1
+                    first = s if first < 0 else first
+            dist = acc[first]
+            if size > 1:
+                dist = group
+                dist[:] = acc[first]
+                for s in range(first + 1, n_spaces):
+                    if members[g, s]:
+                        a = acc[s]
+                        for j in range(n_pad):
+                            dist[j] = _max16(dist[j], a[j])
+            for kk in range(n_k):
+                counts[i, kk * n_groups + g] = _count_inside(
+                    dist, n, i, eps[i, kk], scale, strict, x, offsets, members[g]
+                )

@@ -87,10 +87,20 @@ def _check_workers(workers: object) -> int:
 
 
 def _tie_fraction(x: np.ndarray) -> float:
-    """Fraction of rows that repeat an earlier row."""
-    if x.shape[1] == 1:
-        return 1.0 - len(np.unique(x[:, 0])) / len(x)
-    return 1.0 - len(np.unique(x, axis=0)) / len(x)
+    """Fraction of rows that repeat an earlier row.
+
+    Only rows whose first coordinate occurs more than once can repeat a row, so the full row
+    comparison (``np.unique(axis=0)``, a lexicographic sort) runs on those alone: O(n log n)
+    on the first column, plus the sort of the rows that share a first value with another.
+    """
+    n = len(x)
+    order = np.argsort(x[:, 0], kind="stable")
+    first = x[order, 0]
+    same = np.flatnonzero(first[1:] == first[:-1])
+    if x.shape[1] == 1 or len(same) == 0:
+        return len(same) / n
+    shared = np.unique(np.concatenate([order[same], order[same + 1]]))
+    return (len(shared) - len(np.unique(x[shared], axis=0))) / n
 
 
 def _tie_notes(arrays: dict[str, np.ndarray], jittered: bool, alternative: str) -> list[str]:

@@ -1,6 +1,7 @@
-"""The optional numba screen of the brute-force kNN search (infossl.estimators._compiled).
+"""The optional compiled kernels of the brute-force kNN search (infossl.estimators._compiled):
+the per-space max-norm screen and the fused search (joint radius, no labels).
 
-Its values must be identical to the numpy screen's, so every radius and count is too.
+Their values must be identical to the numpy path's, so every radius and count is too.
 """
 
 from __future__ import annotations
@@ -12,8 +13,14 @@ import numpy as np
 import pytest
 
 import infossl.estimators
-from infossl.estimators import _compiled
-from infossl.estimators._neighbors import _Screens, count_within, knn_counts, knn_counts_over_k
+from infossl.estimators import _compiled, _neighbors
+from infossl.estimators._neighbors import (
+    _Query,
+    _Screens,
+    count_within,
+    knn_counts,
+    knn_counts_over_k,
+)
 from infossl.estimators.knn import KSG1, KSG2
 
 from .test_neighbors import _spaces  # correlated Gaussian spaces, optional ties
@@ -41,6 +48,89 @@ def test_kernel_equals_the_numpy_coordinate_loop(d, start, stop):
     expected = np.abs(data[:, start:stop, None].astype(np.int32) - data[:, None, :]).max(axis=0)
     np.testing.assert_array_equal(got, expected)
     assert int(np.abs(data[:, 0] - data[:, 1].astype(np.int32)).max()) == 32766
+
+
+@pytest.mark.parametrize("d", [1, 3, 4, 7, 8, 13, 25])
+def test_unrolled_row_screen_equals_the_numpy_coordinate_loop(d):
+    rng = np.random.default_rng(d)
+    data = rng.integers(-16383, 16384, size=(d + 3, 64)).astype(np.int16)
+    data[:, 0], data[:, 1] = -16383, 16383
+    got = np.full(64, -1, dtype=np.int16)
+    _compiled._kernels().screen_row(data, 2, 2 + d, 5, got)
+    block = data[2 : 2 + d].astype(np.int32)
+    np.testing.assert_array_equal(got, np.abs(block - block[:, 5:6]).max(axis=0))
+
+
+def _random_search(rng: np.random.Generator) -> tuple[list[np.ndarray], dict]:
+    """A random brute-force search: 1-3 spaces, ties, integer data, offsets, scales, per-row k,
+    strict or not, groups of one or several spaces (or none), block sizes, 1-2 threads."""
+    n = int(rng.integers(5, 260))
+    spaces = []
+    for _ in range(int(rng.integers(1, 4))):
+        x = rng.standard_normal((n, int(rng.integers(1, 10)))) * 10.0 ** rng.uniform(-6, 6)
+        kind = rng.integers(0, 4)
+        if kind == 1:
+            x = np.round(x / x.std() * 2.0) / 2.0  # many exact ties
+        elif kind == 2:
+            x = rng.integers(0, 3, x.shape).astype(float)  # heavy ties
+        if rng.random() < 0.2:
+            x = x + 1e6
+        spaces.append(x)
+    n_spaces = len(spaces)
+    groups = [
+        tuple(sorted(rng.choice(n_spaces, int(rng.integers(1, n_spaces + 1)), replace=False)))
+        for _ in range(int(rng.integers(0, 4)))
+    ]
+    k_max = min(n - 1, 9)
+    k = int(rng.integers(1, k_max + 1)) if rng.random() < 0.6 else rng.integers(1, k_max + 1, n)
+    kw = {
+        "strict": bool(rng.random() < 0.5),
+        "block_rows": int(rng.integers(1, 70)),
+        "workers": int(rng.integers(1, 3)),
+        "algorithm": "brute",
+    }
+    return spaces, {"k": k, "groups": groups, **kw}
+
+
+def test_fused_search_identical_to_numpy_on_random_searches(monkeypatch, always_compiled):
+    """120 random searches: the fused kernel's radii and counts equal the numpy path's."""
+    calls = []
+    fused = _neighbors._fused_blocks
+    monkeypatch.setattr(_neighbors, "_fused_blocks", lambda *a: calls.append(1) or fused(*a))
+    rng = np.random.default_rng(2026)
+    for trial in range(120):
+        spaces, kw = _random_search(rng)
+        monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
+        got = knn_counts(spaces, **kw)
+        assert len(calls) == trial + 1  # the fused path ran
+        monkeypatch.setenv(_compiled.ENV_SWITCH, "0")
+        ref = knn_counts(spaces, **kw)
+        assert len(calls) == trial + 1  # and the numpy path did not use it
+        np.testing.assert_array_equal(got.radius, ref.radius, err_msg=str(trial))
+        np.testing.assert_array_equal(got.counts, ref.counts, err_msg=str(trial))
+
+
+def test_fused_search_over_k_and_its_exact_fallback(monkeypatch, always_compiled):
+    """A k series in one fused pass equals one exact search per k, also where heavy ties
+    leave rows uncertified (those are settled by the exact fallback)."""
+    redone = []
+    exact_rows = _neighbors._exact_rows
+    monkeypatch.setattr(
+        _neighbors,
+        "_exact_rows",
+        lambda rows, q, **kw: redone.append(len(rows)) or exact_rows(rows, q, **kw),
+    )
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 3, (300, 2)).astype(float)  # 9 distinct points: ties everywhere
+    y = rng.standard_normal((300, 3))
+    y[:, 0] += x[:, 0]
+    ks = (1, 2, 4, 8)
+    got = knn_counts_over_k([x, y], ks, [(0,), (1,)], algorithm="brute")
+    assert redone and redone[0] > 0  # some rows needed the fallback
+    n = 300
+    for k, counts in zip(ks, got, strict=True):
+        query = _Query([x, y], np.full(n, k), [(0,), (1,)], "chebyshev", True, "joint", None)
+        np.testing.assert_array_equal(counts, exact_rows(np.arange(n), query)[1])
 
 
 @pytest.mark.parametrize("ties", [False, True])
@@ -99,20 +189,29 @@ def test_estimates_identical_with_the_default_rule(monkeypatch, make):
 def test_the_rule_for_loading_and_using_the_kernel(monkeypatch):
     monkeypatch.delenv(_compiled.ENV_SWITCH, raising=False)
     small, medium, large = 1e6, 1e9, _compiled.LOAD_MIN_WORK
-    assert _compiled.screen_kernel(small) is None  # below COMPILED_MIN_WORK: numpy
-    assert _compiled.screen_kernel(medium) is not None  # the kernel is loaded (this module)
+    assert _compiled.compiled_kernels(small) is None  # below COMPILED_MIN_WORK: numpy
+    assert _compiled.compiled_kernels(medium) is not None  # the kernel is loaded (this module)
     # as in a process that never loaded it (importing numba alone is not enough)
     monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels")
+    monkeypatch.setattr(_compiled, "_numpy_work", 0.0)  # no numpy search made yet
     assert "numba" in sys.modules
-    assert _compiled.screen_kernel(medium) is None  # not worth loading the kernel for
-    assert _compiled.screen_kernel(large) is not None
+    assert _compiled.compiled_kernels(medium) is None  # not worth loading the kernel for
+    assert _compiled.compiled_kernels(large) is not None
+    # repeated medium searches (a training monitor) load it once their sum reaches the threshold
+    monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels", raising=False)
+    monkeypatch.setattr(_compiled, "_numpy_work", 0.0)
+    repeats = int(np.ceil(large / medium))
+    assert all(_compiled.compiled_kernels(medium) is None for _ in range(repeats - 1))
+    assert infossl.estimators.compiled_screen_status()["numpy_work"] == (repeats - 1) * medium
+    assert _compiled.compiled_kernels(small) is None  # too small to count
+    assert _compiled.compiled_kernels(medium) is not None
     monkeypatch.setenv(_compiled.ENV_SWITCH, "on")
-    assert _compiled.screen_kernel(medium) is not None  # loads it whenever useful
-    assert _compiled.screen_kernel(small) is None
+    assert _compiled.compiled_kernels(medium) is not None  # loads it whenever useful
+    assert _compiled.compiled_kernels(small) is None
     for value in ("0", "false", "No", " off "):
         monkeypatch.setenv(_compiled.ENV_SWITCH, value)
         assert _compiled.compiled_mode() == "off"
-        assert _compiled.screen_kernel(large) is None
+        assert _compiled.compiled_kernels(large) is None
     for value, mode in (("1", "on"), ("YES", "on"), ("auto", "auto"), ("", "auto")):
         monkeypatch.setenv(_compiled.ENV_SWITCH, value)
         assert _compiled.compiled_mode() == mode
@@ -186,12 +285,12 @@ def test_without_a_loadable_numba_the_numpy_screen_runs(monkeypatch, broken):
         if broken:
             with pytest.warns(RuntimeWarning, match="numba is installed but could not be loaded"):
                 assert not _compiled.numba_available()
-            assert _compiled.screen_kernel(1e12) is None
+            assert _compiled.compiled_kernels(1e12) is None
         else:
             assert not _compiled.numba_available()
             _compiled._warn_not_installed.cache_clear()
             with pytest.warns(RuntimeWarning, match="asks for the compiled kNN screen but numba"):
-                assert _compiled.screen_kernel(1e12) is None  # INFOSSL_NUMBA=1: said once
+                assert _compiled.compiled_kernels(1e12) is None  # INFOSSL_NUMBA=1: said once
         assert infossl.estimators.compiled_screen_status()["installed"] is broken
         spaces = _spaces((2, 2), 200, ties=True)
         res = knn_counts(spaces, 3, [(0,), (1,)], algorithm="brute")
@@ -208,7 +307,7 @@ def test_the_status_says_what_a_search_will_do(monkeypatch):
     assert status["min_work"] == _compiled.COMPILED_MIN_WORK
     assert status["load_min_work"] == _compiled.LOAD_MIN_WORK
     monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
-    assert _compiled.screen_kernel(1e12) is not None  # loads the kernel
+    assert _compiled.compiled_kernels(1e12) is not None  # loads the kernel
     assert infossl.estimators.compiled_screen_status()["loaded"]
     monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels")  # a fresh process
     assert not infossl.estimators.compiled_screen_status()["loaded"]

@@ -26,6 +26,7 @@ from infossl.estimators.knn import (
     KozachenkoLeonenko,
     MixedKSG,
     Ross,
+    _tie_fraction,
     log_unit_ball_volume,
 )
 
@@ -374,6 +375,22 @@ def test_ksg_notes_ties_and_high_dimension():
     a = rng.standard_normal((500, 6))
     notes = KSG1().estimate(a, a + rng.standard_normal((500, 6))).notes
     assert any("joint dimension 12" in n for n in notes)
+
+
+def test_repeated_row_fraction_equals_a_full_row_comparison():
+    """Rows are compared whole only where their first coordinates repeat: the fraction must
+    still be that of ``np.unique(axis=0)`` (repeats in later columns only, in all columns,
+    none, a constant first column, one row)."""
+    rng = np.random.default_rng(4)
+    for _ in range(300):
+        n, d = int(rng.integers(1, 120)), int(rng.integers(1, 5))
+        x = rng.integers(0, int(rng.integers(1, 5)), (n, d)).astype(float)
+        if rng.random() < 0.3:
+            x = rng.standard_normal((n, d))
+        if rng.random() < 0.3:
+            x[:, 0] = 1.5
+        expected = 1.0 - len(np.unique(x, axis=0)) / n
+        assert _tie_fraction(x) == pytest.approx(expected, abs=1e-12)
 
 
 def test_constant_variable_gives_zero_information():
