@@ -20,6 +20,14 @@ KINDS: tuple[str, ...] = ("point", "lower", "upper", "proxy")
 
 _NATS_PER_UNIT = {"nats": 1.0, "bits": math.log(2.0)}
 
+#: Keys of ``Estimate.params`` whose values are information figures in the estimate's unit (a
+#: number, or a mapping to numbers): the parts of ``copula-max`` (``gcmi``, ``ksg1_copula``,
+#: ``gcmi_adjusted``), its canonical-pair check (``pair_gaussian``, ``pair_ksg``) and its
+#: values per k (``ksg1_by_k``). :meth:`Estimate.to` converts them with the value.
+INFORMATION_PARAMS: frozenset[str] = frozenset(
+    {"gcmi", "ksg1_copula", "gcmi_adjusted", "pair_gaussian", "pair_ksg", "ksg1_by_k"}
+)
+
 #: An estimate whose value reaches this fraction of its ceiling is flagged as saturated.
 SATURATION_FRACTION = 0.9
 
@@ -133,7 +141,8 @@ class Estimate:
     def to(self, unit: str) -> Estimate:
         """The same estimate expressed in ``unit``.
 
-        Converts value, ceiling, stderr and ci, and every figure written ``<number> nats`` or
+        Converts value, ceiling, stderr and ci, the information figures among the params
+        (:data:`INFORMATION_PARAMS`), and every figure written ``<number> nats`` or
         ``<number> bits`` inside the notes (see :func:`convert_text`).
         """
         check_unit(unit)
@@ -155,6 +164,7 @@ class Estimate:
             ceiling=conv(self.ceiling),
             stderr=conv(self.stderr),
             ci=ci,
+            params={k: _convert_param(k, v, self.unit, unit) for k, v in self.params.items()},
             notes=tuple(convert_text(note, unit) for note in self.notes),
         )
 
@@ -222,3 +232,14 @@ def _jsonable(value: Any) -> Any:
         except (TypeError, ValueError):
             pass
     return repr(value)
+
+
+def _convert_param(key: str, value: Any, from_unit: str, to_unit: str) -> Any:
+    """``value`` in ``to_unit`` when ``key`` names an information figure, else unchanged."""
+    if key not in INFORMATION_PARAMS:
+        return value
+    if isinstance(value, Mapping):
+        return {k: _convert_param(key, v, from_unit, to_unit) for k, v in value.items()}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return convert(float(value), from_unit, to_unit)
+    return value

@@ -45,3 +45,28 @@ def test_a_real_note_is_converted():
     bits = est.to("bits")
     assert any(f"{bias / math.log(2):.3g} bits" in note for note in bits.notes)
     assert not any("nats" in note for note in bits.notes)
+
+
+def test_information_params_follow_the_unit():
+    """copula-max's parts, its pair check and its values per k are converted with the value;
+    other params (k, counts, names, flags) are not."""
+    import infossl
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((600, 2))
+    y = x + rng.standard_normal((600, 2))
+    nats = infossl.estimate_mi(x, y, method="copula-max")
+    bits = nats.to("bits")
+    ln2 = math.log(2)
+    for key in ("gcmi", "ksg1_copula", "pair_gaussian", "pair_ksg"):
+        assert bits.params[key] == pytest.approx(nats.params[key] / ln2, rel=1e-12)
+    for k, v in nats.params["ksg1_by_k"].items():
+        assert bits.params["ksg1_by_k"][k] == pytest.approx(v / ln2, rel=1e-12)
+    assert bits.params["k"] == nats.params["k"]
+    assert bits.params["used"] == nats.params["used"]
+    assert bits.params["pair_testable"] is nats.params["pair_testable"]
+    back = bits.to("nats")
+    assert back.params["gcmi"] == pytest.approx(nats.params["gcmi"], rel=1e-12)
+    assert infossl.estimate_mi(x, y, method="copula-max", unit="bits").params[
+        "gcmi"
+    ] == pytest.approx(bits.params["gcmi"], rel=1e-12)

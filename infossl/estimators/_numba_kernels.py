@@ -66,13 +66,15 @@ _I16_MAX = np.int16(32767)  # the sentinel: self pairs (larger than any screened
 
 
 @_jit
-def _abs_diff(x: np.int16, q: np.int16) -> np.int16:
+def _abs_diff(x: np.int16, q: np.int16) -> Any:
+    """``|x - q|`` in int16 (no overflow: both within +-16383)."""
     v = np.int16(x - q)
     return np.int16(v if v >= _I16_ZERO else -v)
 
 
 @_jit
 def _max16(a: np.int16, b: np.int16) -> np.int16:
+    """The larger of two int16 (a compare-and-select the vectoriser turns into a maximum)."""
     return a if a > b else b
 
 
@@ -169,7 +171,8 @@ def _exact_distance(x: np.ndarray, i: int, j: int, c0: int, c1: int) -> float:
 
 
 @_jit
-def _chunk_min(seg: np.ndarray) -> np.int16:
+def _chunk_min(seg: np.ndarray) -> Any:
+    """The smallest int16 of ``seg`` (the sentinel for an empty one)."""
     low = _I16_MAX
     for j in range(len(seg)):
         v = seg[j]
@@ -190,7 +193,7 @@ def _worst(values: np.ndarray) -> int:
 @_jit
 def _candidates(
     joint: np.ndarray, n: int, i: int, cand_val: np.ndarray, cand_col: np.ndarray
-) -> np.int16:
+) -> Any:
     """Fill ``cand_col`` with the columns of the ``m = len(cand_val)`` smallest ``joint[j]``,
     ``j < n``, ``j != i`` (any order, ties broken by position); return the largest of them.
 
