@@ -13,7 +13,8 @@ Measures, on bivariate/multivariate Gaussian data with k = 3:
    with that module and with the current one, interleaved in one process (best of N each),
    at n = 10^6 (1+1) and n = 10,000 (2+2, 25+25), with the values compared;
 6. ``--grid``: the crossover between the KD-tree, the numpy brute force and the torch brute
-   force on the CPU (``device="cpu"``) by n and joint dimension;
+   force on the CPU (``device="cpu"``) by n and joint dimension; ``--grid --compiled``: the
+   KD-tree against the brute force with and without numba;
 7. ``--previous FILE --over-k``: ``knn_counts_over_k`` (k = 1, 2, 4, 8) on the KD-tree with
    that module and with the current one, interleaved, counts compared;
 8. ``--compiled``: KSG-1 (``algorithm="auto"``) with the numba kernels
@@ -27,6 +28,7 @@ Timings are the minimum over repeats (the machine is shared). Run from the repos
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py [--quick] [--skip-memory]
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --previous /tmp/old.py --grid
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --compiled
+    PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --grid --compiled
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --previous /tmp/old.py --over-k
 """
 
@@ -423,11 +425,13 @@ def cold_first_call(repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
-def grid(repeats: int, quick: bool) -> list[dict[str, Any]]:
+def grid(repeats: int, quick: bool, compiled: bool = False) -> list[dict[str, Any]]:
     """Wall time of KSG-1 with each CPU back-end by n and joint dimension (interleaved).
 
     The torch back-end (float64 ``torch.cdist``) runs at n <= 10,000 only: it is the slowest
-    CPU back-end everywhere it was measured.
+    CPU back-end everywhere it was measured. With ``compiled`` (``--grid --compiled``) the
+    brute force runs with numba (``brute-numba``, kernels loaded) and without, and torch is
+    left out.
     """
     from infossl.estimators.knn import KSG1
 
@@ -437,6 +441,9 @@ def grid(repeats: int, quick: bool) -> list[dict[str, Any]]:
         have_torch = True
     except ImportError:
         have_torch = False
+    from infossl.estimators import _compiled
+
+    have_numba = compiled and _compiled.numba_available()
     sizes = (2_000, 10_000) if quick else (2_000, 10_000, 30_000)
     dims = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (8, 8))
     rows = []
@@ -444,16 +451,20 @@ def grid(repeats: int, quick: bool) -> list[dict[str, Any]]:
         for dx, dy in dims:
             x, y = gaussian_xy(n, dx, dy)
             makers = {"tree": KSG1(algorithm="tree"), "brute": KSG1(algorithm="brute")}
-            if have_torch and n <= 10_000:
+            if have_numba:
+                makers["brute-numba"] = KSG1(algorithm="brute")
+            if have_torch and n <= 10_000 and not compiled:
                 makers["torch-cpu"] = KSG1(device="cpu")
             best = {name: float("inf") for name in makers}
             values = set()
             reps = repeats if n <= 10_000 else max(1, repeats // 2)
             for _ in range(reps):
                 for name, est in makers.items():
+                    os.environ[_compiled.ENV_SWITCH] = "1" if name == "brute-numba" else "0"
                     t = best_time(lambda est=est, x=x, y=y: est.estimate(x, y).value, 1)
                     best[name] = min(best[name], t.wall)
                     values.add(t.result)
+            os.environ.pop(_compiled.ENV_SWITCH, None)
             row = {"n": n, "dims": f"{dx}+{dy}", **best, "identical": len(values) == 1}
             row["fastest"] = min(best, key=best.__getitem__)
             row["load"] = os.getloadavg()[0]
@@ -494,8 +505,8 @@ def main() -> None:
     elif args.previous:
         report["before_after"] = before_after(args.previous, repeats)
     if args.grid:
-        report["grid"] = grid(3 if args.quick else repeats, args.quick)
-    if args.compiled:
+        report["grid"] = grid(3 if args.quick else repeats, args.quick, args.compiled)
+    elif args.compiled:
         report["compiled"] = compiled_vs_numpy(3 if args.quick else repeats)
         report["compiled_first_call"] = cold_first_call(2 if args.quick else 3)
         report["compiled_load_cost"] = load_cost(3 if args.quick else 5)

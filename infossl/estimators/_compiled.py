@@ -19,8 +19,9 @@ imported; compiling them the first time after installation, about 10 s, is cache
 So by default (:data:`ENV_SWITCH` unset or ``auto``) a search uses them when it makes at least
 :data:`COMPILED_MIN_WORK` comparisons and either they are already loaded or the search -- with
 the comparisons of the searches this process has already made in numpy -- is large enough to
-repay loading them (:data:`LOAD_MIN_WORK`): a single large search loads them at once, a run of
-repeated medium searches (a training monitor) after a few. ``INFOSSL_NUMBA=1`` loads them for any
+repay loading them (:data:`LOAD_MIN_WORK`; :data:`UNCACHED_LOAD_MIN_WORK` where numba can
+write no cache folder): a single large search loads them at once, a run of repeated medium
+searches (a training monitor) after a few. ``INFOSSL_NUMBA=1`` loads them for any
 search from :data:`COMPILED_MIN_WORK` up (for many medium searches in one process);
 ``INFOSSL_NUMBA=0`` never uses them. Without numba, or when numba fails to load (a warning
 says why), the numpy code runs and nothing else changes.
@@ -31,6 +32,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import threading
 import warnings
 from functools import cache
 from typing import Any
@@ -42,6 +44,9 @@ COMPILED_MIN_WORK = 1e7
 #: process, numpy against numba (load included): 0.46 vs 0.58 s at 2e9 comparisons (10 + 10,
 #: n = 10,000), 0.93 vs 0.69 s at 5e9 (25 + 25); loading pays for itself from about 3e9.
 LOAD_MIN_WORK = 4e9
+#: The same where numba can write no cache folder, so that every process compiles the kernels
+#: in memory (about 10 s, the saving of roughly 8e10 comparisons).
+UNCACHED_LOAD_MIN_WORK = 1e11
 #: ``auto`` (default), ``1``/``on``/``true``/``yes`` (always load), ``0``/``off``/``false``/``no``.
 ENV_SWITCH = "INFOSSL_NUMBA"
 _KERNEL_MODULE = "infossl.estimators._numba_kernels"
@@ -49,6 +54,7 @@ _ON = {"1", "on", "true", "yes"}
 #: Comparisons of the searches (of at least COMPILED_MIN_WORK) that ran in numpy because the
 #: default rule did not load the kernels; with the next search, it counts towards LOAD_MIN_WORK.
 _numpy_work = 0.0
+_LOCK = threading.Lock()
 _OFF = {"0", "off", "false", "no"}
 
 
@@ -97,16 +103,20 @@ def compiled_screen_status() -> dict[str, Any]:
 
     Returns ``mode`` (``"auto"``, ``"on"``, ``"off"``, from ``INFOSSL_NUMBA``), ``installed``
     (numba can be found), ``loaded`` (the compiled kernel is loaded in this process: searches
-    of at least ``min_work`` comparisons use it), the two thresholds, ``min_work`` and
+    of at least ``min_work`` comparisons use it), ``cached_on_disk`` (False where numba can
+    write no cache folder and compiles the kernels in every process; None before they are
+    loaded), the two thresholds, ``min_work`` and
     ``load_min_work`` (in the ``auto`` mode a search loads the kernels when its comparisons
     plus ``numpy_work`` reach it), and ``numpy_work``: the comparisons of the searches of at
     least ``min_work`` this process has made in numpy so far. A search makes
     n_rows · n_columns · (d_x + d_y) comparisons (the joint dimension).
     """
+    module = sys.modules.get(_KERNEL_MODULE)
     return {
         "mode": compiled_mode(),
         "installed": _numba_installed(),
         "loaded": _KERNEL_MODULE in sys.modules,
+        "cached_on_disk": None if module is None else bool(module.CACHED),
         "min_work": COMPILED_MIN_WORK,
         "load_min_work": LOAD_MIN_WORK,
         "numpy_work": _numpy_work,
@@ -140,11 +150,25 @@ def compiled_kernels(work: float) -> Any:
     mode = compiled_mode()
     if mode == "off" or work < COMPILED_MIN_WORK:
         return None
-    if mode == "auto" and _KERNEL_MODULE not in sys.modules:
-        if _numpy_work + work < LOAD_MIN_WORK:
-            _numpy_work += work
-            return None
-    kernels = _kernels()
-    if kernels is None and mode == "on" and not _numba_installed():
-        _warn_not_installed()
-    return kernels
+    with _LOCK:
+        if mode == "auto":
+            if _KERNEL_MODULE not in sys.modules and _numpy_work + work < LOAD_MIN_WORK:
+                _numpy_work += work
+                return None
+            kernels = _kernels()
+            if (
+                kernels is not None
+                and not kernels.CACHED
+                and not kernels.compiled_in_process()
+                and _numpy_work + work < UNCACHED_LOAD_MIN_WORK
+            ):
+                _numpy_work += work  # compiling in memory (~10 s) is not repaid yet
+                return None
+        else:
+            kernels = _kernels()
+        if kernels is None:
+            if mode == "on" and not _numba_installed():
+                _warn_not_installed()
+            if mode == "auto":
+                _numpy_work += work
+        return kernels

@@ -153,7 +153,7 @@ def knn_counts(
     if device is None:
         spaces = host = [np.ascontiguousarray(s, dtype=np.float64) for s in spaces]
     n = len(spaces[0])
-    group_list = [tuple(int(s) for s in g) for g in groups]
+    group_list = _checked_groups(groups, len(spaces))
     metric = _checked_options(spaces, metric, radius, algorithm)
     k_rows = np.broadcast_to(np.asarray(k, dtype=np.int64), (n,)).copy()
     if labels is not None:
@@ -202,7 +202,7 @@ def knn_counts_over_k(
         raise ValueError(f"ks must hold neighbour counts >= 1, got {ks}")
     per_k = (check_device(device) if device is not None else _tensor_device(spaces)) is not None
     host = [] if per_k else [np.ascontiguousarray(s, dtype=np.float64) for s in spaces]
-    group_list = [tuple(int(s) for s in g) for g in groups]
+    group_list = _checked_groups(groups, len(spaces))
     chosen = "brute"
     if not per_k:
         metric = _checked_options(host, metric, "joint", algorithm)
@@ -232,6 +232,17 @@ def knn_counts_over_k(
         _, counts = _brute_knn_counts(query, None, workers, ks=tuple(ks))
     n_groups = len(group_list)
     return [counts[:, j * n_groups : (j + 1) * n_groups] for j in range(len(ks))]
+
+
+def _checked_groups(groups: Sequence[Sequence[int]], n_spaces: int) -> list[tuple[int, ...]]:
+    """The groups as tuples of space indices; each must name at least one of the spaces."""
+    out = [tuple(int(s) for s in g) for g in groups]
+    for g in out:
+        if not g or min(g) < 0 or max(g) >= n_spaces:
+            raise ValueError(
+                f"each group must list space indices in 0..{n_spaces - 1}, got {list(groups)}"
+            )
+    return out
 
 
 def _checked_options(spaces: Sequence[Any], metric: str, radius: str, algorithm: str) -> str:
@@ -897,6 +908,7 @@ def _fused_blocks(task: _BruteTask, b_max: int, workers: int) -> list[np.ndarray
     kernel = screens.kernels.chebyshev_knn_block
 
     def work(my_starts: list[int]) -> list[np.ndarray]:
+        redo_rows = []
         for start in my_starts:
             stop = min(start + b_max, n)
             kernel(
@@ -915,10 +927,10 @@ def _fused_blocks(task: _BruteTask, b_max: int, workers: int) -> list[np.ndarray
                 task.counts,
                 redo,
             )
-        return []
+            redo_rows.append(start + np.flatnonzero(redo[start:stop]))
+        return [r for r in redo_rows if len(r)]
 
-    _run_blocks(n, b_max, workers, work)
-    return [np.flatnonzero(redo)] if redo.any() else []
+    return _run_blocks(n, b_max, workers, work)
 
 
 def _brute_block(task: _BruteTask, start: int, stop: int, buf: _Buffers) -> np.ndarray:

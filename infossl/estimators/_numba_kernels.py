@@ -23,11 +23,18 @@ import numpy as np
 _I16_ZERO = np.int16(0)
 
 
+#: False when numba found no writable cache folder: the kernels are then compiled in memory,
+#: about 10 s in every process (:mod:`infossl.estimators._compiled` waits for more work).
+CACHED = True
+
+
 def _jit(fn: Callable[..., Any]) -> Any:
     """``numba.njit`` without the GIL and bounds checks, cached on disk where possible."""
+    global CACHED
     try:
         return nb.njit(nogil=True, cache=True, boundscheck=False)(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available"
+        CACHED = False
         return nb.njit(nogil=True, cache=False, boundscheck=False)(fn)
 
 
@@ -83,22 +90,22 @@ def screen_row(data: np.ndarray, c0: int, c1: int, i: int, acc: np.ndarray) -> N
     """``acc[j] = max_{c0 <= c < c1} |data[c, j] - data[c, i]|`` for every column j.
 
     The same integers as :func:`chebyshev_block`, with eight (then four, then one) coordinates
-    per pass so that the running maximum stays in a register: 1.6x faster per row on 25
-    coordinates (one load, subtraction, absolute value and maximum per coordinate and 16
-    lanes, one store per pass). ``c0 < c1``; O(n_pad (c1 - c0)).
+    per pass over a zeroed row so that the running maximum stays in a register: 1.6x faster
+    per row on 25 coordinates (one load, subtraction, absolute value and maximum per coordinate
+    and 16 lanes, one load and store of ``acc`` per pass). O(n_pad (c1 - c0)).
     """
     n_pad = data.shape[1]
+    acc[:] = _I16_ZERO  # distances are >= 0, so the maximum starts from 0
     c = c0
-    first = True
     while c < c1:
         if c1 - c >= 8:
             r0, r1, r2, r3 = data[c], data[c + 1], data[c + 2], data[c + 3]
             r4, r5, r6, r7 = data[c + 4], data[c + 5], data[c + 6], data[c + 7]
             q0, q1, q2, q3 = data[c, i], data[c + 1, i], data[c + 2, i], data[c + 3, i]
             q4, q5, q6, q7 = data[c + 4, i], data[c + 5, i], data[c + 6, i], data[c + 7, i]
-            if first:
-                for j in range(n_pad):
-                    acc[j] = _max16(
+            for j in range(n_pad):
+                acc[j] = _max16(
+                    _max16(
                         _max16(
                             _max16(_abs_diff(r0[j], q0), _abs_diff(r1[j], q1)),
                             _max16(_abs_diff(r2[j], q2), _abs_diff(r3[j], q3)),
@@ -107,56 +114,30 @@ def screen_row(data: np.ndarray, c0: int, c1: int, i: int, acc: np.ndarray) -> N
                             _max16(_abs_diff(r4[j], q4), _abs_diff(r5[j], q5)),
                             _max16(_abs_diff(r6[j], q6), _abs_diff(r7[j], q7)),
                         ),
-                    )
-            else:
-                for j in range(n_pad):
-                    acc[j] = _max16(
-                        _max16(
-                            _max16(
-                                _max16(_abs_diff(r0[j], q0), _abs_diff(r1[j], q1)),
-                                _max16(_abs_diff(r2[j], q2), _abs_diff(r3[j], q3)),
-                            ),
-                            _max16(
-                                _max16(_abs_diff(r4[j], q4), _abs_diff(r5[j], q5)),
-                                _max16(_abs_diff(r6[j], q6), _abs_diff(r7[j], q7)),
-                            ),
-                        ),
-                        acc[j],
-                    )
+                    ),
+                    acc[j],
+                )
             c += 8
         elif c1 - c >= 4:
             r0, r1, r2, r3 = data[c], data[c + 1], data[c + 2], data[c + 3]
             q0, q1, q2, q3 = data[c, i], data[c + 1, i], data[c + 2, i], data[c + 3, i]
-            if first:
-                for j in range(n_pad):
-                    acc[j] = _max16(
+            for j in range(n_pad):
+                acc[j] = _max16(
+                    _max16(
                         _max16(_abs_diff(r0[j], q0), _abs_diff(r1[j], q1)),
                         _max16(_abs_diff(r2[j], q2), _abs_diff(r3[j], q3)),
-                    )
-            else:
-                for j in range(n_pad):
-                    acc[j] = _max16(
-                        _max16(
-                            _max16(_abs_diff(r0[j], q0), _abs_diff(r1[j], q1)),
-                            _max16(_abs_diff(r2[j], q2), _abs_diff(r3[j], q3)),
-                        ),
-                        acc[j],
-                    )
+                    ),
+                    acc[j],
+                )
             c += 4
         else:
             r0, q0 = data[c], data[c, i]
-            if first:
-                for j in range(n_pad):
-                    acc[j] = _abs_diff(r0[j], q0)
-            else:
-                for j in range(n_pad):
-                    acc[j] = _max16(_abs_diff(r0[j], q0), acc[j])
+            for j in range(n_pad):
+                acc[j] = _max16(_abs_diff(r0[j], q0), acc[j])
             c += 1
-        first = False
 
 
-_CHUNK = 64  # columns per chunk: the candidate search and the band scan skip whole chunks
-_I16_ONE = np.int16(1)
+_SCAN_CHUNK = 64  # columns per chunk: the candidate search and the band scan skip whole chunks
 
 
 @_jit
@@ -181,13 +162,20 @@ def _chunk_min(seg: np.ndarray) -> Any:
 
 
 @_jit
-def _worst(values: np.ndarray) -> int:
-    """Position of the largest value."""
-    at = 0
-    for t in range(1, len(values)):
-        if values[t] > values[at]:
-            at = t
-    return at
+def _sift_down(values: np.ndarray, cols: np.ndarray, at: int) -> None:
+    """Restore the max-heap order of ``values`` (with ``cols`` alongside) below ``at``."""
+    m = len(values)
+    while True:
+        child = 2 * at + 1
+        if child >= m:
+            return
+        if child + 1 < m and values[child + 1] > values[child]:
+            child += 1
+        if values[child] <= values[at]:
+            return
+        values[at], values[child] = values[child], values[at]
+        cols[at], cols[child] = cols[child], cols[at]
+        at = child
 
 
 @_jit
@@ -197,13 +185,15 @@ def _candidates(
     """Fill ``cand_col`` with the columns of the ``m = len(cand_val)`` smallest ``joint[j]``,
     ``j < n``, ``j != i`` (any order, ties broken by position); return the largest of them.
 
-    A running selection whose replacement test is first made on a chunk's minimum (vectorised),
-    so only chunks holding a value below the current m-th smallest are scanned one by one.
+    A running selection in a max-heap (the largest candidate at the root; a smaller value
+    replaces it in O(log m)) whose replacement test is first made on a chunk's minimum
+    (vectorised), so only chunks holding a value below the current m-th smallest are scanned
+    one by one. O(n) per row plus O(log m) per replacement (at most n of them).
     """
     m = len(cand_val)
-    filled, at, worst = 0, 0, _I16_MAX
-    for j0 in range(0, n, _CHUNK):
-        seg = joint[j0 : min(j0 + _CHUNK, n)]
+    filled, worst = 0, _I16_MAX
+    for j0 in range(0, n, _SCAN_CHUNK):
+        seg = joint[j0 : min(j0 + _SCAN_CHUNK, n)]
         if filled == m and _chunk_min(seg) >= worst:
             continue
         for j in range(len(seg)):
@@ -214,12 +204,13 @@ def _candidates(
                 cand_val[filled], cand_col[filled] = v, j0 + j
                 filled += 1
                 if filled == m:
-                    at = _worst(cand_val)
-                    worst = cand_val[at]
+                    for at in range(m // 2 - 1, -1, -1):
+                        _sift_down(cand_val, cand_col, at)
+                    worst = cand_val[0]
             elif v < worst:
-                cand_val[at], cand_col[at] = v, j0 + j
-                at = _worst(cand_val)
-                worst = cand_val[at]
+                cand_val[0], cand_col[0] = v, j0 + j
+                _sift_down(cand_val, cand_col, 0)
+                worst = cand_val[0]
     return worst
 
 
@@ -245,8 +236,8 @@ def _count_inside(
     lo = np.int16(min(max(np.ceil(r * scale - 2.0), -32767.0), 32767.0))
     hi = np.int16(min(max(np.floor(r * scale + 2.0), -32767.0), 32767.0))
     inside = 0
-    for j0 in range(0, n, _CHUNK):
-        seg = dist[j0 : min(j0 + _CHUNK, n)]
+    for j0 in range(0, n, _SCAN_CHUNK):
+        seg = dist[j0 : min(j0 + _SCAN_CHUNK, n)]
         below, up_to_hi = _I16_ZERO, _I16_ZERO
         for j in range(len(seg)):
             v = seg[j]
@@ -291,8 +282,8 @@ def chebyshev_knn_block(
     :func:`_candidates`), their float64 distances (the k-th smallest of which is eps for each
     k), a certificate that no other point can be that close, and for each k and group the
     count of points inside eps (:func:`_count_inside`). Every number equals the numpy path's;
-    a row whose certificate fails gets ``redo[i] = True`` (and nothing else) for the exact
-    fallback.
+    a row whose certificate fails gets ``redo[i] = True`` and no counts (its ``eps`` row holds
+    the candidates' values; the exact fallback overwrites both).
 
     ``data``: int16 ``(D, n_pad)``, the quantised spaces stacked (space s on rows
     ``offsets[s]:offsets[s + 1]``, values within +-16383, step ``1/scale``); ``x``: float64
@@ -356,3 +347,8 @@ def chebyshev_knn_block(
                 counts[i, kk * n_groups + g] = _count_inside(
                     dist, n, i, eps[i, kk], scale, strict, x, offsets, members[g]
                 )
+
+
+def compiled_in_process() -> bool:
+    """Whether a kernel has machine code in this process (compiled or read from the cache)."""
+    return bool(chebyshev_knn_block.signatures or chebyshev_block.signatures)

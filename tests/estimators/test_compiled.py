@@ -300,6 +300,40 @@ def test_without_a_loadable_numba_the_numpy_screen_runs(monkeypatch, broken):
         _compiled._kernels.cache_clear()
 
 
+def test_without_a_disk_cache_the_default_waits_for_more_work(monkeypatch):
+    """Where numba can write no cache folder every process compiles the kernels (~10 s): the
+    default rule loads them only from UNCACHED_LOAD_MIN_WORK; without numba the numpy
+    comparisons are still counted."""
+    kernels = _compiled._kernels()
+    monkeypatch.delenv(_compiled.ENV_SWITCH, raising=False)
+    monkeypatch.setattr(kernels, "CACHED", False)
+    monkeypatch.setattr(kernels, "compiled_in_process", lambda: False)
+    monkeypatch.setattr(_compiled, "_numpy_work", 0.0)
+    assert _compiled.compiled_kernels(_compiled.LOAD_MIN_WORK) is None
+    assert infossl.estimators.compiled_screen_status()["cached_on_disk"] is False
+    assert _compiled.compiled_kernels(_compiled.UNCACHED_LOAD_MIN_WORK) is kernels
+    monkeypatch.setattr(kernels, "compiled_in_process", lambda: True)  # compiled: use them
+    assert _compiled.compiled_kernels(1e8) is kernels
+    # numba missing: every numpy search counts
+    monkeypatch.setattr(_compiled, "_kernels", lambda: None)
+    monkeypatch.setattr(_compiled, "_numpy_work", 0.0)
+    for _ in range(3):
+        assert _compiled.compiled_kernels(_compiled.LOAD_MIN_WORK) is None
+    assert infossl.estimators.compiled_screen_status()["numpy_work"] == 3 * _compiled.LOAD_MIN_WORK
+
+
+def test_large_k_keeps_the_selection_fast_and_identical(monkeypatch, always_compiled):
+    """Sorted 1-D data make every column a new nearest candidate for half of the rows: the
+    heap keeps the selection O(n log m) (it was O(n m)); values as with numpy."""
+    x = np.linspace(0.0, 1.0, 1500)[:, None]
+    spaces = [x, x**2]
+    got = knn_counts(spaces, 400, [(0,), (1,)], algorithm="brute", workers=1)
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "0")
+    ref = knn_counts(spaces, 400, [(0,), (1,)], algorithm="brute", workers=1)
+    np.testing.assert_array_equal(got.radius, ref.radius)
+    np.testing.assert_array_equal(got.counts, ref.counts)
+
+
 def test_the_status_says_what_a_search_will_do(monkeypatch):
     monkeypatch.setenv(_compiled.ENV_SWITCH, "off")
     status = infossl.estimators.compiled_screen_status()

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from infossl._checks import tensor_device
-from infossl.estimators._neighbors import check_device, choose_algorithm, knn_counts
+from infossl.estimators._neighbors import (
+    check_device,
+    choose_algorithm,
+    knn_counts,
+    knn_counts_over_k,
+)
 from infossl.estimators.knn import (
     KSG1,
     KSG2,
@@ -228,3 +233,13 @@ def test_cuda_equals_numpy(metric):
     xs, ys = (torch.from_numpy(a).cuda() for a in (x, y))
     assert KSG1().estimate(xs, ys).value == KSG1().estimate(x, y).value
     assert KSG2(device="cuda").estimate(x, y).value == KSG2().estimate(x, y).value
+
+
+@pytest.mark.parametrize("groups", [[()], [(0,), (2,)], [(-1,)]])
+@pytest.mark.parametrize("algorithm", ["tree", "brute"])
+def test_groups_must_name_existing_spaces(groups, algorithm):
+    spaces = _spaces((2, 2), 50, ties=False)
+    with pytest.raises(ValueError, match=r"each group must list space indices in 0\.\.1"):
+        knn_counts(spaces, 3, groups, algorithm=algorithm)
+    with pytest.raises(ValueError, match=r"each group must list space indices in 0\.\.1"):
+        knn_counts_over_k(spaces, (1, 2), groups, algorithm=algorithm)
