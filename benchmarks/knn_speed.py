@@ -14,7 +14,8 @@ Measures, on bivariate/multivariate Gaussian data with k = 3:
    at n = 10^6 (1+1) and n = 10,000 (2+2, 25+25), with the values compared;
 6. ``--grid``: the crossover between the KD-tree, the numpy brute force and the torch brute
    force on the CPU (``device="cpu"``) by n and joint dimension; ``--grid --compiled``: the
-   KD-tree against the brute force with and without numba;
+   KD-tree against the brute force with and without numba; ``--large-k``: the fused kernel
+   against numpy at k up to 2,000;
 7. ``--previous FILE --over-k``: ``knn_counts_over_k`` (k = 1, 2, 4, 8) on the KD-tree with
    that module and with the current one, interleaved, counts compared;
 8. ``--compiled``: KSG-1 (``algorithm="auto"``) with the numba kernels
@@ -29,6 +30,7 @@ Timings are the minimum over repeats (the machine is shared). Run from the repos
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --previous /tmp/old.py --grid
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --compiled
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --grid --compiled
+    PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --large-k
     PYTHONPATH=. .venv/bin/python benchmarks/knn_speed.py --only --previous /tmp/old.py --over-k
 """
 
@@ -340,6 +342,53 @@ def compiled_vs_numpy(repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
+LARGE_K_CASES = (
+    ("sorted 1-D pair", 8_000, 0, 2_000),
+    ("5+5", 8_000, 5, 2_000),
+    ("5+5", 4_000, 5, 300),
+    ("5+5", 8_000, 5, 30),
+    ("5+5", 8_000, 5, 3),
+)
+
+
+def large_k() -> list[dict[str, Any]]:
+    """The brute force at large k, fused kernel against numpy (one call each after a warm-up,
+    the compiled path forced for any size): the candidate selection's cost grows with k."""
+    from infossl.estimators import _compiled
+    from infossl.estimators._neighbors import knn_counts
+
+    _compiled.COMPILED_MIN_WORK = 0.0
+    rows = []
+    for name, n, d, k in LARGE_K_CASES:
+        if d == 0:
+            x = np.linspace(0.0, 1.0, n)[:, None]
+            spaces = [x, x**2]
+        else:
+            spaces = list(gaussian_xy(n, d, d))
+        out = {}
+        for switch in ("1", "0"):
+            os.environ[_compiled.ENV_SWITCH] = switch
+            run = lambda spaces=spaces, k=k: knn_counts(spaces, k, [(0,), (1,)], algorithm="brute")  # noqa: E731
+            run()
+            out[switch] = best_time(run, 1)
+        os.environ.pop(_compiled.ENV_SWITCH)
+        same = np.array_equal(out["1"].result.counts, out["0"].result.counts)
+        rows.append(
+            {
+                "case": f"{name} n={n:,} k={k}",
+                "fused_s": out["1"].wall,
+                "numpy_s": out["0"].wall,
+                "identical": bool(same),
+            }
+        )
+        print(
+            f"large k, {rows[-1]['case']}: fused {out['1'].wall:.3f} s  numpy "
+            f"{out['0'].wall:.3f} s  identical {same}  load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+    return rows
+
+
 _COLD = """
 import sys
 import time
@@ -486,11 +535,12 @@ def main() -> None:
     parser.add_argument("--previous", help="an earlier _neighbors.py to time side by side")
     parser.add_argument("--grid", action="store_true", help="CPU back-end crossover grid")
     parser.add_argument("--compiled", action="store_true", help="numba screen against numpy")
+    parser.add_argument("--large-k", action="store_true", help="fused kernel at large k")
     parser.add_argument(
         "--over-k", action="store_true", help="with --previous: knn_counts_over_k on the KD-tree"
     )
     parser.add_argument(
-        "--only", action="store_true", help="run --previous / --grid / --compiled only"
+        "--only", action="store_true", help="run --previous / --grid / --compiled / --large-k only"
     )
     args = parser.parse_args()
     repeats = 2 if args.quick else 5
@@ -510,6 +560,8 @@ def main() -> None:
         report["compiled"] = compiled_vs_numpy(3 if args.quick else repeats)
         report["compiled_first_call"] = cold_first_call(2 if args.quick else 3)
         report["compiled_load_cost"] = load_cost(3 if args.quick else 5)
+    if args.large_k:
+        report["large_k"] = large_k()
     if args.only:
         report["load_end"] = os.getloadavg()
         print(json.dumps(report, indent=1))
