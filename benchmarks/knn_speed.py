@@ -474,7 +474,13 @@ def cold_first_call(repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
-def grid(repeats: int, quick: bool, compiled: bool = False) -> list[dict[str, Any]]:
+def grid(
+    repeats: int,
+    quick: bool,
+    compiled: bool = False,
+    sizes: tuple[int, ...] | None = None,
+    dims: tuple[tuple[int, int], ...] | None = None,
+) -> list[dict[str, Any]]:
     """Wall time of KSG-1 with each CPU back-end by n and joint dimension (interleaved).
 
     The torch back-end (float64 ``torch.cdist``) runs at n <= 10,000 only: it is the slowest
@@ -493,8 +499,8 @@ def grid(repeats: int, quick: bool, compiled: bool = False) -> list[dict[str, An
     from infossl.estimators import _compiled
 
     have_numba = compiled and _compiled.numba_available()
-    sizes = (2_000, 10_000) if quick else (2_000, 10_000, 30_000)
-    dims = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (8, 8))
+    sizes = sizes or ((2_000, 10_000) if quick else (2_000, 10_000, 30_000))
+    dims = dims or ((1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (8, 8))
     rows = []
     for n in sizes:
         for dx, dy in dims:
@@ -536,6 +542,8 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="CPU back-end crossover grid")
     parser.add_argument("--compiled", action="store_true", help="numba screen against numpy")
     parser.add_argument("--large-k", action="store_true", help="fused kernel at large k")
+    parser.add_argument("--grid-n", help="with --grid: sample sizes, e.g. 60000,100000")
+    parser.add_argument("--grid-d", help="with --grid: d of the d+d pairs, e.g. 3,4")
     parser.add_argument(
         "--over-k", action="store_true", help="with --previous: knn_counts_over_k on the KD-tree"
     )
@@ -555,7 +563,13 @@ def main() -> None:
     elif args.previous:
         report["before_after"] = before_after(args.previous, repeats)
     if args.grid:
-        report["grid"] = grid(3 if args.quick else repeats, args.quick, args.compiled)
+        report["grid"] = grid(
+            3 if args.quick else repeats,
+            args.quick,
+            args.compiled,
+            tuple(int(v) for v in args.grid_n.split(",")) if args.grid_n else None,
+            tuple((int(v), int(v)) for v in args.grid_d.split(",")) if args.grid_d else None,
+        )
     elif args.compiled:
         report["compiled"] = compiled_vs_numpy(3 if args.quick else repeats)
         report["compiled_first_call"] = cold_first_call(2 if args.quick else 3)

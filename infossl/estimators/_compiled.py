@@ -142,6 +142,19 @@ def _warn_not_installed() -> None:
     )
 
 
+def kernels_ready() -> bool:
+    """Whether a large max-norm brute-force search would run compiled now, without loading
+    anything: the kernels are loaded (and not switched off), or ``INFOSSL_NUMBA=1`` with numba
+    installed. The KD-tree/brute-force choice uses it."""
+    mode = compiled_mode()
+    if mode == "off":
+        return False
+    module = sys.modules.get(_KERNEL_MODULE)
+    if module is not None:  # compiled in memory only once enough work asks for it
+        return bool(module.CACHED or module.compiled_in_process())
+    return mode == "on" and _numba_installed()
+
+
 def compiled_kernels(work: float) -> Any:
     """The compiled kernels (:mod:`infossl.estimators._numba_kernels`) for a search of ``work``
     coordinate comparisons, or None when the numpy code should run (see the module docstring

@@ -42,7 +42,8 @@ on it: strict counts use ``d < r (1 - rtol)``, non-strict ``d <= r (1 + rtol)``.
 
 Auto choice (numpy only; torch runs when a device is given): the tree when the norms allow it
 and the joint dimension is at most :func:`tree_max_dim` of n (4 below n = 5,000, 6 below
-20,000, 8 above; measured on 2 cores, benchmarks/knn_speed.md), brute force otherwise.
+20,000, 8 above; with the compiled kernels loaded 2 below 10,000, 4 below 40,000, 6 above;
+measured on 2 cores, benchmarks/knn_speed.md), brute force otherwise.
 """
 
 from __future__ import annotations
@@ -57,7 +58,12 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from infossl.estimators._compiled import compiled_kernels, compiled_mode
+from infossl.estimators._compiled import (
+    COMPILED_MIN_WORK,
+    compiled_kernels,
+    compiled_mode,
+    kernels_ready,
+)
 
 METRICS: tuple[str, ...] = ("chebyshev", "euclidean")
 ALGORITHMS: tuple[str, ...] = ("auto", "tree", "brute")
@@ -71,6 +77,12 @@ TREE_MAX_DIM = 8
 #: (KSG-1, k = 3, Gaussian data; benchmarks/knn_speed.md, 2026-12-03): the KD-tree won up to
 #: 2+2 at n = 2,000, 3+3 at 10,000 and 4+4 at 30,000; brute force beyond.
 TREE_DIM_STEPS: tuple[tuple[int, int], ...] = ((5_000, 4), (20_000, 6))
+#: The same with the compiled kernels loaded (``benchmarks/knn_speed.md``, ``--grid --compiled``,
+#: 2026-12-03): the fused brute force beat the KD-tree from 2+2 below n = 10,000, from 3+3 up
+#: to 30,000 and from 4+4 up to 100,000 (the largest n measured); (n below, largest tree dim).
+COMPILED_TREE_DIM_STEPS: tuple[tuple[int, int], ...] = ((10_000, 2), (40_000, 4))
+#: Beyond the last compiled step.
+COMPILED_TREE_MAX_DIM = 6
 #: Relative width of the tie band around a Euclidean radius (see module docstring).
 EUCLIDEAN_TIE_RTOL = 1e-12
 
@@ -309,21 +321,33 @@ def choose_algorithm(
         return "tree"
     if algorithm == "brute":
         return "brute"
-    return "tree" if tree_ok and sum(dims) <= tree_max_dim(n, len(dims)) else "brute"
+    compiled = (
+        metric == "chebyshev"
+        and n is not None
+        and float(n) * n * sum(dims) >= COMPILED_MIN_WORK
+        and kernels_ready()
+    )
+    return "tree" if tree_ok and sum(dims) <= tree_max_dim(n, len(dims), compiled) else "brute"
 
 
-def tree_max_dim(n: int | None, n_spaces: int = 2) -> int:
+def tree_max_dim(n: int | None, n_spaces: int = 2, compiled: bool = False) -> int:
     """Largest joint dimension for which ``"auto"`` picks the KD-tree at sample size n.
 
-    A step function of n from the measured crossover (:data:`TREE_DIM_STEPS`); ``TREE_MAX_DIM``
-    for one variable or unknown n.
+    A step function of n from the measured crossover (:data:`TREE_DIM_STEPS`, or
+    :data:`COMPILED_TREE_DIM_STEPS` when the brute force would run compiled);
+    ``TREE_MAX_DIM`` for one variable or unknown n.
     """
     if n is None or n_spaces < 2:
         return TREE_MAX_DIM
-    for below, dim in TREE_DIM_STEPS:
+    steps, top = (
+        (COMPILED_TREE_DIM_STEPS, COMPILED_TREE_MAX_DIM)
+        if compiled
+        else (TREE_DIM_STEPS, TREE_MAX_DIM)
+    )
+    for below, dim in steps:
         if n < below:
             return dim
-    return TREE_MAX_DIM
+    return top
 
 
 # --------------------------------------------------------------------------------- helpers

@@ -336,12 +336,16 @@ def test_large_k_keeps_the_selection_fast_and_identical(monkeypatch, always_comp
 
 def test_the_status_says_what_a_search_will_do(monkeypatch):
     monkeypatch.setenv(_compiled.ENV_SWITCH, "off")
+    assert not _compiled.kernels_ready()
     status = infossl.estimators.compiled_screen_status()
     assert status["mode"] == "off" and status["installed"]
     assert status["min_work"] == _compiled.COMPILED_MIN_WORK
     assert status["load_min_work"] == _compiled.LOAD_MIN_WORK
     monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
+    assert _compiled.kernels_ready()  # numba installed, INFOSSL_NUMBA=1
     assert _compiled.compiled_kernels(1e12) is not None  # loads the kernel
     assert infossl.estimators.compiled_screen_status()["loaded"]
+    monkeypatch.setenv(_compiled.ENV_SWITCH, "auto")
+    assert _compiled.kernels_ready()  # loaded (and cached on disk here)
     monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels")  # a fresh process
     assert not infossl.estimators.compiled_screen_status()["loaded"]

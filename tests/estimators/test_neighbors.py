@@ -208,9 +208,35 @@ def test_input_on_a_device_selects_that_device(monkeypatch):
         ((8,), 2_000, "tree"),  # one variable: the tree up to 8 dimensions
     ],
 )
-def test_auto_rule_follows_the_measured_crossover(dims, n, chosen):
+def test_auto_rule_follows_the_measured_crossover(monkeypatch, dims, n, chosen):
+    from infossl.estimators import _neighbors
+
+    monkeypatch.setattr(_neighbors, "kernels_ready", lambda: False)  # numpy brute force
     groups = [(s,) for s in range(len(dims))]
     assert choose_algorithm(list(dims), groups, "chebyshev", "auto", n=n) == chosen
+
+
+@pytest.mark.parametrize(
+    ("dims", "n", "chosen"),
+    [
+        ((1, 1), 10**6, "tree"),
+        ((1, 1), 2_000, "tree"),
+        ((2, 2), 2_000, "brute"),
+        ((2, 2), 1_000, "tree"),  # 4e6 comparisons: below COMPILED_MIN_WORK, numpy rule
+        ((2, 2), 20_000, "tree"),
+        ((3, 3), 30_000, "brute"),
+        ((3, 3), 60_000, "tree"),
+        ((4, 4), 100_000, "brute"),
+        ((2, 2, 2), 100_000, "tree"),
+    ],
+)
+def test_auto_rule_with_the_compiled_kernels_loaded(monkeypatch, dims, n, chosen):
+    from infossl.estimators import _neighbors
+
+    monkeypatch.setattr(_neighbors, "kernels_ready", lambda: True)
+    groups = [(s,) for s in range(len(dims))]
+    assert choose_algorithm(list(dims), groups, "chebyshev", "auto", n=n) == chosen
+    assert choose_algorithm(list(dims), groups, "chebyshev", "brute", n=n) == "brute"
 
 
 def test_auto_never_picks_torch_without_a_device():
