@@ -14,7 +14,7 @@ Both make the same integer and float64 comparisons as the numpy path, so every r
 and estimate is identical; only the time changes: KSG-1 3.3-5.1x faster than numpy with the
 kernels loaded (2 cores; 25 + 25 at n = 10,000 0.19 s; benchmarks/knn_speed.md).
 
-Loading numba and the kernels costs about 0.4-0.5 s once per process (after infossl is
+Loading numba and the kernels costs about 0.4-0.6 s once per process (after infossl is
 imported; compiling them the first time after installation, about 10 s, is cached on disk).
 So by default (:data:`ENV_SWITCH` unset or ``auto``) a search uses them when it makes at least
 :data:`COMPILED_MIN_WORK` comparisons and either they are already loaded or the search -- with
@@ -80,9 +80,9 @@ def _kernels() -> Any:
     """The kernel module, or None when numba is missing or cannot be loaded (tried once)."""
     try:
         from infossl.estimators import _numba_kernels
-    except ImportError:
-        return None
-    except Exception as exc:  # e.g. a local coverage.py shadowing the package numba imports
+    except Exception as exc:  # e.g. numba built for another numpy; a local coverage.py
+        if isinstance(exc, ImportError) and not _numba_installed():
+            return None  # not installed: nothing to say (INFOSSL_NUMBA=1 warns elsewhere)
         warnings.warn(
             f"numba is installed but could not be loaded ({type(exc).__name__}: {exc}); the "
             f"kNN search uses its numpy screen (same values). Set {ENV_SWITCH}=0 to skip it.",
@@ -182,6 +182,5 @@ def compiled_kernels(work: float) -> Any:
         if kernels is None:
             if mode == "on" and not _numba_installed():
                 _warn_not_installed()
-            if mode == "auto":
-                _numpy_work += work
+            _numpy_work += work
         return kernels

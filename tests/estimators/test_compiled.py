@@ -272,14 +272,22 @@ class _BrokenNumba(types.ModuleType):
         raise AttributeError("module 'coverage' has no attribute 'types'")
 
 
-@pytest.mark.parametrize("broken", [False, True])
+class _NumbaForAnotherNumpy(types.ModuleType):
+    """An installed numba whose import fails with ImportError (built for another numpy)."""
+
+    def __getattr__(self, name):
+        raise ImportError("Numba needs NumPy 2.5 or less. Got NumPy 2.9.")
+
+
+@pytest.mark.parametrize("broken", [False, True, "import-error"])
 def test_without_a_loadable_numba_the_numpy_screen_runs(monkeypatch, broken):
     monkeypatch.setattr(_compiled, "COMPILED_MIN_WORK", 0.0)
     monkeypatch.setenv(_compiled.ENV_SWITCH, "1")
     monkeypatch.delitem(sys.modules, "infossl.estimators._numba_kernels", raising=False)
     monkeypatch.delattr(infossl.estimators, "_numba_kernels", raising=False)
     # None: ``import numba`` raises ImportError (not installed)
-    monkeypatch.setitem(sys.modules, "numba", _BrokenNumba("numba") if broken else None)
+    fake = {True: _BrokenNumba("numba"), "import-error": _NumbaForAnotherNumpy("numba")}
+    monkeypatch.setitem(sys.modules, "numba", fake.get(broken))
     _compiled._kernels.cache_clear()
     try:
         if broken:
@@ -291,7 +299,7 @@ def test_without_a_loadable_numba_the_numpy_screen_runs(monkeypatch, broken):
             _compiled._warn_not_installed.cache_clear()
             with pytest.warns(RuntimeWarning, match="asks for the compiled kNN screen but numba"):
                 assert _compiled.compiled_kernels(1e12) is None  # INFOSSL_NUMBA=1: said once
-        assert infossl.estimators.compiled_screen_status()["installed"] is broken
+        assert infossl.estimators.compiled_screen_status()["installed"] is bool(broken)
         spaces = _spaces((2, 2), 200, ties=True)
         res = knn_counts(spaces, 3, [(0,), (1,)], algorithm="brute")
         ref = knn_counts(spaces, 3, [(0,), (1,)], algorithm="tree")
