@@ -150,9 +150,16 @@ def kernels_ready() -> bool:
     if mode == "off":
         return False
     module = sys.modules.get(_KERNEL_MODULE)
-    if module is not None:  # compiled in memory only once enough work asks for it
-        return bool(module.CACHED or module.compiled_in_process())
+    if module is not None:
+        return _cheap_to_use(module)
     return mode == "on" and _numba_installed()
+
+
+def _cheap_to_use(kernels: Any) -> bool:
+    """Whether the loaded kernels run without a compilation first: cached on disk, or already
+    compiled in this process (without a cache, ``auto`` compiles them only once enough work
+    asks for it)."""
+    return bool(kernels.CACHED or kernels.compiled_in_process())
 
 
 def compiled_kernels(work: float) -> Any:
@@ -164,21 +171,15 @@ def compiled_kernels(work: float) -> Any:
     if mode == "off" or work < COMPILED_MIN_WORK:
         return None
     with _LOCK:
-        if mode == "auto":
-            if _KERNEL_MODULE not in sys.modules and _numpy_work + work < LOAD_MIN_WORK:
-                _numpy_work += work
-                return None
-            kernels = _kernels()
-            if (
-                kernels is not None
-                and not kernels.CACHED
-                and not kernels.compiled_in_process()
-                and _numpy_work + work < UNCACHED_LOAD_MIN_WORK
-            ):
-                _numpy_work += work  # compiling in memory (~10 s) is not repaid yet
-                return None
-        else:
-            kernels = _kernels()
+        waiting = mode == "auto" and _KERNEL_MODULE not in sys.modules
+        kernels = None if waiting and _numpy_work + work < LOAD_MIN_WORK else _kernels()
+        if (
+            kernels is not None
+            and mode == "auto"
+            and not _cheap_to_use(kernels)
+            and _numpy_work + work < UNCACHED_LOAD_MIN_WORK
+        ):
+            kernels = None  # compiling in memory (~10 s) is not repaid yet
         if kernels is None:
             if mode == "on" and not _numba_installed():
                 _warn_not_installed()

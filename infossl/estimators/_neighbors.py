@@ -646,14 +646,9 @@ class _Screens:
             self.data = [
                 np.ascontiguousarray(np.rint(c.T * self.scale).astype(np.int16)) for c in centred
             ]
-            kernels = compiled_kernels(float(n) * n_pad * sum(c.shape[1] for c in centred))
-            self.kernels = kernels
-            self.compiled: Callable[..., None] | None = (
-                None if kernels is None else kernels.chebyshev_block
-            )
+            self.kernels = compiled_kernels(float(n) * n_pad * sum(c.shape[1] for c in centred))
             return
         self.kernels = None
-        self.compiled = None
         self.scale = 1.0
         self.dtype = np.float32
         self.sentinel = np.float32(np.inf)
@@ -671,6 +666,11 @@ class _Screens:
                 self.err_abs.append(2.0 * 20.0 * d * _F32_EPS * float(np.abs(c).max()) ** 2)
                 self.err_rel.append(2.0 * d * _F32_EPS)
             self.data.append(data)
+
+    @property
+    def compiled(self) -> Callable[..., None] | None:
+        """The compiled block screen, or None where numpy screens."""
+        return None if self.kernels is None else self.kernels.chebyshev_block
 
     def screen_value(self, r: np.ndarray) -> np.ndarray:
         """Map float64 distances to the screening scale (int16 steps, or squared)."""

@@ -259,6 +259,31 @@ def _count_inside(
 
 
 @_jit
+def _max_over_spaces(acc: np.ndarray, member: np.ndarray, out: np.ndarray) -> Any:
+    """The element-wise maximum of the rows ``acc[s]`` with ``member[s]``: the screened
+    distance in a product of spaces. One member: that row itself (no copy); else written to
+    ``out``, the first two members in one pass. At least one member."""
+    first, second = -1, -1
+    for s in range(len(member)):
+        if member[s]:
+            if first < 0:
+                first = s
+            elif second < 0:
+                second = s
+    if second < 0:
+        return acc[first]
+    a0, a1 = acc[first], acc[second]
+    for j in range(len(out)):
+        out[j] = _max16(a0[j], a1[j])
+    for s in range(second + 1, len(member)):
+        if member[s]:
+            a = acc[s]
+            for j in range(len(out)):
+                out[j] = _max16(out[j], a[j])
+    return out
+
+
+@_jit
 def chebyshev_knn_block(
     data: np.ndarray,
     offsets: np.ndarray,
@@ -302,21 +327,12 @@ def chebyshev_knn_block(
     cand_val = np.empty(m, dtype=np.int16)
     cand_col = np.empty(m, dtype=np.int64)
     exact = np.empty(m, dtype=np.float64)
+    every_space = np.ones(n_spaces, dtype=np.bool_)
     for i in range(start, stop):
         for s in range(n_spaces):
             screen_row(data, offsets[s], offsets[s + 1], i, acc[s])
             acc[s, i] = _I16_MAX
-        if n_spaces == 1:
-            joint[:] = acc[0]
-        else:
-            a0, a1 = acc[0], acc[1]
-            for j in range(n_pad):
-                joint[j] = _max16(a0[j], a1[j])
-            for s in range(2, n_spaces):
-                a = acc[s]
-                for j in range(n_pad):
-                    joint[j] = _max16(joint[j], a[j])
-        worst = _candidates(joint, n, i, cand_val, cand_col)
+        worst = _candidates(_max_over_spaces(acc, every_space, joint), n, i, cand_val, cand_col)
         for t in range(m):
             exact[t] = _exact_distance(x, i, cand_col[t], 0, x.shape[1])
         exact.sort()
@@ -329,20 +345,7 @@ def chebyshev_knn_block(
             redo[i] = True
             continue
         for g in range(n_groups):
-            first, size = -1, 0
-            for s in range(n_spaces):
-                if members[g, s]:
-                    size += 1
-                    first = s if first < 0 else first
-            dist = acc[first]
-            if size > 1:
-                dist = group
-                dist[:] = acc[first]
-                for s in range(first + 1, n_spaces):
-                    if members[g, s]:
-                        a = acc[s]
-                        for j in range(n_pad):
-                            dist[j] = _max16(dist[j], a[j])
+            dist = _max_over_spaces(acc, members[g], group)
             for kk in range(n_k):
                 counts[i, kk * n_groups + g] = _count_inside(
                     dist, n, i, eps[i, kk], scale, strict, x, offsets, members[g]
