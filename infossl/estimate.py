@@ -22,10 +22,20 @@ _NATS_PER_UNIT = {"nats": 1.0, "bits": math.log(2.0)}
 
 #: Keys of ``Estimate.params`` whose values are information figures in the estimate's unit (a
 #: number, or a mapping to numbers): the parts of ``copula-max`` (``gcmi``, ``ksg1_copula``,
-#: ``gcmi_adjusted``), its canonical-pair check (``pair_gaussian``, ``pair_ksg``) and its
-#: values per k (``ksg1_by_k``). :meth:`Estimate.to` converts them with the value.
+#: ``gcmi_adjusted``), its canonical-pair check (``pair_gaussian``, ``pair_ksg``), its
+#: values per k (``ksg1_by_k``) and the parts of ``copula-critic-max`` (``copula_max``,
+#: ``critic_ksg``). :meth:`Estimate.to` converts them with the value.
 INFORMATION_PARAMS: frozenset[str] = frozenset(
-    {"gcmi", "ksg1_copula", "gcmi_adjusted", "pair_gaussian", "pair_ksg", "ksg1_by_k"}
+    {
+        "gcmi",
+        "ksg1_copula",
+        "gcmi_adjusted",
+        "pair_gaussian",
+        "pair_ksg",
+        "ksg1_by_k",
+        "copula_max",
+        "critic_ksg",
+    }
 )
 
 #: An estimate whose value reaches this fraction of its ceiling is flagged as saturated.

@@ -43,6 +43,10 @@ def test_auto_rule():
     disc = rng.integers(0, 3, size=200)
     tied = np.round(rng.standard_normal((200, 1)), 0)  # heavy rounding: many atoms
     assert choose_method("mi", cont, cont)[0] == "copula-max"
+    big = rng.standard_normal((1000, 3))
+    assert choose_method("mi", big[:, :2], big[:, 2:])[0] == "copula-critic-max"
+    assert choose_method("mi", big[:999, :2], big[:999, 2:])[0] == "copula-max"  # n < 1000
+    assert choose_method("mi", big[:, :1], big[:, 2:])[0] == "copula-max"  # 1 + 1
     assert choose_method("mi", disc.reshape(-1, 1), disc.reshape(-1, 1))[0] == "plugin"
     assert choose_method("mi", disc.reshape(-1, 1), cont)[0] == "ross"
     assert choose_method("mi", tied, cont)[0] == "mixed-ksg"
@@ -50,12 +54,13 @@ def test_auto_rule():
     assert choose_method("entropy", disc.reshape(-1, 1))[0] == "plugin"
     assert choose_method("cmi", cont, cont, cont)[0] == "frenzel-pompe"
     wide, many = rng.standard_normal((200, 5)), rng.standard_normal((5000, 5))
-    # neither the dimension nor the sample size changes the choice for float data
+    # below 1,000 rows the dimension does not change the choice; from there the critic part joins
     assert choose_method("mi", wide, wide)[0] == "copula-max"
-    assert choose_method("mi", many, many)[0] == "copula-max"
+    assert choose_method("mi", many, many)[0] == "copula-critic-max"
     # every name the rule can pick is registered
     for q, name in [
         ("mi", "copula-max"),
+        ("mi", "copula-critic-max"),
         ("mi", "plugin"),
         ("mi", "ross"),
         ("mi", "mixed-ksg"),
@@ -75,8 +80,10 @@ def test_auto_recovers_a_gaussian_copula_in_high_dimension():
     x = rng.standard_normal((5000, 10))
     y = 0.5 * x + np.sqrt(0.75) * rng.standard_normal((5000, 10))
     est = infossl.estimate_mi(x**3, np.exp(y))
-    assert est.method == "copula-max" and est.params["used"] == "gcmi"
-    assert any("auto" in note and "copula-max" in note for note in est.notes)
+    assert est.method == "copula-critic-max" and est.params["used"] == "gcmi"
+    assert any("auto: chose copula-critic-max" in note for note in est.notes)
+    # the critic's three canonical features hold less than the ten Gaussian pairs
+    assert est.params["critic_ksg"] < est.value - 0.2
     # standard error about 0.025 nats (10 pairs, n = 5000): three of them, rounded up
     assert est.value == pytest.approx(-5.0 * np.log(0.75), abs=0.08)
     assert max(est.params["ksg1_by_k"].values()) < est.value - 0.5
@@ -282,7 +289,8 @@ def test_auto_cmi_with_an_integer_variable_does_not_pick_a_continuous_method():
 @pytest.mark.parametrize(
     "quantity, arrays, method, checked",
     [
-        ("mi", ((2000, 2), (2000, 2)), "copula-max", "joint dimension 4, n = 2000"),
+        ("mi", ((2000, 2), (2000, 2)), "copula-critic-max", "joint dimension 4, n = 2000 (≥ 3"),
+        ("mi", ((999, 2), (999, 2)), "copula-max", "joint dimension 4, n = 999:"),
         ("mi", ((200, 5), (200, 5)), "copula-max", "repeated rows ≤ 5% (at most 0.0%)"),
         ("entropy", ((500, 3),), "kl", "x float (continuous), 0.0% repeated rows ≤ 5%"),
         ("cmi", ((300, 1), (300, 1), (300, 1)), "frenzel-pompe", "x, y, z float (continuous)"),

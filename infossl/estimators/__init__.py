@@ -57,4 +57,6 @@ for _name in (
     "doe",
 ):
     register_lazy("mi", _name, "infossl.estimators.neural.estimator")
+for _name in ("critic-ksg", "copula-critic-max"):
+    register_lazy("mi", _name, "infossl.estimators.neural.features")
 from infossl.estimators import knn  # noqa: E402,F401

@@ -224,9 +224,8 @@ def _held_out_pair(
     cov = np.cov(np.hstack([fx[fit], fy[fit]]), rowvar=False)
     _logdet(cov[:dx, :dx], "x")  # ValueError for collinear scores
     _logdet(cov[dx:, dx:], "y")
-    wx, wy = _inverse_sqrt(cov[:dx, :dx]), _inverse_sqrt(cov[dx:, dx:])
-    left, _, right_t = np.linalg.svd(wx @ cov[:dx, dx:] @ wy)
-    u, v = fx[test] @ (wx @ left[:, 0]), fy[test] @ (wy @ right_t[0])
+    a, b, _ = canonical_directions(cov, dx, 1)
+    u, v = fx[test] @ a[:, 0], fy[test] @ b[:, 0]
     if np.ptp(u) == 0 or np.ptp(v) == 0:
         raise ValueError("the canonical pair is constant on the held-out rows")
     rho = float(min(abs(np.corrcoef(u, v)[0, 1]), 1.0 - 1e-15))
@@ -234,6 +233,22 @@ def _held_out_pair(
     pair = [copula_normalise(w[:, None]) for w in (u, v)]
     value = (ksg if ksg is not None else KSG1(k=_CHECK_K)).estimate(*pair).value
     return rho, gaussian, value
+
+
+def canonical_directions(
+    cov: np.ndarray, dx: int, pairs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(A, B, rho)``: the top ``pairs`` canonical directions of the joint covariance ``cov``
+    of ``(x, y)`` (x the first ``dx`` coordinates) as columns of A (d_x, pairs) and B
+    (d_y, pairs), and their canonical correlations rho (descending).
+
+    ``A = Σ_x^{-1/2} U``, ``B = Σ_y^{-1/2} V`` for the leading singular vectors of
+    ``Σ_x^{-1/2} Σ_xy Σ_y^{-1/2}``; each projection has unit variance under ``cov``. Assumes
+    positive-definite diagonal blocks. O(d³).
+    """
+    wx, wy = _inverse_sqrt(cov[:dx, :dx]), _inverse_sqrt(cov[dx:, dx:])
+    left, rho, right_t = np.linalg.svd(wx @ cov[:dx, dx:] @ wy)
+    return wx @ left[:, :pairs], wy @ right_t[:pairs].T, rho[:pairs]
 
 
 def _inverse_sqrt(cov: np.ndarray) -> np.ndarray:
@@ -348,6 +363,12 @@ BIAS_EXPONENT = 6.0
 #: suites held no task where the KSG part mattered, and a dense 25 + 25 / 50 + 50 Gaussian gave
 #: 0.12 / 0.51 nats too much (``benchmarks/estimators.md``).
 MAX_EXTRAPOLATION_DIM = 20
+#: ``copula-critic-max`` (``method="auto"`` for float MI) adds its critic part from this joint
+#: dimension d_x + d_y up: for two one-dimensional variables KSG on the normal scores is already
+#: accurate (on the tuning suites the critic part changed nothing below 3).
+CRITIC_MIN_DIM = 3
+#: ... and from this many rows up (the critic trains on 45 % of them).
+CRITIC_MIN_ROWS = 1000
 #: The neighbour count used without the extrapolation (KSG1's default): above
 #: ``max_extrapolation_dim``, or with no more rows than the largest k of the series.
 _PLAIN_K = 3
@@ -541,7 +562,7 @@ class CopulaKSG1(MIEstimator):
 @register
 class CopulaMax(CopulaKSG1):
     r"""The larger of the Gaussian-copula MI and KSG1 on the normal scores extrapolated to k → 0
-    (``method="auto"``).
+    (two of the three parts of ``method="auto"``, ``copula-critic-max``).
 
     Formula: ``I = max(I_gcmi, I_ksg)`` with both computed on the same marginal normal scores
     ``Φ⁻¹(rank / (n + 1))``: :class:`GaussianCopulaMI` with its bias correction, and
@@ -683,12 +704,15 @@ __all__ = [
     "BIAS_EXPONENT",
     "CHECK_TOLERANCE_NATS",
     "CHECK_TOLERANCE_REL",
+    "CRITIC_MIN_DIM",
+    "CRITIC_MIN_ROWS",
     "EXTRAPOLATION_KS",
     "MAX_EXTRAPOLATION_DIM",
     "CanonicalPairCheck",
     "CopulaKSG1",
     "CopulaMax",
     "GaussianCopulaMI",
+    "canonical_directions",
     "canonical_pair_check",
     "copula_normalise",
     "extrapolate_to_k0",

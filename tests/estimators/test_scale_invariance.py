@@ -46,6 +46,8 @@ PARAMS: dict[tuple[str, str], dict[str, Any]] = {
     ("entropy", "kt-lower"): {"noise_variance": 0.1},
     ("entropy", "binned"): {"differential": True},
 }
+#: Torch methods without training parameters (at N rows ``copula-critic-max`` trains no critic).
+NO_TRAINING_PARAMS = {"copula-critic-max"}
 #: Methods whose first argument is discrete (labels are never rescaled).
 DISCRETE_X = {"ross", "kt-upper", "kt-lower"}
 #: Methods of discrete data (given integer symbols; scaling a float copy changes nothing either).
@@ -102,7 +104,7 @@ def _reference(refs: dict, quantity: str, name: str, d: dict[str, Any]) -> float
 
 def _params(quantity: str, name: str, scale: float) -> dict[str, Any] | None:
     params = dict(PARAMS.get((quantity, name), {}))
-    if name in {m.name for m in list_methods("mi") if m.needs_torch}:
+    if name in {m.name for m in list_methods("mi") if m.needs_torch} - NO_TRAINING_PARAMS:
         params.update(_NEURAL)
     if name in NOISE_VARIANCE:
         variance = params["noise_variance"] * scale * scale

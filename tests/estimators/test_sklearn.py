@@ -45,6 +45,8 @@ CUSTOM: dict[tuple[str, str], dict[str, Any]] = {
     ("mi", "doe"): {**_NEURAL, "n_components": 2},
     ("mi", "dv"): dict(_CRITIC),
     ("mi", "copula-max"): {"k": 4, "seed": np.int64(2)},
+    ("mi", "copula-critic-max"): {"k": 4, "critic": False, "pairs": 2, "seed": np.int64(2)},
+    ("mi", "critic-ksg"): {**_NEURAL, "pairs": 2, "k": 4, "embed_dim": 8},
     ("mi", "gao"): {"k": 4},
     ("mi", "gcmi"): {"bias_correction": False},
     ("mi", "gaussian"): {"shrinkage": "ledoit-wolf", "assume_gaussian": False},

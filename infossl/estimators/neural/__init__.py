@@ -2,8 +2,9 @@
 
 Importing this package (it needs torch) registers ``"neural"`` and ``"infonce"``, ``"nwj"``,
 ``"dv"``, ``"mine"``, ``"tuba"``, ``"js"``, ``"smile"``, ``"interpolated"``, ``"club"``,
-``"l1out"``, ``"doe"`` for :func:`infossl.estimate_mi`; :mod:`infossl.estimators` declares them
-lazily so that numpy-only use never imports torch. ``BOUNDS`` (the table of bound names, kinds and
+``"l1out"``, ``"doe"``, ``"critic-ksg"`` and ``"copula-critic-max"`` for
+:func:`infossl.estimate_mi`; :mod:`infossl.estimators` declares them lazily so that numpy-only
+use never imports torch. ``BOUNDS`` (the table of bound names, kinds and
 value functions) is :data:`infossl.bounds.BOUNDS`.
 """
 
@@ -30,12 +31,15 @@ from infossl.estimators.neural.estimator import (
     SMILEEstimator,
     TUBAEstimator,
 )
+from infossl.estimators.neural.features import CopulaCriticMax, CriticKSG, critic_features
 
 __all__ = [
     "BOUNDS",
     "BilinearCritic",
     "CLUBEstimator",
     "ConcatCritic",
+    "CopulaCriticMax",
+    "CriticKSG",
     "DVEstimator",
     "DoEEstimator",
     "GaussianConditional",
@@ -50,5 +54,6 @@ __all__ = [
     "SMILEEstimator",
     "SeparableCritic",
     "TUBAEstimator",
+    "critic_features",
     "make_critic",
 ]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -60,6 +61,23 @@ from infossl.estimators.neural.heads import (
 VALIDATION_FRACTION = 0.1
 #: Training batch of ``batch_size="auto"`` when the sample allows it.
 AUTO_BATCH = 256
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A trained bound model with its preprocessed training and held-out rows (float32)."""
+
+    model: BoundModel
+    x_fit: torch.Tensor
+    y_fit: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    n: int
+    dims: tuple[int, int]
+    batch: int
+    eval_k: int
+    steps_run: int
+    stopped_early: bool
 
 
 def _check_batch_size(batch_size: object) -> int | str:
@@ -223,8 +241,8 @@ class NeuralMIEstimator(MIEstimator):
         return DifferenceOfEntropies(GaussianMixture(init_means), conditional)
 
     # ------------------------------------------------------------------ estimation
-    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
-        """Train on a random ``train_fraction`` of the pairs; evaluate on the rest."""
+    def _train(self, x: npt.ArrayLike, y: npt.ArrayLike) -> TrainedModel:
+        """Split the rows, preprocess with training-split statistics and train the model."""
         x, y, n = paired_samples(x, y)
         check_not_constant(x, "x")
         check_not_constant(y, "y")
@@ -278,27 +296,45 @@ class NeuralMIEstimator(MIEstimator):
             progress=progress_enabled(self.progress),
             description=f"{self.name} ({self.bound})",
         )
-        values = evaluate(model, tensor(x, test_idx), tensor(y, test_idx), eval_k).numpy()
+        return TrainedModel(
+            model=model,
+            x_fit=x_fit,
+            y_fit=y_fit,
+            x_test=tensor(x, test_idx),
+            y_test=tensor(y, test_idx),
+            n=n,
+            dims=(x.shape[1], y.shape[1]),
+            batch=batch,
+            eval_k=eval_k,
+            steps_run=result.steps_run,
+            stopped_early=result.stopped_early,
+        )
+
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimate:
+        """Train on a random ``train_fraction`` of the pairs; evaluate on the rest."""
+        fitted = self._train(x, y)
+        model, eval_k, n_fit = fitted.model, fitted.eval_k, len(fitted.x_fit)
+        values = evaluate(model, fitted.x_test, fitted.y_test, eval_k).numpy()
         value = float(values.mean())
         stderr = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else None
         ceiling = model.ceiling(eval_k)
-        notes = self._notes(value, ceiling, eval_k, len(values), result.stopped_early)
-        notes += _few_rows_notes(BOUNDS[self.bound].kind, n_fit, x.shape[1] + y.shape[1])
+        notes = self._notes(value, ceiling, eval_k, len(values), fitted.stopped_early)
+        notes += _few_rows_notes(BOUNDS[self.bound].kind, n_fit, sum(fitted.dims))
         return self._make(
             value,
-            n,
-            (x.shape[1], y.shape[1]),
+            fitted.n,
+            fitted.dims,
             ceiling=ceiling,
             stderr=stderr,
             notes=notes,
             kind=BOUNDS[self.bound].kind,
             extra_params={
                 "bound": self.bound,
-                "batch_size": batch,
+                "batch_size": fitted.batch,
                 "eval_batch_size": eval_k,
                 "eval_batches": len(values),
                 "n_train": n_fit,
-                "steps_run": result.steps_run,
+                "steps_run": fitted.steps_run,
             },
         )
 
@@ -343,7 +379,7 @@ def _few_rows_notes(kind: str, n_fit: int, dims: int) -> tuple[str, ...]:
     return (
         f"the critic was trained on {n_fit} rows for {dims} input dimensions (fewer than "
         f"{MIN_ROWS_PER_DIMENSION} per dimension): the lower bound is likely loose, possibly "
-        "by 1 nats or more; use more samples or a kNN / copula estimator",
+        "by 1 nat or more; use more samples or a kNN / copula estimator",
     )
 
 
