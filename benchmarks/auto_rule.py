@@ -195,7 +195,8 @@ def standardise(a: np.ndarray) -> np.ndarray:
 
 
 def run_method(method: str, x: np.ndarray, y: np.ndarray) -> dict[str, object]:
-    """The chosen method, value, seconds, error and (for ``copula-max``) both parts. ``method``
+    """The chosen method, value, seconds, error and (for ``copula-max`` and
+    ``copula-critic-max``) the parts. ``method``
     may carry parameters, written ``name:key=value:...`` (e.g. ``infonce:steps=10000``)."""
     spec = MethodSpec.parse(method)
     chosen = choose_method("mi", x, y).method if spec.name == "auto" else spec.name
@@ -209,6 +210,8 @@ def run_method(method: str, x: np.ndarray, y: np.ndarray) -> dict[str, object]:
         if "used" in est.params:
             p = est.params
             detail = f"used={p['used']} gcmi={p['gcmi']:.4f} ksg1_copula={p['ksg1_copula']:.4f}"
+            if "critic_ksg" in p:
+                detail += f" critic_ksg={p['critic_ksg']:.4f}"
     except Exception as err:  # recorded, never dropped
         value, error = float("nan"), f"{type(err).__name__}: {err}"[:200]
     seconds = time.perf_counter() - start
