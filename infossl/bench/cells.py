@@ -77,6 +77,14 @@ def make_cells(
     return [Cell(m, t, n, s) for t in tasks for n in ns for m in methods for s in seeds]
 
 
+def _used(cell: Cell, est: Any) -> str:
+    """What ran: the method ``auto`` chose, and the part a maximum of parts returned
+    (``params["used"]``, e.g. ``copula-critic-max: critic-ksg``); empty for a plain method."""
+    chosen = est.method if cell.method.name == "auto" else ""
+    part = str(est.params.get("used", ""))
+    return ": ".join(p for p in (chosen, part) if p)
+
+
 def run_cell(cell: Cell) -> dict[str, Any]:
     """Sample the task, run the estimator; the outcome row (``status`` ok, nan or error, never an
     exception)."""
@@ -87,7 +95,7 @@ def run_cell(cell: Cell) -> dict[str, Any]:
     try:
         x, y = cell.task.sample(cell.n, seed=cell.seed)
         est = estimate_mi(x, y, method=cell.method.name, **cell.method.params)
-        row.update(value=est.value, kind=est.kind, ceiling=est.ceiling)
+        row.update(value=est.value, kind=est.kind, ceiling=est.ceiling, used=_used(cell, est))
         if not np.isfinite(est.value):
             row.update(status="nan", error="non-finite estimate")
     except Exception as err:  # recorded, never dropped

@@ -1,9 +1,11 @@
 """`infossl bench estimators`: every estimator on every task of a suite, at several n and seeds.
 
 Writes into ``out``: ``results.csv`` (one row per cell and seed, appended as cells finish;
-rerunning skips cells already there), ``table.csv`` (mean ± std, relative error, runtime per
-method × task × n), ``heatmap.png`` (log10 relative error at the largest n),
-and ``summary.md`` (overview, sample-complexity table, all cells).
+rerunning skips cells already there; its ``used`` column names the method ``auto`` chose and
+the part a maximum of estimators returned, e.g. ``copula-critic-max: critic-ksg``),
+``table.csv`` (mean ± std, relative error, runtime per method × task × n), ``heatmap.png``
+(log10 relative error at the largest n), and ``summary.md`` (overview, sample-complexity
+table, all cells).
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ FIELDS = [
     "ceiling",
     "seconds",
     "error",
+    "used",
 ]
 
 
@@ -78,15 +79,21 @@ def result_row(cell: Cell, outcome: dict[str, Any]) -> dict[str, Any]:
         "value": None,
         "kind": "",
         "ceiling": None,
+        "used": "",
         **outcome,
     }
 
 
 def _open_results(path: Path) -> tuple[IO[str], csv.DictWriter]:
-    """``path`` opened for appending, with a header written when the file is new."""
+    """``path`` opened for appending, with a header written when the file is new. An existing
+    file keeps its own columns (a file written before a column was added resumes without it)."""
+    fields = FIELDS
+    if path.exists():
+        with path.open(newline="") as old:
+            fields = next(csv.reader(old), FIELDS)
     new_file = not path.exists()
     fh = path.open("a", newline="")
-    writer = csv.DictWriter(fh, fieldnames=FIELDS)
+    writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
     if new_file:
         writer.writeheader()
         fh.flush()

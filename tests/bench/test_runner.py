@@ -48,6 +48,26 @@ class _Task:
         return x, y
 
 
+def test_results_record_which_method_and_part_ran_and_old_files_resume(tmp_path):
+    methods = [MethodSpec.parse(m) for m in ("copula-max", "auto", "test-scaled-truth")]
+    cells = make_cells(methods, [_Task("g05", 0.5)], [600], range(1))
+    out = tmp_path / "results.csv"
+    assert run_cells(cells, out, jobs=1) == 3
+    used = {r["method"]: r["used"] for r in read_rows(out)}
+    # 1 + 1 float data at n = 600: auto chooses copula-max, which reports the part it used
+    assert used["copula-max"] in ("gcmi", "ksg1-copula")
+    assert used["auto"] == f"copula-max: {used['copula-max']}"
+    assert used["test-scaled-truth"] == ""
+    # a file written before the column existed keeps its header and resumes without it
+    old = tmp_path / "old.csv"
+    header = out.read_text().splitlines()[0].removesuffix(",used")
+    old.write_text(header + "\n")
+    assert run_cells(cells, old, jobs=1) == 3
+    lines = old.read_text().splitlines()
+    assert lines[0] == header and all(line.count(",") == header.count(",") for line in lines)
+    assert {r["method"] for r in read_rows(old)} == {"copula-max", "auto", "test-scaled-truth"}
+
+
 def test_method_spec_parse():
     s = MethodSpec.parse("ksg1:k=5:jitter=false")
     assert s.name == "ksg1" and s.params == {"k": 5, "jitter": False}
