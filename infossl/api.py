@@ -245,7 +245,7 @@ def _run(
     if reason is not None:
         result = _with_auto_reason(result, method, reason)
     if ci is not None:
-        min_rows = int(params.get("k", 3)) + 2
+        min_rows = int(np.max(params.get("k", 3))) + 2  # k may be a series, e.g. (1, 2, 4, 8)
         try:
             interval, stderr = resample_ci(
                 lambda *a: estimator.estimate(*a).value,

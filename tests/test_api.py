@@ -379,3 +379,9 @@ def test_an_interval_on_too_few_rows_for_the_estimator_says_so_in_the_users_term
             x, y, method="infonce", ci=0.95, n_resamples=10, steps=5, hidden=(8,), batch_size=128
         )
     assert "ci=None" in str(err.value)
+
+
+def test_an_interval_for_a_k_series_takes_its_largest_k_as_the_row_minimum():
+    x, y = gaussian_pair(300, 0.5, seed=5)
+    est = infossl.estimate_mi(x, y, method="copula-max", k=(1, 2, 4, 8), ci=0.9, n_resamples=10)
+    assert est.ci is not None and est.ci[0] <= est.value <= est.ci[1] + 0.05

@@ -140,6 +140,17 @@ def test_notes_for_few_held_out_rows_ties_and_capped_pairs():
     assert any("repeated rows" in note and "mixed-ksg" in note for note in tied.notes)
 
 
+def test_a_failed_critic_part_leaves_copula_max_with_a_note(monkeypatch):
+    def fail(self, x, y):
+        raise ValueError("the critic's embeddings are constant on the training rows")
+
+    x, y, _ = _pairs(1200, 2, 0.6, seed=9)
+    monkeypatch.setattr(CriticKSG, "estimate", fail)
+    est = estimate_mi(x, y, method="copula-critic-max")
+    assert est.value == estimate_mi(x, y, method="copula-max").value
+    assert est.notes[-1].startswith("critic-ksg part failed (the critic's embeddings are constant")
+
+
 def test_clone_keeps_every_parameter():
     for est in (CriticKSG(pairs=2, steps=50, seed=3), CopulaCriticMax(critic=False, pairs=4)):
         copy = clone(est)
