@@ -190,6 +190,19 @@ def tasks_of(suite: str) -> list[Task]:
     return get_suite(suite)
 
 
+def cell_identity(suite: str, task: Task, n: int, seed: int) -> dict[str, object]:
+    """The first columns of a result row: which task, sample size and seed."""
+    return {
+        "suite": suite,
+        "task": task.id,
+        "dim_x": task.dim_x,
+        "dim_y": task.dim_y,
+        "true": task.mutual_information,
+        "n": n,
+        "seed": seed,
+    }
+
+
 def standardise(a: np.ndarray) -> np.ndarray:
     return (a - a.mean(axis=0)) / a.std(axis=0)
 
@@ -254,16 +267,7 @@ def measure(args: argparse.Namespace) -> None:
                         x, y = task.sample(n, seed=seed)
                         x, y = standardise(x), standardise(y)
                         for method in todo:
-                            row = {
-                                "suite": suite,
-                                "task": task.id,
-                                "dim_x": task.dim_x,
-                                "dim_y": task.dim_y,
-                                "true": task.mutual_information,
-                                "n": n,
-                                "seed": seed,
-                                "method": method,
-                            }
+                            row = {**cell_identity(suite, task, n, seed), "method": method}
                             writer.writerow({**row, **run_method(method, x, y)})
                             fh.flush()
                 print(f"{time.strftime('%H:%M:%S')} {suite} {task.id}", flush=True)

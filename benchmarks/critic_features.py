@@ -29,7 +29,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from auto_rule import FIELDS as AUTO_RULE_FIELDS
-from auto_rule import standardise, tasks_of
+from auto_rule import cell_identity, standardise, tasks_of
 
 from infossl import estimate_mi
 from infossl.estimators.copula import CopulaKSG1
@@ -150,16 +150,7 @@ def measure(args: argparse.Namespace) -> None:
                             continue
                         x, y = task.sample(n, seed=seed)
                         x, y = standardise(x), standardise(y)
-                        row = {
-                            "suite": suite,
-                            "task": task.id,
-                            "dim_x": task.dim_x,
-                            "dim_y": task.dim_y,
-                            "true": task.mutual_information,
-                            "n": n,
-                            "seed": seed,
-                            **measure_cell(x, y, seed),
-                        }
+                        row = {**cell_identity(suite, task, n, seed), **measure_cell(x, y, seed)}
                         writer.writerow(row)
                         fh.flush()
                 print(f"{time.strftime('%H:%M:%S')} {suite} {task.id}", flush=True)
