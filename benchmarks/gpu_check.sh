@@ -4,8 +4,9 @@
 #   bash benchmarks/gpu_check.sh OUT_DIR
 #
 # 1. `infossl train` on CUDA in bf16 (auto precision), diagnostics on, then `infossl report`;
-# 2. benchmarks/gpu_check.py: the monitor on CUDA (bit-identical weights with and without it)
-#    and every objective in bf16 on CUDA against float64;
+# 2. benchmarks/gpu_check.py: the monitor on CUDA (bit-identical weights with and without it),
+#    every objective in bf16 on CUDA against float64, the torch kNN back-end on CUDA and
+#    critic-ksg with its critic trained on CUDA;
 # 3. NCCL: the same training under torchrun (one process per visible GPU).
 # Everything it writes goes to OUT_DIR (gpu_check.json, train.log, run folders).
 set -euo pipefail
