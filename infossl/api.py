@@ -27,7 +27,7 @@ from infossl._checks import (
 from infossl.estimate import Estimate, check_unit
 from infossl.estimators import get_estimator_class, list_methods
 from infossl.estimators._resample import resample_ci, subsample_size
-from infossl.estimators.copula import CRITIC_MIN_DIM, CRITIC_MIN_ROWS
+from infossl.estimators.copula import CRITIC_MIN_DIM, CRITIC_MIN_ROWS, critic_part_skipped
 
 #: Above this fraction of duplicated rows, continuous data is treated as mixed (atoms present).
 TIE_FRACTION_MIXED = 0.05
@@ -194,7 +194,7 @@ def _choose_mi(
         f"{types}, repeated rows ≤ {TIE_FRACTION_MIXED:.0%} (at most {ties:.1%}), "
         f"joint dimension {joint_dim}, n = {n}"
     )
-    if joint_dim >= CRITIC_MIN_DIM and n >= CRITIC_MIN_ROWS:
+    if not critic_part_skipped(joint_dim, n):
         return AutoChoice(
             "copula-critic-max",
             f"{checked} (≥ {CRITIC_MIN_DIM} and ≥ {CRITIC_MIN_ROWS}): the largest of gcmi and "

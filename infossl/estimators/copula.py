@@ -369,6 +369,27 @@ MAX_EXTRAPOLATION_DIM = 20
 CRITIC_MIN_DIM = 3
 #: ... and from this many rows up (the critic trains on 45 % of them).
 CRITIC_MIN_ROWS = 1000
+
+
+def critic_part_skipped(joint_dim: int, n: int) -> str:
+    """Why ``copula-critic-max``'s critic part does not apply to data of this size (``""``
+    when it does): below ``CRITIC_MIN_DIM`` joint dimensions or ``CRITIC_MIN_ROWS`` rows. The
+    one rule behind both ``method="auto"``'s choice and the estimator's own default."""
+    if joint_dim < CRITIC_MIN_DIM:
+        return f"joint dimension {joint_dim} < {CRITIC_MIN_DIM}"
+    if n < CRITIC_MIN_ROWS:
+        return f"n = {n} < {CRITIC_MIN_ROWS} rows"
+    return ""
+
+
+def about_part(part: str, note: str, aside: str = "") -> str:
+    """``note`` marked as being about ``part`` of a combined estimate (a note already about a
+    part of that part names both): ``"about the <part> part<aside>: <note>"``."""
+    if note.startswith("about the "):
+        return f"about {part}'s {note.removeprefix('about the ')}"
+    return f"about the {part} part{aside}: {note}"
+
+
 #: The neighbour count used without the extrapolation (KSG1's default): above
 #: ``max_extrapolation_dim``, or with no more rows than the largest k of the series.
 _PLAIN_K = 3
@@ -683,7 +704,7 @@ class CopulaMax(CopulaKSG1):
             )
         knn_notes = list(knn.notes)
         if used != "ksg1-copula":  # they describe a value that is not the one returned
-            knn_notes = [f"about the ksg1-copula part (not returned): {n}" for n in knn_notes]
+            knn_notes = [about_part("ksg1-copula", n, " (not returned)") for n in knn_notes]
         return self._make(
             value,
             knn.n,
@@ -712,9 +733,11 @@ __all__ = [
     "CopulaKSG1",
     "CopulaMax",
     "GaussianCopulaMI",
+    "about_part",
     "canonical_directions",
     "canonical_pair_check",
     "copula_normalise",
+    "critic_part_skipped",
     "extrapolate_to_k0",
     "gaussian_copula_mi",
     "neighbour_counts",

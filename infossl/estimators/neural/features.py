@@ -33,13 +33,13 @@ from infossl.estimate import Estimate
 from infossl.estimators._base import paired_samples, register
 from infossl.estimators.copula import (
     BIAS_EXPONENT,
-    CRITIC_MIN_DIM,
-    CRITIC_MIN_ROWS,
     EXTRAPOLATION_KS,
     MAX_EXTRAPOLATION_DIM,
     CopulaKSG1,
     CopulaMax,
+    about_part,
     canonical_directions,
+    critic_part_skipped,
 )
 from infossl.estimators.knn import _tie_notes
 from infossl.estimators.neural.critics import SeparableCritic
@@ -164,7 +164,7 @@ class CriticKSG(NeuralMIEstimator):
         u, v, rho = critic_features(trained, self._pairs)
         knn = self._knn.estimate(u, v)
         notes = [
-            *(_about("KSG", note) for note in knn.notes),
+            *(about_part("KSG", note) for note in knn.notes),
             f"KSG on {u.shape[1]} + {v.shape[1]} canonical features of the critic's embeddings "
             f"on {len(u)} held-out rows (training-row canonical correlations "
             f"{', '.join(f'{r:.3g}' for r in rho)}): an estimate of their MI, which is at most "
@@ -195,13 +195,6 @@ class CriticKSG(NeuralMIEstimator):
                 "steps_run": trained.steps_run,
             },
         )
-
-
-def _about(part: str, note: str, aside: str = "") -> str:
-    """``note`` marked as being about ``part`` (a note already about a part of it names both)."""
-    if note.startswith("about the "):
-        return f"about {part}'s {note.removeprefix('about the ')}"
-    return f"about the {part} part{aside}: {note}"
 
 
 @register
@@ -282,18 +275,10 @@ class CopulaCriticMax(CopulaMax):
         x, y, n = paired_samples(x, y)
         base = super().estimate(x, y)
         base = replace(base, params={**base.params, "copula_max": base.value})
-        dim = x.shape[1] + y.shape[1]
-        skip = (
-            "critic=False"
-            if self._critic is False
-            else ""
-            if self._critic is True
-            else f"joint dimension {dim} < {CRITIC_MIN_DIM}"
-            if dim < CRITIC_MIN_DIM
-            else f"n = {n} < {CRITIC_MIN_ROWS} rows"
-            if n < CRITIC_MIN_ROWS
-            else ""
-        )
+        if self._critic == "auto":
+            skip = critic_part_skipped(x.shape[1] + y.shape[1], n)
+        else:
+            skip = "" if self._critic else "critic=False"
         if skip:
             return base.with_notes(f"critic-ksg part not run ({skip}): the value is copula-max's")
         try:
@@ -307,8 +292,8 @@ class CopulaCriticMax(CopulaMax):
                 f"nats): used copula-max ({base.params['used']})"
             )
             return replace(base, params=params).with_notes(note)
-        notes = [_about("copula-max", note, " (not returned)") for note in base.notes]
-        notes += [_about("critic-ksg", note) for note in part.notes]
+        notes = [about_part("copula-max", note, " (not returned)") for note in base.notes]
+        notes += [about_part("critic-ksg", note) for note in part.notes]
         notes.append(
             f"max of copula-max ({base.value:.4g} nats, from {base.params['used']}) and "
             f"critic-ksg ({part.value:.4g} nats): used critic-ksg; assumes no part "
